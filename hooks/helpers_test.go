@@ -1,0 +1,249 @@
+package hooks_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"wxbase/hooks"
+	_ "wxbase/migrations"
+	"wxbase/wechat/wechattest"
+)
+
+// Realistic credentials for the fake WeChat.
+const (
+	appA    = "wx1111111111111111"
+	secretA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+	appB    = "wx2222222222222222"
+	secretB = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+)
+
+// env is one wxbase app wired to one fake WeChat over real loopback HTTP.
+type env struct {
+	t    testing.TB
+	app  *tests.TestApp
+	fake *wechattest.Fake
+	cfg  *hooks.Config
+	base string // set by serve
+}
+
+// newEnv makes a fresh data dir with wxbase's migrations applied and app A
+// (enabled) stored, and registers the same hooks as production.
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	fake := wechattest.New()
+	fake.AddApp(appA, secretA)
+	fake.AddApp(appB, secretB)
+	baseURL, closeFake := fake.Listen()
+	t.Cleanup(closeFake)
+
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
+	hooks.Register(app, cfg)
+
+	e := &env{t: t, app: app, fake: fake, cfg: cfg}
+	e.addApp(appA, secretA, true)
+	return e
+}
+
+// factory lets ApiScenario reuse this env's app (the scenario cleans it up).
+func (e *env) factory(testing.TB) *tests.TestApp { return e.app }
+
+func (e *env) addApp(appID, secret string, enabled bool) *core.Record {
+	e.t.Helper()
+	collection, err := e.app.FindCollectionByNameOrId("wechat_apps")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	record := core.NewRecord(collection)
+	record.Set("name", "app "+appID)
+	record.Set("appid", appID)
+	record.Set("secret", secret)
+	record.Set("enabled", enabled)
+	if err := e.app.Save(record); err != nil {
+		e.t.Fatal(err)
+	}
+	return record
+}
+
+func (e *env) count(collection string) int {
+	e.t.Helper()
+	total, err := e.app.CountRecords(collection)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return int(total)
+}
+
+// superuserToken creates a superuser and returns its auth token.
+func (e *env) superuserToken() string {
+	e.t.Helper()
+	superusers, err := e.app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	record := core.NewRecord(superusers)
+	record.SetEmail("admin@example.com")
+	record.SetPassword("correct horse battery")
+	if err := e.app.Save(record); err != nil {
+		e.t.Fatal(err)
+	}
+	token, err := record.NewAuthToken()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return token
+}
+
+// serve starts the app's real router on a loopback server, as `serve` would.
+func (e *env) serve() string {
+	e.t.Helper()
+	if e.base != "" {
+		return e.base
+	}
+	router, err := apis.NewRouter(e.app)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	serveEvent := &core.ServeEvent{App: e.app, Router: router}
+	var baseURL string
+	err = e.app.OnServe().Trigger(serveEvent, func(se *core.ServeEvent) error {
+		mux, err := se.Router.BuildMux()
+		if err != nil {
+			return err
+		}
+		server := httptest.NewServer(mux)
+		e.t.Cleanup(server.Close)
+		baseURL = server.URL
+		e.base = baseURL
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return baseURL
+}
+
+// dataVersion opens its own connection to data.db: SQLite's data_version
+// changes for a connection whenever another connection commits a write.
+func (e *env) dataVersionProbe() func() int64 {
+	e.t.Helper()
+	db, err := dbx.Open("sqlite", filepath.Join(e.app.DataDir(), "data.db"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	db.DB().SetMaxOpenConns(1)
+	e.t.Cleanup(func() { db.Close() })
+	return func() int64 {
+		var version int64
+		if err := db.NewQuery("PRAGMA data_version").Row(&version); err != nil {
+			e.t.Fatal(err)
+		}
+		return version
+	}
+}
+
+// loginResponse is the auth-with-wechat answer.
+type loginResponse struct {
+	Token  string         `json:"token"`
+	Record map[string]any `json:"record"`
+	Meta   struct {
+		IsNew   bool   `json:"isNew"`
+		OpenID  string `json:"openid"`
+		UnionID string `json:"unionid"`
+	} `json:"meta"`
+	Status  int            `json:"status"`
+	Message string         `json:"message"`
+	Data    map[string]any `json:"data"`
+}
+
+// post sends a JSON body and returns the status, raw body and decoded login answer.
+func post(t testing.TB, url, token, body string) (int, string, loginResponse) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var decoded loginResponse
+	_ = json.Unmarshal(raw, &decoded)
+	return res.StatusCode, string(raw), decoded
+}
+
+func loginBody(code, appID string) string {
+	body, _ := json.Marshal(map[string]string{"code": code, "appid": appID})
+	return string(body)
+}
+
+// login signs a WeChat user in through the real route and returns their
+// token and user id.
+func (e *env) login(appID, openID string) (token, userID string) {
+	e.t.Helper()
+	status, body, res := post(e.t, e.serve()+"/api/collections/users/auth-with-wechat", "", loginBody(e.fake.IssueCode(appID, openID), appID))
+	if status != 200 {
+		e.t.Fatalf("login of %s: %d %s", openID, status, body)
+	}
+	return res.Token, res.Record["id"].(string)
+}
+
+// call sends one request to the served app and returns status and body.
+func call(t testing.TB, method, url, token, body string) (int, string) {
+	t.Helper()
+	var reader io.Reader
+	if body != "" {
+		reader = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw)
+}
+
+// expectBody checks an answer the way tests.ApiScenario does: every
+// expected string present, every not-expected one absent.
+func expectBody(t testing.TB, name, body string, expected, notExpected []string) {
+	t.Helper()
+	for _, want := range expected {
+		if !strings.Contains(body, want) {
+			t.Errorf("%s: cannot find %q in %s", name, want, body)
+		}
+	}
+	for _, unwanted := range notExpected {
+		if strings.Contains(body, unwanted) {
+			t.Errorf("%s: did not expect %q in %s", name, unwanted, body)
+		}
+	}
+}

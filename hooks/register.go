@@ -1,0 +1,81 @@
+// Package hooks binds everything wxbase adds onto a PocketBase app: routes,
+// record hooks and start-up tasks. main and the tests both call Register, so
+// the tests exercise exactly what production runs.
+package hooks
+
+import (
+	"net/http"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"wxbase/wechat"
+	"wxbase/wechat/wechattest"
+)
+
+// server holds what the routes share once the server has started.
+type server struct {
+	cfg    *Config
+	client *wechat.Client
+}
+
+// Register shows, in one place, every route and hook wxbase adds. cfg is
+// read when the server starts, so flags parsed after Register still count.
+func Register(app core.App, cfg *Config) {
+	s := &server{cfg: cfg}
+
+	app.OnBootstrap().BindFunc(func(e *core.BootstrapEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		maskDevSQLLogs(e.App)
+		return nil
+	})
+
+	// Secrets are write-only: hidden from every response, superusers' included.
+	app.OnRecordEnrich(appsCollection).BindFunc(hideFields("secret"))
+	app.OnRecordEnrich(accountsCollection).BindFunc(hideFields("session_key"))
+	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
+	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
+	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
+
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		if err := s.start(se.App); err != nil {
+			return err
+		}
+
+		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
+		return se.Next()
+	})
+
+	// The landing page, last, so a pb_hooks script may claim "/" first.
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Priority: 999,
+		Func: func(se *core.ServeEvent) error {
+			if cfg.Public != nil && !se.Router.HasRoute(http.MethodGet, "/{path...}") {
+				se.Router.GET("/{path...}", apis.Static(cfg.Public, false))
+			}
+			return se.Next()
+		},
+	})
+}
+
+// start builds the WeChat client and applies the environment's app.
+func (s *server) start(app core.App) error {
+	transport := s.cfg.Transport
+	if s.cfg.Mock {
+		fake := wechattest.New()
+		fake.AcceptAnyApp(true)
+		fake.EnableMockCodes(true)
+		transport = fake.Transport()
+		app.Logger().Warn("WeChat mock mode is ON: logins are answered by a built-in fake, never by WeChat. Do not use it in production.")
+		printMockWarning()
+	}
+	s.client = wechat.New(s.cfg.APIBase, s.cfg.Timeout, transport)
+
+	if s.cfg.Mock {
+		return nil
+	}
+	return syncEnvApp(app, s.cfg.AppID, s.cfg.Secret)
+}

@@ -1,0 +1,138 @@
+package hooks
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+const (
+	appsCollection     = "wechat_apps"
+	accountsCollection = "wechat_accounts"
+)
+
+// wechatApp is one mini-program's credentials, as a login needs them.
+type wechatApp struct {
+	id     string // the wechat_apps record id; "" for the virtual mock app
+	appID  string
+	secret string
+}
+
+// mockSecret is the virtual mock app's secret: the in-process fake accepts
+// any, and it is not a real credential.
+const mockSecret = "mock-secret"
+
+// defaultMockAppID names the virtual app when a mock login gives no appid.
+const defaultMockAppID = "wx0000000000000000"
+
+// findLoginApp picks the app a login is for. appID may be empty when exactly
+// one app is enabled. Failures are field errors on "appid".
+func findLoginApp(app core.App, appID string, mock bool) (*wechatApp, error) {
+	if mock {
+		// Mock logins never touch wechat_apps, so a later real start is unaffected.
+		if appID == "" {
+			appID = defaultMockAppID
+		}
+		return &wechatApp{appID: appID, secret: mockSecret}, nil
+	}
+
+	if appID == "" {
+		enabled, err := app.FindAllRecords(appsCollection, dbx.HashExp{"enabled": true})
+		if err != nil {
+			return nil, err
+		}
+		switch len(enabled) {
+		case 1:
+			return appFromRecord(enabled[0]), nil
+		case 0:
+			return nil, appIDError("validation_no_wechat_app", "No mini-program is enabled on this server: add one in the dashboard (wechat_apps).")
+		default:
+			return nil, appIDError("validation_required", "Several mini-programs are enabled, so appid is required.")
+		}
+	}
+
+	record, err := app.FindFirstRecordByData(appsCollection, "appid", appID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, appIDError("validation_unknown_wechat_app", "No mini-program with this appid is configured on this server.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !record.GetBool("enabled") {
+		return nil, appIDError("validation_wechat_app_disabled", "The mini-program with this appid is disabled on this server.")
+	}
+	return appFromRecord(record), nil
+}
+
+func appFromRecord(record *core.Record) *wechatApp {
+	return &wechatApp{id: record.Id, appID: record.GetString("appid"), secret: record.GetString("secret")}
+}
+
+func appIDError(code, message string) error {
+	return validation.Errors{"appid": validation.NewError(code, message)}
+}
+
+// keepSecretWhenEmpty makes the write-only secret survive an edit that does
+// not resend it: the dashboard never receives the secret, so it submits the
+// field empty. It also trims what was pasted.
+func keepSecretWhenEmpty(e *core.RecordRequestEvent) error {
+	secret := strings.TrimSpace(e.Record.GetString("secret"))
+	if secret == "" && !e.Record.IsNew() {
+		secret = e.Record.Original().GetString("secret")
+	}
+	e.Record.Set("secret", secret)
+	return e.Next()
+}
+
+// refuseDeletingUsedApp stops a delete that would orphan accounts: a user
+// whose account lost its app would get a new, empty user on next login.
+func refuseDeletingUsedApp(e *core.RecordRequestEvent) error {
+	var count int
+	err := e.App.RecordQuery(accountsCollection).
+		Select("count(*)").
+		AndWhere(dbx.HashExp{"app": e.Record.Id}).
+		Row(&count)
+	if err != nil {
+		return e.InternalServerError("Failed to count the app's accounts.", err)
+	}
+	if count > 0 {
+		return e.BadRequestError(fmt.Sprintf(
+			"This mini-program still has %d user account(s); untick enabled instead, so its users keep their data.", count), nil)
+	}
+	return e.Next()
+}
+
+// syncEnvApp creates or updates the app named by WECHAT_APPID/WECHAT_SECRET,
+// so a deploy can be configured without the dashboard. It writes only when
+// something changed.
+func syncEnvApp(app core.App, appID, secret string) error {
+	if appID == "" {
+		return nil
+	}
+	record, err := app.FindFirstRecordByData(appsCollection, "appid", appID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		collection, err := app.FindCollectionByNameOrId(appsCollection)
+		if err != nil {
+			return err
+		}
+		record = core.NewRecord(collection)
+		record.Set("name", appID+" (from WECHAT_APPID)")
+		record.Set("appid", appID)
+	case err != nil:
+		return err
+	case record.GetString("secret") == secret && record.GetBool("enabled"):
+		return nil
+	}
+	record.Set("secret", secret)
+	record.Set("enabled", true)
+	if err := app.Save(record); err != nil {
+		return fmt.Errorf("WECHAT_APPID=%s could not be saved to wechat_apps: %w", appID, err)
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+// Command wxbase is a self-hosted backend for WeChat mini-programs:
+// PocketBase plus WeChat login, in one binary with an embedded SQLite.
+package main
+
+import (
+	"embed"
+	"io/fs"
+	"log"
+
+	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/plugins/jsvm"
+	"github.com/pocketbase/pocketbase/plugins/migratecmd"
+	"github.com/pocketbase/pocketbase/tools/osutils"
+
+	"wxbase/hooks"
+	_ "wxbase/migrations"
+)
+
+//go:embed all:pb_public
+var embeddedPublic embed.FS
+
+func main() {
+	app := pocketbase.New()
+
+	cfg, err := hooks.ConfigFromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Public, _ = fs.Sub(embeddedPublic, "pb_public")
+
+	flags := app.RootCmd.PersistentFlags()
+	flags.BoolVar(&cfg.Mock, "wechat-mock", false,
+		"answer every WeChat login with a built-in fake (codes mock:<name>); for trying wxbase, never for production")
+	var hooksDir string
+	flags.StringVar(&hooksDir, "hooksDir", "", "the directory with the JS app hooks (default pb_data/../pb_hooks)")
+	var hooksWatch bool
+	flags.BoolVar(&hooksWatch, "hooksWatch", true, "restart the app when a pb_hooks file changes")
+
+	// Server logic without recompiling: pb_hooks/*.pb.js are our cloud functions.
+	jsvm.MustRegister(app, jsvm.Config{
+		HooksDir:      hooksDir,
+		HooksWatch:    hooksWatch,
+		HooksPoolSize: 15,
+	})
+	// Schema changes made in the dashboard during `go run` become Go
+	// migrations in ./migrations, compiled into the next build.
+	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{
+		TemplateLang: migratecmd.TemplateLangGo,
+		Automigrate:  osutils.IsProbablyGoRun(),
+		Dir:          "migrations",
+	})
+
+	hooks.Register(app, &cfg)
+
+	if err := app.Start(); err != nil {
+		log.Fatal(err)
+	}
+}
