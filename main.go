@@ -19,6 +19,12 @@ import (
 //go:embed all:pb_public
 var embeddedPublic embed.FS
 
+// readme is served at /README.md, so the landing page's quick start link
+// works on a server that has nothing else installed.
+//
+//go:embed README.md
+var readme []byte
+
 func main() {
 	app := pocketbase.New()
 
@@ -27,6 +33,7 @@ func main() {
 		log.Fatal(err)
 	}
 	cfg.Public, _ = fs.Sub(embeddedPublic, "pb_public")
+	cfg.Readme = readme
 
 	flags := app.RootCmd.PersistentFlags()
 	flags.BoolVar(&cfg.Mock, "wechat-mock", false,

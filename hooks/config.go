@@ -25,6 +25,8 @@ type Config struct {
 	Mock bool
 	// Public holds the static site served at "/" (pb_public, embedded).
 	Public fs.FS
+	// Readme is served at /README.md for the landing page's quick-start link.
+	Readme []byte
 	// Transport, when set, carries upstream calls (tests use it to reach a
 	// fake in-process); nil means the network.
 	Transport http.RoundTripper

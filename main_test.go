@@ -1,0 +1,329 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	_ "github.com/pocketbase/pocketbase/core" // registers the sqlite driver
+
+	"wxbase/wechat/wechattest"
+)
+
+// binary is the real wxbase, built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wxbase-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "wxbase")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Println("building wxbase failed:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is one running wxbase.
+type process struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	base   string
+	output *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// start runs `wxbase serve` on a free loopback port with dataDir and waits
+// until it answers /api/health. Its working directory is a scratch folder.
+func start(t *testing.T, dataDir string, env []string, args ...string) *process {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, append([]string{"serve", "--http", addr, "--dir", dataDir}, args...)...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), env...)
+	output := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = output, output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{t: t, cmd: cmd, base: "http://" + addr, output: output}
+	t.Cleanup(p.stop)
+
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(p.base + "/api/health")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("wxbase did not start:\n%s", output)
+	return nil
+}
+
+// stop ends the server the way a service manager does, so it flushes logs.
+func (p *process) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Close()
+	return listener.Addr().String()
+}
+
+// request sends a JSON request and decodes the JSON answer.
+func request(t *testing.T, method, url, token, body string) (int, string, map[string]any) {
+	t.Helper()
+	var reader io.Reader
+	if body != "" {
+		reader = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, url, reader)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	decoded := map[string]any{}
+	_ = json.Unmarshal(raw, &decoded)
+	return res.StatusCode, string(raw), decoded
+}
+
+func login(t *testing.T, base, code string) (int, string, map[string]any) {
+	t.Helper()
+	return request(t, http.MethodPost, base+"/api/collections/users/auth-with-wechat", "", `{"code":"`+code+`"}`)
+}
+
+// superuserToken creates a superuser with the CLI and signs it in.
+func superuserToken(t *testing.T, p *process, dataDir string) string {
+	t.Helper()
+	upsert := exec.Command(binary, "superuser", "upsert", "admin@example.com", "correct-horse-battery", "--dir", dataDir)
+	upsert.Dir = t.TempDir()
+	if out, err := upsert.CombinedOutput(); err != nil {
+		t.Fatalf("superuser upsert: %v\n%s", err, out)
+	}
+	status, body, res := request(t, http.MethodPost, p.base+"/api/collections/_superusers/auth-with-password", "",
+		`{"identity":"admin@example.com","password":"correct-horse-battery"}`)
+	if status != 200 {
+		t.Fatalf("superuser login: %d %s", status, body)
+	}
+	return res["token"].(string)
+}
+
+func TestMockModeLogsInOverHTTP(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "pb_data")
+	p := start(t, dataDir, nil, "--wechat-mock", "--dev=false")
+	if !strings.Contains(p.output.String(), "--wechat-mock is ON") {
+		t.Fatalf("mock mode started without its warning:\n%s", p.output)
+	}
+
+	status, body, first := login(t, p.base, "mock:alice")
+	if status != 200 {
+		t.Fatalf("first login: %d %s", status, body)
+	}
+	meta := first["meta"].(map[string]any)
+	user := first["record"].(map[string]any)
+	if meta["isNew"] != true || meta["openid"] != wechattest.MockOpenID("alice") || first["token"] == "" {
+		t.Fatalf("first login: %s", body)
+	}
+
+	status, body, again := login(t, p.base, "mock:alice:second-launch")
+	if status != 200 || again["meta"].(map[string]any)["isNew"] != false || again["record"].(map[string]any)["id"] != user["id"] {
+		t.Fatalf("same name, same user: %d %s", status, body)
+	}
+
+	status, body, replay := login(t, p.base, "mock:alice")
+	if status != 400 || replay["data"].(map[string]any)["code"] != "wechat_code_used" {
+		t.Fatalf("a reused mock code: %d %s", status, body)
+	}
+
+	status, body, bob := login(t, p.base, "mock:bob")
+	if status != 200 || bob["record"].(map[string]any)["id"] == user["id"] {
+		t.Fatalf("another name, another user: %d %s", status, body)
+	}
+
+	// The token works on PocketBase's own records API, for the user's own record only.
+	status, body, list := request(t, http.MethodGet, p.base+"/api/collections/users/records", first["token"].(string), "")
+	if status != 200 || list["totalItems"] != float64(1) || !strings.Contains(body, user["id"].(string)) {
+		t.Fatalf("own records with the token: %d %s", status, body)
+	}
+
+	// Restarted without mock mode, the server has no app and refuses mock codes.
+	token := superuserToken(t, p, dataDir)
+	p.stop()
+	p = start(t, dataDir, nil, "--dev=false")
+	if strings.Contains(p.output.String(), "--wechat-mock is ON") {
+		t.Fatal("the warning printed without mock mode")
+	}
+	status, body, apps := request(t, http.MethodGet, p.base+"/api/collections/wechat_apps/records", token, "")
+	if status != 200 || apps["totalItems"] != float64(0) {
+		t.Fatalf("mock mode wrote to wechat_apps: %d %s", status, body)
+	}
+	status, body, refused := login(t, p.base, "mock:alice:after-restart")
+	if status != 400 || !strings.Contains(body, "validation_no_wechat_app") || refused["token"] != nil {
+		t.Fatalf("a mock code without mock mode: %d %s", status, body)
+	}
+}
+
+func TestLandingPageAndReadme(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "pb_data")
+	secret := "f00df00df00df00df00df00df00df00d"
+	p := start(t, dataDir, []string{"WECHAT_APPID=wx5555555555555555", "WECHAT_SECRET=" + secret}, "--dev=false")
+
+	status, body, _ := request(t, http.MethodGet, p.base+"/", "", "")
+	if status != 200 || !strings.Contains(body, "wxbase") || !strings.Contains(body, `href="/_/"`) || !strings.Contains(body, `href="/README.md"`) {
+		t.Fatalf("landing page: %d %s", status, body)
+	}
+	for _, private := range []string{"wx5555555555555555", secret} {
+		if strings.Contains(body, private) {
+			t.Fatalf("the landing page reveals configuration (%s)", private)
+		}
+	}
+	status, body, _ = request(t, http.MethodGet, p.base+"/README.md", "", "")
+	if status != 200 || !strings.Contains(body, "## Quick start") {
+		t.Fatalf("README: %d %.200s", status, body)
+	}
+}
+
+// TestSecretsStayOutOfLogs runs the binary in dev mode, which prints every
+// SQL statement and log line, through a refused connection, a timeout and
+// a successful login, then scans stdout and the _logs table.
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	const appID = "wx7777777777777777"
+	const secret = "5ec4e75ec4e75ec4e75ec4e75ec4e75e"
+	dataDir := filepath.Join(t.TempDir(), "pb_data")
+	env := []string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret, "WECHAT_TIMEOUT=300ms"}
+
+	// 1. WeChat refuses connections.
+	closed := freeAddr(t)
+	p := start(t, dataDir, append(env, "WECHAT_API_BASE=http://"+closed), "--dev")
+	if status, body, _ := login(t, p.base, "0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p"); status != 503 {
+		t.Fatalf("refused connection: %d %s", status, body)
+	}
+	p.stop()
+	output := p.output.String()
+
+	// 2. WeChat is too slow, then 3. it answers and a session_key is stored.
+	fake := wechattest.New()
+	fake.AddApp(appID, secret)
+	fakeURL, closeFake := fake.Listen()
+	defer closeFake()
+	p = start(t, dataDir, append(env, "WECHAT_API_BASE="+fakeURL), "--dev")
+	fake.SetLatency(2 * time.Second)
+	if status, body, _ := login(t, p.base, fake.IssueCode(appID, "oLogScan0000000000000000000A")); status != 503 {
+		t.Fatalf("timeout: %d %s", status, body)
+	}
+	fake.SetLatency(0)
+	if status, body, _ := login(t, p.base, fake.IssueCode(appID, "oLogScan0000000000000000000A")); status != 200 {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	p.stop()
+	output += p.output.String()
+	sessionKey := fake.SessionKey(appID, "oLogScan0000000000000000000A")
+
+	// Positive controls: the secrets are stored, dev mode printed the very
+	// statements that wrote them, and the logs hold the failures.
+	data := openDB(t, filepath.Join(dataDir, "data.db"))
+	var storedSecret, storedKey string
+	data.NewQuery("SELECT secret FROM wechat_apps WHERE appid = {:appid}").Bind(dbx.Params{"appid": appID}).Row(&storedSecret)
+	data.NewQuery("SELECT session_key FROM wechat_accounts LIMIT 1").Row(&storedKey)
+	if storedSecret != secret || storedKey != sessionKey || sessionKey == "" {
+		t.Fatalf("positive control: secret stored %v, session_key stored %v", storedSecret == secret, storedKey == sessionKey)
+	}
+	for _, printed := range []string{"INSERT INTO `wechat_apps`", "INSERT INTO `wechat_accounts`", "connection refused", "no answer within the time limit"} {
+		if !strings.Contains(output, printed) {
+			t.Fatalf("positive control: stdout lacks %q, so the scan below proves little:\n%s", printed, output)
+		}
+	}
+	var logs []struct {
+		Message string `db:"message"`
+		Data    string `db:"data"`
+	}
+	if err := openDB(t, filepath.Join(dataDir, "auxiliary.db")).NewQuery("SELECT message, data FROM _logs").All(&logs); err != nil {
+		t.Fatal(err)
+	}
+	var logText strings.Builder
+	for _, entry := range logs {
+		logText.WriteString(entry.Message + " " + entry.Data + "\n")
+	}
+	if !strings.Contains(logText.String(), "auth-with-wechat") || !strings.Contains(logText.String(), "unavailable") {
+		t.Fatalf("positive control: _logs lacks the failed logins:\n%s", logText.String())
+	}
+
+	for _, leak := range []string{secret, sessionKey, "secret="} {
+		if strings.Contains(output, leak) {
+			t.Errorf("stdout holds %q", leak)
+		}
+		if strings.Contains(logText.String(), leak) {
+			t.Errorf("_logs holds %q", leak)
+		}
+	}
+}
+
+func openDB(t *testing.T, path string) *dbx.DB {
+	t.Helper()
+	db, err := dbx.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
