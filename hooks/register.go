@@ -18,6 +18,7 @@ import (
 type server struct {
 	cfg    *Config
 	client *wechat.Client
+	apps   appCache
 }
 
 // Register shows, in one place, every route and hook wxbase adds. cfg is
@@ -39,6 +40,9 @@ func Register(app core.App, cfg *Config) {
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
+	app.OnRecordAfterCreateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
+	app.OnRecordAfterUpdateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
+	app.OnRecordAfterDeleteSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if err := s.start(se.App); err != nil {

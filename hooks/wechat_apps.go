@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -18,9 +19,10 @@ const (
 
 // wechatApp is one mini-program's credentials, as a login needs them.
 type wechatApp struct {
-	id     string // the wechat_apps record id; "" for the virtual mock app
-	appID  string
-	secret string
+	id      string // the wechat_apps record id; "" for the virtual mock app
+	appID   string
+	secret  string
+	enabled bool
 }
 
 // mockSecret is the virtual mock app's secret: the in-process fake accepts
@@ -30,25 +32,75 @@ const mockSecret = "mock-secret"
 // defaultMockAppID names the virtual app when a mock login gives no appid.
 const defaultMockAppID = "wx0000000000000000"
 
-// findLoginApp picks the app a login is for. appID may be empty when exactly
-// one app is enabled. Failures are field errors on "appid".
-func findLoginApp(app core.App, appID string, mock bool) (*wechatApp, error) {
+// appCache keeps wechat_apps in memory: every login needs its app, and the
+// table changes only when an admin edits it. Record hooks drop the cache
+// after each committed change; the next login reloads it.
+type appCache struct {
+	mu   sync.Mutex
+	apps map[string]*wechatApp // by appid; nil means "reload"
+}
+
+func (c *appCache) invalidate() {
+	c.mu.Lock()
+	c.apps = nil
+	c.mu.Unlock()
+}
+
+// invalidateOnChange is bound to wechat_apps' after-commit hooks.
+func (c *appCache) invalidateOnChange(e *core.RecordEvent) error {
+	c.invalidate()
+	return e.Next()
+}
+
+func (c *appCache) load(app core.App) (map[string]*wechatApp, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.apps != nil {
+		return c.apps, nil
+	}
+	records, err := app.FindAllRecords(appsCollection)
+	if err != nil {
+		return nil, err
+	}
+	apps := make(map[string]*wechatApp, len(records))
+	for _, record := range records {
+		apps[record.GetString("appid")] = &wechatApp{
+			id:      record.Id,
+			appID:   record.GetString("appid"),
+			secret:  record.GetString("secret"),
+			enabled: record.GetBool("enabled"),
+		}
+	}
+	c.apps = apps
+	return apps, nil
+}
+
+// find picks the app a login is for. appID may be empty when exactly one app
+// is enabled. Failures are field errors on "appid".
+func (c *appCache) find(app core.App, appID string, mock bool) (*wechatApp, error) {
 	if mock {
 		// Mock logins never touch wechat_apps, so a later real start is unaffected.
 		if appID == "" {
 			appID = defaultMockAppID
 		}
-		return &wechatApp{appID: appID, secret: mockSecret}, nil
+		return &wechatApp{appID: appID, secret: mockSecret, enabled: true}, nil
+	}
+
+	apps, err := c.load(app)
+	if err != nil {
+		return nil, err
 	}
 
 	if appID == "" {
-		enabled, err := app.FindAllRecords(appsCollection, dbx.HashExp{"enabled": true})
-		if err != nil {
-			return nil, err
+		var enabled []*wechatApp
+		for _, candidate := range apps {
+			if candidate.enabled {
+				enabled = append(enabled, candidate)
+			}
 		}
 		switch len(enabled) {
 		case 1:
-			return appFromRecord(enabled[0]), nil
+			return enabled[0], nil
 		case 0:
 			return nil, appIDError("validation_no_wechat_app", "No mini-program is enabled on this server: add one in the dashboard (wechat_apps).")
 		default:
@@ -56,21 +108,14 @@ func findLoginApp(app core.App, appID string, mock bool) (*wechatApp, error) {
 		}
 	}
 
-	record, err := app.FindFirstRecordByData(appsCollection, "appid", appID)
-	if errors.Is(err, sql.ErrNoRows) {
+	found, ok := apps[appID]
+	if !ok {
 		return nil, appIDError("validation_unknown_wechat_app", "No mini-program with this appid is configured on this server.")
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !record.GetBool("enabled") {
+	if !found.enabled {
 		return nil, appIDError("validation_wechat_app_disabled", "The mini-program with this appid is disabled on this server.")
 	}
-	return appFromRecord(record), nil
-}
-
-func appFromRecord(record *core.Record) *wechatApp {
-	return &wechatApp{id: record.Id, appID: record.GetString("appid"), secret: record.GetString("secret")}
+	return found, nil
 }
 
 func appIDError(code, message string) error {

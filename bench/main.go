@@ -1,0 +1,273 @@
+// Command bench measures wxbase as users meet it: it builds and starts the
+// real binary on loopback with a fresh data dir, points it at the fake
+// WeChat (wechat/wechattest) with a chosen upstream latency, drives load and
+// prints one table. Run it from the repository root: go run ./bench
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	_ "modernc.org/sqlite"
+
+	"wxbase/wechat/wechattest"
+)
+
+const (
+	appID  = "wx0123456789abcdef"
+	secret = "0123456789abcdef0123456789abcdef"
+)
+
+func main() {
+	quick := flag.Bool("quick", false, "short run (under a minute) for a quick look")
+	concurrency := flag.Int("concurrency", 16, "concurrent clients")
+	latency := flag.Duration("latency", 0, "upstream WeChat latency the fake adds to every call")
+	duration := flag.Duration("duration", 15*time.Second, "how long each scenario runs")
+	pool := flag.Int("pool", 200, "returning users in the pool")
+	keep := flag.Bool("keep", false, "keep the work dir (data and server log) for inspection")
+	flag.Parse()
+	if *quick {
+		*duration = 4 * time.Second
+		*pool = 64
+	}
+
+	workDir, err := os.MkdirTemp("", "wxbase-bench-")
+	check(err)
+	if !*keep {
+		defer os.RemoveAll(workDir)
+	}
+
+	fmt.Fprintln(os.Stderr, "building wxbase…")
+	binary, err := buildBinary(workDir)
+	check(err)
+
+	fake := wechattest.New()
+	fake.AddApp(appID, secret)
+	fake.SetLatency(*latency)
+	wechatURL, closeFake := fake.Listen()
+	defer closeFake()
+
+	srv, err := startServer(binary, workDir, wechatURL, appID, secret)
+	check(err)
+	defer srv.stop()
+	check(prepare(srv))
+
+	b := &bench{srv: srv, fake: fake, client: newClient(*concurrency * 2), concurrency: *concurrency, duration: *duration}
+	check(b.openProbe())
+	fmt.Fprintln(os.Stderr, "logging in the returning-user pool…")
+	check(b.fillPool(*pool))
+
+	var results []*result
+	for _, scenario := range []func() *result{
+		b.loginNewUsers, b.loginReturningUsers, b.loginSameOpenID, b.recordCreate, b.recordList, b.plainCreate,
+	} {
+		r := scenario()
+		fmt.Fprintf(os.Stderr, "  %-32s %8.0f req/s\n", r.name, r.perSecond())
+		results = append(results, r)
+	}
+
+	printReport(os.Stdout, results, srv, *concurrency, *latency, *duration)
+	if *keep {
+		fmt.Fprintln(os.Stderr, "work dir kept:", workDir)
+	}
+}
+
+// prepare raises the rate limits (one loopback address would hit them at
+// once) and creates the two collections the record scenarios use.
+func prepare(srv *server) error {
+	var settings struct {
+		RateLimits struct {
+			Rules []map[string]any `json:"rules"`
+		} `json:"rateLimits"`
+	}
+	if err := srv.call("GET", "/api/settings", srv.token, nil, &settings); err != nil {
+		return err
+	}
+	for _, rule := range settings.RateLimits.Rules {
+		rule["maxRequests"] = 1_000_000_000
+	}
+	err := srv.call("PATCH", "/api/settings", srv.token, map[string]any{
+		"rateLimits": map[string]any{"enabled": true, "rules": settings.RateLimits.Rules},
+	}, nil)
+	if err != nil {
+		return err
+	}
+
+	owner := `@request.auth.id != "" && owner = @request.auth.id`
+	if err := srv.call("POST", "/api/collections", srv.token, map[string]any{
+		"name": "notes", "type": "base",
+		"listRule": `owner = @request.auth.id`, "viewRule": `owner = @request.auth.id`, "createRule": owner,
+		"fields": []map[string]any{
+			{"name": "title", "type": "text"},
+			{"name": "n", "type": "number"},
+			{"name": "owner", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 1},
+		},
+		"indexes": []string{"CREATE INDEX idx_notes_owner_n ON notes (owner, n)"},
+	}, nil); err != nil {
+		return err
+	}
+	return srv.call("POST", "/api/collections", srv.token, map[string]any{
+		"name": "plain", "type": "base", "createRule": `@request.auth.id != ""`,
+		"fields": []map[string]any{{"name": "title", "type": "text"}, {"name": "n", "type": "number"}},
+	}, nil)
+}
+
+type member struct{ openID, userID, token string }
+
+type bench struct {
+	srv         *server
+	fake        *wechattest.Fake
+	client      *http.Client
+	concurrency int
+	duration    time.Duration
+	pool        []member
+	probe       *dbx.DB
+	seq         atomic.Int64
+}
+
+func (b *bench) loginURL() string { return b.srv.base + "/api/collections/users/auth-with-wechat" }
+
+func loginBody(code string) string { return fmt.Sprintf(`{"code":%q,"appid":%q}`, code, appID) }
+
+// openProbe opens the bench's own connection to data.db, for data_version.
+func (b *bench) openProbe() error {
+	db, err := dbx.Open("sqlite", filepath.Join(b.srv.dataDir, "data.db"))
+	if err != nil {
+		return err
+	}
+	db.DB().SetMaxOpenConns(1)
+	b.probe = db
+	return nil
+}
+
+// dataVersion changes whenever another connection commits a write.
+func (b *bench) dataVersion() int64 {
+	var v int64
+	_ = b.probe.NewQuery("PRAGMA data_version").Row(&v)
+	return v
+}
+
+func (b *bench) fillPool(size int) error {
+	for i := 0; i < size; i++ {
+		openID := fmt.Sprintf("oPool%023d", i)
+		var res struct {
+			Token  string
+			Record struct{ ID string }
+		}
+		if err := b.srv.call("POST", "/api/collections/users/auth-with-wechat", "", json.RawMessage(loginBody(b.fake.IssueCode(appID, openID))), &res); err != nil {
+			return err
+		}
+		b.pool = append(b.pool, member{openID: openID, userID: res.Record.ID, token: res.Token})
+	}
+	return nil
+}
+
+func (b *bench) loginNewUsers() *result {
+	return runFor("login, new users", b.client, b.concurrency, b.duration, func(_, _ int) request {
+		openID := fmt.Sprintf("oNew%024d", b.seq.Add(1))
+		return request{method: "POST", url: b.loginURL(), body: loginBody(b.fake.IssueCode(appID, openID))}
+	})
+}
+
+func (b *bench) loginReturningUsers() *result {
+	before := b.dataVersion()
+	r := runFor("login, returning users", b.client, b.concurrency, b.duration, func(worker, i int) request {
+		m := b.pool[(worker*7919+i)%len(b.pool)]
+		return request{method: "POST", url: b.loginURL(), body: loginBody(b.fake.IssueCode(appID, m.openID))}
+	})
+	if b.dataVersion() == before {
+		r.note = "wrote nothing to data.db"
+	} else {
+		r.note = "WROTE to data.db"
+	}
+	return r
+}
+
+// loginSameOpenID fires `concurrency` first logins of one new openid at the
+// same moment, round after round, then counts users and accounts made.
+func (b *bench) loginSameOpenID() *result {
+	r := &result{name: "login, same openid at once"}
+	rounds := 0
+	deadline := time.Now().Add(b.duration)
+	for time.Now().Before(deadline) {
+		openID := fmt.Sprintf("oSame%023d", rounds)
+		reqs := make([]request, b.concurrency)
+		for i := range reqs {
+			reqs[i] = request{method: "POST", url: b.loginURL(), body: loginBody(b.fake.IssueCode(appID, openID))}
+		}
+		runAtOnce(b.client, reqs, r)
+		rounds++
+	}
+	sort.Slice(r.latency, func(i, j int) bool { return r.latency[i] < r.latency[j] })
+	var accounts, users int
+	_ = b.probe.NewQuery("SELECT COUNT(*), COUNT(DISTINCT user) FROM wechat_accounts WHERE openid LIKE 'oSame%'").Row(&accounts, &users)
+	r.note = fmt.Sprintf("%d rounds of %d: %d accounts, %d users, %d duplicates", rounds, b.concurrency, accounts, users, accounts-rounds+users-rounds)
+	return r
+}
+
+func (b *bench) recordCreate() *result {
+	return runFor("record create", b.client, b.concurrency, b.duration, func(worker, i int) request {
+		m := b.pool[worker%len(b.pool)]
+		return request{method: "POST", url: b.srv.base + "/api/collections/notes/records", token: m.token,
+			body: fmt.Sprintf(`{"title":"note %d","n":%d,"owner":%q}`, i, i%50, m.userID)}
+	})
+}
+
+func (b *bench) recordList() *result {
+	return runFor("record list (filter, skipTotal)", b.client, b.concurrency, b.duration, func(worker, i int) request {
+		m := b.pool[worker%len(b.pool)]
+		return request{method: "GET", token: m.token,
+			url: b.srv.base + "/api/collections/notes/records?filter=" + url.QueryEscape("n >= 10") + "&sort=-n&perPage=20&skipTotal=1"}
+	})
+}
+
+func (b *bench) plainCreate() *result {
+	return runFor("baseline: plain create", b.client, b.concurrency, b.duration, func(worker, i int) request {
+		m := b.pool[worker%len(b.pool)]
+		return request{method: "POST", url: b.srv.base + "/api/collections/plain/records", token: m.token,
+			body: fmt.Sprintf(`{"title":"note %d","n":%d}`, i, i%50)}
+	})
+}
+
+func printReport(out *os.File, results []*result, srv *server, concurrency int, latency, duration time.Duration) {
+	baseline := results[len(results)-1].perSecond()
+	fmt.Fprintf(out, "\nwxbase bench: %d cores (GOMAXPROCS %d), concurrency %d, upstream latency %v, %v per scenario\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), concurrency, latency, duration)
+	fmt.Fprintln(out, "Rate limits were raised to 1e9 requests per window for this run (every client shares one loopback address).")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| scenario | requests/s | p50 | p99 | errors | × baseline | note |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+	for _, r := range results {
+		ratio := "–"
+		if baseline > 0 {
+			ratio = fmt.Sprintf("%.2f", r.perSecond()/baseline)
+		}
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %d | %s | %s |\n",
+			r.name, r.perSecond(), ms(r.percentile(0.50)), ms(r.percentile(0.99)), r.errors, ratio, r.note)
+	}
+	fmt.Fprintf(out, "\nserver peak RSS %s; database %s\n", srv.peakRSS(), srv.dbSize())
+	for _, r := range results {
+		if r.firstErr != "" {
+			fmt.Fprintf(out, "first error in %q: %s\n", r.name, r.firstErr)
+		}
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
