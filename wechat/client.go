@@ -86,9 +86,13 @@ func (c *Client) getJSON(ctx context.Context, op, path string, query url.Values,
 	}
 	defer res.Body.Close()
 
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize))
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize+1))
 	if err != nil {
 		return &UnavailableError{Op: op, Reason: "reading the answer failed: " + transportReason(ctx, err), Timeout: isTimeout(ctx, err)}
+	}
+	if len(body) > maxBodySize {
+		// Cut short, it might still parse; a whole answer never gets this big.
+		return &UnavailableError{Op: op, Reason: "WeChat's answer is too large"}
 	}
 	if res.StatusCode != http.StatusOK {
 		return &UnavailableError{Op: op, Reason: fmt.Sprintf("WeChat answered HTTP %d", res.StatusCode)}
@@ -132,9 +136,10 @@ func transportReason(ctx context.Context, err error) string {
 		err = urlErr.Err
 	}
 	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		// "dial tcp 127.0.0.1:1: connect: connection refused" names only the host.
-		return opErr.Error()
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		// "dial: connect: connection refused", without the address: the
+		// admin knows WECHAT_API_BASE, and logs need not.
+		return opErr.Op + ": " + opErr.Err.Error()
 	}
 	return err.Error()
 }

@@ -31,7 +31,7 @@ func (c *Client) Code2Session(ctx context.Context, appID, secret, code string) (
 		"grant_type": {"authorization_code"},
 	}
 	var res code2SessionResponse
-	if err := c.getJSON(ctx, op, "/sns/jscode2session", query, &res, secret); err != nil {
+	if err := c.getJSON(ctx, op, "/sns/jscode2session", query, &res, secret, code); err != nil {
 		return nil, err
 	}
 	if res.OpenID == "" || res.SessionKey == "" {
