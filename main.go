@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log"
 
+	"github.com/fatih/color"
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/plugins/jsvm"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
@@ -26,7 +27,10 @@ var embeddedPublic embed.FS
 var readme []byte
 
 func main() {
-	app := pocketbase.New()
+	// Dev mode prints every SQL statement; it stays opt-in (--dev), even
+	// under `go run`, so a first start shows the superuser link, not SQL.
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false})
+	color.Output = hooks.MaskDevSQL(color.Output)
 
 	cfg, err := hooks.ConfigFromEnv()
 	if err != nil {

@@ -26,17 +26,12 @@ type server struct {
 func Register(app core.App, cfg *Config) {
 	s := &server{cfg: cfg}
 
-	app.OnBootstrap().BindFunc(func(e *core.BootstrapEvent) error {
-		if err := e.Next(); err != nil {
-			return err
-		}
-		maskDevSQLLogs(e.App)
-		return nil
-	})
-
 	// Secrets are write-only: hidden from every response, superusers' included.
 	app.OnRecordEnrich(appsCollection).BindFunc(hideFields("secret"))
 	app.OnRecordEnrich(accountsCollection).BindFunc(hideFields("session_key"))
+	app.OnRecordsListRequest(appsCollection, accountsCollection).BindFunc(refuseSecretFilters)
+	app.OnCollectionCreateRequest().BindFunc(refuseSecretViews)
+	app.OnCollectionUpdateRequest().BindFunc(refuseSecretViews)
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
@@ -49,6 +44,7 @@ func Register(app core.App, cfg *Config) {
 			return err
 		}
 
+		se.Router.BindFunc(refuseSecretSQL)
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
 		return se.Next()
 	})

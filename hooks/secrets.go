@@ -1,13 +1,10 @@
 package hooks
 
 import (
-	"context"
-	"database/sql"
+	"io"
+	"net/http"
 	"regexp"
-	"time"
 
-	"github.com/fatih/color"
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -29,32 +26,70 @@ func hideFields(names ...string) func(*core.RecordEnrichEvent) error {
 // (with ” escapes) and hex blobs.
 var sqlLiteral = regexp.MustCompile(`'(?:[^']|'')*'|\b0x[0-9a-fA-F]+\b`)
 
-// maskSQLLiterals replaces every literal in a logged statement, so dev mode
-// (which `go run` turns on and which prints every statement) cannot print a
-// secret or session_key being stored.
-func maskSQLLiterals(statement string) string {
-	return sqlLiteral.ReplaceAllString(statement, "'***'")
+// devSQLLine recognises PocketBase's dev-mode statement log: "[1.23ms] SQL".
+var devSQLLine = regexp.MustCompile(`^\[[0-9.]+ms\] `)
+
+// MaskDevSQL wraps the writer that PocketBase's dev mode (on under `go run`
+// and with --dev) prints every SQL statement to, and replaces each literal
+// in those statements with '***': the statements carry every stored value,
+// the AppSecret, session keys and PocketBase's own token secrets included.
+// It wraps the writer rather than PocketBase's log functions because the
+// first statements run during bootstrap, before any hook could swap them.
+func MaskDevSQL(w io.Writer) io.Writer {
+	return &devSQLMasker{w: w}
 }
 
-// maskDevSQLLogs swaps PocketBase's dev-mode SQL printers for masking ones.
-func maskDevSQLLogs(app core.App) {
-	if !app.IsDev() {
-		return
+type devSQLMasker struct{ w io.Writer }
+
+func (m *devSQLMasker) Write(p []byte) (int, error) {
+	if !devSQLLine.Match(p) {
+		return m.w.Write(p)
 	}
-	for _, builder := range []dbx.Builder{app.ConcurrentDB(), app.NonconcurrentDB(), app.AuxConcurrentDB(), app.AuxNonconcurrentDB()} {
-		db, ok := builder.(*dbx.DB)
-		if !ok {
-			continue
-		}
-		if db.QueryLogFunc != nil {
-			db.QueryLogFunc = func(_ context.Context, t time.Duration, statement string, _ *sql.Rows, _ error) {
-				color.HiBlack("[%.2fms] %v\n", float64(t.Milliseconds()), maskSQLLiterals(statement))
-			}
-		}
-		if db.ExecLogFunc != nil {
-			db.ExecLogFunc = func(_ context.Context, t time.Duration, statement string, _ sql.Result, _ error) {
-				color.HiBlack("[%.2fms] %v\n", float64(t.Milliseconds()), maskSQLLiterals(statement))
-			}
-		}
+	if _, err := m.w.Write(sqlLiteral.ReplaceAll(p, []byte("'***'"))); err != nil {
+		return 0, err
 	}
+	return len(p), nil
+}
+
+// secretTables names the tables that hold AppSecrets and session keys.
+var secretTables = regexp.MustCompile(`(?i)wechat_(apps|accounts)`)
+
+// secretFields names the fields a filter or sort must not probe: a superuser
+// could otherwise recover a value one guessed character at a time.
+var secretFields = regexp.MustCompile(`(?i)secret|session_key`)
+
+// refuseSecretSQL keeps the dashboard's SQL console away from the tables
+// that hold secrets. SQLite cannot read a table without naming it, so the
+// name is a reliable test.
+func refuseSecretSQL(e *core.RequestEvent) error {
+	if e.Request.Method != http.MethodPost || e.Request.URL.Path != "/api/sql" {
+		return e.Next()
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return e.BadRequestError("Failed to read the query.", err)
+	}
+	if query, _ := info.Body["query"].(string); secretTables.MatchString(query) {
+		return e.ForbiddenError("The SQL console cannot read wechat_apps or wechat_accounts: they hold AppSecrets and session keys, which wxbase shows to nobody.", nil)
+	}
+	return e.Next()
+}
+
+// refuseSecretViews stops a view collection from republishing the tables
+// that hold secrets.
+func refuseSecretViews(e *core.CollectionRequestEvent) error {
+	if e.Collection.IsView() && secretTables.MatchString(e.Collection.ViewQuery) {
+		return e.BadRequestError("A view cannot select from wechat_apps or wechat_accounts: they hold AppSecrets and session keys, which wxbase shows to nobody.", nil)
+	}
+	return e.Next()
+}
+
+// refuseSecretFilters refuses list requests on wechat_apps/wechat_accounts
+// whose filter or sort mentions a secret field.
+func refuseSecretFilters(e *core.RecordsListRequestEvent) error {
+	query := e.Request.URL.Query()
+	if secretFields.MatchString(query.Get("filter")) || secretFields.MatchString(query.Get("sort")) {
+		return e.BadRequestError("Filtering or sorting on secret or session_key is not allowed.", nil)
+	}
+	return e.Next()
 }

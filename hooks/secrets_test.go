@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +207,38 @@ func TestUserDeletingTheirAccountRemovesTheirWechatAccounts(t *testing.T) {
 	}
 	if _, err := e.app.FindFirstRecordByData("wechat_accounts", "openid", "oLeaving000000000000000000AA"); err == nil {
 		t.Fatal("the deleted user's WeChat account survived")
+	}
+}
+
+func TestSuperuserToolsCannotReadSecretTables(t *testing.T) {
+	e := newEnv(t)
+	openID := "oConsole000000000000000000AA"
+	e.login(appA, openID)
+	sessionKey := e.fake.SessionKey(appA, openID)
+	requireStoredSecrets(t, e.app, openID, sessionKey)
+	token := e.superuserToken()
+	base := e.serve()
+
+	cases := []struct {
+		name, method, url, body string
+		status                  int
+	}{
+		{"SQL console works", "POST", "/api/sql", `{"query":"SELECT count(*) AS n FROM users"}`, 200},
+		{"SQL console on accounts", "POST", "/api/sql", `{"query":"SELECT session_key FROM wechat_accounts"}`, 403},
+		{"SQL console on apps, quoted", "POST", "/api/sql", `{"query":"select * from \"WeChat_Apps\""}`, 403},
+		{"a view over users works", "POST", "/api/collections",
+			`{"name":"user_names","type":"view","viewQuery":"SELECT id, name FROM users"}`, 200},
+		{"a view over accounts", "POST", "/api/collections",
+			`{"name":"leak","type":"view","viewQuery":"SELECT id, session_key FROM wechat_accounts"}`, 400},
+		{"filter on openid works", "GET", "/api/collections/wechat_accounts/records?filter=" + url.QueryEscape("openid='"+openID+"'"), "", 200},
+		{"filter probing session_key", "GET", "/api/collections/wechat_accounts/records?filter=" + url.QueryEscape("session_key~'a'"), "", 400},
+		{"sort on secret", "GET", "/api/collections/wechat_apps/records?sort=secret", "", 400},
+	}
+	for _, c := range cases {
+		status, body := call(t, c.method, base+c.url, token, c.body)
+		if status != c.status {
+			t.Errorf("%s: want %d, got %d %s", c.name, c.status, status, body)
+		}
+		expectBody(t, c.name, body, nil, []string{sessionKey, secretA})
 	}
 }
