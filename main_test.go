@@ -1,24 +1,20 @@
 package main_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	_ "github.com/pocketbase/pocketbase/core" // registers the sqlite driver
 
+	"wxbase/internal/wxbaseproc"
 	"wxbase/wechat/wechattest"
 )
 
@@ -30,11 +26,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "wxbase")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Println("building wxbase failed:", err)
+	if binary, err = wxbaseproc.Build(".", dir); err != nil {
+		fmt.Println(err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -42,86 +35,25 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// process is one running wxbase.
-type process struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	base   string
-	output *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// start runs `wxbase serve` on a free loopback port with dataDir and waits
-// until it answers /api/health. Its working directory is a scratch folder.
-func start(t *testing.T, dataDir string, env []string, args ...string) *process {
+// start runs `wxbase serve` with dataDir from a scratch working directory
+// and stops it when the test ends.
+func start(t *testing.T, dataDir string, env []string, args ...string) *wxbaseproc.Server {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, append([]string{"serve", "--http", addr, "--dir", dataDir}, args...)...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), env...)
-	output := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = output, output
-	if err := cmd.Start(); err != nil {
+	server, err := wxbaseproc.Start(binary, wxbaseproc.Options{DataDir: dataDir, WorkDir: t.TempDir(), Env: env, Args: args})
+	if err != nil {
 		t.Fatal(err)
 	}
-	p := &process{t: t, cmd: cmd, base: "http://" + addr, output: output}
-	t.Cleanup(p.stop)
-
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := http.Get(p.base + "/api/health")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return p
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("wxbase did not start:\n%s", output)
-	return nil
-}
-
-// stop ends the server the way a service manager does, so it flushes logs.
-func (p *process) stop() {
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
-	}
+	t.Cleanup(server.Stop)
+	return server
 }
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := wxbaseproc.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer listener.Close()
-	return listener.Addr().String()
+	return addr
 }
 
 // request sends a JSON request and decodes the JSON answer.
@@ -153,14 +85,12 @@ func login(t *testing.T, base, code string) (int, string, map[string]any) {
 }
 
 // superuserToken creates a superuser with the CLI and signs it in.
-func superuserToken(t *testing.T, p *process, dataDir string) string {
+func superuserToken(t *testing.T, p *wxbaseproc.Server, dataDir string) string {
 	t.Helper()
-	upsert := exec.Command(binary, "superuser", "upsert", "admin@example.com", "correct-horse-battery", "--dir", dataDir)
-	upsert.Dir = t.TempDir()
-	if out, err := upsert.CombinedOutput(); err != nil {
-		t.Fatalf("superuser upsert: %v\n%s", err, out)
+	if err := wxbaseproc.UpsertSuperuser(binary, dataDir, "admin@example.com", "correct-horse-battery"); err != nil {
+		t.Fatal(err)
 	}
-	status, body, res := request(t, http.MethodPost, p.base+"/api/collections/_superusers/auth-with-password", "",
+	status, body, res := request(t, http.MethodPost, p.Base+"/api/collections/_superusers/auth-with-password", "",
 		`{"identity":"admin@example.com","password":"correct-horse-battery"}`)
 	if status != 200 {
 		t.Fatalf("superuser login: %d %s", status, body)
@@ -171,11 +101,11 @@ func superuserToken(t *testing.T, p *process, dataDir string) string {
 func TestMockModeLogsInOverHTTP(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
 	p := start(t, dataDir, nil, "--wechat-mock", "--dev=false")
-	if !strings.Contains(p.output.String(), "--wechat-mock is ON") {
-		t.Fatalf("mock mode started without its warning:\n%s", p.output)
+	if !strings.Contains(p.Output(), "--wechat-mock is ON") {
+		t.Fatalf("mock mode started without its warning:\n%s", p.Output())
 	}
 
-	status, body, first := login(t, p.base, "mock:alice")
+	status, body, first := login(t, p.Base, "mock:alice")
 	if status != 200 {
 		t.Fatalf("first login: %d %s", status, body)
 	}
@@ -185,39 +115,39 @@ func TestMockModeLogsInOverHTTP(t *testing.T) {
 		t.Fatalf("first login: %s", body)
 	}
 
-	status, body, again := login(t, p.base, "mock:alice:second-launch")
+	status, body, again := login(t, p.Base, "mock:alice:second-launch")
 	if status != 200 || again["meta"].(map[string]any)["isNew"] != false || again["record"].(map[string]any)["id"] != user["id"] {
 		t.Fatalf("same name, same user: %d %s", status, body)
 	}
 
-	status, body, replay := login(t, p.base, "mock:alice")
+	status, body, replay := login(t, p.Base, "mock:alice")
 	if status != 400 || replay["data"].(map[string]any)["code"] != "wechat_code_used" {
 		t.Fatalf("a reused mock code: %d %s", status, body)
 	}
 
-	status, body, bob := login(t, p.base, "mock:bob")
+	status, body, bob := login(t, p.Base, "mock:bob")
 	if status != 200 || bob["record"].(map[string]any)["id"] == user["id"] {
 		t.Fatalf("another name, another user: %d %s", status, body)
 	}
 
 	// The token works on PocketBase's own records API, for the user's own record only.
-	status, body, list := request(t, http.MethodGet, p.base+"/api/collections/users/records", first["token"].(string), "")
+	status, body, list := request(t, http.MethodGet, p.Base+"/api/collections/users/records", first["token"].(string), "")
 	if status != 200 || list["totalItems"] != float64(1) || !strings.Contains(body, user["id"].(string)) {
 		t.Fatalf("own records with the token: %d %s", status, body)
 	}
 
 	// Restarted without mock mode, the server has no app and refuses mock codes.
 	token := superuserToken(t, p, dataDir)
-	p.stop()
+	p.Stop()
 	p = start(t, dataDir, nil, "--dev=false")
-	if strings.Contains(p.output.String(), "--wechat-mock is ON") {
+	if strings.Contains(p.Output(), "--wechat-mock is ON") {
 		t.Fatal("the warning printed without mock mode")
 	}
-	status, body, apps := request(t, http.MethodGet, p.base+"/api/collections/wechat_apps/records", token, "")
+	status, body, apps := request(t, http.MethodGet, p.Base+"/api/collections/wechat_apps/records", token, "")
 	if status != 200 || apps["totalItems"] != float64(0) {
 		t.Fatalf("mock mode wrote to wechat_apps: %d %s", status, body)
 	}
-	status, body, refused := login(t, p.base, "mock:alice:after-restart")
+	status, body, refused := login(t, p.Base, "mock:alice:after-restart")
 	if status != 400 || !strings.Contains(body, "validation_no_wechat_app") || refused["token"] != nil {
 		t.Fatalf("a mock code without mock mode: %d %s", status, body)
 	}
@@ -228,7 +158,7 @@ func TestLandingPageAndReadme(t *testing.T) {
 	secret := "f00df00df00df00df00df00df00df00d"
 	p := start(t, dataDir, []string{"WECHAT_APPID=wx5555555555555555", "WECHAT_SECRET=" + secret}, "--dev=false")
 
-	status, body, _ := request(t, http.MethodGet, p.base+"/", "", "")
+	status, body, _ := request(t, http.MethodGet, p.Base+"/", "", "")
 	if status != 200 || !strings.Contains(body, "wxbase") || !strings.Contains(body, `href="/_/"`) || !strings.Contains(body, `href="/README.md"`) {
 		t.Fatalf("landing page: %d %s", status, body)
 	}
@@ -237,7 +167,7 @@ func TestLandingPageAndReadme(t *testing.T) {
 			t.Fatalf("the landing page reveals configuration (%s)", private)
 		}
 	}
-	status, body, _ = request(t, http.MethodGet, p.base+"/README.md", "", "")
+	status, body, _ = request(t, http.MethodGet, p.Base+"/README.md", "", "")
 	if status != 200 || !strings.Contains(body, "## Quick start") {
 		t.Fatalf("README: %d %.200s", status, body)
 	}
@@ -255,11 +185,11 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	// 1. WeChat refuses connections.
 	closed := freeAddr(t)
 	p := start(t, dataDir, append(env, "WECHAT_API_BASE=http://"+closed), "--dev")
-	if status, body, _ := login(t, p.base, "0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p"); status != 503 {
+	if status, body, _ := login(t, p.Base, "0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p"); status != 503 {
 		t.Fatalf("refused connection: %d %s", status, body)
 	}
-	p.stop()
-	output := p.output.String()
+	p.Stop()
+	output := p.Output()
 
 	// 2. WeChat is too slow, then 3. it answers and a session_key is stored.
 	fake := wechattest.New()
@@ -268,15 +198,15 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	defer closeFake()
 	p = start(t, dataDir, append(env, "WECHAT_API_BASE="+fakeURL), "--dev")
 	fake.SetLatency(2 * time.Second)
-	if status, body, _ := login(t, p.base, fake.IssueCode(appID, "oLogScan0000000000000000000A")); status != 503 {
+	if status, body, _ := login(t, p.Base, fake.IssueCode(appID, "oLogScan0000000000000000000A")); status != 503 {
 		t.Fatalf("timeout: %d %s", status, body)
 	}
 	fake.SetLatency(0)
-	if status, body, _ := login(t, p.base, fake.IssueCode(appID, "oLogScan0000000000000000000A")); status != 200 {
+	if status, body, _ := login(t, p.Base, fake.IssueCode(appID, "oLogScan0000000000000000000A")); status != 200 {
 		t.Fatalf("login: %d %s", status, body)
 	}
-	p.stop()
-	output += p.output.String()
+	p.Stop()
+	output += p.Output()
 	sessionKey := fake.SessionKey(appID, "oLogScan0000000000000000000A")
 
 	// Positive controls: the secrets are stored, dev mode printed the very

@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/dbx"
 	_ "modernc.org/sqlite"
 
+	"wxbase/internal/wxbaseproc"
 	"wxbase/wechat/wechattest"
 )
 
@@ -49,7 +50,7 @@ func main() {
 	}
 
 	fmt.Fprintln(os.Stderr, "building wxbase…")
-	binary, err := buildBinary(workDir)
+	binary, err := wxbaseproc.Build(".", workDir)
 	check(err)
 
 	fake := wechattest.New()
@@ -60,7 +61,7 @@ func main() {
 
 	srv, err := startServer(binary, workDir, wechatURL, appID, secret)
 	check(err)
-	defer srv.stop()
+	defer srv.Stop()
 	check(prepare(srv))
 
 	b := &bench{srv: srv, fake: fake, client: newClient(*concurrency * 2), concurrency: *concurrency, duration: *duration}
@@ -136,13 +137,13 @@ type bench struct {
 	seq         atomic.Int64
 }
 
-func (b *bench) loginURL() string { return b.srv.base + "/api/collections/users/auth-with-wechat" }
+func (b *bench) loginURL() string { return b.srv.Base + "/api/collections/users/auth-with-wechat" }
 
 func loginBody(code string) string { return fmt.Sprintf(`{"code":%q,"appid":%q}`, code, appID) }
 
 // openProbe opens the bench's own connection to data.db, for data_version.
 func (b *bench) openProbe() error {
-	db, err := dbx.Open("sqlite", filepath.Join(b.srv.dataDir, "data.db"))
+	db, err := dbx.Open("sqlite", filepath.Join(b.srv.DataDir, "data.db"))
 	if err != nil {
 		return err
 	}
@@ -219,7 +220,7 @@ func (b *bench) loginSameOpenID() *result {
 func (b *bench) recordCreate() *result {
 	return runFor("record create", b.client, b.concurrency, b.duration, func(worker, i int) request {
 		m := b.pool[worker%len(b.pool)]
-		return request{method: "POST", url: b.srv.base + "/api/collections/notes/records", token: m.token,
+		return request{method: "POST", url: b.srv.Base + "/api/collections/notes/records", token: m.token,
 			body: fmt.Sprintf(`{"title":"note %d","n":%d,"owner":%q}`, i, i%50, m.userID)}
 	})
 }
@@ -228,14 +229,14 @@ func (b *bench) recordList() *result {
 	return runFor("record list (filter, skipTotal)", b.client, b.concurrency, b.duration, func(worker, i int) request {
 		m := b.pool[worker%len(b.pool)]
 		return request{method: "GET", token: m.token,
-			url: b.srv.base + "/api/collections/notes/records?filter=" + url.QueryEscape("n >= 10") + "&sort=-n&perPage=20&skipTotal=1"}
+			url: b.srv.Base + "/api/collections/notes/records?filter=" + url.QueryEscape("n >= 10") + "&sort=-n&perPage=20&skipTotal=1"}
 	})
 }
 
 func (b *bench) plainCreate() *result {
 	return runFor("baseline: plain create", b.client, b.concurrency, b.duration, func(worker, i int) request {
 		m := b.pool[worker%len(b.pool)]
-		return request{method: "POST", url: b.srv.base + "/api/collections/plain/records", token: m.token,
+		return request{method: "POST", url: b.srv.Base + "/api/collections/plain/records", token: m.token,
 			body: fmt.Sprintf(`{"title":"note %d","n":%d}`, i, i%50)}
 	})
 }

@@ -5,84 +5,43 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
+
+	"wxbase/internal/wxbaseproc"
 )
 
-// server is the real wxbase binary running on loopback with its own data dir.
+// server is the real wxbase binary running on loopback with its own data
+// dir, and a superuser signed in to set it up.
 type server struct {
-	cmd     *exec.Cmd
-	base    string
-	dataDir string
-	token   string // a superuser's
-	log     *os.File
-}
-
-// buildBinary compiles wxbase from the repository root into dir.
-func buildBinary(dir string) (string, error) {
-	binary := filepath.Join(dir, "wxbase")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	return binary, build.Run()
+	*wxbaseproc.Server
+	token string
 }
 
 // startServer runs `wxbase serve` with a fresh data dir in workDir, pointed at
 // the fake WeChat, and signs a superuser in.
 func startServer(binary, workDir, wechatURL, appID, secret string) (*server, error) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	dataDir := filepath.Join(workDir, "pb_data")
+	if err := wxbaseproc.UpsertSuperuser(binary, dataDir, "bench@example.com", "bench-password-123"); err != nil {
+		return nil, err
+	}
+	proc, err := wxbaseproc.Start(binary, wxbaseproc.Options{
+		DataDir: dataDir,
+		Env:     []string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret, "WECHAT_API_BASE=" + wechatURL, "WECHAT_TIMEOUT=10s"},
+		Args:    []string{"--dev=false", "--hooksWatch=false"},
+	})
 	if err != nil {
 		return nil, err
 	}
-	addr := listener.Addr().String()
-	listener.Close()
-
-	s := &server{base: "http://" + addr, dataDir: filepath.Join(workDir, "pb_data")}
-	if s.log, err = os.Create(filepath.Join(workDir, "server.log")); err != nil {
-		return nil, err
-	}
-
-	upsert := exec.Command(binary, "superuser", "upsert", "bench@example.com", "bench-password-123", "--dir", s.dataDir)
-	upsert.Dir = workDir
-	if out, err := upsert.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("superuser upsert: %v: %s", err, out)
-	}
-
-	s.cmd = exec.Command(binary, "serve", "--http", addr, "--dir", s.dataDir, "--dev=false", "--hooksWatch=false")
-	s.cmd.Dir = workDir
-	s.cmd.Env = append(os.Environ(),
-		"WECHAT_APPID="+appID, "WECHAT_SECRET="+secret, "WECHAT_API_BASE="+wechatURL, "WECHAT_TIMEOUT=10s")
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
-	}
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(s.base + "/api/health")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("wxbase did not start; see %s", s.log.Name())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	s := &server{Server: proc}
 
 	var auth struct{ Token string }
 	if err := s.call("POST", "/api/collections/_superusers/auth-with-password", "",
 		map[string]any{"identity": "bench@example.com", "password": "bench-password-123"}, &auth); err != nil {
-		s.stop()
+		s.Stop()
 		return nil, err
 	}
 	s.token = auth.Token
@@ -96,7 +55,7 @@ func (s *server) call(method, path, token string, body, out any) error {
 		raw, _ := json.Marshal(body)
 		reader = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest(method, s.base+path, reader)
+	req, _ := http.NewRequest(method, s.Base+path, reader)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", token)
@@ -118,7 +77,7 @@ func (s *server) call(method, path, token string, body, out any) error {
 
 // peakRSS is the server's high-water resident memory, from /proc (Linux).
 func (s *server) peakRSS() string {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.Pid()))
 	if err != nil {
 		return "n/a"
 	}
@@ -137,25 +96,9 @@ func (s *server) peakRSS() string {
 func (s *server) dbSize() string {
 	var total int64
 	for _, name := range []string{"data.db", "data.db-wal"} {
-		if info, err := os.Stat(filepath.Join(s.dataDir, name)); err == nil {
+		if info, err := os.Stat(filepath.Join(s.DataDir, name)); err == nil {
 			total += info.Size()
 		}
 	}
 	return fmt.Sprintf("%.1f MiB", float64(total)/(1<<20))
-}
-
-func (s *server) stop() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { s.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill()
-		}
-	}
-	if s.log != nil {
-		s.log.Close()
-	}
 }

@@ -173,23 +173,10 @@ type loginResponse struct {
 // post sends a JSON body and returns the status, raw body and decoded login answer.
 func post(t testing.TB, url, token, body string) (int, string, loginResponse) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	status, raw := call(t, http.MethodPost, url, token, body)
 	var decoded loginResponse
-	_ = json.Unmarshal(raw, &decoded)
-	return res.StatusCode, string(raw), decoded
+	_ = json.Unmarshal([]byte(raw), &decoded)
+	return status, raw, decoded
 }
 
 func loginBody(code, appID string) string {

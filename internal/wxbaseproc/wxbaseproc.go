@@ -1,0 +1,154 @@
+// Package wxbaseproc builds and runs the real wxbase binary, for the tests
+// and the bench that must meet wxbase the way users do: over HTTP, as a process.
+package wxbaseproc
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Build compiles the wxbase module at moduleRoot into outDir and returns the
+// binary's path.
+func Build(moduleRoot, outDir string) (string, error) {
+	binary := filepath.Join(outDir, "wxbase")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Dir = moduleRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return binary, nil
+}
+
+// Options describe one `wxbase serve`.
+type Options struct {
+	DataDir string   // --dir
+	WorkDir string   // the process's working directory; "" means DataDir's parent
+	Env     []string // added to this process's environment
+	Args    []string // more serve flags, e.g. --wechat-mock
+	Addr    string   // host:port to listen on; "" picks a free loopback port
+}
+
+// Server is a running wxbase.
+type Server struct {
+	Base    string // "http://127.0.0.1:port"
+	DataDir string
+	cmd     *exec.Cmd
+	output  *syncBuffer
+	done    chan struct{}
+}
+
+// Start runs `wxbase serve` and waits until /api/health answers 200.
+func Start(binary string, opts Options) (*Server, error) {
+	addr := opts.Addr
+	if addr == "" {
+		var err error
+		if addr, err = FreeAddr(); err != nil {
+			return nil, err
+		}
+	}
+	workDir := opts.WorkDir
+	if workDir == "" {
+		workDir = filepath.Dir(opts.DataDir)
+	}
+	cmd := exec.Command(binary, append([]string{"serve", "--http", addr, "--dir", opts.DataDir}, opts.Args...)...)
+	cmd.Dir = workDir
+	cmd.Env = append(os.Environ(), opts.Env...)
+	s := &Server{Base: "http://" + addr, DataDir: opts.DataDir, cmd: cmd, output: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = s.output, s.output
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { cmd.Wait(); close(s.done) }()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			return nil, fmt.Errorf("wxbase exited at start:\n%s", s.Output())
+		default:
+		}
+		if res, err := http.Get(s.Base + "/api/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.Kill()
+	return nil, fmt.Errorf("wxbase did not answer /api/health within 30s:\n%s", s.Output())
+}
+
+// Output is everything the server printed so far.
+func (s *Server) Output() string { return s.output.String() }
+
+// Pid is the server's process id.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
+// Stop ends the server as a service manager does (SIGTERM), so it finishes
+// its work and flushes its logs; it kills it after 10 s.
+func (s *Server) Stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		s.Kill()
+	}
+}
+
+// Kill ends the server at once (SIGKILL), as a crash would.
+func (s *Server) Kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// UpsertSuperuser creates or updates a superuser with the CLI.
+func UpsertSuperuser(binary, dataDir, email, password string) error {
+	upsert := exec.Command(binary, "superuser", "upsert", email, password, "--dir", dataDir)
+	upsert.Dir = filepath.Dir(dataDir)
+	if out, err := upsert.CombinedOutput(); err != nil {
+		return fmt.Errorf("superuser upsert: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// FreeAddr returns a loopback host:port that nothing listens on now.
+func FreeAddr() (string, error) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer listener.Close()
+	return listener.Addr().String(), nil
+}
+
+// syncBuffer collects the process's output from two pipes at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
