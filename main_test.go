@@ -1,12 +1,15 @@
 package main_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -266,4 +269,101 @@ func openDB(t *testing.T, path string) *dbx.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestPostWithMethodOverrideUpdatesRecords runs on the real binary: the
+// override wraps the server's handler, which tests.ApiScenario never sees.
+func TestPostWithMethodOverrideUpdatesRecords(t *testing.T) {
+	p := start(t, filepath.Join(t.TempDir(), "pb_data"), nil, "--wechat-mock", "--dev=false")
+	status, body, res := login(t, p.Base, "mock:override")
+	if status != 200 {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	token := res["token"].(string)
+	userURL := p.Base + "/api/collections/users/records/" + res["record"].(map[string]any)["id"].(string)
+
+	send := func(method, url, contentType string, body io.Reader, override string) (int, string) {
+		req, _ := http.NewRequest(method, url, body)
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Authorization", token)
+		if override != "" {
+			req.Header.Set("X-HTTP-Method-Override", override)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(raw)
+	}
+
+	status, body = send("POST", userURL, "application/json", strings.NewReader(`{"name":"Alice"}`), "PATCH")
+	if status != 200 || !strings.Contains(body, `"name":"Alice"`) {
+		t.Fatalf("JSON update through the override: %d %s", status, body)
+	}
+
+	// wx.uploadFile: a multipart POST with one file and form fields.
+	var form bytes.Buffer
+	writer := multipart.NewWriter(&form)
+	writer.WriteField("name", "Alice with avatar")
+	part, _ := writer.CreateFormFile("avatar", "me.png")
+	part.Write(tinyPNG)
+	writer.Close()
+	status, body = send("POST", userURL, writer.FormDataContentType(), &form, "patch")
+	if status != 200 || !strings.Contains(body, `"name":"Alice with avatar"`) || !regexp.MustCompile(`"avatar":"me\w+\.png"`).MatchString(body) {
+		t.Fatalf("multipart update through the override: %d %s", status, body)
+	}
+
+	for _, c := range []struct{ name, method, url, override string }{
+		{"DELETE is not an allowed override", "POST", userURL, "DELETE"},
+		{"only POST may be overridden", "GET", userURL, "PATCH"},
+		{"only record routes", "POST", p.Base + "/api/collections/users/records", "PATCH"},
+	} {
+		status, body := send(c.method, c.url, "application/json", strings.NewReader(`{"name":"x"}`), c.override)
+		if status != 400 || !strings.Contains(body, "X-HTTP-Method-Override") {
+			t.Errorf("%s: want 400 naming the header, got %d %s", c.name, status, body)
+		}
+	}
+	if status, _ := send("POST", userURL, "application/json", strings.NewReader(`{"name":"x"}`), ""); status == 200 {
+		t.Error("a POST without the override updated the record")
+	}
+}
+
+// tinyPNG is a valid 1×1 PNG.
+var tinyPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+// TestReadmeCloudFunctionReadsTheCallersOpenID runs the README's cloud
+// function, copied from the README itself so the example cannot rot.
+func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := regexp.MustCompile("(?s)```js\n// pb_hooks/functions.pb.js\n(.*?)```").FindSubmatch(readme)
+	if match == nil {
+		t.Fatal("README.md has no pb_hooks/functions.pb.js example")
+	}
+	root := t.TempDir()
+	hooksDir := filepath.Join(root, "pb_hooks")
+	if err := os.MkdirAll(hooksDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(hooksDir, "functions.pb.js"), match[1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, filepath.Join(root, "pb_data"), nil, "--wechat-mock", "--dev=false", "--hooksDir", hooksDir, "--hooksWatch=false")
+
+	status, body, res := login(t, p.Base, "mock:caller")
+	if status != 200 {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	status, body, answer := request(t, http.MethodPost, p.Base+"/api/functions/whoami", res["token"].(string), `{"question":42}`)
+	if status != 200 || answer["openid"] != wechattest.MockOpenID("caller") || answer["user"] != res["record"].(map[string]any)["id"] ||
+		answer["data"].(map[string]any)["question"] != float64(42) {
+		t.Fatalf("whoami: %d %s", status, body)
+	}
+	if status, _, _ := request(t, http.MethodPost, p.Base+"/api/functions/whoami", "", `{}`); status != 401 {
+		t.Fatalf("whoami without a token: want 401, got %d", status)
+	}
 }

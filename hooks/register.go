@@ -35,6 +35,10 @@ func Register(app core.App, cfg *Config) {
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
+	// CloudBase's _openid: records are stamped with their owner by the server.
+	app.OnRecordCreateRequest().BindFunc(stampOwner)
+	app.OnRecordUpdateRequest().BindFunc(keepOwner)
+
 	app.OnRecordAfterCreateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 	app.OnRecordAfterUpdateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 	app.OnRecordAfterDeleteSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
@@ -45,8 +49,16 @@ func Register(app core.App, cfg *Config) {
 		}
 
 		se.Router.BindFunc(refuseSecretSQL)
+		se.Router.Bind(rejectInvalidToken())
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
-		return se.Next()
+		if err := se.Next(); err != nil {
+			return err
+		}
+		// Serving starts after this hook; tests' routers have no server.
+		if se.Server != nil {
+			se.Server.Handler = allowMethodOverride(se.Server.Handler)
+		}
+		return nil
 	})
 
 	// The landing page, last, so a pb_hooks script may claim "/" first.
