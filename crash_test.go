@@ -1,0 +1,205 @@
+package main_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"wxbase/internal/wxbaseproc"
+	"wxbase/wechat/wechattest"
+)
+
+const (
+	loadAppID  = "wx8888888888888888"
+	loadSecret = "1oad1oad1oad1oad1oad1oad1oad1oad"
+)
+
+// loadEnv is the real binary pointed at an in-process fake WeChat, with a
+// superuser, rate limits raised (every client here shares one address) and
+// a creator-only "notes" collection.
+type loadEnv struct {
+	fake    *wechattest.Fake
+	dataDir string
+	env     []string
+	server  *wxbaseproc.Server
+	admin   string
+}
+
+func newLoadEnv(t *testing.T, extraEnv ...string) *loadEnv {
+	t.Helper()
+	fake := wechattest.New()
+	fake.AddApp(loadAppID, loadSecret)
+	fakeURL, closeFake := fake.Listen()
+	t.Cleanup(closeFake)
+	l := &loadEnv{
+		fake:    fake,
+		dataDir: filepath.Join(t.TempDir(), "pb_data"),
+		env:     append([]string{"WECHAT_APPID=" + loadAppID, "WECHAT_SECRET=" + loadSecret, "WECHAT_API_BASE=" + fakeURL}, extraEnv...),
+	}
+	if err := wxbaseproc.UpsertSuperuser(binary, l.dataDir, "admin@example.com", "correct-horse-battery"); err != nil {
+		t.Fatal(err)
+	}
+	l.server = start(t, l.dataDir, l.env, "--dev=false")
+	l.admin = superuserToken(t, l.server, l.dataDir)
+
+	status, body, _ := request(t, "PATCH", l.server.Base+"/api/settings", l.admin, `{"rateLimits":{"enabled":false}}`)
+	if status != 200 {
+		t.Fatalf("raising rate limits: %d %s", status, body)
+	}
+	status, body, _ = request(t, "POST", l.server.Base+"/api/collections", l.admin, `{"name":"notes","type":"base",
+		"listRule":"owner = @request.auth.id","viewRule":"owner = @request.auth.id","createRule":"@request.auth.id != \"\"",
+		"fields":[{"name":"title","type":"text"},{"name":"owner","type":"relation","collectionId":"_pb_users_auth_","maxSelect":1}]}`)
+	if status != 200 {
+		t.Fatalf("creating notes: %d %s", status, body)
+	}
+	return l
+}
+
+// outcome is what one client saw.
+type outcome struct {
+	openID, userID, noteID string
+	loginStatus            int
+	noteStatus             int
+	cut                    bool // the connection failed: no answer at all
+	took                   time.Duration
+	body                   string
+}
+
+// loginAndNote logs a new user in and creates a note as them.
+func loginAndNote(client *http.Client, base string, fake *wechattest.Fake, openID string) outcome {
+	o := outcome{openID: openID}
+	started := time.Now()
+	status, body, err := sendJSON(client, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		`{"code":"`+fake.IssueCode(loadAppID, openID)+`"}`)
+	o.took, o.loginStatus, o.body = time.Since(started), status, body
+	if err != nil {
+		o.cut = true
+		return o
+	}
+	if status != 200 {
+		return o
+	}
+	var login struct {
+		Token  string
+		Record struct{ ID string }
+	}
+	_ = json.Unmarshal([]byte(body), &login)
+	o.userID = login.Record.ID
+	status, body, err = sendJSON(client, "POST", base+"/api/collections/notes/records", login.Token, `{"title":"note of `+openID+`"}`)
+	if err != nil {
+		o.cut = true
+		return o
+	}
+	o.noteStatus = status
+	if status == 200 {
+		var note struct{ ID string }
+		_ = json.Unmarshal([]byte(body), &note)
+		o.noteID = note.ID
+	}
+	return o
+}
+
+func sendJSON(client *http.Client, method, url, token, body string) (int, string, error) {
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, "", err
+	}
+	return res.StatusCode, string(raw), nil
+}
+
+// TestCrashLosesNoAcknowledgedWrite kills the server with SIGKILL while
+// logins and creates are in flight, restarts it on the same data dir, and
+// checks that every login and create that got a 2xx is there, once.
+func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
+	l := newLoadEnv(t)
+	l.fake.SetLatency(5 * time.Millisecond) // keeps requests in flight at the kill
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	var (
+		mu       sync.Mutex
+		outcomes []outcome
+		seq      atomic.Int64
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+	)
+	for w := 0; w < 12; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				o := loginAndNote(client, l.server.Base, l.fake, fmt.Sprintf("oCrash%022d", seq.Add(1)))
+				mu.Lock()
+				outcomes = append(outcomes, o)
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	stop.Store(true) // no new requests: those cut below were in flight
+	l.server.Kill()
+	wg.Wait()
+
+	var logins, notes, cut int
+	for _, o := range outcomes {
+		if o.loginStatus == 200 {
+			logins++
+		}
+		if o.noteStatus == 200 {
+			notes++
+		}
+		if o.cut {
+			cut++
+		}
+	}
+	if logins < 20 || cut == 0 {
+		t.Fatalf("the kill did not land under load: %d logins acknowledged, %d connections cut", logins, cut)
+	}
+
+	restarted := start(t, l.dataDir, l.env, "--dev=false")
+	db := openDB(t, filepath.Join(l.dataDir, "data.db"))
+	for _, o := range outcomes {
+		if o.loginStatus == 200 {
+			var accounts int
+			var user string
+			db.NewQuery("SELECT count(*), max(user) FROM wechat_accounts WHERE openid = {:openid}").Bind(map[string]any{"openid": o.openID}).Row(&accounts, &user)
+			if accounts != 1 || user != o.userID {
+				t.Errorf("acknowledged login of %s: %d accounts, user %q (want 1, %q)", o.openID, accounts, user, o.userID)
+			}
+		}
+		if o.noteStatus == 200 {
+			var found int
+			db.NewQuery("SELECT count(*) FROM notes WHERE id = {:id}").Bind(map[string]any{"id": o.noteID}).Row(&found)
+			if found != 1 {
+				t.Errorf("acknowledged note %s is missing", o.noteID)
+			}
+		}
+	}
+	var duplicates int
+	db.NewQuery("SELECT count(*) FROM (SELECT openid FROM wechat_accounts GROUP BY app, openid HAVING count(*) > 1)").Row(&duplicates)
+	var orphans int
+	db.NewQuery("SELECT count(*) FROM users WHERE id NOT IN (SELECT user FROM wechat_accounts)").Row(&orphans)
+	if duplicates != 0 || orphans != 0 {
+		t.Errorf("after the crash: %d duplicated accounts, %d users without an account", duplicates, orphans)
+	}
+	if status, body, _ := login(t, restarted.Base, l.fake.IssueCode(loadAppID, "oAfterCrash00000000000000000")); status != 200 {
+		t.Fatalf("login after restart: %d %s", status, body)
+	}
+	t.Logf("%d logins and %d notes acknowledged before the kill, %d connections cut", logins, notes, cut)
+}
