@@ -51,6 +51,9 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Closes the databases and removes the app's copy of the data dir; safe
+	// to run again after an ApiScenario has cleaned up the same app.
+	t.Cleanup(app.Cleanup)
 	cfg := &hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
 	hooks.Register(app, cfg)
 
