@@ -19,6 +19,15 @@ type result struct {
 	latency  []time.Duration // of every request, sorted
 	firstErr string
 	note     string
+	cpu      time.Duration // server CPU used during the scenario
+}
+
+// cpuPerRequest is the server's CPU per request, in milliseconds.
+func (r *result) cpuPerRequest() string {
+	if r.requests == 0 || r.cpu == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f ms", float64(r.cpu.Microseconds())/1000/float64(r.requests))
 }
 
 func (r *result) perSecond() float64 {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"wxbase/internal/wxbaseproc"
 )
@@ -101,4 +102,26 @@ func (s *server) dbSize() string {
 		}
 	}
 	return fmt.Sprintf("%.1f MiB", float64(total)/(1<<20))
+}
+
+// cpuTime is the CPU the server process has used so far (user + system),
+// from /proc (Linux); zero elsewhere.
+func (s *server) cpuTime() time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.Pid()))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	_, rest, ok := strings.Cut(string(raw), ") ")
+	if !ok {
+		return 0
+	}
+	fields := strings.Fields(rest)
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	const clockTicksPerSecond = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / clockTicksPerSecond
 }
