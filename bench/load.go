@@ -20,14 +20,15 @@ type result struct {
 	firstErr string
 	note     string
 	cpu      time.Duration // server CPU used during the scenario
+	benchCPU time.Duration // this process's (clients and fake WeChat)
 }
 
-// cpuPerRequest is the server's CPU per request, in milliseconds.
-func (r *result) cpuPerRequest() string {
-	if r.requests == 0 || r.cpu == 0 {
+// perRequest spreads a CPU time over the scenario's requests, in milliseconds.
+func (r *result) perRequest(cpu time.Duration) string {
+	if r.requests == 0 || cpu == 0 {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.2f ms", float64(r.cpu.Microseconds())/1000/float64(r.requests))
+	return fmt.Sprintf("%.2f ms", float64(cpu.Microseconds())/1000/float64(r.requests))
 }
 
 func (r *result) perSecond() float64 {

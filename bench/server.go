@@ -106,8 +106,12 @@ func (s *server) dbSize() string {
 
 // cpuTime is the CPU the server process has used so far (user + system),
 // from /proc (Linux); zero elsewhere.
-func (s *server) cpuTime() time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.Pid()))
+func (s *server) cpuTime() time.Duration { return processCPU(fmt.Sprint(s.Pid())) }
+
+// processCPU reads a process's user + system CPU time from /proc/<pid>/stat
+// ("self" for this process).
+func processCPU(pid string) time.Duration {
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
 		return 0
 	}
