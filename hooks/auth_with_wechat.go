@@ -54,7 +54,7 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 		return s.loginError(e, app.appID, err)
 	}
 
-	link, err := linkWechatAccount(e.App, users, app, session)
+	link, err := linkWechatAccount(e.App, s.vault, users, app, session)
 	if err != nil {
 		return e.InternalServerError("Failed to save the WeChat account.", err)
 	}
@@ -124,9 +124,9 @@ type accountLink struct {
 // from reads alone. Anything else runs in one short transaction that looks
 // the account up again, so concurrent first logins of one openid serialise
 // on SQLite's single writer and all end with the same user.
-func linkWechatAccount(app core.App, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+func linkWechatAccount(app core.App, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
 	account, err := findAccount(app, wxApp.id, session.OpenID)
-	if err == nil && !accountChanged(account, session) {
+	if err == nil && !accountChanged(app, v, account, session) {
 		user, err := app.FindRecordById(users, account.GetString("user"))
 		if err == nil {
 			return &accountLink{user: user, account: account}, nil
@@ -136,20 +136,20 @@ func linkWechatAccount(app core.App, users *core.Collection, wxApp *wechatApp, s
 		return nil, err
 	}
 
-	link, err := upsertAccount(app, users, wxApp, session)
+	link, err := upsertAccount(app, v, users, wxApp, session)
 	if isUniqueViolation(err) {
 		// Another writer (another process on the same file) won the race
 		// between our read and our insert: its account is now visible.
-		link, err = upsertAccount(app, users, wxApp, session)
+		link, err = upsertAccount(app, v, users, wxApp, session)
 	}
 	return link, err
 }
 
-func upsertAccount(app core.App, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+func upsertAccount(app core.App, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
 	var link *accountLink
 	err := app.RunInTransaction(func(tx core.App) error {
 		var err error
-		link, err = upsertAccountTx(tx, users, wxApp, session)
+		link, err = upsertAccountTx(tx, v, users, wxApp, session)
 		return err
 	})
 	if err != nil {
@@ -158,11 +158,11 @@ func upsertAccount(app core.App, users *core.Collection, wxApp *wechatApp, sessi
 	return link, nil
 }
 
-func upsertAccountTx(tx core.App, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+func upsertAccountTx(tx core.App, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
 	account, err := findAccount(tx, wxApp.id, session.OpenID)
 	switch {
 	case err == nil:
-		if accountChanged(account, session) {
+		if accountChanged(tx, v, account, session) {
 			account.Set("session_key", session.SessionKey)
 			if session.UnionID != "" {
 				account.Set("unionid", session.UnionID)
@@ -238,8 +238,11 @@ func findUserByUnionID(app core.App, users *core.Collection, unionID string) (*c
 
 // accountChanged reports whether this login brings anything to store.
 // WeChat omits unionid at times; an omitted one never erases a stored one.
-func accountChanged(account *core.Record, session *wechat.Session) bool {
-	return account.GetString("session_key") != session.SessionKey ||
+// A stored key that cannot be opened (the encryption key changed) counts as
+// changed, so the fresh one replaces it.
+func accountChanged(app core.App, v *vault, account *core.Record, session *wechat.Session) bool {
+	stored, err := v.read(app, account)
+	return err != nil || stored != session.SessionKey ||
 		(session.UnionID != "" && account.GetString("unionid") != session.UnionID)
 }
 

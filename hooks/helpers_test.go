@@ -62,6 +62,20 @@ func newEnv(t testing.TB) *env {
 	return e
 }
 
+// restart starts a new app on a copy of this one's data dir, as a restart of
+// the server would (a served app cannot be served twice in one process).
+func (e *env) restart() *env {
+	e.t.Helper()
+	app, err := tests.NewTestApp(e.app.DataDir())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(app.Cleanup)
+	cfg := *e.cfg
+	hooks.Register(app, &cfg)
+	return &env{t: e.t, app: app, fake: e.fake, cfg: &cfg}
+}
+
 // factory lets ApiScenario reuse this env's app (the scenario cleans it up).
 func (e *env) factory(testing.TB) *tests.TestApp { return e.app }
 

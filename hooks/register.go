@@ -18,15 +18,20 @@ import (
 type server struct {
 	cfg    *Config
 	client *wechat.Client
-	apps   appCache
+	vault  *vault
+	apps   *appCache
 }
 
 // Register shows, in one place, every route and hook wxbase adds. cfg is
 // read when the server starts, so flags parsed after Register still count.
 func Register(app core.App, cfg *Config) {
-	s := &server{cfg: cfg}
+	v := &vault{}
+	s := &server{cfg: cfg, vault: v, apps: &appCache{vault: v}}
 
-	// Secrets are write-only: hidden from every response, superusers' included.
+	// Secrets are encrypted at rest and write-only: hidden from every
+	// response, superusers' included.
+	app.OnRecordCreate(appsCollection, accountsCollection).BindFunc(s.vault.sealOnSave)
+	app.OnRecordUpdate(appsCollection, accountsCollection).BindFunc(s.vault.sealOnSave)
 	app.OnRecordEnrich(appsCollection).BindFunc(hideFields("secret"))
 	app.OnRecordEnrich(accountsCollection).BindFunc(hideFields("session_key"))
 	app.OnRecordsListRequest(appsCollection, accountsCollection).BindFunc(refuseSecretFilters)
@@ -91,8 +96,10 @@ func (s *server) start(app core.App) error {
 	}
 	s.client = wechat.New(s.cfg.APIBase, s.cfg.Timeout, transport)
 
-	if s.cfg.Mock {
-		return nil
+	if !s.cfg.Mock {
+		if err := syncEnvApp(app, s.vault, s.cfg.AppID, s.cfg.Secret); err != nil {
+			return err
+		}
 	}
-	return syncEnvApp(app, s.cfg.AppID, s.cfg.Secret)
+	return s.vault.sealPlaintext(app)
 }

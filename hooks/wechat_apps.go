@@ -36,8 +36,9 @@ const defaultMockAppID = "wx0000000000000000"
 // table changes only when an admin edits it. Record hooks drop the cache
 // after each committed change; the next login reloads it.
 type appCache struct {
-	mu   sync.Mutex
-	apps map[string]*wechatApp // by appid; nil means "reload"
+	vault *vault
+	mu    sync.Mutex
+	apps  map[string]*wechatApp // by appid; nil means "reload"
 }
 
 func (c *appCache) invalidate() {
@@ -64,10 +65,14 @@ func (c *appCache) load(app core.App) (map[string]*wechatApp, error) {
 	}
 	apps := make(map[string]*wechatApp, len(records))
 	for _, record := range records {
+		secret, err := c.vault.read(app, record)
+		if err != nil {
+			return nil, fmt.Errorf("reading the secret of appid %s: %w", record.GetString("appid"), err)
+		}
 		apps[record.GetString("appid")] = &wechatApp{
 			id:      record.Id,
 			appID:   record.GetString("appid"),
-			secret:  record.GetString("secret"),
+			secret:  secret,
 			enabled: record.GetBool("enabled"),
 		}
 	}
@@ -155,7 +160,7 @@ func refuseDeletingUsedApp(e *core.RecordRequestEvent) error {
 // syncEnvApp creates or updates the app named by WECHAT_APPID/WECHAT_SECRET,
 // so a deploy can be configured without the dashboard. It writes only when
 // something changed.
-func syncEnvApp(app core.App, appID, secret string) error {
+func syncEnvApp(app core.App, v *vault, appID, secret string) error {
 	if appID == "" {
 		return nil
 	}
@@ -171,8 +176,11 @@ func syncEnvApp(app core.App, appID, secret string) error {
 		record.Set("appid", appID)
 	case err != nil:
 		return err
-	case record.GetString("secret") == secret && record.GetBool("enabled"):
-		return nil
+	default:
+		stored, err := v.read(app, record)
+		if err == nil && stored == secret && record.GetBool("enabled") {
+			return nil
+		}
 	}
 	record.Set("secret", secret)
 	record.Set("enabled", true)
