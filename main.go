@@ -62,6 +62,7 @@ func main() {
 	})
 
 	hooks.Register(app, &cfg)
+	app.RootCmd.AddCommand(hooks.NewRotateKeyCommand(app))
 
 	if err := app.Start(); err != nil {
 		log.Fatal(err)
