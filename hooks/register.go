@@ -30,16 +30,22 @@ func Register(app core.App, cfg *Config) {
 
 	// Secrets are encrypted at rest and write-only: hidden from every
 	// response, superusers' included.
-	app.OnRecordCreate(appsCollection, accountsCollection).BindFunc(s.vault.sealOnSave)
-	app.OnRecordUpdate(appsCollection, accountsCollection).BindFunc(s.vault.sealOnSave)
+	app.OnRecordCreate(appsCollection, accountsCollection, tokensCollection).BindFunc(s.vault.sealOnSave)
+	app.OnRecordUpdate(appsCollection, accountsCollection, tokensCollection).BindFunc(s.vault.sealOnSave)
 	app.OnRecordEnrich(appsCollection).BindFunc(hideFields("secret"))
 	app.OnRecordEnrich(accountsCollection).BindFunc(hideFields("session_key"))
-	app.OnRecordsListRequest(appsCollection, accountsCollection).BindFunc(refuseSecretFilters)
+	app.OnRecordEnrich(tokensCollection).BindFunc(hideFields("token"))
+	app.OnRecordsListRequest(appsCollection, accountsCollection, tokensCollection).BindFunc(refuseSecretFilters)
 	app.OnCollectionCreateRequest().BindFunc(refuseSecretViews)
 	app.OnCollectionUpdateRequest().BindFunc(refuseSecretViews)
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
+	// Phone numbers come only from WeChat, and only their owner sees them.
+	app.OnRecordEnrich("users").BindFunc(hidePhoneFromOthers)
+	app.OnRecordCreateRequest("users").BindFunc(refusePhoneWrites)
+	app.OnRecordUpdateRequest("users").BindFunc(refusePhoneWrites)
+
 	// CloudBase's _openid: records are stamped with their owner by the server.
 	app.OnRecordCreateRequest().BindFunc(stampOwner)
 	app.OnRecordUpdateRequest().BindFunc(keepOwner)

@@ -52,11 +52,11 @@ func (m *devSQLMasker) Write(p []byte) (int, error) {
 }
 
 // secretTables names the tables that hold AppSecrets and session keys.
-var secretTables = regexp.MustCompile(`(?i)wechat_(apps|accounts)`)
+var secretTables = regexp.MustCompile(`(?i)wechat_(apps|accounts|tokens)`)
 
 // secretFields names the fields a filter or sort must not probe: a superuser
 // could otherwise recover a value one guessed character at a time.
-var secretFields = regexp.MustCompile(`(?i)secret|session_key`)
+var secretFields = regexp.MustCompile(`(?i)secret|session_key|token`)
 
 // refuseSecretSQL keeps the dashboard's SQL console away from the tables
 // that hold secrets. SQLite cannot read a table without naming it, so the
@@ -70,7 +70,7 @@ func refuseSecretSQL(e *core.RequestEvent) error {
 		return e.BadRequestError("Failed to read the query.", err)
 	}
 	if query, _ := info.Body["query"].(string); secretTables.MatchString(query) {
-		return e.ForbiddenError("The SQL console cannot read wechat_apps or wechat_accounts: they hold AppSecrets and session keys, which wxbase shows to nobody.", nil)
+		return e.ForbiddenError("The SQL console cannot read wechat_apps, wechat_accounts or wechat_tokens: they hold AppSecrets, session keys and access tokens, which wxbase shows to nobody.", nil)
 	}
 	return e.Next()
 }
@@ -79,7 +79,7 @@ func refuseSecretSQL(e *core.RequestEvent) error {
 // that hold secrets.
 func refuseSecretViews(e *core.CollectionRequestEvent) error {
 	if e.Collection.IsView() && secretTables.MatchString(e.Collection.ViewQuery) {
-		return e.BadRequestError("A view cannot select from wechat_apps or wechat_accounts: they hold AppSecrets and session keys, which wxbase shows to nobody.", nil)
+		return e.BadRequestError("A view cannot select from wechat_apps, wechat_accounts or wechat_tokens: they hold AppSecrets, session keys and access tokens, which wxbase shows to nobody.", nil)
 	}
 	return e.Next()
 }
@@ -89,7 +89,7 @@ func refuseSecretViews(e *core.CollectionRequestEvent) error {
 func refuseSecretFilters(e *core.RecordsListRequestEvent) error {
 	query := e.Request.URL.Query()
 	if secretFields.MatchString(query.Get("filter")) || secretFields.MatchString(query.Get("sort")) {
-		return e.BadRequestError("Filtering or sorting on secret or session_key is not allowed.", nil)
+		return e.BadRequestError("Filtering or sorting on secret, session_key or token is not allowed.", nil)
 	}
 	return e.Next()
 }

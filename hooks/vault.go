@@ -23,6 +23,7 @@ const sealedPrefix = "wxv1:"
 var sealedFields = map[string]string{
 	appsCollection:     "secret",
 	accountsCollection: "session_key",
+	tokensCollection:   "token",
 }
 
 // errVaultKey means a value is sealed but the key to open it is missing or

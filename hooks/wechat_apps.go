@@ -15,6 +15,7 @@ import (
 const (
 	appsCollection     = "wechat_apps"
 	accountsCollection = "wechat_accounts"
+	tokensCollection   = "wechat_tokens"
 )
 
 // wechatApp is one mini-program's credentials, as a login needs them.
