@@ -21,6 +21,9 @@ type result struct {
 	note     string
 	cpu      time.Duration // server CPU used during the scenario
 	benchCPU time.Duration // this process's (clients and fake WeChat)
+
+	wrote      bool // the scenario changed data.db (checked where it matters)
+	duplicates int  // users or accounts beyond one per openid
 }
 
 // perRequest spreads a CPU time over the scenario's requests, in milliseconds.
