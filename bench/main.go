@@ -299,12 +299,20 @@ func printTargets(out *os.File, results []*result, concurrency int, latency time
 		return "MISSED"
 	}
 	ratio := func(r *result) float64 { return r.perSecond() / baseline.perSecond() }
-	fmt.Fprintln(out, "\nTargets (2 cores; throughput ones at 0 ms upstream latency):")
-	fmt.Fprintf(out, "- returning-user login ≥ 0.80× plain create: %.2f× — %s\n", ratio(returning), verdict(ratio(returning) >= 0.8))
+	fmt.Fprintln(out, "\nTargets:")
+	if latency == 0 {
+		fmt.Fprintf(out, "- returning-user login ≥ 0.80× plain create: %.2f× — %s\n", ratio(returning), verdict(ratio(returning) >= 0.8))
+		fmt.Fprintf(out, "- new-user login ≥ 0.25× plain create: %.2f× — %s\n", ratio(newUsers), verdict(ratio(newUsers) >= 0.25))
+	} else {
+		fmt.Fprintln(out, "- throughput ratios: judged at 0 ms upstream latency (run without -latency)")
+	}
 	fmt.Fprintf(out, "- returning-user login writes nothing: %s\n", verdict(!returning.wrote))
-	fmt.Fprintf(out, "- new-user login ≥ 0.25× plain create: %.2f× — %s\n", ratio(newUsers), verdict(ratio(newUsers) >= 0.25))
 	fmt.Fprintf(out, "- same openid at once: %d duplicates, %d errors — %s\n", same.duplicates, same.errors, verdict(same.duplicates == 0 && same.errors == 0))
-	over := func(r *result) time.Duration { return r.percentile(0.99) - latency }
-	fmt.Fprintf(out, "- login p99 minus upstream latency ≤ 10 ms (at 64 concurrent, 50 ms; this run %d, %v): returning %s — %s, new %s — %s\n",
-		concurrency, latency, ms(over(returning)), verdict(over(returning) <= 10*time.Millisecond), ms(over(newUsers)), verdict(over(newUsers) <= 10*time.Millisecond))
+	if concurrency == 64 && latency == 50*time.Millisecond {
+		over := func(r *result) time.Duration { return r.percentile(0.99) - latency }
+		fmt.Fprintf(out, "- login p99 minus upstream latency ≤ 10 ms: returning %s — %s, new %s — %s\n",
+			ms(over(returning)), verdict(over(returning) <= 10*time.Millisecond), ms(over(newUsers)), verdict(over(newUsers) <= 10*time.Millisecond))
+	} else {
+		fmt.Fprintln(out, "- login p99 overhead: judged with -concurrency 64 -latency 50ms")
+	}
 }
