@@ -6,6 +6,8 @@ import (
 	"embed"
 	"io/fs"
 	"log"
+	"os"
+	"strings"
 
 	"github.com/fatih/color"
 	"github.com/pocketbase/pocketbase"
@@ -25,6 +27,12 @@ var embeddedPublic embed.FS
 //
 //go:embed README.md
 var readme []byte
+
+// inSourceTree reports whether the working directory is wxbase's source.
+func inSourceTree() bool {
+	goMod, err := os.ReadFile("go.mod")
+	return err == nil && strings.HasPrefix(string(goMod), "module wxbase\n")
+}
 
 func main() {
 	// Dev mode prints every SQL statement; it stays opt-in (--dev), even
@@ -53,11 +61,13 @@ func main() {
 		HooksWatch:    hooksWatch,
 		HooksPoolSize: 15,
 	})
-	// Schema changes made in the dashboard during `go run` become Go
-	// migrations in ./migrations, compiled into the next build.
+	// Schema changes made in the dashboard during `go run` in this source
+	// tree become Go migrations in ./migrations, compiled into the next
+	// build. PocketBase's go-run guess also fires for any binary in a temp
+	// dir, so the source tree itself is required too.
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{
 		TemplateLang: migratecmd.TemplateLangGo,
-		Automigrate:  osutils.IsProbablyGoRun(),
+		Automigrate:  osutils.IsProbablyGoRun() && inSourceTree(),
 		Dir:          "migrations",
 	})
 
