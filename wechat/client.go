@@ -2,11 +2,13 @@
 // calls. It knows nothing of PocketBase.
 //
 // Two promises shape it. It never puts a secret (AppSecret, session_key,
-// access token) or a request URL into an error, because callers log errors.
-// And it never panics on what comes back from the network.
+// access token, login or phone code) or a request URL into an error, because
+// callers log errors. And it never panics on what comes back from the
+// network, or on open data sent by a mini-program.
 package wechat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -81,14 +84,47 @@ func newTransport() *http.Transport {
 // op names the API in errors; secrets lists values that must never appear
 // in an error, whatever the upstream echoes back.
 func (c *Client) getJSON(ctx context.Context, op, path string, query url.Values, out errcodeCarrier, secrets ...string) error {
+	return c.call(ctx, op, http.MethodGet, path, query, nil, out, secrets)
+}
+
+// postJSON sends POST path?query with body encoded as JSON and decodes
+// WeChat's JSON answer into out. The access token, when the API needs one,
+// goes in query (and in secrets); body is never quoted in an error.
+func (c *Client) postJSON(ctx context.Context, op, path string, query url.Values, body any, out errcodeCarrier, secrets ...string) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// WeChat reads "<", ">" and "&" literally; \u003c escapes are valid
+	// JSON but have been seen to reach users verbatim in some APIs.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(body); err != nil {
+		// Only the package's own request types get here; they always encode.
+		return &UnavailableError{Op: op, Reason: "the request could not be encoded"}
+	}
+	return c.call(ctx, op, http.MethodPost, path, query, buf.Bytes(), out, secrets)
+}
+
+// call sends one request and decodes WeChat's JSON answer into out. A nil
+// body means no body (GET).
+func (c *Client) call(ctx context.Context, op, method, path string, query url.Values, body []byte, out errcodeCarrier, secrets []string) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+path+"?"+query.Encode(), nil)
+	target := c.baseURL + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	var reqBody io.Reader
+	if body != nil {
+		reqBody = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, reqBody)
 	if err != nil {
 		// Only a malformed base URL gets here; its text is the admin's own
 		// setting, but the query (with the secret) is not in this error.
 		return &UnavailableError{Op: op, Reason: "the WeChat API base URL is invalid"}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 
 	res, err := c.http.Do(req)
@@ -97,11 +133,11 @@ func (c *Client) getJSON(ctx context.Context, op, path string, query url.Values,
 	}
 	defer res.Body.Close()
 
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize+1))
+	resBody, err := io.ReadAll(io.LimitReader(res.Body, maxBodySize+1))
 	if err != nil {
 		return &UnavailableError{Op: op, Reason: "reading the answer failed: " + transportReason(ctx, err), Timeout: isTimeout(ctx, err)}
 	}
-	if len(body) > maxBodySize {
+	if len(resBody) > maxBodySize {
 		// Cut short, it might still parse; a whole answer never gets this big.
 		return &UnavailableError{Op: op, Reason: "WeChat's answer is too large"}
 	}
@@ -110,7 +146,7 @@ func (c *Client) getJSON(ctx context.Context, op, path string, query url.Values,
 	}
 
 	// WeChat often labels JSON as text/plain, so the content type is ignored.
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := json.Unmarshal(resBody, out); err != nil {
 		return &UnavailableError{Op: op, Reason: "WeChat's answer is not valid JSON"}
 	}
 	if code, msg := out.errcode(); code != 0 {
@@ -164,8 +200,11 @@ func isTimeout(ctx context.Context, err error) bool {
 }
 
 // redact removes secrets from text that came from upstream.
+// Longer secrets go first, so one that contains another is removed whole.
 func redact(text string, secrets []string) string {
-	for _, s := range secrets {
+	sorted := slices.Clone(secrets)
+	slices.SortFunc(sorted, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range sorted {
 		if s != "" {
 			text = strings.ReplaceAll(text, s, "[redacted]")
 		}

@@ -8,15 +8,38 @@ import (
 // Errcodes that callers branch on. WeChat's errmsg carries a per-request rid,
 // so only these numbers are stable.
 const (
-	ErrcodeSystemBusy        = -1
-	ErrcodeInvalidCredential = 40001 // invalid secret or access token
-	ErrcodeInvalidAppID      = 40013
-	ErrcodeInvalidCode       = 40029
-	ErrcodeInvalidSecret     = 40125
-	ErrcodeCodeUsed          = 40163
-	ErrcodeUserBlocked       = 40226
-	ErrcodeRateLimited       = 45011
+	ErrcodeSystemBusy         = -1
+	ErrcodeInvalidCredential  = 40001 // invalid secret or access token
+	ErrcodeInvalidOpenID      = 40003
+	ErrcodeInvalidAppID       = 40013
+	ErrcodeInvalidAccessToken = 40014
+	ErrcodeInvalidCode        = 40029
+	ErrcodeInvalidTemplateID  = 40037 // subscribe/send: no such template
+	ErrcodeInvalidArgs        = 40097
+	ErrcodeInvalidSecret      = 40125
+	ErrcodeCodeUsed           = 40163
+	ErrcodeUserBlocked        = 40226
+	ErrcodeAccessTokenMissing = 41001
+	ErrcodeAccessTokenExpired = 42001
+	ErrcodeUserRefused        = 43101 // subscribe/send: no (more) consent from the user
+	ErrcodeDailyQuota         = 45009 // e.g. more than 20 force_refresh a day
+	ErrcodeRateLimited        = 45011
+	ErrcodeDataFormat         = 47001 // the request body is not the JSON the API expects
+	ErrcodeInvalidArgument    = 47003 // subscribe/send: data does not fit the template
+	ErrcodeRiskyContent       = 87014 // msg_sec_check version 1 only
+	ErrcodeInvalidSignature   = 87009 // checksession: the session_key is no longer valid
 )
+
+// IsAccessTokenError reports whether err is WeChat refusing the access token
+// itself (errcode 40001, 40014 or 42001): drop the token, fetch a fresh one
+// and retry once. TokenBroker.Do does exactly that.
+func IsAccessTokenError(err error) bool {
+	switch Errcode(err) {
+	case ErrcodeInvalidCredential, ErrcodeInvalidAccessToken, ErrcodeAccessTokenExpired:
+		return true
+	}
+	return false
+}
 
 // APIError is an answer from WeChat with a non-zero errcode.
 type APIError struct {

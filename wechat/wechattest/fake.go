@@ -21,6 +21,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -40,7 +41,13 @@ type endpoint struct {
 
 // endpoints maps a URL path to its handler. Add new endpoints here.
 var endpoints = map[string]endpoint{
-	"/sns/jscode2session": {method: http.MethodGet, serve: (*Fake).code2Session},
+	"/sns/jscode2session":              {method: http.MethodGet, serve: (*Fake).code2Session},
+	"/cgi-bin/stable_token":            {method: http.MethodPost, serve: (*Fake).stableToken},
+	"/wxa/business/getuserphonenumber": {method: http.MethodPost, serve: (*Fake).getUserPhoneNumber},
+	"/wxa/checksession":                {method: http.MethodGet, serve: (*Fake).checkSession},
+	"/wxa/resetusersessionkey":         {method: http.MethodGet, serve: (*Fake).resetUserSessionKey},
+	"/wxa/msg_sec_check":               {method: http.MethodPost, serve: (*Fake).msgSecCheck},
+	"/cgi-bin/message/subscribe/send":  {method: http.MethodPost, serve: (*Fake).sendSubscribeMessage},
 }
 
 // Fake is an in-memory WeChat server. Safe for concurrent use. It is an
@@ -73,6 +80,25 @@ type Fake struct {
 	faults   []pendingFault // FIFO; the head applies to the next request
 	latency  time.Duration
 	calls    map[string]int
+
+	// Access tokens (stabletoken.go): every token issued, and per app the
+	// current one and the force_refresh accounting.
+	tokens    map[string]*accessToken
+	appTokens map[string]*appTokens
+
+	// Phone number codes and answer options (phone.go).
+	phoneCodes          map[string]*phoneCode
+	phoneSweepAt        int
+	phoneCCAsNumber     bool
+	phoneWatermarkAppID string
+
+	// Content security words (msgseccheck.go).
+	riskyWords, reviewWords []string
+
+	// Subscribe messages (subscribe.go).
+	templates map[appTemplate][]string // template -> its data keys
+	consents  map[consent]int          // one-time subscriptions left
+	sent      map[string][]SentMessage // appid -> messages sent
 }
 
 // issuedCode is a login code returned by IssueCode.
@@ -116,6 +142,14 @@ func New() *Fake {
 		unionIDs: map[string]string{},
 		sessions: map[appUser]*session{},
 		calls:    map[string]int{},
+
+		tokens:       map[string]*accessToken{},
+		appTokens:    map[string]*appTokens{},
+		phoneCodes:   map[string]*phoneCode{},
+		phoneSweepAt: minSweep,
+		templates:    map[appTemplate][]string{},
+		consents:     map[consent]int{},
+		sent:         map[string][]SentMessage{},
 	}
 }
 
@@ -287,7 +321,9 @@ func (f *Fake) SessionKey(appid, openid string) string {
 }
 
 // RotateSessionKey makes the next login of this user of this app get a new
-// session_key. It does nothing visible until that login.
+// session_key. It does nothing visible until that login: checksession
+// still accepts the old key until then. For a key that dies at once, use
+// RotateSessionKeyNow.
 func (f *Fake) RotateSessionKey(appid, openid string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -306,12 +342,37 @@ func (f *Fake) loginSessionKeyLocked(appid, openid string) string {
 		s = &session{key: randomSessionKey()}
 		f.sessions[u] = s
 	} else if s.rotate {
-		old := s.key
-		for s.key == old { // a rotation must really change the key
-			s.key = randomSessionKey()
-		}
-		s.rotate = false
+		s.replaceKey()
 	}
+	return s.key
+}
+
+// replaceKey gives s a new key, different from the old one, and clears a
+// pending rotation.
+func (s *session) replaceKey() {
+	old := s.key
+	for s.key == old { // a rotation must really change the key
+		s.key = randomSessionKey()
+	}
+	s.rotate = false
+}
+
+// RotateSessionKeyNow replaces the session_key of this user of this app at
+// once and returns the new one: the old key fails checksession (87009) from
+// now on, and EncryptForUser uses the new one. This is WeChat rotating the
+// key behind the server's back (the user's wx.login on the device, or the
+// key expiring). A user who never logged in gets a first key.
+func (f *Fake) RotateSessionKeyNow(appid, openid string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u := appUser{appid, openid}
+	s := f.sessions[u]
+	if s == nil {
+		s = &session{key: randomSessionKey()}
+		f.sessions[u] = s
+		return s.key
+	}
+	s.replaceKey()
 	return s.key
 }
 
@@ -395,18 +456,27 @@ var errmsgs = map[int]string{
 	-1:    "system error",
 	40001: "invalid credential, access_token is invalid or not latest",
 	40002: "invalid grant_type",
+	40003: "invalid openid",
 	40013: "invalid appid",
 	40014: "invalid access_token",
 	40029: "invalid code",
+	40037: "invalid template_id",
+	40097: "invalid args",
 	40125: "invalid appsecret",
 	40163: "code been used",
 	40226: "high risk user",
+	41001: "access_token missing",
 	41002: "appid missing",
 	41004: "appsecret missing",
 	41008: "missing code",
 	42001: "access_token expired",
+	43101: "user refuse to accept the msg",
+	45009: "reach max api daily quota limit",
 	45011: "api minute-quota reach limit  mustslower  retry next minute",
+	47001: "data format error",
+	47003: "argument invalid!",
 	87009: "invalid signature",
+	87014: "risky content",
 }
 
 // wxError builds the error body for errcode, with a fresh rid so that
@@ -464,3 +534,24 @@ func writeHTTPError(w http.ResponseWriter, status int) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", title, title)
 }
+
+// maxRequestBody caps what a POST endpoint reads; real requests are small.
+const maxRequestBody = 1 << 20
+
+// readJSON decodes r's body into v, as WeChat does: any body that is not
+// the JSON the API expects (wrong types included) is errcode 47001.
+func (f *Fake) readJSON(r *http.Request, v any) *apiError {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil || len(body) > maxRequestBody || json.Unmarshal(body, v) != nil {
+		return f.wxError(47001)
+	}
+	return nil
+}
+
+// okBody is the success body of APIs that answer nothing else.
+type okBody struct {
+	Errcode int    `json:"errcode"`
+	Errmsg  string `json:"errmsg"`
+}
+
+var okAnswer = okBody{Errcode: 0, Errmsg: "ok"}
