@@ -20,13 +20,16 @@ type server struct {
 	client *wechat.Client
 	vault  *vault
 	apps   *appCache
+	wechat *Wechat
 }
 
 // Register shows, in one place, every route and hook wxbase adds. cfg is
 // read when the server starts, so flags parsed after Register still count.
-func Register(app core.App, cfg *Config) {
+// It returns the WeChat API for server code (Go, and pb_hooks via $wechat).
+func Register(app core.App, cfg *Config) *Wechat {
 	v := &vault{}
-	s := &server{cfg: cfg, vault: v, apps: &appCache{vault: v}}
+	apps := &appCache{vault: v}
+	s := &server{cfg: cfg, vault: v, apps: apps, wechat: &Wechat{vault: v, apps: apps}}
 
 	// Secrets are encrypted at rest and write-only: hidden from every
 	// response, superusers' included.
@@ -62,6 +65,11 @@ func Register(app core.App, cfg *Config) {
 		se.Router.BindFunc(refuseSecretSQL)
 		se.Router.Bind(rejectInvalidToken())
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
+		wx := se.Router.Group("/api/wechat")
+		wx.POST("/phone", s.bindPhone).Bind(apis.RequireAuth("users"))
+		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth("users"))
+		wx.GET("/session", s.checkSession).Bind(apis.RequireAuth("users"))
+		wx.POST("/accounts/{id}/reset-session-key", s.resetSessionKey).Bind(apis.RequireSuperuserAuth())
 		if err := se.Next(); err != nil {
 			return err
 		}
@@ -87,6 +95,7 @@ func Register(app core.App, cfg *Config) {
 			return se.Next()
 		},
 	})
+	return s.wechat
 }
 
 // start builds the WeChat client and applies the environment's app.
@@ -101,6 +110,7 @@ func (s *server) start(app core.App) error {
 		printMockWarning()
 	}
 	s.client = wechat.New(s.cfg.APIBase, s.cfg.Timeout, transport)
+	s.wechat.start(app, s.client, s.cfg.Mock)
 
 	if !s.cfg.Mock {
 		if err := syncEnvApp(app, s.vault, s.cfg.AppID, s.cfg.Secret); err != nil {

@@ -124,6 +124,34 @@ func (c *appCache) find(app core.App, appID string, mock bool) (*wechatApp, erro
 	return found, nil
 }
 
+// appIDOf names the app an account belongs to, by its record id. Accounts
+// of the virtual mock app have none: they take the appid asked for, or the
+// default one.
+func (c *appCache) appIDOf(app core.App, recordID, requested string, mock bool) (string, error) {
+	if recordID == "" {
+		if !mock {
+			return "", errNoAccount
+		}
+		if requested == "" {
+			requested = defaultMockAppID
+		}
+		return requested, nil
+	}
+	apps, err := c.load(app)
+	if err != nil {
+		return "", err
+	}
+	for appID, candidate := range apps {
+		if candidate.id == recordID {
+			if !candidate.enabled {
+				return "", appIDError("validation_wechat_app_disabled", "The mini-program with this appid is disabled on this server.")
+			}
+			return appID, nil
+		}
+	}
+	return "", errNoAccount
+}
+
 func appIDError(code, message string) error {
 	return validation.Errors{"appid": validation.NewError(code, message)}
 }
