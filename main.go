@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dop251/goja"
 	"github.com/fatih/color"
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/plugins/jsvm"
@@ -55,11 +56,17 @@ func main() {
 	var hooksWatch bool
 	flags.BoolVar(&hooksWatch, "hooksWatch", true, "restart the app when a pb_hooks file changes")
 
-	// Server logic without recompiling: pb_hooks/*.pb.js are our cloud functions.
+	wx := hooks.Register(app, &cfg)
+	app.RootCmd.AddCommand(hooks.NewRotateKeyCommand(app))
+
+	// Server logic without recompiling: pb_hooks/*.pb.js are our cloud
+	// functions, with the WeChat API as $wechat. (The JS runtimes are made
+	// here, so the API must exist first.)
 	jsvm.MustRegister(app, jsvm.Config{
 		HooksDir:      hooksDir,
 		HooksWatch:    hooksWatch,
 		HooksPoolSize: 15,
+		OnInit:        func(vm *goja.Runtime) { hooks.BindJS(vm, wx) },
 	})
 	// Schema changes made in the dashboard during `go run` in this source
 	// tree become Go migrations in ./migrations, compiled into the next
@@ -70,9 +77,6 @@ func main() {
 		Automigrate:  osutils.IsProbablyGoRun() && inSourceTree(),
 		Dir:          "migrations",
 	})
-
-	hooks.Register(app, &cfg)
-	app.RootCmd.AddCommand(hooks.NewRotateKeyCommand(app))
 
 	if err := app.Start(); err != nil {
 		log.Fatal(err)

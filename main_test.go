@@ -367,3 +367,60 @@ func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
 		t.Fatalf("whoami without a token: want 401, got %d", status)
 	}
 }
+
+// TestReadmeModerationHookUsesWechat runs the README's $wechat example
+// against the fake WeChat: a clean post is saved and its author notified, a
+// risky one is refused and not saved.
+func TestReadmeModerationHookUsesWechat(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := regexp.MustCompile("(?s)```js\n// pb_hooks/moderation.pb.js\n(.*?)```").FindSubmatch(readme)
+	if match == nil {
+		t.Fatal("README.md has no pb_hooks/moderation.pb.js example")
+	}
+	l := newLoadEnv(t)
+	hooksDir := filepath.Join(filepath.Dir(l.dataDir), "pb_hooks")
+	os.MkdirAll(hooksDir, 0o755)
+	if err := os.WriteFile(filepath.Join(hooksDir, "moderation.pb.js"), match[1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ := request(t, "POST", l.server.Base+"/api/collections", l.admin, `{"name":"posts","type":"base",
+		"listRule":"","viewRule":"","createRule":"@request.auth.id != \"\"",
+		"fields":[{"name":"text","type":"text"},{"name":"owner","type":"relation","collectionId":"_pb_users_auth_","maxSelect":1}]}`)
+	if status != 200 {
+		t.Fatalf("creating posts: %d %s", status, body)
+	}
+	l.server.Stop()
+	l.server = start(t, l.dataDir, l.env, "--dev=false", "--hooksDir", hooksDir, "--hooksWatch=false")
+
+	openID := "oModerated000000000000000000"
+	l.fake.SetRiskyWords("forbidden")
+	l.fake.AddTemplate(loadAppID, "TEMPLATE_ID", "thing1")
+	l.fake.Subscribe(loadAppID, openID, "TEMPLATE_ID")
+	status, body, res := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID))
+	if status != 200 {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	token := res["token"].(string)
+
+	status, body, _ = request(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"hello world"}`)
+	if status != 200 {
+		t.Fatalf("a clean post: %d %s", status, body)
+	}
+	sent := l.fake.SentMessages(loadAppID)
+	if len(sent) != 1 || sent[0].ToUser != openID {
+		t.Fatalf("the author was not notified: %+v", sent)
+	}
+	status, body, _ = request(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"something forbidden"}`)
+	if status != 400 || !strings.Contains(body, "cannot be published") {
+		t.Fatalf("a risky post: want 400, got %d %s", status, body)
+	}
+	db := openDB(t, filepath.Join(l.dataDir, "data.db"))
+	var posts int
+	db.NewQuery("SELECT count(*) FROM posts").Row(&posts)
+	if posts != 1 {
+		t.Fatalf("want only the clean post stored, found %d", posts)
+	}
+}

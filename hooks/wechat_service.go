@@ -43,14 +43,41 @@ func (w *Wechat) secret(_ context.Context, appID string) (string, error) {
 	return found.secret, nil
 }
 
+// resolve turns an appid that may be empty (the one enabled app) into the
+// app's appid, so tokens are cached and fetched under their real name.
+func (w *Wechat) resolve(appID string) (string, error) {
+	if w.broker == nil {
+		return "", errNotServing
+	}
+	found, err := w.apps.find(w.app, appID, w.mock)
+	if err != nil {
+		return "", err
+	}
+	return found.appID, nil
+}
+
+// do runs call with the app's access token, refreshing it once if WeChat
+// says it went stale.
+func (w *Wechat) do(ctx context.Context, appID string, call func(token string) error) error {
+	appID, err := w.resolve(appID)
+	if err != nil {
+		return err
+	}
+	return w.broker.Do(ctx, appID, call)
+}
+
 // AccessToken returns the app's current access token. Keep it on the server.
 func (w *Wechat) AccessToken(ctx context.Context, appID string) (string, error) {
+	appID, err := w.resolve(appID)
+	if err != nil {
+		return "", err
+	}
 	return w.broker.Token(ctx, appID)
 }
 
 // PhoneNumber trades a getPhoneNumber button code for the user's number.
 func (w *Wechat) PhoneNumber(ctx context.Context, appID, code string) (info *wechat.PhoneInfo, err error) {
-	err = w.broker.Do(ctx, appID, func(token string) error {
+	err = w.do(ctx, appID, func(token string) error {
 		info, err = w.client.GetUserPhoneNumber(ctx, token, code)
 		return err
 	})
@@ -59,7 +86,7 @@ func (w *Wechat) PhoneNumber(ctx context.Context, appID, code string) (info *wec
 
 // CheckSession asks WeChat whether a stored session_key is still valid.
 func (w *Wechat) CheckSession(ctx context.Context, appID, openID, sessionKey string) (valid bool, err error) {
-	err = w.broker.Do(ctx, appID, func(token string) error {
+	err = w.do(ctx, appID, func(token string) error {
 		valid, err = w.client.CheckSession(ctx, token, openID, sessionKey)
 		return err
 	})
@@ -68,7 +95,7 @@ func (w *Wechat) CheckSession(ctx context.Context, appID, openID, sessionKey str
 
 // ResetSessionKey makes WeChat issue a new session_key (the old one dies).
 func (w *Wechat) ResetSessionKey(ctx context.Context, appID, openID, sessionKey string) (newKey string, err error) {
-	err = w.broker.Do(ctx, appID, func(token string) error {
+	err = w.do(ctx, appID, func(token string) error {
 		newKey, err = w.client.ResetUserSessionKey(ctx, token, openID, sessionKey)
 		return err
 	})
@@ -77,7 +104,7 @@ func (w *Wechat) ResetSessionKey(ctx context.Context, appID, openID, sessionKey 
 
 // MsgSecCheck asks WeChat whether user content may be published.
 func (w *Wechat) MsgSecCheck(ctx context.Context, appID string, req wechat.MsgSecCheckRequest) (res *wechat.MsgSecCheckResult, err error) {
-	err = w.broker.Do(ctx, appID, func(token string) error {
+	err = w.do(ctx, appID, func(token string) error {
 		res, err = w.client.MsgSecCheck(ctx, token, req)
 		return err
 	})
@@ -86,7 +113,7 @@ func (w *Wechat) MsgSecCheck(ctx context.Context, appID string, req wechat.MsgSe
 
 // SendSubscribeMessage sends a subscribe message the user agreed to.
 func (w *Wechat) SendSubscribeMessage(ctx context.Context, appID string, msg wechat.SubscribeMessage) error {
-	return w.broker.Do(ctx, appID, func(token string) error {
+	return w.do(ctx, appID, func(token string) error {
 		return w.client.SendSubscribeMessage(ctx, token, msg)
 	})
 }
@@ -100,6 +127,9 @@ type Account struct {
 // UserAccount finds the user's account for appID; appID may be empty when
 // the user has exactly one account.
 func (w *Wechat) UserAccount(userID, appID string) (*Account, error) {
+	if w.app == nil {
+		return nil, errNotServing
+	}
 	query := w.app.RecordQuery(accountsCollection).AndWhere(dbx.HashExp{"user": userID})
 	if appID != "" {
 		found, err := w.apps.find(w.app, appID, w.mock)
@@ -127,6 +157,10 @@ func (w *Wechat) UserAccount(userID, appID string) (*Account, error) {
 }
 
 var errNoAccount = errors.New("the user has no WeChat account for this mini-program")
+
+// errNotServing is what server code gets from the WeChat API outside
+// `serve`, e.g. in a record hook run by a CLI command.
+var errNotServing = errors.New("the WeChat API is available only while wxbase serves")
 
 // sessionKey opens the account's stored session_key.
 func (w *Wechat) sessionKey(account *Account) (string, error) {
