@@ -15,3 +15,11 @@ go vet ./...
 
 echo "== go test"
 go test -race -count=1 ./...
+
+echo "== mini-program SDK (sdk/miniprogram)"
+cd sdk/miniprogram
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent check:dist   # the committed bundle is what the sources build
+npm run --silent typecheck    # adapters against miniprogram-api-typings; the API as a TS consumer sees it
+npm test                      # node --test against the real binary, bundle in a vm sandbox
+npm run --silent check:pack   # WeChat's npm packer (miniprogram-ci) on the published tarball

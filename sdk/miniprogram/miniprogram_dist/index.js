@@ -1,0 +1,2301 @@
+/* wxbase-miniprogram 0.1.0 with pocketbase 0.28.1 (MIT). Built by scripts/build.mjs from src/: do not edit. */
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getOwnPropSymbols = Object.getOwnPropertySymbols;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __propIsEnum = Object.prototype.propertyIsEnumerable;
+var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
+var __spreadValues = (a, b) => {
+  for (var prop in b || (b = {}))
+    if (__hasOwnProp.call(b, prop))
+      __defNormalProp(a, prop, b[prop]);
+  if (__getOwnPropSymbols)
+    for (var prop of __getOwnPropSymbols(b)) {
+      if (__propIsEnum.call(b, prop))
+        __defNormalProp(a, prop, b[prop]);
+    }
+  return a;
+};
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+
+// src/index.ts
+var index_exports = {};
+__export(index_exports, {
+  PocketBase: () => Client,
+  WxbaseError: () => WxbaseError,
+  init: () => init
+});
+module.exports = __toCommonJS(index_exports);
+
+// node_modules/pocketbase/dist/pocketbase.es.mjs
+var ClientResponseError = class _ClientResponseError extends Error {
+  constructor(e2) {
+    var _a, _b, _c, _d;
+    super("ClientResponseError"), this.url = "", this.status = 0, this.response = {}, this.isAbort = false, this.originalError = null, Object.setPrototypeOf(this, _ClientResponseError.prototype), null !== e2 && "object" == typeof e2 && (this.originalError = e2.originalError, this.url = "string" == typeof e2.url ? e2.url : "", this.status = "number" == typeof e2.status ? e2.status : 0, this.isAbort = !!e2.isAbort || "AbortError" === e2.name || "Aborted" === e2.message, null !== e2.response && "object" == typeof e2.response ? this.response = e2.response : null !== e2.data && "object" == typeof e2.data ? this.response = e2.data : this.response = {}), this.originalError || e2 instanceof _ClientResponseError || (this.originalError = e2), this.name = "ClientResponseError " + this.status, this.message = (_a = this.response) == null ? void 0 : _a.message, this.message || (this.isAbort ? this.message = "The request was aborted (most likely autocancelled; you can find more info in https://github.com/pocketbase/js-sdk#auto-cancellation)." : ((_d = (_c = (_b = this.originalError) == null ? void 0 : _b.cause) == null ? void 0 : _c.message) == null ? void 0 : _d.includes("ECONNREFUSED ::1")) ? this.message = "Failed to connect to the PocketBase server. Try changing the SDK URL from localhost to 127.0.0.1 (https://github.com/pocketbase/js-sdk/issues/21)." : this.message = "Something went wrong."), this.cause = this.originalError;
+  }
+  get data() {
+    return this.response;
+  }
+  toJSON() {
+    return __spreadValues({}, this);
+  }
+};
+var e = /^[\u0009\u0020-\u007e\u0080-\u00ff]+$/;
+function cookieParse(e2, t2) {
+  const s2 = {};
+  if ("string" != typeof e2) return s2;
+  const i2 = Object.assign({}, t2 || {}).decode || defaultDecode;
+  let n2 = 0;
+  for (; n2 < e2.length; ) {
+    const t3 = e2.indexOf("=", n2);
+    if (-1 === t3) break;
+    let r2 = e2.indexOf(";", n2);
+    if (-1 === r2) r2 = e2.length;
+    else if (r2 < t3) {
+      n2 = e2.lastIndexOf(";", t3 - 1) + 1;
+      continue;
+    }
+    const o = e2.slice(n2, t3).trim();
+    if (void 0 === s2[o]) {
+      let n3 = e2.slice(t3 + 1, r2).trim();
+      34 === n3.charCodeAt(0) && (n3 = n3.slice(1, -1));
+      try {
+        s2[o] = i2(n3);
+      } catch (e3) {
+        s2[o] = n3;
+      }
+    }
+    n2 = r2 + 1;
+  }
+  return s2;
+}
+function cookieSerialize(t2, s2, i2) {
+  const n2 = Object.assign({}, i2 || {}), r2 = n2.encode || defaultEncode;
+  if (!e.test(t2)) throw new TypeError("argument name is invalid");
+  const o = r2(s2);
+  if (o && !e.test(o)) throw new TypeError("argument val is invalid");
+  let a = t2 + "=" + o;
+  if (null != n2.maxAge) {
+    const e2 = n2.maxAge - 0;
+    if (isNaN(e2) || !isFinite(e2)) throw new TypeError("option maxAge is invalid");
+    a += "; Max-Age=" + Math.floor(e2);
+  }
+  if (n2.domain) {
+    if (!e.test(n2.domain)) throw new TypeError("option domain is invalid");
+    a += "; Domain=" + n2.domain;
+  }
+  if (n2.path) {
+    if (!e.test(n2.path)) throw new TypeError("option path is invalid");
+    a += "; Path=" + n2.path;
+  }
+  if (n2.expires) {
+    if (!(function isDate(e2) {
+      return "[object Date]" === Object.prototype.toString.call(e2) || e2 instanceof Date;
+    })(n2.expires) || isNaN(n2.expires.valueOf())) throw new TypeError("option expires is invalid");
+    a += "; Expires=" + n2.expires.toUTCString();
+  }
+  if (n2.httpOnly && (a += "; HttpOnly"), n2.secure && (a += "; Secure"), n2.priority) {
+    switch ("string" == typeof n2.priority ? n2.priority.toLowerCase() : n2.priority) {
+      case "low":
+        a += "; Priority=Low";
+        break;
+      case "medium":
+        a += "; Priority=Medium";
+        break;
+      case "high":
+        a += "; Priority=High";
+        break;
+      default:
+        throw new TypeError("option priority is invalid");
+    }
+  }
+  if (n2.sameSite) {
+    switch ("string" == typeof n2.sameSite ? n2.sameSite.toLowerCase() : n2.sameSite) {
+      case true:
+        a += "; SameSite=Strict";
+        break;
+      case "lax":
+        a += "; SameSite=Lax";
+        break;
+      case "strict":
+        a += "; SameSite=Strict";
+        break;
+      case "none":
+        a += "; SameSite=None";
+        break;
+      default:
+        throw new TypeError("option sameSite is invalid");
+    }
+  }
+  return a;
+}
+function defaultDecode(e2) {
+  return -1 !== e2.indexOf("%") ? decodeURIComponent(e2) : e2;
+}
+function defaultEncode(e2) {
+  return encodeURIComponent(e2);
+}
+var t = "undefined" != typeof navigator && "ReactNative" === navigator.product || "undefined" != typeof global && global.HermesInternal;
+var s;
+function getTokenPayload(e2) {
+  if (e2) try {
+    const t2 = decodeURIComponent(s(e2.split(".")[1]).split("").map((function(e3) {
+      return "%" + ("00" + e3.charCodeAt(0).toString(16)).slice(-2);
+    })).join(""));
+    return JSON.parse(t2) || {};
+  } catch (e3) {
+  }
+  return {};
+}
+function isTokenExpired(e2, t2 = 0) {
+  let s2 = getTokenPayload(e2);
+  return !(Object.keys(s2).length > 0 && (!s2.exp || s2.exp - t2 > Date.now() / 1e3));
+}
+s = "function" != typeof atob || t ? (e2) => {
+  let t2 = String(e2).replace(/=+$/, "");
+  if (t2.length % 4 == 1) throw new Error("'atob' failed: The string to be decoded is not correctly encoded.");
+  for (var s2, i2, n2 = 0, r2 = 0, o = ""; i2 = t2.charAt(r2++); ~i2 && (s2 = n2 % 4 ? 64 * s2 + i2 : i2, n2++ % 4) ? o += String.fromCharCode(255 & s2 >> (-2 * n2 & 6)) : 0) i2 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".indexOf(i2);
+  return o;
+} : atob;
+var i = "pb_auth";
+var BaseAuthStore = class {
+  constructor() {
+    this.baseToken = "", this.baseModel = null, this._onChangeCallbacks = [];
+  }
+  get token() {
+    return this.baseToken;
+  }
+  get record() {
+    return this.baseModel;
+  }
+  get model() {
+    return this.baseModel;
+  }
+  get isValid() {
+    return !isTokenExpired(this.token);
+  }
+  get isSuperuser() {
+    var _a, _b;
+    let e2 = getTokenPayload(this.token);
+    return "auth" == e2.type && ("_superusers" == ((_a = this.record) == null ? void 0 : _a.collectionName) || !((_b = this.record) == null ? void 0 : _b.collectionName) && "pbc_3142635823" == e2.collectionId);
+  }
+  get isAdmin() {
+    return console.warn("Please replace pb.authStore.isAdmin with pb.authStore.isSuperuser OR simply check the value of pb.authStore.record?.collectionName"), this.isSuperuser;
+  }
+  get isAuthRecord() {
+    return console.warn("Please replace pb.authStore.isAuthRecord with !pb.authStore.isSuperuser OR simply check the value of pb.authStore.record?.collectionName"), "auth" == getTokenPayload(this.token).type && !this.isSuperuser;
+  }
+  save(e2, t2) {
+    this.baseToken = e2 || "", this.baseModel = t2 || null, this.triggerChange();
+  }
+  clear() {
+    this.baseToken = "", this.baseModel = null, this.triggerChange();
+  }
+  loadFromCookie(e2, t2 = i) {
+    const s2 = cookieParse(e2 || "")[t2] || "";
+    let n2 = {};
+    try {
+      n2 = JSON.parse(s2), (null === typeof n2 || "object" != typeof n2 || Array.isArray(n2)) && (n2 = {});
+    } catch (e3) {
+    }
+    this.save(n2.token || "", n2.record || n2.model || null);
+  }
+  exportToCookie(e2, t2 = i) {
+    var _a, _b;
+    const s2 = { secure: true, sameSite: true, httpOnly: true, path: "/" }, n2 = getTokenPayload(this.token);
+    s2.expires = (n2 == null ? void 0 : n2.exp) ? new Date(1e3 * n2.exp) : /* @__PURE__ */ new Date("1970-01-01"), e2 = Object.assign({}, s2, e2);
+    const r2 = { token: this.token, record: this.record ? JSON.parse(JSON.stringify(this.record)) : null };
+    let o = cookieSerialize(t2, JSON.stringify(r2), e2);
+    const a = "undefined" != typeof Blob ? new Blob([o]).size : o.length;
+    if (r2.record && a > 4096) {
+      r2.record = { id: (_a = r2.record) == null ? void 0 : _a.id, email: (_b = r2.record) == null ? void 0 : _b.email };
+      const s3 = ["collectionId", "collectionName", "verified"];
+      for (const e3 in this.record) s3.includes(e3) && (r2.record[e3] = this.record[e3]);
+      o = cookieSerialize(t2, JSON.stringify(r2), e2);
+    }
+    return o;
+  }
+  onChange(e2, t2 = false) {
+    return this._onChangeCallbacks.push(e2), t2 && e2(this.token, this.record), () => {
+      for (let t3 = this._onChangeCallbacks.length - 1; t3 >= 0; t3--) if (this._onChangeCallbacks[t3] == e2) return delete this._onChangeCallbacks[t3], void this._onChangeCallbacks.splice(t3, 1);
+    };
+  }
+  triggerChange() {
+    for (const e2 of this._onChangeCallbacks) e2 && e2(this.token, this.record);
+  }
+};
+var LocalAuthStore = class extends BaseAuthStore {
+  constructor(e2 = "pocketbase_auth") {
+    super(), this.storageFallback = {}, this.storageKey = e2, this._bindStorageEvent();
+  }
+  get token() {
+    return (this._storageGet(this.storageKey) || {}).token || "";
+  }
+  get record() {
+    const e2 = this._storageGet(this.storageKey) || {};
+    return e2.record || e2.model || null;
+  }
+  get model() {
+    return this.record;
+  }
+  save(e2, t2) {
+    this._storageSet(this.storageKey, { token: e2, record: t2 }), super.save(e2, t2);
+  }
+  clear() {
+    this._storageRemove(this.storageKey), super.clear();
+  }
+  _storageGet(e2) {
+    if (false) {
+      const t2 = (void 0).localStorage.getItem(e2) || "";
+      try {
+        return JSON.parse(t2);
+      } catch (e3) {
+        return t2;
+      }
+    }
+    return this.storageFallback[e2];
+  }
+  _storageSet(e2, t2) {
+    if (false) {
+      let s2 = t2;
+      "string" != typeof t2 && (s2 = JSON.stringify(t2)), (void 0).localStorage.setItem(e2, s2);
+    } else this.storageFallback[e2] = t2;
+  }
+  _storageRemove(e2) {
+    false, delete this.storageFallback[e2];
+  }
+  _bindStorageEvent() {
+  }
+};
+var BaseService = class {
+  constructor(e2) {
+    this.client = e2;
+  }
+};
+var SettingsService = class extends BaseService {
+  async getAll(e2) {
+    return e2 = Object.assign({ method: "GET" }, e2), this.client.send("/api/settings", e2);
+  }
+  async update(e2, t2) {
+    return t2 = Object.assign({ method: "PATCH", body: e2 }, t2), this.client.send("/api/settings", t2);
+  }
+  async testS3(e2 = "storage", t2) {
+    return t2 = Object.assign({ method: "POST", body: { filesystem: e2 } }, t2), this.client.send("/api/settings/test/s3", t2).then((() => true));
+  }
+  async testEmail(e2, t2, s2, i2) {
+    return i2 = Object.assign({ method: "POST", body: { email: t2, template: s2, collection: e2 } }, i2), this.client.send("/api/settings/test/email", i2).then((() => true));
+  }
+  async generateAppleClientSecret(e2, t2, s2, i2, n2, r2) {
+    return r2 = Object.assign({ method: "POST", body: { clientId: e2, teamId: t2, keyId: s2, privateKey: i2, duration: n2 } }, r2), this.client.send("/api/settings/apple/generate-client-secret", r2);
+  }
+};
+var n = ["requestKey", "$cancelKey", "$autoCancel", "fetch", "headers", "body", "query", "params", "cache", "credentials", "headers", "integrity", "keepalive", "method", "mode", "redirect", "referrer", "referrerPolicy", "signal", "window"];
+function normalizeUnknownQueryParams(e2) {
+  if (e2) {
+    e2.query = e2.query || {};
+    for (let t2 in e2) n.includes(t2) || (e2.query[t2] = e2[t2], delete e2[t2]);
+  }
+}
+function serializeQueryParams(e2) {
+  const t2 = [];
+  for (const s2 in e2) {
+    const i2 = encodeURIComponent(s2), n2 = Array.isArray(e2[s2]) ? e2[s2] : [e2[s2]];
+    for (let e3 of n2) e3 = prepareQueryParamValue(e3), null !== e3 && t2.push(i2 + "=" + e3);
+  }
+  return t2.join("&");
+}
+function prepareQueryParamValue(e2) {
+  return null == e2 ? null : e2 instanceof Date ? encodeURIComponent(e2.toISOString().replace("T", " ")) : "object" == typeof e2 ? encodeURIComponent(JSON.stringify(e2)) : encodeURIComponent(e2);
+}
+var RealtimeService = class extends BaseService {
+  constructor() {
+    super(...arguments), this.clientId = "", this.eventSource = null, this.subscriptions = {}, this.lastSentSubscriptions = [], this.maxConnectTimeout = 15e3, this.reconnectAttempts = 0, this.maxReconnectAttempts = 1 / 0, this.predefinedReconnectIntervals = [200, 300, 500, 1e3, 1200, 1500, 2e3], this.pendingConnects = [], this.pendingSubmits = [], this.isProcessingPendingSubmits = false;
+  }
+  get isConnected() {
+    return !!this.eventSource && !!this.clientId && !this.pendingConnects.length;
+  }
+  async subscribe(e2, t2, s2) {
+    var _a;
+    if (!e2) throw new Error("topic must be set.");
+    let i2 = e2;
+    if (s2) {
+      normalizeUnknownQueryParams(s2 = Object.assign({}, s2));
+      const e3 = "options=" + encodeURIComponent(JSON.stringify({ query: s2.query, headers: s2.headers }));
+      i2 += (i2.includes("?") ? "&" : "?") + e3;
+    }
+    const listener = function(e3) {
+      const s3 = e3;
+      let i3;
+      try {
+        i3 = JSON.parse(s3 == null ? void 0 : s3.data);
+      } catch (e4) {
+      }
+      t2(i3 || {});
+    };
+    return this.subscriptions[i2] || (this.subscriptions[i2] = []), this.subscriptions[i2].push(listener), this.isConnected ? 1 === this.subscriptions[i2].length ? await this.submitSubscriptions() : (_a = this.eventSource) == null ? void 0 : _a.addEventListener(i2, listener) : await this.connect(), async () => this.unsubscribeByTopicAndListener(e2, listener);
+  }
+  async unsubscribe(e2) {
+    var _a;
+    if (e2) {
+      const t2 = this.getSubscriptionsByTopic(e2);
+      for (let e3 in t2) if (this.hasSubscriptionListeners(e3)) {
+        for (let t3 of this.subscriptions[e3]) (_a = this.eventSource) == null ? void 0 : _a.removeEventListener(e3, t3);
+        delete this.subscriptions[e3];
+      }
+    } else this.subscriptions = {};
+    await this.submitSubscriptions();
+  }
+  async unsubscribeByPrefix(e2) {
+    var _a;
+    let t2 = false;
+    for (let s2 in this.subscriptions) if ((s2 + "?").startsWith(e2)) {
+      t2 = true;
+      for (let e3 of this.subscriptions[s2]) (_a = this.eventSource) == null ? void 0 : _a.removeEventListener(s2, e3);
+      delete this.subscriptions[s2];
+    }
+    t2 && await this.submitSubscriptions();
+  }
+  async unsubscribeByTopicAndListener(e2, t2) {
+    var _a;
+    const s2 = this.getSubscriptionsByTopic(e2);
+    for (let e3 in s2) {
+      if (!Array.isArray(this.subscriptions[e3]) || !this.subscriptions[e3].length) continue;
+      let s3 = false;
+      for (let i2 = this.subscriptions[e3].length - 1; i2 >= 0; i2--) this.subscriptions[e3][i2] === t2 && (s3 = true, delete this.subscriptions[e3][i2], this.subscriptions[e3].splice(i2, 1), (_a = this.eventSource) == null ? void 0 : _a.removeEventListener(e3, t2));
+      s3 && (this.subscriptions[e3].length || delete this.subscriptions[e3]);
+    }
+    await this.submitSubscriptions();
+  }
+  hasSubscriptionListeners(e2) {
+    var _a, _b;
+    if (this.subscriptions = this.subscriptions || {}, e2) return !!((_a = this.subscriptions[e2]) == null ? void 0 : _a.length);
+    for (let e3 in this.subscriptions) if ((_b = this.subscriptions[e3]) == null ? void 0 : _b.length) return true;
+    return false;
+  }
+  async submitSubscriptions() {
+    return new Promise(((e2, t2) => {
+      this.pendingSubmits.push({ resolve: e2, reject: t2 }), 1 == this.pendingSubmits.length && queueMicrotask((() => this.finalizePendingSubscriptions()));
+    }));
+  }
+  async finalizePendingSubscriptions() {
+    if (this.isProcessingPendingSubmits || !this.pendingSubmits.length) return;
+    const e2 = this.pendingSubmits.slice();
+    this.pendingSubmits = [], this.isProcessingPendingSubmits = true;
+    try {
+      await this.sendSubscriptions();
+      for (let t2 of e2) t2.resolve();
+    } catch (t2) {
+      for (let s2 of e2) t2 ? s2.reject(t2) : s2.resolve();
+    } finally {
+      this.isProcessingPendingSubmits = false, this.pendingSubmits.length > 0 && await this.finalizePendingSubscriptions();
+    }
+  }
+  getSubscriptionsCancelKey() {
+    return "realtime_" + this.clientId;
+  }
+  getSubscriptionsByTopic(e2) {
+    const t2 = {};
+    e2 = e2.includes("?") ? e2 : e2 + "?";
+    for (let s2 in this.subscriptions) (s2 + "?").startsWith(e2) && (t2[s2] = this.subscriptions[s2]);
+    return t2;
+  }
+  getNonEmptySubscriptionKeys() {
+    const e2 = [];
+    for (let t2 in this.subscriptions) this.subscriptions[t2].length && e2.push(t2);
+    return e2;
+  }
+  hasUnsentSubscriptions() {
+    const e2 = this.getNonEmptySubscriptionKeys();
+    if (e2.length != this.lastSentSubscriptions.length) return true;
+    for (const t2 of e2) if (!this.lastSentSubscriptions.includes(t2)) return true;
+    return false;
+  }
+  async sendSubscriptions() {
+    if (this.clientId) {
+      if (!this.hasSubscriptionListeners()) return this.disconnect();
+      if (this.hasUnsentSubscriptions()) return this.addAllSubscriptionListeners(), this.lastSentSubscriptions = this.getNonEmptySubscriptionKeys(), this.client.send("/api/realtime", { method: "POST", body: { clientId: this.clientId, subscriptions: this.lastSentSubscriptions }, requestKey: this.getSubscriptionsCancelKey() }).catch(((e2) => {
+        if (!(e2 == null ? void 0 : e2.isAbort)) throw e2;
+      }));
+    }
+  }
+  addAllSubscriptionListeners() {
+    if (this.eventSource) {
+      this.removeAllSubscriptionListeners();
+      for (let e2 in this.subscriptions) for (let t2 of this.subscriptions[e2]) this.eventSource.addEventListener(e2, t2);
+    }
+  }
+  removeAllSubscriptionListeners() {
+    if (this.eventSource) for (let e2 in this.subscriptions) for (let t2 of this.subscriptions[e2]) this.eventSource.removeEventListener(e2, t2);
+  }
+  async connect() {
+    if (!(this.reconnectAttempts > 0)) return new Promise(((e2, t2) => {
+      this.pendingConnects.push({ resolve: e2, reject: t2 }), 1 == this.pendingConnects.length && queueMicrotask((() => this.initConnect()));
+    }));
+  }
+  initConnect() {
+    this.disconnect(true), clearTimeout(this.connectTimeoutId), this.connectTimeoutId = setTimeout((() => {
+      this.connectErrorHandler(new Error("EventSource connect took too long."));
+    }), this.maxConnectTimeout), this.eventSource = new EventSource(this.client.buildURL("/api/realtime")), this.eventSource.onerror = (e2) => {
+      this.connectErrorHandler(new Error("Failed to establish realtime connection."));
+    }, this.eventSource.addEventListener("PB_CONNECT", ((e2) => {
+      const t2 = e2;
+      this.clientId = t2 == null ? void 0 : t2.lastEventId, this.lastSentSubscriptions = [], this.submitSubscriptions().then((async () => {
+        let t3 = 3;
+        for (; this.hasUnsentSubscriptions() && t3 > 0; ) t3--, await this.submitSubscriptions();
+        for (let e3 of this.pendingConnects) e3.resolve();
+        this.pendingConnects = [], this.reconnectAttempts = 0, clearTimeout(this.reconnectTimeoutId), clearTimeout(this.connectTimeoutId);
+        const s2 = this.getSubscriptionsByTopic("PB_CONNECT");
+        for (let t4 in s2) for (let i2 of s2[t4]) i2(e2);
+        this.hasUnsentSubscriptions() && await this.submitSubscriptions();
+      })).catch(((e3) => {
+        this.clientId = "", this.lastSentSubscriptions = [], this.connectErrorHandler(e3);
+      }));
+    }));
+  }
+  connectErrorHandler(e2) {
+    if (clearTimeout(this.connectTimeoutId), clearTimeout(this.reconnectTimeoutId), !this.clientId && !this.reconnectAttempts || this.reconnectAttempts > this.maxReconnectAttempts) {
+      for (let t3 of this.pendingConnects) t3.reject(new ClientResponseError(e2));
+      return this.pendingConnects = [], void this.disconnect();
+    }
+    this.disconnect(true);
+    const t2 = this.predefinedReconnectIntervals[this.reconnectAttempts] || this.predefinedReconnectIntervals[this.predefinedReconnectIntervals.length - 1];
+    this.reconnectAttempts++, this.reconnectTimeoutId = setTimeout((() => {
+      this.initConnect();
+    }), t2);
+  }
+  disconnect(e2 = false) {
+    var _a;
+    if (this.clientId && this.onDisconnect && this.onDisconnect(Object.keys(this.subscriptions)), clearTimeout(this.connectTimeoutId), clearTimeout(this.reconnectTimeoutId), this.removeAllSubscriptionListeners(), this.client.cancelRequest(this.getSubscriptionsCancelKey()), (_a = this.eventSource) == null ? void 0 : _a.close(), this.eventSource = null, this.clientId = "", this.lastSentSubscriptions = [], !e2) {
+      this.reconnectAttempts = 0;
+      for (let e3 of this.pendingConnects) e3.resolve();
+      this.pendingConnects = [];
+    }
+  }
+};
+var CrudService = class extends BaseService {
+  decode(e2) {
+    return e2;
+  }
+  async getFullList(e2, t2) {
+    if ("number" == typeof e2) return this._getFullList(e2, t2);
+    let s2 = 1e3;
+    return (t2 = Object.assign({}, e2, t2)).batch && (s2 = t2.batch, delete t2.batch), this._getFullList(s2, t2);
+  }
+  async getList(e2 = 1, t2 = 30, s2) {
+    return (s2 = Object.assign({ method: "GET" }, s2)).query = Object.assign({ page: e2, perPage: t2 }, s2.query), this.client.send(this.baseCrudPath, s2).then(((e3) => {
+      var _a;
+      return e3.items = ((_a = e3.items) == null ? void 0 : _a.map(((e4) => this.decode(e4)))) || [], e3;
+    }));
+  }
+  async getFirstListItem(e2, t2) {
+    return (t2 = Object.assign({ requestKey: "one_by_filter_" + this.baseCrudPath + "_" + e2 }, t2)).query = Object.assign({ filter: e2, skipTotal: 1 }, t2.query), this.getList(1, 1, t2).then(((e3) => {
+      var _a;
+      if (!((_a = e3 == null ? void 0 : e3.items) == null ? void 0 : _a.length)) throw new ClientResponseError({ status: 404, response: { code: 404, message: "The requested resource wasn't found.", data: {} } });
+      return e3.items[0];
+    }));
+  }
+  async getOne(e2, t2) {
+    if (!e2) throw new ClientResponseError({ url: this.client.buildURL(this.baseCrudPath + "/"), status: 404, response: { code: 404, message: "Missing required record id.", data: {} } });
+    return t2 = Object.assign({ method: "GET" }, t2), this.client.send(this.baseCrudPath + "/" + encodeURIComponent(e2), t2).then(((e3) => this.decode(e3)));
+  }
+  async create(e2, t2) {
+    return t2 = Object.assign({ method: "POST", body: e2 }, t2), this.client.send(this.baseCrudPath, t2).then(((e3) => this.decode(e3)));
+  }
+  async update(e2, t2, s2) {
+    return s2 = Object.assign({ method: "PATCH", body: t2 }, s2), this.client.send(this.baseCrudPath + "/" + encodeURIComponent(e2), s2).then(((e3) => this.decode(e3)));
+  }
+  async delete(e2, t2) {
+    return t2 = Object.assign({ method: "DELETE" }, t2), this.client.send(this.baseCrudPath + "/" + encodeURIComponent(e2), t2).then((() => true));
+  }
+  _getFullList(e2 = 1e3, t2) {
+    (t2 = t2 || {}).query = Object.assign({ skipTotal: 1 }, t2.query);
+    let s2 = [], request = async (i2) => this.getList(i2, e2 || 1e3, t2).then(((e3) => {
+      const t3 = e3.items;
+      return s2 = s2.concat(t3), t3.length == e3.perPage ? request(i2 + 1) : s2;
+    }));
+    return request(1);
+  }
+};
+function normalizeLegacyOptionsArgs(e2, t2, s2, i2) {
+  const n2 = void 0 !== i2;
+  return n2 || void 0 !== s2 ? n2 ? (console.warn(e2), t2.body = Object.assign({}, t2.body, s2), t2.query = Object.assign({}, t2.query, i2), t2) : Object.assign(t2, s2) : t2;
+}
+function resetAutoRefresh(e2) {
+  var _a;
+  (_a = e2._resetAutoRefresh) == null ? void 0 : _a.call(e2);
+}
+var RecordService = class extends CrudService {
+  constructor(e2, t2) {
+    super(e2), this.collectionIdOrName = t2;
+  }
+  get baseCrudPath() {
+    return this.baseCollectionPath + "/records";
+  }
+  get baseCollectionPath() {
+    return "/api/collections/" + encodeURIComponent(this.collectionIdOrName);
+  }
+  get isSuperusers() {
+    return "_superusers" == this.collectionIdOrName || "_pbc_2773867675" == this.collectionIdOrName;
+  }
+  async subscribe(e2, t2, s2) {
+    if (!e2) throw new Error("Missing topic.");
+    if (!t2) throw new Error("Missing subscription callback.");
+    return this.client.realtime.subscribe(this.collectionIdOrName + "/" + e2, t2, s2);
+  }
+  async unsubscribe(e2) {
+    return e2 ? this.client.realtime.unsubscribe(this.collectionIdOrName + "/" + e2) : this.client.realtime.unsubscribeByPrefix(this.collectionIdOrName);
+  }
+  async getFullList(e2, t2) {
+    if ("number" == typeof e2) return super.getFullList(e2, t2);
+    const s2 = Object.assign({}, e2, t2);
+    return super.getFullList(s2);
+  }
+  async getList(e2 = 1, t2 = 30, s2) {
+    return super.getList(e2, t2, s2);
+  }
+  async getFirstListItem(e2, t2) {
+    return super.getFirstListItem(e2, t2);
+  }
+  async getOne(e2, t2) {
+    return super.getOne(e2, t2);
+  }
+  async create(e2, t2) {
+    return super.create(e2, t2);
+  }
+  async update(e2, t2, s2) {
+    return super.update(e2, t2, s2).then(((e3) => {
+      var _a, _b, _c;
+      if (((_a = this.client.authStore.record) == null ? void 0 : _a.id) === (e3 == null ? void 0 : e3.id) && (((_b = this.client.authStore.record) == null ? void 0 : _b.collectionId) === this.collectionIdOrName || ((_c = this.client.authStore.record) == null ? void 0 : _c.collectionName) === this.collectionIdOrName)) {
+        let t3 = Object.assign({}, this.client.authStore.record.expand), s3 = Object.assign({}, this.client.authStore.record, e3);
+        t3 && (s3.expand = Object.assign(t3, e3.expand)), this.client.authStore.save(this.client.authStore.token, s3);
+      }
+      return e3;
+    }));
+  }
+  async delete(e2, t2) {
+    return super.delete(e2, t2).then(((t3) => {
+      var _a, _b, _c;
+      return !t3 || ((_a = this.client.authStore.record) == null ? void 0 : _a.id) !== e2 || ((_b = this.client.authStore.record) == null ? void 0 : _b.collectionId) !== this.collectionIdOrName && ((_c = this.client.authStore.record) == null ? void 0 : _c.collectionName) !== this.collectionIdOrName || this.client.authStore.clear(), t3;
+    }));
+  }
+  authResponse(e2) {
+    const t2 = this.decode((e2 == null ? void 0 : e2.record) || {});
+    return this.client.authStore.save(e2 == null ? void 0 : e2.token, t2), Object.assign({}, e2, { token: (e2 == null ? void 0 : e2.token) || "", record: t2 });
+  }
+  async listAuthMethods(e2) {
+    return e2 = Object.assign({ method: "GET", fields: "mfa,otp,password,oauth2" }, e2), this.client.send(this.baseCollectionPath + "/auth-methods", e2);
+  }
+  async authWithPassword(e2, t2, s2) {
+    let i2;
+    s2 = Object.assign({ method: "POST", body: { identity: e2, password: t2 } }, s2), this.isSuperusers && (i2 = s2.autoRefreshThreshold, delete s2.autoRefreshThreshold, s2.autoRefresh || resetAutoRefresh(this.client));
+    let n2 = await this.client.send(this.baseCollectionPath + "/auth-with-password", s2);
+    return n2 = this.authResponse(n2), i2 && this.isSuperusers && (function registerAutoRefresh(e3, t3, s3, i3) {
+      resetAutoRefresh(e3);
+      const n3 = e3.beforeSend, r2 = e3.authStore.record, o = e3.authStore.onChange(((t4, s4) => {
+        (!t4 || (s4 == null ? void 0 : s4.id) != (r2 == null ? void 0 : r2.id) || ((s4 == null ? void 0 : s4.collectionId) || (r2 == null ? void 0 : r2.collectionId)) && (s4 == null ? void 0 : s4.collectionId) != (r2 == null ? void 0 : r2.collectionId)) && resetAutoRefresh(e3);
+      }));
+      e3._resetAutoRefresh = function() {
+        o(), e3.beforeSend = n3, delete e3._resetAutoRefresh;
+      }, e3.beforeSend = async (r3, o2) => {
+        var _a;
+        const a = e3.authStore.token;
+        if ((_a = o2.query) == null ? void 0 : _a.autoRefresh) return n3 ? n3(r3, o2) : { url: r3, sendOptions: o2 };
+        let c = e3.authStore.isValid;
+        if (c && isTokenExpired(e3.authStore.token, t3)) try {
+          await s3();
+        } catch (e4) {
+          c = false;
+        }
+        c || await i3();
+        const l = o2.headers || {};
+        for (let t4 in l) if ("authorization" == t4.toLowerCase() && a == l[t4] && e3.authStore.token) {
+          l[t4] = e3.authStore.token;
+          break;
+        }
+        return o2.headers = l, n3 ? n3(r3, o2) : { url: r3, sendOptions: o2 };
+      };
+    })(this.client, i2, (() => this.authRefresh({ autoRefresh: true })), (() => this.authWithPassword(e2, t2, Object.assign({ autoRefresh: true }, s2)))), n2;
+  }
+  async authWithOAuth2Code(e2, t2, s2, i2, n2, r2, o) {
+    let a = { method: "POST", body: { provider: e2, code: t2, codeVerifier: s2, redirectURL: i2, createData: n2 } };
+    return a = normalizeLegacyOptionsArgs("This form of authWithOAuth2Code(provider, code, codeVerifier, redirectURL, createData?, body?, query?) is deprecated. Consider replacing it with authWithOAuth2Code(provider, code, codeVerifier, redirectURL, createData?, options?).", a, r2, o), this.client.send(this.baseCollectionPath + "/auth-with-oauth2", a).then(((e3) => this.authResponse(e3)));
+  }
+  authWithOAuth2(...e2) {
+    if (e2.length > 1 || "string" == typeof (e2 == null ? void 0 : e2[0])) return console.warn("PocketBase: This form of authWithOAuth2() is deprecated and may get removed in the future. Please replace with authWithOAuth2Code() OR use the authWithOAuth2() realtime form as shown in https://pocketbase.io/docs/authentication/#oauth2-integration."), this.authWithOAuth2Code((e2 == null ? void 0 : e2[0]) || "", (e2 == null ? void 0 : e2[1]) || "", (e2 == null ? void 0 : e2[2]) || "", (e2 == null ? void 0 : e2[3]) || "", (e2 == null ? void 0 : e2[4]) || {}, (e2 == null ? void 0 : e2[5]) || {}, (e2 == null ? void 0 : e2[6]) || {});
+    const t2 = (e2 == null ? void 0 : e2[0]) || {};
+    let s2 = null;
+    t2.urlCallback || (s2 = openBrowserPopup(void 0));
+    const i2 = new RealtimeService(this.client);
+    function cleanup() {
+      s2 == null ? void 0 : s2.close(), i2.unsubscribe();
+    }
+    const n2 = {}, r2 = t2.requestKey;
+    return r2 && (n2.requestKey = r2), this.listAuthMethods(n2).then(((e3) => {
+      const n3 = e3.oauth2.providers.find(((e4) => e4.name === t2.provider));
+      if (!n3) throw new ClientResponseError(new Error(`Missing or invalid provider "${t2.provider}".`));
+      const o = this.client.buildURL("/api/oauth2-redirect");
+      return new Promise((async (e4, a) => {
+        var _a, _b, _c;
+        const c = r2 ? (_a = this.client.cancelControllers) == null ? void 0 : _a[r2] : void 0;
+        c && (c.signal.onabort = () => {
+          cleanup(), a(new ClientResponseError({ isAbort: true, message: "manually cancelled" }));
+        }), i2.onDisconnect = (e5) => {
+          e5.length && a && (cleanup(), a(new ClientResponseError(new Error("realtime connection interrupted"))));
+        };
+        try {
+          await i2.subscribe("@oauth2", (async (s3) => {
+            var _a2;
+            const r4 = i2.clientId;
+            try {
+              if (!s3.state || r4 !== s3.state) throw new Error("State parameters don't match.");
+              if (s3.error || !s3.code) throw new Error("OAuth2 redirect error or missing code: " + s3.error);
+              const i3 = Object.assign({}, t2);
+              delete i3.provider, delete i3.scopes, delete i3.createData, delete i3.urlCallback, ((_a2 = c == null ? void 0 : c.signal) == null ? void 0 : _a2.onabort) && (c.signal.onabort = null);
+              const a2 = await this.authWithOAuth2Code(n3.name, s3.code, n3.codeVerifier, o, t2.createData, i3);
+              e4(a2);
+            } catch (e5) {
+              a(new ClientResponseError(e5));
+            }
+            cleanup();
+          }));
+          const r3 = { state: i2.clientId };
+          ((_b = t2.scopes) == null ? void 0 : _b.length) && (r3.scope = t2.scopes.join(" "));
+          const l = this._replaceQueryParams(n3.authURL + o, r3);
+          let h = t2.urlCallback || function(e5) {
+            s2 ? s2.location.href = e5 : s2 = openBrowserPopup(e5);
+          };
+          await h(l);
+        } catch (e5) {
+          ((_c = c == null ? void 0 : c.signal) == null ? void 0 : _c.onabort) && (c.signal.onabort = null), cleanup(), a(new ClientResponseError(e5));
+        }
+      }));
+    })).catch(((e3) => {
+      throw cleanup(), e3;
+    }));
+  }
+  async authRefresh(e2, t2) {
+    let s2 = { method: "POST" };
+    return s2 = normalizeLegacyOptionsArgs("This form of authRefresh(body?, query?) is deprecated. Consider replacing it with authRefresh(options?).", s2, e2, t2), this.client.send(this.baseCollectionPath + "/auth-refresh", s2).then(((e3) => this.authResponse(e3)));
+  }
+  async requestPasswordReset(e2, t2, s2) {
+    let i2 = { method: "POST", body: { email: e2 } };
+    return i2 = normalizeLegacyOptionsArgs("This form of requestPasswordReset(email, body?, query?) is deprecated. Consider replacing it with requestPasswordReset(email, options?).", i2, t2, s2), this.client.send(this.baseCollectionPath + "/request-password-reset", i2).then((() => true));
+  }
+  async confirmPasswordReset(e2, t2, s2, i2, n2) {
+    let r2 = { method: "POST", body: { token: e2, password: t2, passwordConfirm: s2 } };
+    return r2 = normalizeLegacyOptionsArgs("This form of confirmPasswordReset(token, password, passwordConfirm, body?, query?) is deprecated. Consider replacing it with confirmPasswordReset(token, password, passwordConfirm, options?).", r2, i2, n2), this.client.send(this.baseCollectionPath + "/confirm-password-reset", r2).then((() => true));
+  }
+  async requestVerification(e2, t2, s2) {
+    let i2 = { method: "POST", body: { email: e2 } };
+    return i2 = normalizeLegacyOptionsArgs("This form of requestVerification(email, body?, query?) is deprecated. Consider replacing it with requestVerification(email, options?).", i2, t2, s2), this.client.send(this.baseCollectionPath + "/request-verification", i2).then((() => true));
+  }
+  async confirmVerification(e2, t2, s2) {
+    let i2 = { method: "POST", body: { token: e2 } };
+    return i2 = normalizeLegacyOptionsArgs("This form of confirmVerification(token, body?, query?) is deprecated. Consider replacing it with confirmVerification(token, options?).", i2, t2, s2), this.client.send(this.baseCollectionPath + "/confirm-verification", i2).then((() => {
+      const t3 = getTokenPayload(e2), s3 = this.client.authStore.record;
+      return s3 && !s3.verified && s3.id === t3.id && s3.collectionId === t3.collectionId && (s3.verified = true, this.client.authStore.save(this.client.authStore.token, s3)), true;
+    }));
+  }
+  async requestEmailChange(e2, t2, s2) {
+    let i2 = { method: "POST", body: { newEmail: e2 } };
+    return i2 = normalizeLegacyOptionsArgs("This form of requestEmailChange(newEmail, body?, query?) is deprecated. Consider replacing it with requestEmailChange(newEmail, options?).", i2, t2, s2), this.client.send(this.baseCollectionPath + "/request-email-change", i2).then((() => true));
+  }
+  async confirmEmailChange(e2, t2, s2, i2) {
+    let n2 = { method: "POST", body: { token: e2, password: t2 } };
+    return n2 = normalizeLegacyOptionsArgs("This form of confirmEmailChange(token, password, body?, query?) is deprecated. Consider replacing it with confirmEmailChange(token, password, options?).", n2, s2, i2), this.client.send(this.baseCollectionPath + "/confirm-email-change", n2).then((() => {
+      const t3 = getTokenPayload(e2), s3 = this.client.authStore.record;
+      return s3 && s3.id === t3.id && s3.collectionId === t3.collectionId && this.client.authStore.clear(), true;
+    }));
+  }
+  async listExternalAuths(e2, t2) {
+    return this.client.collection("_externalAuths").getFullList(Object.assign({}, t2, { filter: this.client.filter("recordRef = {:id}", { id: e2 }) }));
+  }
+  async unlinkExternalAuth(e2, t2, s2) {
+    const i2 = await this.client.collection("_externalAuths").getFirstListItem(this.client.filter("recordRef = {:recordId} && provider = {:provider}", { recordId: e2, provider: t2 }));
+    return this.client.collection("_externalAuths").delete(i2.id, s2).then((() => true));
+  }
+  async requestOTP(e2, t2) {
+    return t2 = Object.assign({ method: "POST", body: { email: e2 } }, t2), this.client.send(this.baseCollectionPath + "/request-otp", t2);
+  }
+  async authWithOTP(e2, t2, s2) {
+    return s2 = Object.assign({ method: "POST", body: { otpId: e2, password: t2 } }, s2), this.client.send(this.baseCollectionPath + "/auth-with-otp", s2).then(((e3) => this.authResponse(e3)));
+  }
+  async impersonate(e2, t2, s2) {
+    (s2 = Object.assign({ method: "POST", body: { duration: t2 } }, s2)).headers = s2.headers || {}, s2.headers.Authorization || (s2.headers.Authorization = this.client.authStore.token);
+    const i2 = new Client(this.client.baseURL, new BaseAuthStore(), this.client.lang), n2 = await i2.send(this.baseCollectionPath + "/impersonate/" + encodeURIComponent(e2), s2);
+    return i2.authStore.save(n2 == null ? void 0 : n2.token, this.decode((n2 == null ? void 0 : n2.record) || {})), i2;
+  }
+  _replaceQueryParams(e2, t2 = {}) {
+    let s2 = e2, i2 = "";
+    e2.indexOf("?") >= 0 && (s2 = e2.substring(0, e2.indexOf("?")), i2 = e2.substring(e2.indexOf("?") + 1));
+    const n2 = {}, r2 = i2.split("&");
+    for (const e3 of r2) {
+      if ("" == e3) continue;
+      const t3 = e3.split("=");
+      n2[decodeURIComponent(t3[0].replace(/\+/g, " "))] = decodeURIComponent((t3[1] || "").replace(/\+/g, " "));
+    }
+    for (let e3 in t2) t2.hasOwnProperty(e3) && (null == t2[e3] ? delete n2[e3] : n2[e3] = t2[e3]);
+    i2 = "";
+    for (let e3 in n2) n2.hasOwnProperty(e3) && ("" != i2 && (i2 += "&"), i2 += encodeURIComponent(e3.replace(/%20/g, "+")) + "=" + encodeURIComponent(n2[e3].replace(/%20/g, "+")));
+    return "" != i2 ? s2 + "?" + i2 : s2;
+  }
+};
+function openBrowserPopup(e2) {
+  if (true) throw new ClientResponseError(new Error("Not in a browser context - please pass a custom urlCallback function."));
+  let t2 = 1024, s2 = 768, i2 = (void 0).innerWidth, n2 = (void 0).innerHeight;
+  t2 = t2 > i2 ? i2 : t2, s2 = s2 > n2 ? n2 : s2;
+  let r2 = i2 / 2 - t2 / 2, o = n2 / 2 - s2 / 2;
+  return (void 0).open(e2, "popup_window", "width=" + t2 + ",height=" + s2 + ",top=" + o + ",left=" + r2 + ",resizable,menubar=no");
+}
+var CollectionService = class extends CrudService {
+  get baseCrudPath() {
+    return "/api/collections";
+  }
+  async import(e2, t2 = false, s2) {
+    return s2 = Object.assign({ method: "PUT", body: { collections: e2, deleteMissing: t2 } }, s2), this.client.send(this.baseCrudPath + "/import", s2).then((() => true));
+  }
+  async truncate(e2, t2) {
+    return t2 = Object.assign({ method: "DELETE" }, t2), this.client.send(this.baseCrudPath + "/" + encodeURIComponent(e2) + "/truncate", t2).then((() => true));
+  }
+  async getScaffolds(e2) {
+    return e2 = Object.assign({ method: "GET" }, e2), this.client.send(this.baseCrudPath + "/meta/scaffolds", e2);
+  }
+  async getAllOAuth2Providers(e2) {
+    return e2 = Object.assign({ method: "GET" }, e2), this.client.send(this.baseCrudPath + "/meta/oauth2-providers", e2);
+  }
+  async dryRunViewQuery(e2, t2) {
+    return t2 = Object.assign({ method: "POST", body: { query: e2 } }, t2), this.client.send(this.baseCrudPath + "/meta/dry-run-view", t2);
+  }
+};
+var LogService = class extends BaseService {
+  async getList(e2 = 1, t2 = 30, s2) {
+    return (s2 = Object.assign({ method: "GET" }, s2)).query = Object.assign({ page: e2, perPage: t2 }, s2.query), this.client.send("/api/logs", s2);
+  }
+  async getOne(e2, t2) {
+    if (!e2) throw new ClientResponseError({ url: this.client.buildURL("/api/logs/"), status: 404, response: { code: 404, message: "Missing required log id.", data: {} } });
+    return t2 = Object.assign({ method: "GET" }, t2), this.client.send("/api/logs/" + encodeURIComponent(e2), t2);
+  }
+  async getStats(e2) {
+    return e2 = Object.assign({ method: "GET" }, e2), this.client.send("/api/logs/stats", e2);
+  }
+  async truncate(e2) {
+    return e2 = Object.assign({ method: "DELETE" }, e2), this.client.send("/api/logs", e2).then((() => true));
+  }
+};
+var HealthService = class extends BaseService {
+  async check(e2) {
+    return e2 = Object.assign({ method: "GET" }, e2), this.client.send("/api/health", e2);
+  }
+};
+var FileService = class extends BaseService {
+  getUrl(e2, t2, s2 = {}) {
+    return console.warn("Please replace pb.files.getUrl() with pb.files.getURL()"), this.getURL(e2, t2, s2);
+  }
+  getURL(e2, t2, s2 = {}) {
+    if (!t2 || !(e2 == null ? void 0 : e2.id) || !(e2 == null ? void 0 : e2.collectionId) && !(e2 == null ? void 0 : e2.collectionName)) return "";
+    const i2 = [];
+    i2.push("api"), i2.push("files"), i2.push(encodeURIComponent(e2.collectionId || e2.collectionName)), i2.push(encodeURIComponent(e2.id)), i2.push(encodeURIComponent(t2));
+    let n2 = this.client.buildURL(i2.join("/"));
+    false === s2.download && delete s2.download;
+    const r2 = serializeQueryParams(s2);
+    return r2 && (n2 += (n2.includes("?") ? "&" : "?") + r2), n2;
+  }
+  async getToken(e2) {
+    return e2 = Object.assign({ method: "POST" }, e2), this.client.send("/api/files/token", e2).then(((e3) => (e3 == null ? void 0 : e3.token) || ""));
+  }
+};
+var BackupService = class extends BaseService {
+  async getFullList(e2) {
+    return e2 = Object.assign({ method: "GET" }, e2), this.client.send("/api/backups", e2);
+  }
+  async create(e2, t2) {
+    return t2 = Object.assign({ method: "POST", body: { name: e2 } }, t2), this.client.send("/api/backups", t2).then((() => true));
+  }
+  async upload(e2, t2) {
+    return t2 = Object.assign({ method: "POST", body: e2 }, t2), this.client.send("/api/backups/upload", t2).then((() => true));
+  }
+  async delete(e2, t2) {
+    return t2 = Object.assign({ method: "DELETE" }, t2), this.client.send(`/api/backups/${encodeURIComponent(e2)}`, t2).then((() => true));
+  }
+  async restore(e2, t2) {
+    return t2 = Object.assign({ method: "POST" }, t2), this.client.send(`/api/backups/${encodeURIComponent(e2)}/restore`, t2).then((() => true));
+  }
+  getDownloadUrl(e2, t2) {
+    return console.warn("Please replace pb.backups.getDownloadUrl() with pb.backups.getDownloadURL()"), this.getDownloadURL(e2, t2);
+  }
+  getDownloadURL(e2, t2) {
+    return this.client.buildURL(`/api/backups/${encodeURIComponent(t2)}?token=${encodeURIComponent(e2)}`);
+  }
+};
+var CronService = class extends BaseService {
+  async getFullList(e2) {
+    return e2 = Object.assign({ method: "GET" }, e2), this.client.send("/api/crons", e2);
+  }
+  async run(e2, t2) {
+    return t2 = Object.assign({ method: "POST" }, t2), this.client.send(`/api/crons/${encodeURIComponent(e2)}`, t2).then((() => true));
+  }
+};
+var SQLService = class extends BaseService {
+  async run(e2, t2) {
+    return t2 = Object.assign({ method: "POST", body: { query: e2 } }, t2), this.client.send("/api/sql", t2);
+  }
+};
+function isFile(e2) {
+  return "undefined" != typeof Blob && e2 instanceof Blob || "undefined" != typeof File && e2 instanceof File || null !== e2 && "object" == typeof e2 && e2.uri && ("undefined" != typeof navigator && "ReactNative" === navigator.product || "undefined" != typeof global && global.HermesInternal);
+}
+function isFormData(e2) {
+  var _a;
+  return e2 && ("FormData" === ((_a = e2.constructor) == null ? void 0 : _a.name) || "undefined" != typeof FormData && e2 instanceof FormData);
+}
+function hasFileField(e2) {
+  for (const t2 in e2) {
+    const s2 = Array.isArray(e2[t2]) ? e2[t2] : [e2[t2]];
+    for (const e3 of s2) if (isFile(e3)) return true;
+  }
+  return false;
+}
+var r = /^[\-\.\d]+$/;
+function inferFormDataValue(e2) {
+  if ("string" != typeof e2) return e2;
+  if ("true" == e2) return true;
+  if ("false" == e2) return false;
+  if (("-" === e2[0] || e2[0] >= "0" && e2[0] <= "9") && r.test(e2)) {
+    let t2 = +e2;
+    if ("" + t2 === e2) return t2;
+  }
+  return e2;
+}
+var BatchService = class extends BaseService {
+  constructor() {
+    super(...arguments), this.requests = [], this.subs = {};
+  }
+  collection(e2) {
+    return this.subs[e2] || (this.subs[e2] = new SubBatchService(this.requests, e2)), this.subs[e2];
+  }
+  async send(e2) {
+    const t2 = new FormData(), s2 = [];
+    for (let e3 = 0; e3 < this.requests.length; e3++) {
+      const i2 = this.requests[e3];
+      if (s2.push({ method: i2.method, url: i2.url, headers: i2.headers, body: i2.json }), i2.files) for (let s3 in i2.files) {
+        const n2 = i2.files[s3] || [];
+        for (let i3 of n2) t2.append("requests." + e3 + "." + s3, i3);
+      }
+    }
+    return t2.append("@jsonPayload", JSON.stringify({ requests: s2 })), e2 = Object.assign({ method: "POST", body: t2 }, e2), this.client.send("/api/batch", e2);
+  }
+};
+var SubBatchService = class {
+  constructor(e2, t2) {
+    this.requests = [], this.requests = e2, this.collectionIdOrName = t2;
+  }
+  upsert(e2, t2) {
+    t2 = Object.assign({ body: e2 || {} }, t2);
+    const s2 = { method: "PUT", url: "/api/collections/" + encodeURIComponent(this.collectionIdOrName) + "/records" };
+    this.prepareRequest(s2, t2), this.requests.push(s2);
+  }
+  create(e2, t2) {
+    t2 = Object.assign({ body: e2 || {} }, t2);
+    const s2 = { method: "POST", url: "/api/collections/" + encodeURIComponent(this.collectionIdOrName) + "/records" };
+    this.prepareRequest(s2, t2), this.requests.push(s2);
+  }
+  update(e2, t2, s2) {
+    s2 = Object.assign({ body: t2 || {} }, s2);
+    const i2 = { method: "PATCH", url: "/api/collections/" + encodeURIComponent(this.collectionIdOrName) + "/records/" + encodeURIComponent(e2) };
+    this.prepareRequest(i2, s2), this.requests.push(i2);
+  }
+  delete(e2, t2) {
+    t2 = Object.assign({}, t2);
+    const s2 = { method: "DELETE", url: "/api/collections/" + encodeURIComponent(this.collectionIdOrName) + "/records/" + encodeURIComponent(e2) };
+    this.prepareRequest(s2, t2), this.requests.push(s2);
+  }
+  prepareRequest(e2, t2) {
+    if (normalizeUnknownQueryParams(t2), e2.headers = t2.headers, e2.json = {}, e2.files = {}, void 0 !== t2.query) {
+      const s3 = serializeQueryParams(t2.query);
+      s3 && (e2.url += (e2.url.includes("?") ? "&" : "?") + s3);
+    }
+    let s2 = t2.body;
+    isFormData(s2) && (s2 = (function convertFormDataToObject(e3) {
+      let t3 = {};
+      return e3.forEach(((e4, s3) => {
+        if ("@jsonPayload" === s3 && "string" == typeof e4) try {
+          let s4 = JSON.parse(e4);
+          Object.assign(t3, s4);
+        } catch (e5) {
+          console.warn("@jsonPayload error:", e5);
+        }
+        else void 0 !== t3[s3] ? (Array.isArray(t3[s3]) || (t3[s3] = [t3[s3]]), t3[s3].push(inferFormDataValue(e4))) : t3[s3] = inferFormDataValue(e4);
+      })), t3;
+    })(s2));
+    for (const t3 in s2) {
+      const i2 = s2[t3];
+      if (isFile(i2)) e2.files[t3] = e2.files[t3] || [], e2.files[t3].push(i2);
+      else if (Array.isArray(i2)) {
+        const s3 = [], n2 = [];
+        for (const e3 of i2) isFile(e3) ? s3.push(e3) : n2.push(e3);
+        if (s3.length > 0 && s3.length == i2.length) {
+          e2.files[t3] = e2.files[t3] || [];
+          for (let i3 of s3) e2.files[t3].push(i3);
+        } else if (e2.json[t3] = n2, s3.length > 0) {
+          let i3 = t3;
+          t3.startsWith("+") || t3.endsWith("+") || (i3 += "+"), e2.files[i3] = e2.files[i3] || [];
+          for (let t4 of s3) e2.files[i3].push(t4);
+        }
+      } else e2.json[t3] = i2;
+    }
+  }
+};
+RegExp.escape || (RegExp.escape = function(e2) {
+  return e2.replace(/[/\-\\^$*+?.()|[\]{}]/g, "\\$&");
+});
+var Client = class {
+  get baseUrl() {
+    return this.baseURL;
+  }
+  set baseUrl(e2) {
+    this.baseURL = e2;
+  }
+  constructor(e2 = "/", t2, s2 = "en-US") {
+    this.cancelControllers = {}, this.recordServices = {}, this.enableAutoCancellation = true, this.baseURL = e2, this.lang = s2, t2 ? this.authStore = t2 : false ? this.authStore = new BaseAuthStore() : this.authStore = new LocalAuthStore(), this.collections = new CollectionService(this), this.files = new FileService(this), this.logs = new LogService(this), this.settings = new SettingsService(this), this.realtime = new RealtimeService(this), this.health = new HealthService(this), this.backups = new BackupService(this), this.crons = new CronService(this), this.sql = new SQLService(this);
+  }
+  get admins() {
+    return this.collection("_superusers");
+  }
+  createBatch() {
+    return new BatchService(this);
+  }
+  collection(e2) {
+    return this.recordServices[e2] || (this.recordServices[e2] = new RecordService(this, e2)), this.recordServices[e2];
+  }
+  autoCancellation(e2) {
+    return this.enableAutoCancellation = !!e2, this;
+  }
+  cancelRequest(e2) {
+    return this.cancelControllers[e2] && (this.cancelControllers[e2].abort(), delete this.cancelControllers[e2]), this;
+  }
+  cancelAllRequests() {
+    for (let e2 in this.cancelControllers) this.cancelControllers[e2].abort();
+    return this.cancelControllers = {}, this;
+  }
+  filter(e2, t2) {
+    if (!t2) return e2;
+    const s2 = {};
+    for (const e3 in t2) s2["{:" + e3 + "}"] = t2[e3];
+    const i2 = Object.keys(s2).map(((e3) => RegExp.escape(e3))).join("|");
+    if (!i2) return e2;
+    return e2.replace(new RegExp(i2, "g"), ((e3) => (function stringify(e4) {
+      switch (typeof e4) {
+        case "boolean":
+        case "number":
+          return "" + e4;
+        case "string":
+          return JSON.stringify(e4);
+        default:
+          if (null == e4) return "null";
+          if (e4 instanceof Date) return JSON.stringify(e4.toISOString().replace("T", " "));
+          const t3 = JSON.stringify(e4);
+          return t3.startsWith("[") || t3.startsWith("{") ? JSON.stringify(t3) : t3;
+      }
+    })(s2[e3])));
+  }
+  getFileUrl(e2, t2, s2 = {}) {
+    return console.warn("Please replace pb.getFileUrl() with pb.files.getURL()"), this.files.getURL(e2, t2, s2);
+  }
+  buildUrl(e2) {
+    return console.warn("Please replace pb.buildUrl() with pb.buildURL()"), this.buildURL(e2);
+  }
+  buildURL(e2) {
+    let t2 = this.baseURL;
+    return true, e2 && (t2 += t2.endsWith("/") ? "" : "/", t2 += e2.startsWith("/") ? e2.substring(1) : e2), t2;
+  }
+  async send(e2, t2) {
+    t2 = this.initSendOptions(e2, t2);
+    let s2 = this.buildURL(e2);
+    if (this.beforeSend) {
+      const e3 = Object.assign({}, await this.beforeSend(s2, t2));
+      void 0 !== e3.url || void 0 !== e3.options ? (s2 = e3.url || s2, t2 = e3.options || t2) : Object.keys(e3).length && (t2 = e3, (console == null ? void 0 : console.warn) && console.warn("Deprecated format of beforeSend return: please use `return { url, options }`, instead of `return options`."));
+    }
+    if (void 0 !== t2.query) {
+      const e3 = serializeQueryParams(t2.query);
+      e3 && (s2 += (s2.includes("?") ? "&" : "?") + e3), delete t2.query;
+    }
+    "application/json" == this.getHeader(t2.headers, "Content-Type") && t2.body && "string" != typeof t2.body && (t2.body = JSON.stringify(t2.body));
+    return (t2.fetch || fetch)(s2, t2).then((async (e3) => {
+      var _a;
+      let s3 = {};
+      try {
+        s3 = await e3.json();
+      } catch (e4) {
+        if (((_a = t2.signal) == null ? void 0 : _a.aborted) || "AbortError" == (e4 == null ? void 0 : e4.name) || "Aborted" == (e4 == null ? void 0 : e4.message)) throw e4;
+      }
+      if (this.afterSend && (s3 = await this.afterSend(e3, s3, t2)), e3.status >= 400) throw new ClientResponseError({ url: e3.url, status: e3.status, data: s3 });
+      return s3;
+    })).catch(((e3) => {
+      throw new ClientResponseError(e3);
+    }));
+  }
+  initSendOptions(e2, t2) {
+    if ((t2 = Object.assign({ method: "GET" }, t2)).body = (function convertToFormDataIfNeeded(e3) {
+      if ("undefined" == typeof FormData || void 0 === e3 || "object" != typeof e3 || null === e3 || isFormData(e3) || !hasFileField(e3)) return e3;
+      const t3 = new FormData();
+      for (const s2 in e3) {
+        const i2 = e3[s2];
+        if (void 0 !== i2) if ("object" != typeof i2 || hasFileField({ data: i2 })) {
+          const e4 = Array.isArray(i2) ? i2 : [i2];
+          for (let i3 of e4) t3.append(s2, i3);
+        } else {
+          let e4 = {};
+          e4[s2] = i2, t3.append("@jsonPayload", JSON.stringify(e4));
+        }
+      }
+      return t3;
+    })(t2.body), normalizeUnknownQueryParams(t2), t2.query = Object.assign({}, t2.params, t2.query), void 0 === t2.requestKey && (false === t2.$autoCancel || false === t2.query.$autoCancel ? t2.requestKey = null : (t2.$cancelKey || t2.query.$cancelKey) && (t2.requestKey = t2.$cancelKey || t2.query.$cancelKey)), delete t2.$autoCancel, delete t2.query.$autoCancel, delete t2.$cancelKey, delete t2.query.$cancelKey, null !== this.getHeader(t2.headers, "Content-Type") || isFormData(t2.body) || (t2.headers = Object.assign({}, t2.headers, { "Content-Type": "application/json" })), null === this.getHeader(t2.headers, "Accept-Language") && (t2.headers = Object.assign({}, t2.headers, { "Accept-Language": this.lang })), this.authStore.token && null === this.getHeader(t2.headers, "Authorization") && (t2.headers = Object.assign({}, t2.headers, { Authorization: this.authStore.token })), this.enableAutoCancellation && null !== t2.requestKey) {
+      const s2 = t2.requestKey || (t2.method || "GET") + e2;
+      delete t2.requestKey, this.cancelRequest(s2);
+      const i2 = new AbortController();
+      this.cancelControllers[s2] = i2, t2.signal = i2.signal;
+    }
+    return t2;
+  }
+  getHeader(e2, t2) {
+    e2 = e2 || {}, t2 = t2.toLowerCase();
+    for (let s2 in e2) if (s2.toLowerCase() == t2) return e2[s2];
+    return null;
+  }
+};
+
+// src/errors.ts
+var WxbaseError = class extends Error {
+  constructor(message, fields = {}) {
+    super(message);
+    this.name = "WxbaseError";
+    this.status = fields.status || 0;
+    this.data = fields.data || {};
+    this.code = fields.code || (typeof this.data.code === "string" ? this.data.code : "");
+    this.url = fields.url || "";
+    this.isAbort = !!fields.isAbort;
+    this.response = fields.response || {};
+    this.originalError = fields.originalError;
+  }
+};
+function unsupported(message) {
+  return new WxbaseError(message, { code: "wxbase_unsupported" });
+}
+function toWxbaseError(err) {
+  if (err instanceof WxbaseError) {
+    return err;
+  }
+  if (err instanceof ClientResponseError) {
+    const cause = err.originalError;
+    if (cause instanceof WxbaseError) {
+      return cause;
+    }
+    const body = err.response || {};
+    const data = body.data && typeof body.data === "object" ? body.data : {};
+    return new WxbaseError(body.message || err.message, {
+      status: err.status,
+      data,
+      url: err.url,
+      isAbort: err.isAbort,
+      response: body,
+      originalError: cause
+    });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new WxbaseError(message, { originalError: err });
+}
+
+// src/adapters/form-data.ts
+var FormData = class {
+  constructor() {
+    this.entries = [];
+  }
+  append(name, value) {
+    this.entries.push([name, value]);
+  }
+  set(name, value) {
+    this.delete(name);
+    this.append(name, value);
+  }
+  get(name) {
+    for (const [key, value] of this.entries) {
+      if (key === name) {
+        return value;
+      }
+    }
+    return null;
+  }
+  getAll(name) {
+    return this.entries.filter(([key]) => key === name).map(([, value]) => value);
+  }
+  has(name) {
+    return this.entries.some(([key]) => key === name);
+  }
+  delete(name) {
+    this.entries = this.entries.filter(([key]) => key !== name);
+  }
+  forEach(callback) {
+    for (const [key, value] of this.entries) {
+      callback(value, key);
+    }
+  }
+};
+
+// src/adapters/wx-fetch.ts
+var wxMethods = ["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"];
+var methodOverrideHeader = "X-HTTP-Method-Override";
+var WxResponse = class {
+  constructor(url, status, header, body) {
+    this.url = url;
+    this.status = status;
+    this.header = header;
+    this.body = body;
+    this.headers = {
+      get: (name) => {
+        const wanted = name.toLowerCase();
+        for (const key of Object.keys(this.header || {})) {
+          if (key.toLowerCase() === wanted) {
+            return String(this.header[key]);
+          }
+        }
+        return null;
+      }
+    };
+    this.ok = status >= 200 && status < 300;
+  }
+  text() {
+    return Promise.resolve(this.body);
+  }
+  json() {
+    return new Promise((resolve) => resolve(JSON.parse(this.body)));
+  }
+};
+function formDataToJSON(form) {
+  const body = {};
+  form.forEach((value, name) => {
+    if (typeof value !== "string") {
+      throw unsupported("wx.request cannot send files; upload them with app.uploadFile().");
+    }
+    if (name === "@jsonPayload") {
+      Object.assign(body, JSON.parse(value));
+    } else if (name in body) {
+      body[name] = [].concat(body[name], value);
+    } else {
+      body[name] = value;
+    }
+  });
+  return body;
+}
+function fetch(url, init2 = {}) {
+  return new Promise((resolve, reject) => {
+    let method = (init2.method || "GET").toUpperCase();
+    const header = Object.assign({}, init2.headers);
+    if (method === "PATCH") {
+      method = "POST";
+      header[methodOverrideHeader] = "PATCH";
+    }
+    if (wxMethods.indexOf(method) < 0) {
+      throw unsupported(`wx.request cannot send ${method} requests.`);
+    }
+    let data = init2.body;
+    if (data instanceof FormData) {
+      data = JSON.stringify(formDataToJSON(data));
+      header["Content-Type"] = "application/json";
+    }
+    const signal = init2.signal;
+    if (signal && signal.aborted) {
+      reject(aborted(url));
+      return;
+    }
+    const task = wx.request({
+      url,
+      method,
+      header,
+      data,
+      // PocketBase parses the body itself (see WxResponse.json).
+      dataType: "text",
+      responseType: "text",
+      success: (res) => {
+        const body = typeof res.data === "string" ? res.data : JSON.stringify(res.data);
+        resolve(new WxResponse(url, res.statusCode, res.header, body));
+      },
+      fail: (err) => {
+        if (signal && signal.aborted) {
+          reject(aborted(url));
+          return;
+        }
+        reject(
+          new WxbaseError(`wx.request failed: ${err.errMsg}`, {
+            code: "wx_request_failed",
+            url,
+            data: { errMsg: err.errMsg, errno: err.errno }
+          })
+        );
+      }
+    });
+    if (signal) {
+      signal.addEventListener("abort", () => task.abort());
+    }
+  });
+}
+function aborted(url) {
+  return new WxbaseError("The request was cancelled.", { code: "request_aborted", url, isAbort: true });
+}
+
+// src/adapters/abort-controller.ts
+var AbortSignal = class {
+  constructor() {
+    this.aborted = false;
+    this.listeners = [];
+  }
+  addEventListener(_type, listener) {
+    this.listeners.push(listener);
+  }
+  removeEventListener(_type, listener) {
+    this.listeners = this.listeners.filter((l) => l !== listener);
+  }
+  fire() {
+    if (this.aborted) {
+      return;
+    }
+    this.aborted = true;
+    for (const listener of this.listeners.slice()) {
+      listener();
+    }
+  }
+};
+var AbortController = class {
+  constructor() {
+    this.signal = new AbortSignal();
+  }
+  abort() {
+    this.signal.fire();
+  }
+};
+
+// src/adapters/event-source.ts
+var EventSource = class {
+  constructor() {
+    throw realtimeUnsupported();
+  }
+};
+function realtimeUnsupported() {
+  return unsupported("Realtime subscriptions are not supported in mini-programs: wx has no EventSource.");
+}
+
+// src/client.ts
+function sessionFree(path) {
+  const clean = path.split("?")[0];
+  if (clean === "/api/health" || clean === "api/health") {
+    return true;
+  }
+  return /\/auth-(with-[^/]+|refresh|methods)$/.test(clean) || /\/(request|confirm)-[^/]+$/.test(clean);
+}
+var WxbaseClient = class extends Client {
+  constructor(baseURL, authStore) {
+    super(baseURL, authStore);
+    this.session = null;
+    const refuse = () => Promise.reject(realtimeUnsupported());
+    this.realtime.subscribe = refuse;
+  }
+  async send(path, options = {}) {
+    const once = async () => {
+      try {
+        return await super.send(path, options);
+      } catch (err) {
+        throw toWxbaseError(err);
+      }
+    };
+    if (!this.session || sessionFree(path)) {
+      return once();
+    }
+    return this.session.run(once);
+  }
+};
+
+// src/database/command.ts
+var QueryCmd = class _QueryCmd {
+  constructor(operator, operands) {
+    this.operator = operator;
+    this.operands = operands;
+    this.kind = "query";
+  }
+  and(...conditions) {
+    return new _QueryCmd("and", [this].concat(flatten(conditions)));
+  }
+  or(...conditions) {
+    return new _QueryCmd("or", [this].concat(flatten(conditions)));
+  }
+};
+var UpdateCmd = class {
+  constructor(operator, values) {
+    this.operator = operator;
+    this.values = values;
+    this.kind = "update";
+  }
+};
+function flatten(conditions) {
+  const out = [];
+  for (const c of conditions) {
+    if (Array.isArray(c)) {
+      out.push(...c);
+    } else {
+      out.push(c);
+    }
+  }
+  return out;
+}
+function list(values, name) {
+  if (!Array.isArray(values)) {
+    throw unsupported(`db.command.${name}() takes an array.`);
+  }
+  return values.slice();
+}
+var notSupported = {
+  exists: "PocketBase has no field existence test; compare with null instead (_.eq(null), _.neq(null))",
+  mod: "PocketBase filters have no arithmetic",
+  all: "PocketBase cannot require several values in one array field; use _.and() of conditions",
+  elemMatch: "PocketBase cannot match objects inside arrays",
+  size: "array sizes are not supported",
+  geoNear: "PocketBase has no geo queries",
+  geoWithin: "PocketBase has no geo queries",
+  geoIntersects: "PocketBase has no geo queries",
+  expr: "aggregation expressions are not supported",
+  not: "use neq/nin, or rewrite the condition",
+  nor: "use and() of neq/nin conditions",
+  mul: "PocketBase can only add to numbers (_.inc)",
+  min: "PocketBase has no conditional update",
+  max: "PocketBase has no conditional update",
+  rename: "fields are renamed in the collection's schema",
+  shift: "PocketBase cannot remove by position",
+  unshift: "PocketBase only appends to arrays (_.push)",
+  pop: "PocketBase cannot remove by position",
+  addToSet: "multi-value select and relation fields keep unique values already: use _.push"
+};
+function makeCommand() {
+  const command = {
+    eq: (value) => new QueryCmd("eq", [value]),
+    neq: (value) => new QueryCmd("neq", [value]),
+    gt: (value) => new QueryCmd("gt", [value]),
+    gte: (value) => new QueryCmd("gte", [value]),
+    lt: (value) => new QueryCmd("lt", [value]),
+    lte: (value) => new QueryCmd("lte", [value]),
+    in: (values) => new QueryCmd("in", list(values, "in")),
+    nin: (values) => new QueryCmd("nin", list(values, "nin")),
+    and: (...conditions) => new QueryCmd("and", flatten(conditions)),
+    or: (...conditions) => new QueryCmd("or", flatten(conditions)),
+    inc: (value) => {
+      if (typeof value !== "number" || !isFinite(value)) {
+        throw unsupported("db.command.inc() takes a number.");
+      }
+      return new UpdateCmd("inc", [value]);
+    },
+    push: (values) => new UpdateCmd("push", Array.isArray(values) ? values.slice() : [values]),
+    pull: (value) => {
+      if (value instanceof QueryCmd) {
+        throw unsupported("db.command.pull() with a condition is not supported: PocketBase removes values by equality only.");
+      }
+      return new UpdateCmd("pull", [value]);
+    },
+    pullAll: (values) => new UpdateCmd("pull", list(values, "pullAll")),
+    set: (value) => new UpdateCmd("set", [value]),
+    remove: () => new UpdateCmd("remove", [])
+  };
+  for (const name of Object.keys(notSupported)) {
+    command[name] = () => {
+      throw unsupported(`db.command.${name}() is not supported by wxbase: ${notSupported[name]}.`);
+    };
+  }
+  return command;
+}
+
+// src/database/fields.ts
+var identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function checkName(name, where) {
+  if (!identifier.test(name)) {
+    throw unsupported(`${where}: "${name}" is not a field name PocketBase accepts (letters, digits and _).`);
+  }
+  return name;
+}
+function serverField(name) {
+  if (name === "_id") {
+    return "id";
+  }
+  if (name === "_openid") {
+    return "owner";
+  }
+  return name;
+}
+function toCloud(record) {
+  const doc = { _id: record.id };
+  for (const key of Object.keys(record)) {
+    if (key === "id") {
+      continue;
+    }
+    doc[key === "owner" ? "_openid" : key] = record[key];
+  }
+  return doc;
+}
+function isPlainObject(value) {
+  if (value === null || typeof value !== "object") {
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+// src/database/filter.ts
+var comparison = {
+  eq: "?=",
+  neq: "!=",
+  gt: "?>",
+  gte: "?>=",
+  lt: "?<",
+  lte: "?<="
+};
+var never = "(1 = 2)";
+var FilterCompiler = class {
+  constructor(userId) {
+    this.userId = userId;
+    this.params = {};
+    this.n = 0;
+  }
+  compile(condition) {
+    const expr = this.condition(condition, "");
+    return { expr, params: this.params };
+  }
+  condition(condition, prefix) {
+    if (condition instanceof QueryCmd) {
+      if (condition.operator !== "and" && condition.operator !== "or") {
+        throw unsupported(`where(): _.${condition.operator}() needs a field: where({ field: _.${condition.operator}(...) }).`);
+      }
+      return this.logic(condition, (operand) => {
+        const nestedLogic = operand instanceof QueryCmd && (operand.operator === "and" || operand.operator === "or");
+        if (!nestedLogic && !isPlainObject(operand)) {
+          throw unsupported("where(): _.and()/_.or() at the top level take conditions such as { field: value }.");
+        }
+        return this.condition(operand, prefix);
+      });
+    }
+    if (!isPlainObject(condition)) {
+      throw unsupported("where() takes an object of field conditions.");
+    }
+    const parts = [];
+    for (const key of Object.keys(condition)) {
+      const value = condition[key];
+      if (value === void 0) {
+        continue;
+      }
+      const name = checkName(prefix ? key : serverField(key), "where()");
+      const path = prefix + name;
+      if (value instanceof QueryCmd) {
+        parts.push(this.command(path, value));
+      } else if (isPlainObject(value)) {
+        const nested = this.condition(value, path + ".");
+        if (nested) {
+          parts.push(nested);
+        }
+      } else {
+        parts.push(this.compare(path, "eq", value));
+      }
+    }
+    return join(parts, " && ");
+  }
+  command(path, cmd) {
+    switch (cmd.operator) {
+      case "and":
+      case "or":
+        return this.logic(cmd, (operand) => {
+          if (!(operand instanceof QueryCmd)) {
+            throw unsupported(`where(): _.${cmd.operator}() on a field takes operators such as _.gt(1).`);
+          }
+          return this.command(path, operand);
+        });
+      case "in":
+        if (!cmd.operands.length) {
+          return never;
+        }
+        return "(" + cmd.operands.map((v) => this.compare(path, "eq", v)).join(" || ") + ")";
+      case "nin":
+        if (!cmd.operands.length) {
+          return "";
+        }
+        return "(" + cmd.operands.map((v) => this.compare(path, "neq", v)).join(" && ") + ")";
+      default:
+        return this.compare(path, cmd.operator, cmd.operands[0]);
+    }
+  }
+  logic(cmd, each) {
+    if (!cmd.operands.length) {
+      throw unsupported(`where(): _.${cmd.operator}() needs at least one condition.`);
+    }
+    const parts = cmd.operands.map(each);
+    const joined = join(parts, cmd.operator === "and" ? " && " : " || ");
+    if (cmd.operator === "or" && parts.some((p) => !p)) {
+      return "";
+    }
+    return joined;
+  }
+  compare(path, op, value) {
+    if (value instanceof UpdateCmd) {
+      throw unsupported(`where(): _.${value.operator}() is an update operator.`);
+    }
+    if (Object.prototype.toString.call(value) === "[object RegExp]") {
+      throw unsupported("where(): regular expressions are not supported; PocketBase filters have no regex match.");
+    }
+    if (Array.isArray(value) || isPlainObject(value)) {
+      throw unsupported(`where(): "${path}" compared with an array or object; PocketBase compares single values (use _.in([...]) for any of several).`);
+    }
+    if (typeof value === "function" || typeof value === "symbol" || value === void 0) {
+      throw unsupported(`where(): "${path}" has no value to compare with.`);
+    }
+    if (value === "{openid}") {
+      value = this.userId;
+    }
+    const key = "p" + this.n++;
+    this.params[key] = value;
+    const placeholder = "{:" + key + "}";
+    if (value === null) {
+      return `${path} ${op === "neq" ? "!=" : "="} ${placeholder}`;
+    }
+    return `${lhs(path)} ${comparison[op]} ${placeholder}`;
+  }
+};
+function lhs(path) {
+  if (path.indexOf(".") >= 0 || path === "id" || path === "owner") {
+    return path;
+  }
+  return path + ":each";
+}
+function join(parts, op) {
+  const kept = parts.filter((p) => p);
+  if (kept.length <= 1) {
+    return kept.join("");
+  }
+  return "(" + kept.join(op) + ")";
+}
+
+// src/database/update.ts
+function fieldsNeedingRecord(data) {
+  return Object.keys(data).filter((key) => {
+    const value = data[key];
+    return value instanceof UpdateCmd && (value.operator === "inc" || value.operator === "push" || value.operator === "pull");
+  });
+}
+function plainValue(where, field, value, nestedIsReplace) {
+  if (value instanceof QueryCmd) {
+    throw unsupported(`${where}: "${field}" holds a query operator; update operators are _.inc, _.push, _.pull, _.pullAll, _.set, _.remove.`);
+  }
+  if (!nestedIsReplace && isPlainObject(value)) {
+    throw unsupported(
+      `${where}: "${field}" is a nested object, which CloudBase merges but PocketBase would store whole; use _.set({...}) to replace the field, or write the whole object.`
+    );
+  }
+  return value;
+}
+function dataBody(where, data) {
+  if (!isPlainObject(data)) {
+    throw unsupported(`${where} takes { data: { ... } }.`);
+  }
+  const body = {};
+  for (const key of Object.keys(data)) {
+    const value = data[key];
+    if (value === void 0) {
+      continue;
+    }
+    const name = checkName(serverField(key), where);
+    if (value instanceof UpdateCmd) {
+      throw unsupported(`${where}: "${key}" holds _.${value.operator}(); update operators are for update().`);
+    }
+    body[name] = plainValue(where, key, value, true);
+  }
+  return body;
+}
+async function updateBody(where, data, record, isJSON) {
+  if (!isPlainObject(data)) {
+    throw unsupported(`${where} takes { data: { ... } }.`);
+  }
+  const body = {};
+  for (const key of Object.keys(data)) {
+    const value = data[key];
+    if (value === void 0) {
+      continue;
+    }
+    const name = checkName(serverField(key), where);
+    if (!(value instanceof UpdateCmd)) {
+      body[name] = plainValue(where, key, value, false);
+      continue;
+    }
+    switch (value.operator) {
+      case "set":
+        body[name] = value.values[0];
+        continue;
+      case "remove":
+        body[name] = null;
+        continue;
+    }
+    if (!record || !(name in record)) {
+      throw unsupported(`${where}: the record has no field "${key}" (or it is hidden), so _.${value.operator}() cannot apply.`);
+    }
+    const current = record[name];
+    const json = await isJSON(name);
+    if (value.operator === "inc") {
+      if (json || typeof current !== "number") {
+        throw unsupported(`${where}: _.inc() needs a number field; "${key}" is ${json ? "a JSON field" : "not a number"}.`);
+      }
+      const n2 = value.values[0];
+      if (n2 < 0) {
+        body[name + "-"] = -n2;
+      } else {
+        body[name + "+"] = n2;
+      }
+      continue;
+    }
+    if (json) {
+      if (current !== null && !Array.isArray(current)) {
+        throw unsupported(`${where}: _.${value.operator}() needs an array; the JSON field "${key}" holds something else.`);
+      }
+      const items = current || [];
+      body[name] = value.operator === "push" ? items.concat(value.values) : items.filter((item) => !value.values.some((v) => sameJSON(item, v)));
+      continue;
+    }
+    if (!Array.isArray(current)) {
+      throw unsupported(
+        `${where}: _.${value.operator}() needs a multi-value select, relation or file field, or a JSON array; "${key}" holds a single value.`
+      );
+    }
+    body[name + (value.operator === "push" ? "+" : "-")] = value.values;
+  }
+  return body;
+}
+function sameJSON(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+// src/database/collection.ts
+var maxPerPage = 1e3;
+var defaultLimit = 20;
+var noAutoCancel = { requestKey: null };
+var keptBySet = ["id", "collectionId", "collectionName", "created", "updated", "owner", "expand"];
+function makeDatabase(ctx) {
+  return {
+    command: makeCommand(),
+    collection: (name) => new CollectionImpl(ctx, name)
+  };
+}
+function pagePlan(skip, limit) {
+  for (let perPage = limit; perPage <= Math.min(maxPerPage, skip + limit); perPage++) {
+    const offset = skip % perPage;
+    if (offset + limit <= perPage) {
+      return { page: Math.floor(skip / perPage) + 1, perPage, offset };
+    }
+  }
+  return null;
+}
+function isNotFound(err) {
+  return err instanceof WxbaseError && err.status === 404;
+}
+var QueryImpl = class _QueryImpl {
+  constructor(ctx, collectionName, state = { order: [] }) {
+    this.ctx = ctx;
+    this.collectionName = collectionName;
+    this.state = state;
+    this.isJSON = (field) => isJSONField(this.ctx, this.collectionName, field);
+    if (typeof collectionName !== "string" || !collectionName) {
+      throw unsupported("db.collection() needs a collection name.");
+    }
+  }
+  with(change) {
+    return new _QueryImpl(this.ctx, this.collectionName, Object.assign({}, this.state, change));
+  }
+  where(condition) {
+    return this.with({ where: condition });
+  }
+  orderBy(field, order = "asc") {
+    if (order !== "asc" && order !== "desc") {
+      throw unsupported(`orderBy(): the order is "asc" or "desc", not "${order}".`);
+    }
+    const name = checkName(serverField(field), "orderBy()");
+    return this.with({ order: this.state.order.concat((order === "desc" ? "-" : "") + name) });
+  }
+  skip(n2) {
+    if (!isCount(n2, 0)) {
+      throw unsupported("skip() takes a whole number >= 0.");
+    }
+    return this.with({ skip: n2 });
+  }
+  limit(n2) {
+    if (!isCount(n2, 1) || n2 > maxPerPage) {
+      throw unsupported(`limit() takes a whole number from 1 to ${maxPerPage}.`);
+    }
+    return this.with({ limit: n2 });
+  }
+  field(projection) {
+    const names = ["id"];
+    for (const key of Object.keys(projection || {})) {
+      const name = checkName(serverField(key), "field()");
+      if (!projection[key]) {
+        if (name === "id") {
+          continue;
+        }
+        throw unsupported("field() can only list the fields to return: PocketBase cannot leave fields out.");
+      }
+      if (names.indexOf(name) < 0) {
+        names.push(name);
+      }
+    }
+    return this.with({ fields: names.join(",") });
+  }
+  async get() {
+    const limit = this.state.limit === void 0 ? defaultLimit : this.state.limit;
+    const skip = this.state.skip || 0;
+    const plan = pagePlan(skip, limit);
+    let items;
+    if (plan) {
+      const page = await this.list(plan.page, plan.perPage, true);
+      items = page.items.slice(plan.offset, plan.offset + limit);
+    } else {
+      const first = Math.floor(skip / limit) + 1;
+      const offset = skip % limit;
+      const a = await this.list(first, limit, true);
+      const b = await this.list(first + 1, limit, true);
+      items = a.items.concat(b.items).slice(offset, offset + limit);
+    }
+    return { data: items.map(toCloud), errMsg: "collection.get:ok" };
+  }
+  async count() {
+    const page = await this.list(1, 1, false, "id");
+    return { total: page.totalItems, errMsg: "collection.count:ok" };
+  }
+  async update(options) {
+    const records = await this.matches("update()");
+    const bodies = [];
+    for (const record of records) {
+      bodies.push(await updateBody("where().update()", options && options.data, record, this.isJSON));
+    }
+    if (records.length) {
+      const batch = this.ctx.pb.createBatch();
+      records.forEach((record, i2) => batch.collection(this.collectionName).update(record.id, bodies[i2]));
+      await batch.send(noAutoCancel);
+    }
+    return { stats: { updated: records.length }, errMsg: "collection.update:ok" };
+  }
+  async remove() {
+    const records = await this.matches("remove()");
+    if (records.length) {
+      const batch = this.ctx.pb.createBatch();
+      records.forEach((record) => batch.collection(this.collectionName).delete(record.id));
+      await batch.send(noAutoCancel);
+    }
+    return { stats: { removed: records.length }, errMsg: "collection.remove:ok" };
+  }
+  /** list reads one page; the total is counted only when asked for. */
+  async list(page, perPage, skipTotal, fields) {
+    const options = { requestKey: null };
+    if (skipTotal) {
+      options.skipTotal = true;
+    }
+    const filter = await this.filter();
+    if (filter) {
+      options.filter = filter;
+    }
+    if (this.state.order.length) {
+      options.sort = this.state.order.join(",");
+    }
+    if (fields || this.state.fields) {
+      options.fields = fields || this.state.fields;
+    }
+    return this.ctx.pb.collection(this.collectionName).getList(page, perPage, options);
+  }
+  /** filter compiles where() once signed in: '{openid}' stands for the user's id. */
+  async filter() {
+    if (this.state.where === void 0) {
+      return "";
+    }
+    await this.ctx.session.ready();
+    const record = this.ctx.pb.authStore.record;
+    const compiled = new FilterCompiler(record ? record.id : "").compile(this.state.where);
+    return compiled.expr ? this.ctx.pb.filter(compiled.expr, compiled.params) : "";
+  }
+  /** matches lists what where().update()/remove() changes: at most one batch of records. */
+  async matches(op) {
+    if (this.state.where === void 0) {
+      throw unsupported(`${op} needs where(): collection.where({...}).${op}`);
+    }
+    if (this.state.order.length || this.state.skip !== void 0 || this.state.limit !== void 0 || this.state.fields) {
+      throw unsupported(`where().${op} changes every match: orderBy(), skip(), limit() and field() do not apply.`);
+    }
+    const max = this.ctx.maxBatch;
+    const page = await this.list(1, Math.min(max + 1, maxPerPage), true);
+    if (page.items.length > max) {
+      throw new WxbaseError(
+        `where().${op} matches more than ${max} records, more than one all-or-nothing batch holds; narrow the condition.`,
+        { code: "wxbase_batch_too_large" }
+      );
+    }
+    return page.items;
+  }
+};
+function isJSONField(ctx, collection, field) {
+  const key = collection + "\0" + field;
+  let known = ctx.jsonFields[key];
+  if (!known) {
+    known = ctx.jsonFields[key] = probeJSON(ctx, collection, field);
+    known.catch(() => delete ctx.jsonFields[key]);
+  }
+  return known;
+}
+async function probeJSON(ctx, collection, field) {
+  try {
+    await ctx.pb.collection(collection).getList(1, 1, {
+      filter: `${field}.wxbase_probe = null`,
+      fields: "id",
+      skipTotal: true,
+      requestKey: null
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WxbaseError && err.status === 400) {
+      return false;
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    throw new WxbaseError(`Cannot tell the type of field "${field}" (the collection's list rule must allow its records): ${why}`, {
+      code: "wxbase_field_type_unknown",
+      originalError: err
+    });
+  }
+}
+function isCount(n2, min) {
+  return typeof n2 === "number" && Math.floor(n2) === n2 && n2 >= min;
+}
+var CollectionImpl = class extends QueryImpl {
+  constructor(ctx, name) {
+    super(ctx, name);
+  }
+  doc(id) {
+    return new DocumentImpl(this.ctx, this.collectionName, id);
+  }
+  async add(options) {
+    const body = dataBody("add()", options && options.data);
+    const record = await this.ctx.pb.collection(this.collectionName).create(body, noAutoCancel);
+    return { _id: record.id, errMsg: "collection.add:ok" };
+  }
+};
+var DocumentImpl = class {
+  constructor(ctx, collectionName, _id) {
+    this.ctx = ctx;
+    this.collectionName = collectionName;
+    this._id = _id;
+    if (typeof _id !== "string" || !_id) {
+      throw unsupported("doc() needs a record id.");
+    }
+  }
+  records() {
+    return this.ctx.pb.collection(this.collectionName);
+  }
+  async get() {
+    const record = await this.records().getOne(this._id, noAutoCancel);
+    return { data: toCloud(record), errMsg: "document.get:ok" };
+  }
+  /** A record that is missing or not the user's updates 0, as in CloudBase. */
+  async update(options) {
+    const data = options && options.data;
+    let record = null;
+    if (data && fieldsNeedingRecord(data).length) {
+      record = await this.getOrNull();
+      if (!record) {
+        return { stats: { updated: 0 }, errMsg: "document.update:ok" };
+      }
+    }
+    const body = await updateBody(
+      "doc().update()",
+      data,
+      record,
+      (field) => isJSONField(this.ctx, this.collectionName, field)
+    );
+    try {
+      await this.records().update(this._id, body, noAutoCancel);
+    } catch (err) {
+      if (isNotFound(err)) {
+        return { stats: { updated: 0 }, errMsg: "document.update:ok" };
+      }
+      throw err;
+    }
+    return { stats: { updated: 1 }, errMsg: "document.update:ok" };
+  }
+  /**
+   * set replaces the record: the given fields, every other field cleared
+   * (never owner or PocketBase's noAutoCancel); a missing record is created with this id.
+   */
+  async set(options) {
+    const body = dataBody("doc().set()", options && options.data);
+    delete body.id;
+    const current = await this.getOrNull();
+    if (!current) {
+      await this.records().create(Object.assign({}, body, { id: this._id }), noAutoCancel);
+      return { _id: this._id, stats: { updated: 0, created: 1 }, errMsg: "document.set:ok" };
+    }
+    for (const key of Object.keys(current)) {
+      if (!(key in body) && keptBySet.indexOf(key) < 0) {
+        body[key] = null;
+      }
+    }
+    await this.records().update(this._id, body, noAutoCancel);
+    return { _id: this._id, stats: { updated: 1, created: 0 }, errMsg: "document.set:ok" };
+  }
+  /** A record that is missing or not the user's removes 0, as in CloudBase. */
+  async remove() {
+    try {
+      await this.records().delete(this._id, noAutoCancel);
+    } catch (err) {
+      if (isNotFound(err)) {
+        return { stats: { removed: 0 }, errMsg: "document.remove:ok" };
+      }
+      throw err;
+    }
+    return { stats: { removed: 1 }, errMsg: "document.remove:ok" };
+  }
+  async getOrNull() {
+    try {
+      return await this.records().getOne(this._id, noAutoCancel);
+    } catch (err) {
+      if (isNotFound(err)) {
+        return null;
+      }
+      throw err;
+    }
+  }
+};
+
+// src/wx.ts
+function wxFailure(api, code, err) {
+  return new WxbaseError(`${api} failed: ${err.errMsg}`, { code, data: { errMsg: err.errMsg } });
+}
+function wxLogin() {
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success: (res) => {
+        if (res.code) {
+          resolve(res.code);
+        } else {
+          reject(wxFailure("wx.login", "wx_login_failed", res));
+        }
+      },
+      fail: (err) => reject(wxFailure("wx.login", "wx_login_failed", err))
+    });
+  });
+}
+function wxCheckSession() {
+  return new Promise((resolve) => {
+    wx.checkSession({
+      success: () => resolve(true),
+      fail: () => resolve(false)
+    });
+  });
+}
+function wxAppId() {
+  try {
+    return wx.getAccountInfoSync().miniProgram.appId || "";
+  } catch (e2) {
+    return "";
+  }
+}
+function wxUploadFile(req) {
+  return new Promise((resolve, reject) => {
+    wx.uploadFile({
+      url: req.url,
+      filePath: req.filePath,
+      name: req.name,
+      formData: req.formData,
+      header: req.header,
+      success: (res) => {
+        let body = {};
+        try {
+          body = JSON.parse(res.data);
+        } catch (e2) {
+        }
+        resolve({ status: res.statusCode, body });
+      },
+      fail: (err) => reject(wxFailure("wx.uploadFile", "wx_upload_failed", err))
+    });
+  });
+}
+
+// src/session.ts
+var WxAuthStore = class extends BaseAuthStore {
+  constructor(storageKey) {
+    super();
+    this.storageKey = storageKey;
+    this.obtainedAt = 0;
+    let stored = "";
+    try {
+      stored = wx.getStorageSync(this.storageKey);
+    } catch (e2) {
+    }
+    if (stored && typeof stored === "object" && typeof stored.token === "string") {
+      this.baseToken = stored.token;
+      this.baseModel = stored.record || null;
+      this.obtainedAt = stored.obtainedAt || Date.now();
+    }
+  }
+  save(token, record) {
+    if (token !== this.baseToken) {
+      this.obtainedAt = Date.now();
+    }
+    super.save(token, record);
+    const stored = { token: this.baseToken, record: this.baseModel, obtainedAt: this.obtainedAt };
+    wx.setStorageSync(this.storageKey, stored);
+  }
+  clear() {
+    super.clear();
+    this.obtainedAt = 0;
+    wx.removeStorageSync(this.storageKey);
+  }
+};
+var Session = class {
+  constructor(pb, store, options) {
+    this.pb = pb;
+    this.store = store;
+    this.options = options;
+    this.loginInFlight = null;
+    this.refreshInFlight = null;
+  }
+  /** login runs wx.login and the server's auth-with-wechat; concurrent calls share one. */
+  login() {
+    if (!this.loginInFlight) {
+      const done = () => {
+        this.loginInFlight = null;
+      };
+      this.loginInFlight = this.loginOnce().then(
+        (result) => {
+          done();
+          return result;
+        },
+        (err) => {
+          done();
+          throw err;
+        }
+      );
+    }
+    return this.loginInFlight;
+  }
+  /** ensureLogin logs in only when the stored token is unusable or WeChat's session expired. */
+  async ensureLogin() {
+    if (this.loginInFlight) {
+      return this.loginInFlight;
+    }
+    const state = this.tokenState();
+    const wechatOK = this.options.mockUser ? true : await wxCheckSession();
+    if ((state === "fresh" || state === "stale") && wechatOK) {
+      if (state === "stale") {
+        await this.refresh();
+      }
+      return { record: this.store.record, isNew: false };
+    }
+    return this.login();
+  }
+  /** run calls send with a usable token, and once more after a re-login if it answers 401. */
+  async run(send) {
+    await this.ready();
+    try {
+      return await send();
+    } catch (err) {
+      const e2 = toWxbaseError(err);
+      if (e2.status !== 401) {
+        throw e2;
+      }
+      await this.login();
+      try {
+        return await send();
+      } catch (err2) {
+        throw toWxbaseError(err2);
+      }
+    }
+  }
+  /** ready logs in when there is no usable token and refreshes one near its expiry. */
+  async ready() {
+    if (this.loginInFlight) {
+      await this.loginInFlight;
+      return;
+    }
+    switch (this.tokenState()) {
+      case "none":
+      case "expired":
+        await this.login();
+        return;
+      case "stale":
+        await this.refresh();
+        return;
+    }
+  }
+  tokenState() {
+    const token = this.store.token;
+    const exp = token ? Number(getTokenPayload(token).exp) : 0;
+    if (!exp) {
+      return "none";
+    }
+    const now = Date.now() / 1e3;
+    const remaining = exp - now;
+    if (remaining <= 0) {
+      return "expired";
+    }
+    let within = this.options.refreshWithin;
+    if (within === void 0) {
+      within = (exp - this.store.obtainedAt / 1e3) / 4;
+    }
+    return remaining < within ? "stale" : "fresh";
+  }
+  /** refresh swaps a token near its expiry for a new one; if that fails, it logs in. */
+  refresh() {
+    if (!this.refreshInFlight) {
+      const path = `/api/collections/${encodeURIComponent(this.options.usersCollection)}/auth-refresh`;
+      this.refreshInFlight = this.pb.send(path, { method: "POST", requestKey: null }).then(
+        (res) => {
+          this.store.save(res.token, res.record);
+        },
+        () => this.login().then(() => void 0)
+      ).then(
+        () => {
+          this.refreshInFlight = null;
+        },
+        (err) => {
+          this.refreshInFlight = null;
+          throw err;
+        }
+      );
+    }
+    return this.refreshInFlight;
+  }
+  async loginOnce() {
+    const code = this.options.mockUser ? mockCode(this.options.mockUser) : await wxLogin();
+    const body = { code };
+    if (this.options.appid) {
+      body.appid = this.options.appid;
+    }
+    const path = `/api/collections/${encodeURIComponent(this.options.usersCollection)}/auth-with-wechat`;
+    const res = await this.pb.send(path, { method: "POST", body, headers: { Authorization: "" }, requestKey: null });
+    if (!res || typeof res.token !== "string" || !res.record) {
+      throw new WxbaseError("The server's login answer has no token.", { code: "wxbase_bad_login_answer" });
+    }
+    this.store.save(res.token, res.record);
+    const meta = res.meta || {};
+    const result = { record: res.record, isNew: !!meta.isNew };
+    if (meta.openid) {
+      result.openid = meta.openid;
+    }
+    if (meta.unionid) {
+      result.unionid = meta.unionid;
+    }
+    return result;
+  }
+};
+function mockCode(user) {
+  return `mock:${user}:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+// src/index.ts
+function init(options) {
+  if (!options || typeof options.baseURL !== "string" || !/^https?:\/\//.test(options.baseURL)) {
+    throw unsupported('init() needs { baseURL: "https://..." }.');
+  }
+  const baseURL = options.baseURL.replace(/\/+$/, "");
+  const store = new WxAuthStore(options.storageKey || "wxbase_auth");
+  const pb = new WxbaseClient(baseURL, store);
+  const session = new Session(pb, store, {
+    usersCollection: options.usersCollection || "users",
+    appid: options.appid !== void 0 ? options.appid : wxAppId(),
+    mockUser: options.mockUser,
+    refreshWithin: options.refreshWithin
+  });
+  pb.session = session;
+  const maxBatch = options.maxBatchRequests || 50;
+  const db = makeDatabase({ pb, session, maxBatch, jsonFields: {} });
+  return {
+    pb,
+    login: () => session.login(),
+    ensureLogin: () => session.ensureLogin(),
+    logout: () => store.clear(),
+    database: () => db,
+    uploadFile(upload) {
+      if (!upload || !upload.collection || !upload.field || !upload.filePath) {
+        return Promise.reject(unsupported("uploadFile() needs { collection, field, filePath }."));
+      }
+      let url = `${baseURL}/api/collections/${encodeURIComponent(upload.collection)}/records`;
+      if (upload.id) {
+        url += "/" + encodeURIComponent(upload.id);
+      }
+      const formData = {};
+      const data = upload.data || {};
+      for (const key of Object.keys(data)) {
+        formData[key] = String(data[key]);
+      }
+      const send = () => {
+        const header = { Authorization: store.token };
+        if (upload.id) {
+          header[methodOverrideHeader] = "PATCH";
+        }
+        return wxUploadFile({
+          url,
+          filePath: upload.filePath,
+          name: upload.field + (upload.append ? "+" : ""),
+          formData,
+          header
+        }).then(({ status, body }) => {
+          if (status >= 400) {
+            throw new WxbaseError(body.message || `The upload failed with status ${status}.`, {
+              status,
+              data: body.data,
+              response: body,
+              url
+            });
+          }
+          return body;
+        });
+      };
+      return session.run(send);
+    },
+    fileURL(record, filename, opts = {}) {
+      const id = record && (record.id || record._id);
+      if (!id || !(record.collectionId || record.collectionName) || !filename) {
+        throw unsupported("fileURL() needs a record with its id and collectionId (or collectionName), and a file name.");
+      }
+      const query = {};
+      if (opts.thumb) {
+        query.thumb = opts.thumb;
+      }
+      if (opts.token) {
+        query.token = opts.token;
+      }
+      if (opts.download) {
+        query.download = true;
+      }
+      const ref = { id, collectionId: record.collectionId || "", collectionName: record.collectionName || "" };
+      return pb.files.getURL(ref, filename, query);
+    },
+    fileToken: () => pb.files.getToken({ requestKey: null }),
+    async callFunction(call) {
+      if (!call || typeof call.name !== "string" || !call.name) {
+        throw unsupported("callFunction() needs { name }.");
+      }
+      const result = await pb.send("/api/functions/" + encodeURIComponent(call.name), {
+        method: "POST",
+        body: call.data === void 0 ? {} : call.data,
+        // Calls of one function at once must not cancel each other.
+        requestKey: null
+      });
+      return { result, errMsg: "cloud.callFunction:ok" };
+    }
+  };
+}

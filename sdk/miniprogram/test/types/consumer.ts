@@ -1,0 +1,73 @@
+// Compiled by `npm run typecheck`, never run: the issue's API as a
+// TypeScript mini-program would use it. The @ts-expect-error lines prove
+// the declarations refuse misuse (tsc fails if such a line compiles).
+import { init, WxbaseError, RecordModel } from "wxbase-miniprogram";
+
+interface Todo {
+    title: string;
+    n: number;
+    done: boolean;
+    tags: string[];
+}
+
+async function page(filePath: string): Promise<void> {
+    const app = init({ baseURL: "https://api.example.com" });
+    init({ baseURL: "https://api.example.com", mockUser: "alice", maxBatchRequests: 50, refreshWithin: 3600 });
+
+    const { record, isNew } = await app.login();
+    const name: string = record.id;
+    const first: boolean = isNew;
+    await app.ensureLogin();
+    const valid: boolean = app.pb.authStore.isValid;
+
+    const db = app.database();
+    const _ = db.command;
+    const todos = db.collection<Todo>("todos");
+    const { _id } = await todos.add({ data: { title: "x", n: 1 } });
+    const { data } = await todos.doc(_id).get();
+    const title: string = data.title;
+    const owner: string | undefined = data._openid;
+    const updated: number = (await todos.doc(_id).update({ data: { n: _.inc(1), tags: _.push("a") } })).stats.updated;
+    const created: number = (await todos.doc(_id).set({ data: { title: "y" } })).stats.created;
+    const removed: number = (await todos.doc(_id).remove()).stats.removed;
+    const list = await todos
+        .where({ done: false, n: _.gt(2).and(_.lt(9)), tags: _.in(["a", "b"]) })
+        .orderBy("n", "desc")
+        .skip(3)
+        .limit(5)
+        .field({ title: true })
+        .get();
+    const firstTitle: string = list.data[0].title;
+    const total: number = (await todos.where(_.or([{ n: 1 }, { done: true }])).count()).total;
+    await todos.where({ _openid: "{openid}" }).update({ data: { done: true } });
+    await todos.where({ done: true }).remove();
+
+    const avatar: RecordModel = await app.uploadFile({ collection: "users", id: name, field: "avatar", filePath });
+    const url: string = app.fileURL(avatar, avatar.avatar, { token: await app.fileToken() });
+    const { result } = await app.callFunction<{ openid: string }>({ name: "whoami", data: { x: 1 } });
+    const openid: string = result.openid;
+
+    try {
+        await todos.doc("missing").get();
+    } catch (err) {
+        if (err instanceof WxbaseError) {
+            const fields: [number, string, string, object] = [err.status, err.code, err.message, err.data];
+            void fields;
+        }
+    }
+
+    // @ts-expect-error add() takes { data }
+    await todos.add({ title: "x" });
+    // @ts-expect-error the order is "asc" or "desc"
+    todos.orderBy("n", "up");
+    // @ts-expect-error baseURL is required
+    init({});
+    // @ts-expect-error inc takes a number
+    _.inc("1");
+    // @ts-expect-error uploadFile needs a filePath
+    await app.uploadFile({ collection: "users", field: "avatar" });
+
+    void [first, valid, title, owner, updated, created, removed, firstTitle, total, url, openid];
+}
+
+void page;

@@ -1,0 +1,263 @@
+// Type declarations of wxbase-miniprogram. Hand-written: they are the API's
+// contract, and src/ is type-checked against them (npm run typecheck).
+
+import PocketBase, { RecordModel } from "./pocketbase";
+
+export { PocketBase, RecordModel };
+
+/** Creates the SDK for one wxbase server. */
+export declare function init(options: InitOptions): WxbaseApp;
+
+export interface InitOptions {
+    /** The wxbase server, such as "https://api.example.com" (a request domain in the mini-program's console). */
+    baseURL: string;
+    /** The appid sent with each login. Default: wx.getAccountInfoSync().miniProgram.appId. */
+    appid?: string;
+    /**
+     * Log in with codes `mock:<mockUser>:<nonce>` instead of wx.login, as
+     * that user of a server started with --wechat-mock. Never in production.
+     */
+    mockUser?: string;
+    /** The auth collection WeChat login signs into. Default "users". */
+    usersCollection?: string;
+    /** The wx storage key that keeps the session. Default "wxbase_auth". */
+    storageKey?: string;
+    /**
+     * Refresh the token before a request when fewer than this many seconds
+     * of it remain. Default: the last quarter of the token's lifetime.
+     */
+    refreshWithin?: number;
+    /** The server's batch limit (Settings → Batch), for where().update()/remove(). Default 50. */
+    maxBatchRequests?: number;
+}
+
+export interface LoginResult {
+    /** The signed-in user's record in the users collection. */
+    record: RecordModel;
+    /** True on the user's first login ever. Always false when ensureLogin() needed no login. */
+    isNew: boolean;
+    /** The user's openid for this mini-program; only after a network login. */
+    openid?: string;
+    /** The user's unionid, when WeChat gives one; only after a network login. */
+    unionid?: string;
+}
+
+export interface UploadFileOptions {
+    /** The collection of the record that gets the file. */
+    collection: string;
+    /** The record to update; leave out to create a new record with the file. */
+    id?: string;
+    /** The file field. */
+    field: string;
+    /** A local file path, such as one from wx.chooseMedia or <button open-type="chooseAvatar">. */
+    filePath: string;
+    /** Other fields to save along (wx.uploadFile sends strings only). */
+    data?: { [key: string]: string | number | boolean };
+    /** Add the file to a multi-file field instead of replacing its files. */
+    append?: boolean;
+}
+
+export interface FileURLOptions {
+    /** A thumb size defined on the field, such as "100x100". */
+    thumb?: string;
+    /** A file token from app.fileToken(), needed for a protected file field. */
+    token?: string;
+    /** Ask the server to send the file as a download. */
+    download?: boolean;
+}
+
+export interface CallFunctionOptions {
+    /** The function: a pb_hooks route POST /api/functions/{name}. */
+    name: string;
+    /** Sent as the JSON body. */
+    data?: any;
+}
+
+export interface CallFunctionResult<T = any> {
+    /** The function's JSON answer. */
+    result: T;
+    errMsg: string;
+}
+
+export interface WxbaseApp {
+    /** The official PocketBase client; its auth store lives in wx storage, and its requests go through wx.request. */
+    readonly pb: PocketBase;
+    /** wx.login, then the server's auth-with-wechat; concurrent calls share one login. */
+    login(): Promise<LoginResult>;
+    /** At launch: logs in only if there is no valid token or wx.checkSession fails. */
+    ensureLogin(): Promise<LoginResult>;
+    /** Forgets the session (the next request logs in again). */
+    logout(): void;
+    /** A wx.cloud.database()-style API over the server's collections. */
+    database(): Database;
+    /** Uploads a file into a record's file field with wx.uploadFile; resolves with the saved record. */
+    uploadFile(options: UploadFileOptions): Promise<RecordModel>;
+    /** The URL of a record's file; record may be a facade result (_id) or a PocketBase record (id). */
+    fileURL(record: FileRecord, filename: string, options?: FileURLOptions): string;
+    /** A short-lived token for protected files (pass it to fileURL). */
+    fileToken(): Promise<string>;
+    /** POSTs data to the pb_hooks route /api/functions/{name} as the signed-in user. */
+    callFunction<T = any>(options: CallFunctionOptions): Promise<CallFunctionResult<T>>;
+}
+
+export interface FileRecord {
+    _id?: string;
+    id?: string;
+    collectionId?: string;
+    collectionName?: string;
+}
+
+/** Any field values; what a collection's records hold. */
+export interface AnyObject {
+    [key: string]: any;
+}
+
+/** A record as the facade returns it: `_id` for id, `_openid` for owner. */
+export type CloudRecord<T = AnyObject> = T & {
+    _id: string;
+    _openid?: string;
+    collectionId?: string;
+    collectionName?: string;
+};
+
+export interface Database {
+    /** Query and update operators, like db.command in CloudBase. */
+    readonly command: Command;
+    collection<T = AnyObject>(name: string): CollectionReference<T>;
+}
+
+/** A where() condition: field values, operators, and nested objects for JSON paths. */
+export interface WhereCondition {
+    [field: string]: any;
+}
+
+export interface Command {
+    eq(value: any): QueryCommand;
+    neq(value: any): QueryCommand;
+    gt(value: any): QueryCommand;
+    gte(value: any): QueryCommand;
+    lt(value: any): QueryCommand;
+    lte(value: any): QueryCommand;
+    in(values: any[]): QueryCommand;
+    nin(values: any[]): QueryCommand;
+    /** All conditions: operators on one field, or whole where() conditions. */
+    and(...conditions: Array<QueryCommand | WhereCondition | Array<QueryCommand | WhereCondition>>): QueryCommand;
+    /** Any condition: operators on one field, or whole where() conditions. */
+    or(...conditions: Array<QueryCommand | WhereCondition | Array<QueryCommand | WhereCondition>>): QueryCommand;
+
+    /** Adds to a number field (atomic). */
+    inc(value: number): UpdateCommand;
+    /** Appends to a multi-value select, relation or file field (atomic) or a JSON array (read-modify-write). */
+    push(values: any): UpdateCommand;
+    /** Removes a value from a multi-value select, relation or file field (atomic) or a JSON array (read-modify-write). */
+    pull(value: any): UpdateCommand;
+    /** Removes several values, like pull. */
+    pullAll(values: any[]): UpdateCommand;
+    /** Sets the field to the value as is (an object replaces a JSON field whole). */
+    set(value: any): UpdateCommand;
+    /** Clears the field (null). */
+    remove(): UpdateCommand;
+}
+
+export interface QueryCommand {
+    readonly kind: "query";
+    and(...conditions: Array<QueryCommand | Array<QueryCommand>>): QueryCommand;
+    or(...conditions: Array<QueryCommand | Array<QueryCommand>>): QueryCommand;
+}
+
+export interface UpdateCommand {
+    readonly kind: "update";
+}
+
+export interface AddResult {
+    _id: string;
+    errMsg: string;
+}
+
+export interface DocumentGetResult<T> {
+    data: CloudRecord<T>;
+    errMsg: string;
+}
+
+export interface QueryGetResult<T> {
+    data: Array<CloudRecord<T>>;
+    errMsg: string;
+}
+
+export interface CountResult {
+    total: number;
+    errMsg: string;
+}
+
+export interface UpdateResult {
+    stats: { updated: number };
+    errMsg: string;
+}
+
+export interface SetResult {
+    _id: string;
+    stats: { updated: number; created: number };
+    errMsg: string;
+}
+
+export interface RemoveResult {
+    stats: { removed: number };
+    errMsg: string;
+}
+
+export interface Query<T = AnyObject> {
+    where(condition: WhereCondition | QueryCommand): Query<T>;
+    orderBy(field: string, order?: "asc" | "desc"): Query<T>;
+    skip(n: number): Query<T>;
+    /** At most 1000; get() returns at most 20 without it. */
+    limit(n: number): Query<T>;
+    /** Which fields to return: `{ title: true }`; _id always comes along. */
+    field(projection: { [field: string]: boolean | 1 }): Query<T>;
+    get(): Promise<QueryGetResult<T>>;
+    count(): Promise<CountResult>;
+    /** Updates every match in one all-or-nothing batch. */
+    update(options: { data: WhereCondition }): Promise<UpdateResult>;
+    /** Removes every match in one all-or-nothing batch. */
+    remove(): Promise<RemoveResult>;
+}
+
+export interface CollectionReference<T = AnyObject> extends Query<T> {
+    readonly collectionName: string;
+    doc(id: string): DocumentReference<T>;
+    /** Creates a record; the server sets its owner (_openid) to the signed-in user. */
+    add(options: { data: Partial<T> & AnyObject }): Promise<AddResult>;
+}
+
+export interface DocumentReference<T = AnyObject> {
+    readonly _id: string;
+    get(): Promise<DocumentGetResult<T>>;
+    /** Updates the given fields; a record that is missing or not yours updates 0. */
+    update(options: { data: AnyObject }): Promise<UpdateResult>;
+    /** Replaces the record's fields (owner kept), or creates it with this id. */
+    set(options: { data: Partial<T> & AnyObject }): Promise<SetResult>;
+    /** A record that is missing or not yours removes 0. */
+    remove(): Promise<RemoveResult>;
+}
+
+/**
+ * Every failure: a server error (status, message, data and data.code from
+ * PocketBase's error body), a failed wx call (status 0), or a query or update
+ * that PocketBase cannot express (status 0, code "wxbase_unsupported").
+ */
+export declare class WxbaseError extends Error {
+    constructor(message: string, fields?: Partial<Pick<WxbaseError, "status" | "code" | "data" | "url" | "isAbort" | "response" | "originalError">>);
+    /** The HTTP status; 0 when no answer came (network, wx failure, a client-side refusal). */
+    status: number;
+    /** The server's data.code, or the SDK's own code for client-side failures; "" when neither. */
+    code: string;
+    /** The error body's data: field errors and code. */
+    data: { [key: string]: any };
+    /** The request URL, when there was a request. */
+    url: string;
+    /** True when the request was cancelled. */
+    isAbort: boolean;
+    /** The whole error body ({ status, message, data }). */
+    response: { [key: string]: any };
+    /** The wx failure or exception behind it, if any. */
+    originalError?: any;
+}
