@@ -21,5 +21,5 @@ cd sdk/miniprogram
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent check:dist   # the committed bundle is what the sources build
 npm run --silent typecheck    # adapters against miniprogram-api-typings; the API as a TS consumer sees it
-npm test                      # node --test against the real binary, bundle in a vm sandbox
 npm run --silent check:pack   # WeChat's npm packer (miniprogram-ci) on the published tarball
+npm test                      # node --test against the real binary, bundle in a vm sandbox
