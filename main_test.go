@@ -424,3 +424,52 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 		t.Fatalf("want only the clean post stored, found %d", posts)
 	}
 }
+
+// TestMockModeServerFeatures tries the phone and open-data routes the way a
+// developer without WeChat would, through the mock-only device routes.
+func TestMockModeServerFeatures(t *testing.T) {
+	p := start(t, filepath.Join(t.TempDir(), "pb_data"), nil, "--wechat-mock", "--dev=false")
+	status, body, res := login(t, p.Base, "mock:features")
+	if status != 200 {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	token := res["token"].(string)
+	call := func(method, path, body string) (int, string, map[string]any) {
+		return request(t, method, p.Base+path, token, body)
+	}
+
+	_, _, code := call("POST", "/api/wechat/mock/phone-code", `{"phone":"13800138000"}`)
+	status, body, phone := call("POST", "/api/wechat/phone", `{"code":"`+str(code["code"])+`"}`)
+	if status != 200 || phone["phone"] != "+8613800138000" {
+		t.Fatalf("phone: %d %s", status, body)
+	}
+
+	_, _, sealed := call("POST", "/api/wechat/mock/encrypt", `{"data":{"stepInfoList":[{"step":4321}]}}`)
+	decryptBody, _ := json.Marshal(map[string]any{"encryptedData": sealed["encryptedData"], "iv": sealed["iv"]})
+	status, body, _ = call("POST", "/api/wechat/decrypt", string(decryptBody))
+	if status != 200 || !strings.Contains(body, `"step":4321`) {
+		t.Fatalf("decrypt: %d %s", status, body)
+	}
+
+	if status, body, _ = call("GET", "/api/wechat/session", ""); !strings.Contains(body, `"valid":true`) {
+		t.Fatalf("session: %d %s", status, body)
+	}
+	call("POST", "/api/wechat/mock/expire-session", "")
+	if status, body, _ = call("GET", "/api/wechat/session", ""); !strings.Contains(body, `"valid":false`) {
+		t.Fatalf("session after it expired: %d %s", status, body)
+	}
+	_, _, sealed = call("POST", "/api/wechat/mock/encrypt", `{"data":{"step":1}}`)
+	decryptBody, _ = json.Marshal(map[string]any{"encryptedData": sealed["encryptedData"], "iv": sealed["iv"]})
+	if status, body, _ = call("POST", "/api/wechat/decrypt", string(decryptBody)); status != 409 || !strings.Contains(body, "session_key_expired") {
+		t.Fatalf("decrypt with a stale key: want 409, got %d %s", status, body)
+	}
+	// Logging in again stores the new key: the same data opens.
+	if status, body, _ = login(t, p.Base, "mock:features:again"); status != 200 {
+		t.Fatalf("re-login: %d %s", status, body)
+	}
+	if status, body, _ = call("POST", "/api/wechat/decrypt", string(decryptBody)); status != 200 {
+		t.Fatalf("decrypt after re-login: %d %s", status, body)
+	}
+}
+
+func str(v any) string { s, _ := v.(string); return s }

@@ -21,6 +21,8 @@ type server struct {
 	vault  *vault
 	apps   *appCache
 	wechat *Wechat
+
+	mockFake *wechattest.Fake // the in-process WeChat of --wechat-mock
 }
 
 // Register shows, in one place, every route and hook wxbase adds. cfg is
@@ -70,6 +72,12 @@ func Register(app core.App, cfg *Config) *Wechat {
 		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth("users"))
 		wx.GET("/session", s.checkSession).Bind(apis.RequireAuth("users"))
 		wx.POST("/accounts/{id}/reset-session-key", s.resetSessionKey).Bind(apis.RequireSuperuserAuth())
+		if s.cfg.Mock {
+			mock := wx.Group("/mock").Bind(apis.RequireAuth("users"))
+			mock.POST("/phone-code", s.mockPhoneCode)
+			mock.POST("/encrypt", s.mockEncrypt)
+			mock.POST("/expire-session", s.mockExpireSession)
+		}
 		if err := se.Next(); err != nil {
 			return err
 		}
@@ -102,10 +110,10 @@ func Register(app core.App, cfg *Config) *Wechat {
 func (s *server) start(app core.App) error {
 	transport := s.cfg.Transport
 	if s.cfg.Mock {
-		fake := wechattest.New()
-		fake.AcceptAnyApp(true)
-		fake.EnableMockCodes(true)
-		transport = fake.Transport()
+		s.mockFake = wechattest.New()
+		s.mockFake.AcceptAnyApp(true)
+		s.mockFake.EnableMockCodes(true)
+		transport = s.mockFake.Transport()
 		app.Logger().Warn("WeChat mock mode is ON: logins are answered by a built-in fake, never by WeChat. Do not use it in production.")
 		printMockWarning()
 	}

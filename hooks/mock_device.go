@@ -1,0 +1,73 @@
+package hooks
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/wechat/wechattest"
+)
+
+// Routes that exist only in --wechat-mock mode, under /api/wechat/mock/:
+// they hand the signed-in user what a phone would get from WeChat, so the
+// phone-number and open-data features can be tried (and the SDK tested)
+// without WeChat. They make sense only because mock mode is fake anyway.
+
+// mockPhoneCode handles POST /api/wechat/mock/phone-code {phone}: a code, as
+// the getPhoneNumber button gives one, for that number ("13800138000" for
+// +86, or "+<country code> <number>").
+func (s *server) mockPhoneCode(e *core.RequestEvent) error {
+	var body struct {
+		Phone string `json:"phone"`
+	}
+	if err := e.BindBody(&body); err != nil || body.Phone == "" {
+		return e.BadRequestError(`The body must be JSON: {"phone": "13800138000"} or {"phone": "+1 2025550123"}.`, err)
+	}
+	account, err := s.callerAccount(e, "")
+	if err != nil {
+		return err
+	}
+	phone := wechattest.Phone{PurePhoneNumber: body.Phone, CountryCode: "86"}
+	if rest, ok := strings.CutPrefix(body.Phone, "+"); ok {
+		country, number, found := strings.Cut(rest, " ")
+		if !found {
+			return e.BadRequestError(`Write an international number as "+<country code> <number>".`, nil)
+		}
+		phone = wechattest.Phone{PurePhoneNumber: number, CountryCode: country}
+	}
+	return e.JSON(http.StatusOK, map[string]string{"code": s.mockFake.IssuePhoneCode(account.AppID, phone)})
+}
+
+// mockEncrypt handles POST /api/wechat/mock/encrypt {data}: data sealed with
+// the user's session_key and watermarked, as wx.getWeRunData and the like
+// return it.
+func (s *server) mockEncrypt(e *core.RequestEvent) error {
+	var body struct {
+		Data map[string]any `json:"data"`
+	}
+	if err := e.BindBody(&body); err != nil || body.Data == nil {
+		return e.BadRequestError(`The body must be JSON: {"data": {...}}.`, err)
+	}
+	account, err := s.callerAccount(e, "")
+	if err != nil {
+		return err
+	}
+	body.Data["watermark"] = s.mockFake.Watermark(account.AppID)
+	plain, _ := json.Marshal(body.Data)
+	encrypted, iv := s.mockFake.EncryptForUser(account.AppID, account.OpenID, plain)
+	return e.JSON(http.StatusOK, map[string]string{"encryptedData": encrypted, "iv": iv})
+}
+
+// mockExpireSession handles POST /api/wechat/mock/expire-session: WeChat
+// rotates the user's session_key, as it may after a while, so the stored one
+// goes stale.
+func (s *server) mockExpireSession(e *core.RequestEvent) error {
+	account, err := s.callerAccount(e, "")
+	if err != nil {
+		return err
+	}
+	s.mockFake.RotateSessionKeyNow(account.AppID, account.OpenID)
+	return e.NoContent(http.StatusNoContent)
+}
