@@ -205,8 +205,25 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		t.Fatalf("timeout: %d %s", status, body)
 	}
 	fake.SetLatency(0)
-	if status, body, _ := login(t, p.Base, fake.IssueCode(appID, "oLogScan0000000000000000000A")); status != 200 {
+	status, body, res := login(t, p.Base, fake.IssueCode(appID, "oLogScan0000000000000000000A"))
+	if status != 200 {
 		t.Fatalf("login: %d %s", status, body)
+	}
+	// 4. The routes that use the access token and the session key: a
+	// session check, a phone number, a decrypt that fails (and so checks the
+	// session).
+	token := res["token"].(string)
+	var answers strings.Builder
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/api/wechat/session", ""},
+		{"POST", "/api/wechat/phone", `{"code":"` + fake.IssuePhoneCode(appID, wechattest.Phone{PurePhoneNumber: "13800138000"}) + `"}`},
+		{"POST", "/api/wechat/decrypt", `{"encryptedData":"AAAAAAAAAAAAAAAAAAAAAA==","iv":"AAAAAAAAAAAAAAAAAAAAAA=="}`},
+	} {
+		status, body, _ := request(t, c.method, p.Base+c.path, token, c.body)
+		if status >= 500 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, status, body)
+		}
+		answers.WriteString(body)
 	}
 	p.Stop()
 	output += p.Output()
@@ -218,8 +235,11 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	var storedSecret, storedKey string
 	data.NewQuery("SELECT secret FROM wechat_apps WHERE appid = {:appid}").Bind(dbx.Params{"appid": appID}).Row(&storedSecret)
 	data.NewQuery("SELECT session_key FROM wechat_accounts LIMIT 1").Row(&storedKey)
-	if storedSecret != secret || storedKey != sessionKey || sessionKey == "" {
-		t.Fatalf("positive control: secret stored %v, session_key stored %v", storedSecret == secret, storedKey == sessionKey)
+	var accessToken string
+	data.NewQuery("SELECT token FROM wechat_tokens").Row(&accessToken)
+	if storedSecret != secret || storedKey != sessionKey || sessionKey == "" || len(accessToken) < 20 {
+		t.Fatalf("positive control: secret stored %v, session_key stored %v, access token stored %v",
+			storedSecret == secret, storedKey == sessionKey, len(accessToken) >= 20)
 	}
 	// PocketBase's own token-signing secret, written by the very first
 	// statements of a fresh data dir, before any hook of ours ran.
@@ -231,7 +251,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	if err := json.Unmarshal([]byte(usersOptions), &options); err != nil || len(options.AuthToken.Secret) < 30 {
 		t.Fatalf("positive control: the users token secret is not where expected (%v)", err)
 	}
-	for _, printed := range []string{"INSERT INTO `_collections`", "INSERT INTO `wechat_apps`", "INSERT INTO `wechat_accounts`", "connection refused", "no answer within the time limit"} {
+	for _, printed := range []string{"INSERT INTO `_collections`", "INSERT INTO `wechat_apps`", "INSERT INTO `wechat_accounts`", "INSERT INTO `wechat_tokens`", "connection refused", "no answer within the time limit"} {
 		if !strings.Contains(output, printed) {
 			t.Fatalf("positive control: stdout lacks %q, so the scan below proves little:\n%s", printed, output)
 		}
@@ -251,12 +271,15 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		t.Fatalf("positive control: _logs lacks the failed logins:\n%s", logText.String())
 	}
 
-	for _, leak := range []string{secret, sessionKey, options.AuthToken.Secret, "secret="} {
+	for _, leak := range []string{secret, sessionKey, accessToken, options.AuthToken.Secret, "secret=", "access_token="} {
 		if strings.Contains(output, leak) {
 			t.Errorf("stdout holds %q", leak)
 		}
 		if strings.Contains(logText.String(), leak) {
 			t.Errorf("_logs holds %q", leak)
+		}
+		if strings.Contains(answers.String(), leak) {
+			t.Errorf("an answer holds %q", leak)
 		}
 	}
 }
