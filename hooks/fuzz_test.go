@@ -47,3 +47,40 @@ func FuzzLoginBody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecryptRoute sends arbitrary encryptedData and iv to the decrypt
+// route while the user's session key is valid: every answer is the same
+// generic 400, whatever the input, so the route is no padding oracle.
+func FuzzDecryptRoute(f *testing.F) {
+	e := newEnv(f)
+	e.app.Settings().RateLimits.Enabled = false
+	openID := "oFuzzDecrypt0000000000000000"
+	token, _ := e.login(appA, openID)
+	url := e.serve() + "/api/wechat/decrypt"
+	good, iv := e.fake.EncryptForUser(appA, openID, []byte(`{"watermark":{"appid":"wx9999999999999999"}}`))
+	for _, seed := range [][2]string{
+		{good, iv}, {good[:len(good)-4], iv}, {good + "AAAA", iv}, {good, "AAAA"}, {"", ""}, {"%%%", "%%%"},
+		{"AAAAAAAAAAAAAAAAAAAAAA==", "AAAAAAAAAAAAAAAAAAAAAA=="}, {strings.Repeat("A", 4096), iv},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	var generic string
+	f.Fuzz(func(t *testing.T, encryptedData, iv string) {
+		body, _ := json.Marshal(map[string]string{"encryptedData": encryptedData, "iv": iv})
+		status, raw := call(t, "POST", url, token, string(body))
+		if encryptedData == "" || iv == "" || len(encryptedData) > 64<<10 || len(iv) > 64 {
+			if status != 400 {
+				t.Fatalf("a missing or oversized field: %d %s", status, raw)
+			}
+			return // a validation error, decided by presence and size alone
+		}
+		if status != 400 || !strings.Contains(raw, `"code":"wechat_decrypt_failed"`) {
+			t.Fatalf("(%q, %q): want the generic 400, got %d %s", encryptedData, iv, status, raw)
+		}
+		if generic == "" {
+			generic = raw
+		} else if raw != generic {
+			t.Fatalf("(%q, %q): an answer unlike the others: %s vs %s", encryptedData, iv, raw, generic)
+		}
+	})
+}
