@@ -14,6 +14,8 @@ import (
 // they hand the signed-in user what a phone would get from WeChat, so the
 // phone-number and open-data features can be tried (and the SDK tested)
 // without WeChat. They make sense only because mock mode is fake anyway.
+// Each takes the appid the app sends to the other routes (the fake keeps a
+// session per appid), in the body or, for expire-session, the query.
 
 // mockPhoneCode handles POST /api/wechat/mock/phone-code {phone}: a code, as
 // the getPhoneNumber button gives one, for that number ("13800138000" for
@@ -21,11 +23,12 @@ import (
 func (s *server) mockPhoneCode(e *core.RequestEvent) error {
 	var body struct {
 		Phone string `json:"phone"`
+		AppID string `json:"appid"`
 	}
 	if err := e.BindBody(&body); err != nil || body.Phone == "" {
-		return e.BadRequestError(`The body must be JSON: {"phone": "13800138000"} or {"phone": "+1 2025550123"}.`, err)
+		return e.BadRequestError(`The body must be JSON: {"phone": "13800138000"} or {"phone": "+1 2025550123"}, and "appid" as the app sends it.`, err)
 	}
-	account, err := s.callerAccount(e, "")
+	account, err := s.callerAccount(e, body.AppID)
 	if err != nil {
 		return err
 	}
@@ -45,12 +48,13 @@ func (s *server) mockPhoneCode(e *core.RequestEvent) error {
 // return it.
 func (s *server) mockEncrypt(e *core.RequestEvent) error {
 	var body struct {
-		Data map[string]any `json:"data"`
+		Data  map[string]any `json:"data"`
+		AppID string         `json:"appid"`
 	}
 	if err := e.BindBody(&body); err != nil || body.Data == nil {
-		return e.BadRequestError(`The body must be JSON: {"data": {...}}.`, err)
+		return e.BadRequestError(`The body must be JSON: {"data": {...}}, and "appid" as the app sends it.`, err)
 	}
-	account, err := s.callerAccount(e, "")
+	account, err := s.callerAccount(e, body.AppID)
 	if err != nil {
 		return err
 	}
@@ -64,7 +68,7 @@ func (s *server) mockEncrypt(e *core.RequestEvent) error {
 // rotates the user's session_key, as it may after a while, so the stored one
 // goes stale.
 func (s *server) mockExpireSession(e *core.RequestEvent) error {
-	account, err := s.callerAccount(e, "")
+	account, err := s.callerAccount(e, e.Request.URL.Query().Get("appid"))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 /* wxbase-miniprogram 0.1.0 with pocketbase 0.28.1 (MIT). Built by scripts/build.mjs from src/: do not edit. */
 var __defProp = Object.defineProperty;
+var __defProps = Object.defineProperties;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropDescs = Object.getOwnPropertyDescriptors;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getOwnPropSymbols = Object.getOwnPropertySymbols;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
@@ -17,6 +19,7 @@ var __spreadValues = (a, b) => {
     }
   return a;
 };
+var __spreadProps = (a, b) => __defProps(a, __getOwnPropDescs(b));
 var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
@@ -2071,6 +2074,8 @@ var Session = class {
     this.options = options;
     this.loginInFlight = null;
     this.refreshInFlight = null;
+    /** How many network logins have succeeded: tells a caller whether one happened since it sent a request. */
+    this.logins = 0;
   }
   /** login runs wx.login and the server's auth-with-wechat; concurrent calls share one. */
   login() {
@@ -2105,6 +2110,20 @@ var Session = class {
       return { record: this.store.record, isNew: false };
     }
     return this.login();
+  }
+  /**
+   * renew is a fresh login for a request sent when `logins` was `since` and
+   * answered that it needs one: it joins a login in flight, and makes none
+   * when one has finished since, so callers failing together share one.
+   */
+  async renew(since) {
+    if (this.loginInFlight) {
+      await this.loginInFlight;
+      return;
+    }
+    if (this.logins === since) {
+      await this.login();
+    }
   }
   /** run calls send with a usable token, and once more after a re-login if it answers 401. */
   async run(send) {
@@ -2190,6 +2209,7 @@ var Session = class {
       throw new WxbaseError("The server's login answer has no token.", { code: "wxbase_bad_login_answer" });
     }
     this.store.save(res.token, res.record);
+    this.logins++;
     const meta = res.meta || {};
     const result = { record: res.record, isNew: !!meta.isNew };
     if (meta.openid) {
@@ -2205,6 +2225,107 @@ function mockCode(user) {
   return `mock:${user}:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
 
+// src/wechat.ts
+var sessionKeyExpired = "session_key_expired";
+function makeWechat({ pb, session, store, appid }) {
+  const withAppId = (body) => {
+    return appid ? __spreadProps(__spreadValues({}, body), { appid }) : body;
+  };
+  return {
+    /**
+     * getPhoneNumber trades the getPhoneNumber button's code for the
+     * user's number, which the server stores on the user as `phone`.
+     */
+    async getPhoneNumber(e2) {
+      const detail = e2 && typeof e2 === "object" ? e2.detail : void 0;
+      if (!detail || typeof detail !== "object") {
+        throw unsupported('getPhoneNumber() takes the event of <button open-type="getPhoneNumber" bindgetphonenumber="...">.');
+      }
+      const code = detail.code;
+      if (typeof code !== "string" || !code) {
+        throw phoneFailure(detail);
+      }
+      const res = await pb.send("/api/wechat/phone", {
+        method: "POST",
+        body: withAppId({ code }),
+        requestKey: null
+      });
+      const result = {
+        phone: res.phone,
+        purePhoneNumber: res.purePhoneNumber,
+        countryCode: res.countryCode
+      };
+      const record = store.record;
+      if (record && store.token) {
+        store.save(store.token, __spreadProps(__spreadValues({}, record), { phone: result.phone }));
+      }
+      return result;
+    },
+    /**
+     * decrypt has the server open encrypted data (wx.getWeRunData, share
+     * info, ...) with the user's session_key. When WeChat has rotated that
+     * key, it logs in again (a fresh wx.login) and retries once.
+     */
+    async decrypt(options) {
+      if (!options || !nonEmpty(options.encryptedData) || !nonEmpty(options.iv)) {
+        throw unsupported("decrypt() needs { encryptedData, iv } (strings, as wx returns them).");
+      }
+      const body = { encryptedData: options.encryptedData, iv: options.iv };
+      if (options.rawData !== void 0) {
+        body.rawData = options.rawData;
+      }
+      if (options.signature !== void 0) {
+        body.signature = options.signature;
+      }
+      const send = () => pb.send("/api/wechat/decrypt", {
+        method: "POST",
+        body: withAppId(body),
+        requestKey: null
+      });
+      await session.ready();
+      const since = session.logins;
+      let res;
+      try {
+        res = await send();
+      } catch (err) {
+        const e2 = toWxbaseError(err);
+        if (e2.status !== 409 || e2.code !== sessionKeyExpired) {
+          throw e2;
+        }
+        await session.renew(since);
+        res = await send();
+      }
+      return { data: res.data };
+    },
+    /** checkSession tells whether the server's stored session_key is still valid. */
+    async checkSession() {
+      const res = await pb.send("/api/wechat/session", {
+        method: "GET",
+        query: appid ? { appid } : {},
+        requestKey: null
+      });
+      return { valid: res.valid === true };
+    }
+  };
+}
+function nonEmpty(value) {
+  return typeof value === "string" && value !== "";
+}
+function phoneFailure(detail) {
+  const errMsg = typeof detail.errMsg === "string" ? detail.errMsg : "";
+  const data = { errMsg };
+  if (detail.errno !== void 0) {
+    data.errno = detail.errno;
+  }
+  if (/deny|cancel/i.test(errMsg)) {
+    return new WxbaseError(`The user declined to share the phone number (${errMsg}).`, { code: "wx_phone_denied", data });
+  }
+  if (/:fail/.test(errMsg)) {
+    return new WxbaseError(`getPhoneNumber failed: ${errMsg}`, { code: "wx_phone_failed", data });
+  }
+  return new WxbaseError("The getPhoneNumber event has no code: it needs base library 2.21.2 or later.", { code: "wx_phone_failed", data });
+}
+
 // src/index.ts
 function init(options) {
   if (!options || typeof options.baseURL !== "string" || !/^https?:\/\//.test(options.baseURL)) {
@@ -2213,21 +2334,26 @@ function init(options) {
   const baseURL = options.baseURL.replace(/\/+$/, "");
   const store = new WxAuthStore(options.storageKey || "wxbase_auth");
   const pb = new WxbaseClient(baseURL, store);
+  const appid = options.appid !== void 0 ? options.appid : wxAppId();
   const session = new Session(pb, store, {
     usersCollection: options.usersCollection || "users",
-    appid: options.appid !== void 0 ? options.appid : wxAppId(),
+    appid,
     mockUser: options.mockUser,
     refreshWithin: options.refreshWithin
   });
   pb.session = session;
   const maxBatch = options.maxBatchRequests || 50;
   const db = makeDatabase({ pb, session, maxBatch, jsonFields: {} });
+  const wechat = makeWechat({ pb, session, store, appid });
   return {
     pb,
     login: () => session.login(),
     ensureLogin: () => session.ensureLogin(),
     logout: () => store.clear(),
     database: () => db,
+    getPhoneNumber: wechat.getPhoneNumber,
+    decrypt: wechat.decrypt,
+    checkSession: wechat.checkSession,
     uploadFile(upload) {
       if (!upload || !upload.collection || !upload.field || !upload.filePath) {
         return Promise.reject(unsupported("uploadFile() needs { collection, field, filePath }."));

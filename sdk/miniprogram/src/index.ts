@@ -8,6 +8,7 @@ import { WxbaseClient } from "./client";
 import { makeDatabase } from "./database/collection";
 import { WxbaseError, unsupported } from "./errors";
 import { Session, WxAuthStore } from "./session";
+import { makeWechat } from "./wechat";
 import { wxAppId, wxUploadFile } from "./wx";
 
 export { PocketBase, WxbaseError };
@@ -20,15 +21,17 @@ export function init(options: InitOptions): WxbaseApp {
     const baseURL = options.baseURL.replace(/\/+$/, "");
     const store = new WxAuthStore(options.storageKey || "wxbase_auth");
     const pb = new WxbaseClient(baseURL, store);
+    const appid = options.appid !== undefined ? options.appid : wxAppId();
     const session = new Session(pb, store, {
         usersCollection: options.usersCollection || "users",
-        appid: options.appid !== undefined ? options.appid : wxAppId(),
+        appid,
         mockUser: options.mockUser,
         refreshWithin: options.refreshWithin,
     });
     pb.session = session;
     const maxBatch = options.maxBatchRequests || 50;
     const db = makeDatabase({ pb, session, maxBatch, jsonFields: {} });
+    const wechat = makeWechat({ pb, session, store, appid });
 
     return {
         pb,
@@ -36,6 +39,9 @@ export function init(options: InitOptions): WxbaseApp {
         ensureLogin: () => session.ensureLogin(),
         logout: () => store.clear(),
         database: () => db,
+        getPhoneNumber: wechat.getPhoneNumber,
+        decrypt: wechat.decrypt,
+        checkSession: wechat.checkSession,
 
         uploadFile(upload: UploadFileOptions): Promise<RecordModel> {
             if (!upload || !upload.collection || !upload.field || !upload.filePath) {

@@ -66,6 +66,8 @@ type TokenState = "none" | "expired" | "stale" | "fresh";
 export class Session {
     private loginInFlight: Promise<LoginResult> | null = null;
     private refreshInFlight: Promise<void> | null = null;
+    /** How many network logins have succeeded: tells a caller whether one happened since it sent a request. */
+    logins = 0;
 
     constructor(
         private readonly pb: PocketBase,
@@ -108,6 +110,21 @@ export class Session {
             return { record: this.store.record as RecordModel, isNew: false };
         }
         return this.login();
+    }
+
+    /**
+     * renew is a fresh login for a request sent when `logins` was `since` and
+     * answered that it needs one: it joins a login in flight, and makes none
+     * when one has finished since, so callers failing together share one.
+     */
+    async renew(since: number): Promise<void> {
+        if (this.loginInFlight) {
+            await this.loginInFlight;
+            return;
+        }
+        if (this.logins === since) {
+            await this.login();
+        }
     }
 
     /** run calls send with a usable token, and once more after a re-login if it answers 401. */
@@ -202,6 +219,7 @@ export class Session {
             throw new WxbaseError("The server's login answer has no token.", { code: "wxbase_bad_login_answer" });
         }
         this.store.save(res.token, res.record);
+        this.logins++;
         const meta = res.meta || {};
         const result: LoginResult = { record: res.record, isNew: !!meta.isNew };
         if (meta.openid) {

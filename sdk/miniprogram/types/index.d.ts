@@ -11,7 +11,10 @@ export declare function init(options: InitOptions): WxbaseApp;
 export interface InitOptions {
     /** The wxbase server, such as "https://api.example.com" (a request domain in the mini-program's console). */
     baseURL: string;
-    /** The appid sent with each login. Default: wx.getAccountInfoSync().miniProgram.appId. */
+    /**
+     * The appid sent with each login (and with getPhoneNumber, decrypt and
+     * checkSession); "" sends none. Default: wx.getAccountInfoSync().miniProgram.appId.
+     */
     appid?: string;
     /**
      * Log in with codes `mock:<mockUser>:<nonce>` instead of wx.login, as
@@ -79,6 +82,47 @@ export interface CallFunctionResult<T = any> {
     errMsg: string;
 }
 
+/**
+ * The event of `<button open-type="getPhoneNumber" bindgetphonenumber="...">`
+ * (WechatMiniprogram.ButtonGetPhoneNumber): `detail.code` when the user
+ * agreed; only `detail.errMsg` ("getPhoneNumber:fail user deny") when not.
+ */
+export interface PhoneNumberButtonEvent {
+    detail: {
+        code?: string;
+        errMsg?: string;
+        errno?: number;
+    };
+}
+
+export interface PhoneNumberResult {
+    /** E.164: "+8613800138000". Also saved on the user as `phone` (seen only by the user and superusers). */
+    phone: string;
+    /** The number without its country code: "13800138000". */
+    purePhoneNumber: string;
+    /** The country calling code without "+": "86". */
+    countryCode: string;
+}
+
+/** What wx.getWeRunData, wx.getShareInfo and the like hand the mini-program. */
+export interface DecryptOptions {
+    encryptedData: string;
+    iv: string;
+    /** With signature, when wx gave them (legacy user info): the server checks the signature. */
+    rawData?: string;
+    signature?: string;
+}
+
+export interface DecryptResult<T = AnyObject> {
+    /** The decrypted object, its watermark included. */
+    data: T;
+}
+
+export interface SessionCheckResult {
+    /** Whether the session_key the server keeps for this user is still WeChat's current one. */
+    valid: boolean;
+}
+
 export interface WxbaseApp {
     /** The official PocketBase client; its auth store lives in wx storage, and its requests go through wx.request. */
     readonly pb: PocketBase;
@@ -98,6 +142,20 @@ export interface WxbaseApp {
     fileToken(): Promise<string>;
     /** POSTs data to the pb_hooks route /api/functions/{name} as the signed-in user. */
     callFunction<T = any>(options: CallFunctionOptions): Promise<CallFunctionResult<T>>;
+    /**
+     * Binds the user's phone number from the getPhoneNumber button's event; the
+     * server stores it on the user, and so does the local auth record. A user
+     * who declined rejects with code "wx_phone_denied", without a request.
+     */
+    getPhoneNumber(event: PhoneNumberButtonEvent): Promise<PhoneNumberResult>;
+    /**
+     * Has the server decrypt open data with the user's session_key (which never
+     * reaches the phone). If WeChat rotated the key (409 "session_key_expired"),
+     * logs in again with wx.login and retries once with the same data.
+     */
+    decrypt<T = AnyObject>(options: DecryptOptions): Promise<DecryptResult<T>>;
+    /** Asks the server whether its stored session_key is still valid (WeChat's checksession). */
+    checkSession(): Promise<SessionCheckResult>;
 }
 
 export interface FileRecord {

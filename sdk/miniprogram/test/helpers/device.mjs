@@ -30,6 +30,10 @@ export class Device {
         this.loginFailure = null; // an errMsg makes wx.login fail
         this.nextCode = null; // a code wx.login hands out once instead of a fresh one
         this.requests = []; // every wx.request and wx.uploadFile: { api, method, url, header, body (text) }
+        this.responses = []; // every answer wx.request got: { url, status, body (text) }
+        // A test's hook, awaited after the server answered a wx.request and
+        // before the mini-program sees the answer: (request, { status, body }).
+        this.beforeAnswer = null;
     }
 
     /** requestsTo lists the logged requests whose path ends with suffix. */
@@ -130,16 +134,23 @@ function makeWx(device, JSONof) {
             } else if (data !== undefined) {
                 body = contentType(header).includes("x-www-form-urlencoded") ? new URLSearchParams(data).toString() : JSON.stringify(data);
             }
-            device.requests.push({ api: "request", method, url, header, body: typeof body === "string" ? body : undefined });
+            const logged = { api: "request", method, url, header, body: typeof body === "string" ? body : undefined };
+            device.requests.push(logged);
             const { req, done } = send(url, method, header, body);
             done.then(
-                (res) => {
+                async (res) => {
                     if (aborted) return;
+                    const text = res.body.toString("utf8");
+                    device.responses.push({ url, status: res.status, body: text });
+                    if (device.beforeAnswer) {
+                        await device.beforeAnswer(logged, { status: res.status, body: text });
+                        if (aborted) return;
+                    }
                     let resData;
                     if (opts.responseType === "arraybuffer") {
                         resData = res.body.buffer.slice(res.body.byteOffset, res.body.byteOffset + res.body.length);
                     } else {
-                        resData = res.body.toString("utf8");
+                        resData = text;
                         // dataType "json" (the default) parses when it can; any other value leaves text.
                         if ((opts.dataType || "json") === "json") {
                             try {

@@ -47,6 +47,16 @@ async function page(filePath: string): Promise<void> {
     const { result } = await app.callFunction<{ openid: string }>({ name: "whoami", data: { x: 1 } });
     const openid: string = result.openid;
 
+    const tapped = async (e: WechatMiniprogram.ButtonGetPhoneNumber) => (await app.getPhoneNumber(e)).phone;
+    const bound = await app.getPhoneNumber({ detail: { code: "from-the-button" } });
+    const numbers: [string, string, string] = [bound.phone, bound.purePhoneNumber, bound.countryCode];
+    const anyEvent = async (e: WechatMiniprogram.CustomEvent) => app.getPhoneNumber(e);
+    const steps = await app.decrypt<{ stepInfoList: Array<{ timestamp: number; step: number }> }>({ encryptedData: "e", iv: "i" });
+    const today: number = steps.data.stepInfoList[0].step;
+    const legacy = await app.decrypt({ encryptedData: "e", iv: "i", rawData: "{}", signature: "s" });
+    const nick: any = legacy.data.nickName;
+    const keyValid: boolean = (await app.checkSession()).valid;
+
     try {
         await todos.doc("missing").get();
     } catch (err) {
@@ -66,8 +76,15 @@ async function page(filePath: string): Promise<void> {
     _.inc("1");
     // @ts-expect-error uploadFile needs a filePath
     await app.uploadFile({ collection: "users", field: "avatar" });
+    // @ts-expect-error getPhoneNumber takes the button's event, not its code
+    await app.getPhoneNumber("from-the-button");
+    // @ts-expect-error decrypt needs the iv
+    await app.decrypt({ encryptedData: "e" });
+    // @ts-expect-error checkSession answers { valid }, not a boolean
+    const notBoolean: boolean = await app.checkSession();
 
     void [first, valid, title, owner, updated, created, removed, firstTitle, total, url, openid];
+    void [tapped, numbers, anyEvent, today, nick, keyValid, notBoolean];
 }
 
 void page;
