@@ -3,6 +3,7 @@ module wxbase
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/dop251/goja v0.0.0-20260722130236-0768e0998ac0
 	github.com/fatih/color v1.19.0
 	github.com/pocketbase/dbx v1.12.0

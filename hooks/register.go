@@ -59,6 +59,15 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnRecordAfterUpdateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 	app.OnRecordAfterDeleteSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 
+	// Realtime for mini-programs: watch() over a WebSocket (realtime_ws.go).
+	// Every committed record change is re-evaluated, off the writer's path,
+	// by the sockets watching its collection.
+	rt := newRealtime(app)
+	app.OnRecordAfterCreateSuccess().BindFunc(rt.recordChanged)
+	app.OnRecordAfterUpdateSuccess().BindFunc(rt.recordChanged)
+	app.OnRecordAfterDeleteSuccess().BindFunc(rt.recordChanged)
+	app.OnTerminate().BindFunc(rt.shutdown)
+
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if err := s.start(se.App); err != nil {
 			return err
@@ -67,6 +76,7 @@ func Register(app core.App, cfg *Config) *Wechat {
 		se.Router.BindFunc(refuseSecretSQL)
 		se.Router.Bind(rejectInvalidToken())
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
+		se.Router.GET("/api/realtime/ws", rt.serveWS).Bind(apis.SkipSuccessActivityLog())
 		wx := se.Router.Group("/api/wechat")
 		wx.POST("/phone", s.bindPhone).Bind(apis.RequireAuth("users"))
 		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth("users"))

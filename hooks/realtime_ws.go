@@ -1,0 +1,560 @@
+package hooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+)
+
+// Close codes of /api/realtime/ws, beside the standard 1001 on shutdown.
+const (
+	closeProtocolError  websocket.StatusCode = 4000 // a message the server cannot accept
+	closeTokenExpired   websocket.StatusCode = 4001 // invalid or expired token: log in, reconnect
+	closeAuthRevoked    websocket.StatusCode = 4003 // the user was deleted or signed out everywhere
+	closeIdle           websocket.StatusCode = 4008 // nothing received for the idle timeout
+	closeSlowConsumer   websocket.StatusCode = 4009 // the client did not keep up with its messages
+	realtimeStoreKey                         = "wxbaseRealtime"
+	maxWatchesPerSocket                      = 100
+)
+
+// realtimeLimits are the server's knobs; tests shorten them.
+type realtimeLimits struct {
+	IdleTimeout   time.Duration // close a socket that sent nothing for this long
+	WriteTimeout  time.Duration // give up on one message write after this long
+	QueueSize     int           // messages waiting to be written, per socket
+	QueueBytes    int64         // bytes waiting to be written, per socket
+	MaxPending    int           // distinct changed records waiting to be evaluated, per socket
+	SnapshotLimit int           // CloudBase refuses larger initial results
+	ChunkSize     int           // documents per initial snapshot message
+}
+
+func defaultRealtimeLimits() realtimeLimits {
+	return realtimeLimits{
+		IdleTimeout:   90 * time.Second,
+		WriteTimeout:  10 * time.Second,
+		QueueSize:     256,
+		QueueBytes:    16 << 20,
+		MaxPending:    10000,
+		SnapshotLimit: 5000,
+		ChunkSize:     500,
+	}
+}
+
+// realtime serves watch() over WebSockets: it holds every open socket and
+// tells the ones watching a collection when one of its records changed.
+type realtime struct {
+	app core.App
+
+	mu     sync.RWMutex
+	limits realtimeLimits
+	conns  map[*wsConn]struct{}
+	closed bool
+}
+
+func newRealtime(app core.App) *realtime {
+	rt := &realtime{app: app, limits: defaultRealtimeLimits(), conns: map[*wsConn]struct{}{}}
+	app.Store().Set(realtimeStoreKey, rt)
+	return rt
+}
+
+// clientMessage is every message a client sends; type says which fields count.
+type clientMessage struct {
+	Type       string         `json:"type"` // auth, watch, unwatch, ping
+	Token      string         `json:"token"`
+	ID         string         `json:"id"`
+	Collection string         `json:"collection"`
+	Filter     string         `json:"filter"`
+	Params     map[string]any `json:"params"`
+	Sort       string         `json:"sort"`
+	Expand     string         `json:"expand"`
+	Fields     string         `json:"fields"`
+}
+
+// serverMessage is every message the server sends.
+type serverMessage struct {
+	Type       string         `json:"type"` // auth, snapshot, error, pong
+	Watch      string         `json:"watch,omitempty"`
+	Snapshot   *cloudSnapshot `json:"snapshot,omitempty"`
+	More       bool           `json:"more,omitempty"` // more chunks of this initial snapshot follow
+	Code       string         `json:"code,omitempty"`
+	Message    string         `json:"message,omitempty"`
+	User       string         `json:"user,omitempty"`
+	Collection string         `json:"collection,omitempty"`
+	Expires    int64          `json:"expires,omitempty"` // the token's expiry, Unix seconds
+}
+
+// recordChanged runs after a record's create, update or delete is committed.
+// It only marks the record on the sockets that care: the writing request
+// never waits for a watcher.
+func (rt *realtime) recordChanged(e *core.RecordEvent) error {
+	err := e.Next()
+	rt.mu.RLock()
+	for c := range rt.conns {
+		c.mark(e.Record.Collection().Id, e.Record.Id)
+	}
+	rt.mu.RUnlock()
+	return err
+}
+
+// shutdown closes every socket with 1001 so clients reconnect elsewhere.
+func (rt *realtime) shutdown(e *core.TerminateEvent) error {
+	rt.mu.Lock()
+	rt.closed = true
+	conns := make([]*wsConn, 0, len(rt.conns))
+	for c := range rt.conns {
+		conns = append(conns, c)
+	}
+	rt.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(websocket.StatusGoingAway, "The server is shutting down.")
+	}
+	deadline := time.After(3 * time.Second)
+	for _, c := range conns {
+		select {
+		case <-c.done:
+		case <-deadline:
+		}
+	}
+	return e.Next()
+}
+
+// serveWS is GET /api/realtime/ws.
+func (rt *realtime) serveWS(e *core.RequestEvent) error {
+	rt.mu.RLock()
+	closed, limits := rt.closed, rt.limits
+	rt.mu.RUnlock()
+	if closed {
+		return e.Error(http.StatusServiceUnavailable, "The server is shutting down.", nil)
+	}
+	// The server's read and write timeouts stay on a hijacked connection.
+	controller := http.NewResponseController(e.Response)
+	for _, err := range []error{controller.SetReadDeadline(time.Time{}), controller.SetWriteDeadline(time.Time{})} {
+		if err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return e.InternalServerError("Failed to open the WebSocket.", err)
+		}
+	}
+	// Mini-programs send no Origin a browser would; the token is the guard.
+	ws, err := websocket.Accept(e.Response, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return nil // Accept has answered
+	}
+	ws.SetReadLimit(64 << 10)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &wsConn{
+		rt:          rt,
+		app:         e.App,
+		ws:          ws,
+		limits:      limits,
+		ctx:         ctx,
+		cancel:      cancel,
+		client:      subscriptions.NewDefaultClient(),
+		inbox:       make(chan *clientMessage),
+		out:         make(chan []byte, limits.QueueSize),
+		wake:        make(chan struct{}, 1),
+		closing:     make(chan struct{}),
+		done:        make(chan struct{}),
+		watches:     map[string]*watch{},
+		collections: map[string]int{},
+		pending:     map[recordKey]struct{}{},
+	}
+	c.client.Set(apis.RealtimeClientIPKey, e.RealIP())
+
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		cancel()
+		ws.Close(websocket.StatusGoingAway, "The server is shutting down.")
+		return nil
+	}
+	rt.conns[c] = struct{}{}
+	rt.mu.Unlock()
+	// A topic-less client: PocketBase keeps its auth up to date (or clears it
+	// when the user is deleted or their tokens are revoked).
+	e.App.SubscriptionsBroker().Register(c.client)
+
+	c.run()
+
+	e.App.SubscriptionsBroker().Unregister(c.client.Id())
+	rt.mu.Lock()
+	delete(rt.conns, c)
+	rt.mu.Unlock()
+	close(c.done)
+	return nil
+}
+
+type recordKey struct{ collectionID, id string }
+
+// wsConn is one socket: a reader (the request's goroutine), a worker that
+// owns the watches and evaluates every change in order, and a writer that
+// drains a bounded queue.
+type wsConn struct {
+	rt     *realtime
+	app    core.App
+	ws     *websocket.Conn
+	limits realtimeLimits
+	ctx    context.Context
+	cancel context.CancelFunc
+	client *subscriptions.DefaultClient
+
+	inbox   chan *clientMessage
+	out     chan []byte
+	wake    chan struct{}
+	closing chan struct{}
+	done    chan struct{}
+
+	queued      atomic.Int64 // bytes in out
+	closeOnce   sync.Once
+	closeCode   websocket.StatusCode
+	closeReason string
+
+	// Owned by the worker.
+	watches  map[string]*watch
+	auth     *core.Record
+	tokenKey string
+	expiry   *time.Timer
+
+	mu          sync.Mutex // guards what mark reads and writes
+	collections map[string]int
+	authKey     recordKey
+	pending     map[recordKey]struct{}
+}
+
+func (c *wsConn) run() {
+	idle := time.AfterFunc(c.limits.IdleTimeout, func() {
+		c.closeWith(closeIdle, "Nothing received for too long; send a ping every 25 seconds.")
+	})
+	defer idle.Stop()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); c.write() }()
+	go func() { defer wg.Done(); c.work() }()
+	c.read(idle)
+	c.cancel()
+	wg.Wait()
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
+}
+
+// closeWith asks the writer to send a close frame after what it is writing;
+// the first reason wins.
+func (c *wsConn) closeWith(code websocket.StatusCode, reason string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeReason = code, reason
+		close(c.closing)
+	})
+}
+
+func (c *wsConn) read(idle *time.Timer) {
+	for {
+		_, data, err := c.ws.Read(c.ctx)
+		if err != nil {
+			return
+		}
+		idle.Reset(c.limits.IdleTimeout)
+		msg := &clientMessage{}
+		if err := json.Unmarshal(data, msg); err != nil {
+			c.closeWith(closeProtocolError, "Messages are JSON objects.")
+			continue
+		}
+		select {
+		case c.inbox <- msg:
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+func (c *wsConn) write() {
+	finish := func() {
+		c.ws.Close(c.closeCode, c.closeReason)
+		c.cancel()
+	}
+	for {
+		select {
+		case <-c.closing:
+			finish()
+			return
+		case <-c.ctx.Done():
+			c.ws.CloseNow()
+			return
+		default:
+		}
+		select {
+		case <-c.closing:
+			finish()
+			return
+		case <-c.ctx.Done():
+			c.ws.CloseNow()
+			return
+		case msg := <-c.out:
+			ctx, cancel := context.WithTimeout(c.ctx, c.limits.WriteTimeout)
+			err := c.ws.Write(ctx, websocket.MessageText, msg)
+			cancel()
+			c.queued.Add(-int64(len(msg)))
+			if err != nil {
+				c.cancel()
+				c.ws.CloseNow()
+				return
+			}
+		}
+	}
+}
+
+// send queues a message; a client whose queue is full is dropped rather
+// than slowing the server down.
+func (c *wsConn) send(msg *serverMessage) bool {
+	raw, err := json.Marshal(msg)
+	if err != nil {
+		c.app.Logger().Error("realtime: cannot encode a message", slog.String("error", err.Error()))
+		return false
+	}
+	// One message alone may exceed the bound; a backlog may not.
+	size := int64(len(raw))
+	if total := c.queued.Add(size); total > size && total > c.limits.QueueBytes {
+		c.closeWith(closeSlowConsumer, "Too much data waiting: the client reads too slowly.")
+		return false
+	}
+	select {
+	case c.out <- raw:
+		return true
+	default:
+		c.closeWith(closeSlowConsumer, "Too many messages waiting: the client reads too slowly.")
+		return false
+	}
+}
+
+func (c *wsConn) sendError(watchID string, err *watchError) {
+	c.send(&serverMessage{Type: "error", Watch: watchID, Code: err.code, Message: err.message})
+}
+
+// mark records that a record changed, for the worker to re-evaluate.
+func (c *wsConn) mark(collectionID, id string) {
+	key := recordKey{collectionID, id}
+	c.mu.Lock()
+	if c.collections[collectionID] == 0 && key != c.authKey {
+		c.mu.Unlock()
+		return
+	}
+	overflow := false
+	if _, ok := c.pending[key]; !ok {
+		if len(c.pending) >= c.limits.MaxPending {
+			overflow = true
+		} else {
+			c.pending[key] = struct{}{}
+		}
+	}
+	c.mu.Unlock()
+	if overflow {
+		c.closeWith(closeSlowConsumer, "Too many changes waiting: the client reads too slowly.")
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *wsConn) work() {
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-c.closing:
+			return
+		case msg := <-c.inbox:
+			c.handle(msg)
+		case <-c.wake:
+			c.flush()
+		}
+	}
+}
+
+func (c *wsConn) handle(msg *clientMessage) {
+	if msg.Type != "auth" && c.auth == nil {
+		c.closeWith(closeProtocolError, "The first message must be auth.")
+		return
+	}
+	switch msg.Type {
+	case "auth":
+		c.authenticate(msg.Token)
+	case "ping":
+		c.send(&serverMessage{Type: "pong"})
+	case "watch":
+		c.watch(msg)
+	case "unwatch":
+		c.unwatch(msg.ID)
+	default:
+		c.sendError("", &watchError{"protocol_error", "Unknown message type."})
+	}
+}
+
+// authenticate accepts the first token, and later ones for the same user.
+func (c *wsConn) authenticate(token string) {
+	record, err := c.app.FindAuthRecordByToken(token, core.TokenTypeAuth)
+	if err != nil {
+		if c.auth == nil {
+			c.closeWith(closeTokenExpired, "The auth token is invalid or expired; log in again.")
+		} else {
+			c.sendError("", &watchError{codeAuthTokenInvalid, "The auth token is invalid or expired; the previous one stays in use."})
+		}
+		return
+	}
+	if c.auth != nil && (c.auth.Id != record.Id || c.auth.Collection().Id != record.Collection().Id) {
+		c.closeWith(closeProtocolError, "A socket serves one user; open a new one for another.")
+		return
+	}
+	claims, _ := security.ParseUnverifiedJWT(token)
+	exp, _ := claims["exp"].(float64)
+	expires := time.Unix(int64(exp), 0)
+
+	c.auth, c.tokenKey = record, record.TokenKey()
+	c.client.Set(apis.RealtimeClientAuthKey, record)
+	c.mu.Lock()
+	c.authKey = recordKey{record.Collection().Id, record.Id}
+	c.mu.Unlock()
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
+	c.expiry = time.AfterFunc(time.Until(expires), func() {
+		c.closeWith(closeTokenExpired, "The auth token expired; log in again.")
+	})
+	c.send(&serverMessage{Type: "auth", User: record.Id, Collection: record.Collection().Name, Expires: int64(exp)})
+}
+
+// currentAuth is the user as PocketBase's realtime upkeep last saw it;
+// nil means it revoked the socket's auth.
+func (c *wsConn) currentAuth() *core.Record {
+	record, _ := c.client.Get(apis.RealtimeClientAuthKey).(*core.Record)
+	return record
+}
+
+func (c *wsConn) watch(msg *clientMessage) {
+	auth := c.currentAuth()
+	if auth == nil {
+		c.closeWith(closeAuthRevoked, "The user's sign-in was revoked.")
+		return
+	}
+	if _, exists := c.watches[msg.ID]; exists {
+		c.sendError(msg.ID, &watchError{codeWatchInvalid, "A watch with this id is already open."})
+		return
+	}
+	if len(c.watches) >= maxWatchesPerSocket {
+		c.sendError(msg.ID, &watchError{codeWatchInvalid, "Too many watches on one socket."})
+		return
+	}
+	w, err := newWatch(c.app, msg, auth)
+	if err != nil {
+		c.sendError(msg.ID, asWatchError(err))
+		return
+	}
+	// Changes are marked from here on, so anything committed after the
+	// snapshot's read is evaluated after it is sent: no gap. Anything the
+	// snapshot already holds evaluates to the same document: no duplicate.
+	c.watches[w.id] = w
+	c.mu.Lock()
+	c.collections[w.collectionID]++
+	c.mu.Unlock()
+
+	changes, docs, err := w.snapshot(c.app, auth, c.limits.SnapshotLimit)
+	if err != nil {
+		c.unwatch(w.id)
+		c.sendError(w.id, asWatchError(err))
+		return
+	}
+	w.seq++
+	size := max(c.limits.ChunkSize, 1)
+	for start := 0; start == 0 || start < len(docs); start += size {
+		end := min(start+size, len(docs))
+		snapshot := &cloudSnapshot{ID: w.seq, Type: "init", Docs: docs[start:end], DocChanges: changes[start:end]}
+		if !c.send(&serverMessage{Type: "snapshot", Watch: w.id, Snapshot: snapshot, More: end < len(docs)}) {
+			return
+		}
+	}
+}
+
+func (c *wsConn) unwatch(id string) {
+	w, ok := c.watches[id]
+	if !ok {
+		return
+	}
+	delete(c.watches, id)
+	c.mu.Lock()
+	if c.collections[w.collectionID]--; c.collections[w.collectionID] <= 0 {
+		delete(c.collections, w.collectionID)
+	}
+	c.mu.Unlock()
+}
+
+// flush re-evaluates every marked record against every watch on its
+// collection, from the database as it is now.
+func (c *wsConn) flush() {
+	c.mu.Lock()
+	pending := c.pending
+	c.pending = map[recordKey]struct{}{}
+	authKey := c.authKey
+	c.mu.Unlock()
+
+	if _, ok := pending[authKey]; ok && !c.authStillValid() {
+		return
+	}
+	auth := c.currentAuth()
+	if auth == nil {
+		c.closeWith(closeAuthRevoked, "The user's sign-in was revoked.")
+		return
+	}
+
+	changes := map[*watch][]docChange{}
+	for key := range pending {
+		for _, w := range c.watches {
+			if w.collectionID != key.collectionID {
+				continue
+			}
+			change, err := w.evaluate(c.app, auth, key.id)
+			if err != nil {
+				c.unwatch(w.id)
+				c.sendError(w.id, asWatchError(err))
+				continue
+			}
+			if change != nil {
+				changes[w] = append(changes[w], *change)
+			}
+		}
+	}
+	for w, list := range changes {
+		if _, open := c.watches[w.id]; !open {
+			continue
+		}
+		w.seq++
+		if !c.send(&serverMessage{Type: "snapshot", Watch: w.id, Snapshot: &cloudSnapshot{ID: w.seq, DocChanges: list}}) {
+			return
+		}
+	}
+}
+
+// authStillValid reads the socket's user again after it changed: deleted,
+// or signed out everywhere (a new token key), closes the socket.
+func (c *wsConn) authStillValid() bool {
+	record, err := c.app.FindRecordById(c.auth.Collection(), c.auth.Id)
+	switch {
+	case err != nil:
+		c.closeWith(closeAuthRevoked, "The user was deleted.")
+		return false
+	case record.TokenKey() != c.tokenKey:
+		c.closeWith(closeAuthRevoked, "The user's sign-in was revoked.")
+		return false
+	}
+	return true
+}
