@@ -1804,6 +1804,38 @@ var QueryImpl = class _QueryImpl {
     }
     return { stats: { removed: records.length }, errMsg: "collection.remove:ok" };
   }
+  watch(options) {
+    if (!options || typeof options.onChange !== "function" || typeof options.onError !== "function") {
+      throw unsupported("watch() needs { onChange(snapshot), onError(error) }.");
+    }
+    const where = this.state.where;
+    if (where !== void 0) {
+      new FilterCompiler("").compile(where);
+    }
+    const pb = this.ctx.pb;
+    const filter = (userId) => {
+      if (where === void 0) {
+        return "";
+      }
+      const compiled = new FilterCompiler(userId).compile(where);
+      return compiled.expr ? pb.filter(compiled.expr, compiled.params) : "";
+    };
+    let fields = this.state.fields;
+    if (fields) {
+      const names = fields.split(",");
+      for (const term of this.state.order) {
+        const top = term.replace(/^-/, "").split(".")[0];
+        if (names.indexOf(top) < 0) {
+          names.push(top);
+        }
+      }
+      fields = names.join(",");
+    }
+    return this.ctx.realtime.watch(
+      { collection: this.collectionName, filter, order: this.state.order, fields, skip: this.state.skip || 0, limit: this.state.limit },
+      options
+    );
+  }
   /** list reads one page; the total is counted only when asked for. */
   async list(page, perPage, skipTotal, fields) {
     const options = { requestKey: null };
@@ -1969,6 +2001,9 @@ var DocumentImpl = class {
       throw err;
     }
     return { stats: { removed: 1 }, errMsg: "document.remove:ok" };
+  }
+  watch(options) {
+    return new QueryImpl(this.ctx, this.collectionName).where({ _id: this._id }).watch(options);
   }
   async getOrNull() {
     try {
@@ -2159,6 +2194,17 @@ var Session = class {
         return;
     }
   }
+  /**
+   * renewToken refreshes the token now (or logs in if that fails): the
+   * realtime socket calls it before the token it authenticated with runs
+   * out, since a socket makes no requests that would refresh it.
+   */
+  renewToken() {
+    if (this.loginInFlight) {
+      return this.loginInFlight.then(() => void 0);
+    }
+    return this.refresh();
+  }
   tokenState() {
     const token = this.store.token;
     const exp = token ? Number(getTokenPayload(token).exp) : 0;
@@ -2223,6 +2269,552 @@ var Session = class {
 };
 function mockCode(user) {
   return `mock:${user}:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+// src/realtime.ts
+var pingEvery = 25e3;
+var firstRetry = 1e3;
+var maxRetry = 3e4;
+var maxDelay = 2147483647;
+var Realtime = class {
+  constructor(store, session, url) {
+    this.store = store;
+    this.session = session;
+    this.url = url;
+    this.watches = {};
+    this.nextId = 0;
+    this.socket = null;
+    this.connecting = false;
+    this.retry = null;
+    this.attempts = 0;
+    this.hidden = false;
+    this.offline = false;
+    /** After logout(): the socket waits for the next login (or a new watch). */
+    this.waitingForToken = false;
+    this.listening = false;
+  }
+  watch(spec, options) {
+    const state = new WatchState("w" + ++this.nextId, spec, options);
+    this.watches[state.id] = state;
+    this.listen();
+    this.waitingForToken = false;
+    const sock = this.socket;
+    if (sock && sock.authed) {
+      this.sendWatch(sock, state);
+    } else if (!sock && !this.connecting && !this.retry) {
+      this.connect();
+    }
+    return {
+      close: () => {
+        this.remove(state);
+        return Promise.resolve();
+      }
+    };
+  }
+  /** listen subscribes, once, to what tells the socket to come back, and to token changes. */
+  listen() {
+    if (this.listening) {
+      return;
+    }
+    this.listening = true;
+    if (typeof wx.onAppShow === "function") {
+      wx.onAppShow(() => {
+        this.hidden = false;
+        this.resume();
+      });
+    }
+    if (typeof wx.onAppHide === "function") {
+      wx.onAppHide(() => {
+        this.hidden = true;
+      });
+    }
+    if (typeof wx.onNetworkStatusChange === "function") {
+      wx.onNetworkStatusChange((res) => {
+        this.offline = !res.isConnected;
+        this.resume();
+      });
+    }
+    this.store.onChange((token, record) => this.tokenChanged(token, record));
+  }
+  hasWatches() {
+    return Object.keys(this.watches).length > 0;
+  }
+  /** resume reconnects now, skipping the backoff, if a socket is wanted and none is up. */
+  resume() {
+    if (this.hidden || this.offline || !this.hasWatches()) {
+      return;
+    }
+    const sock = this.socket;
+    if (sock) {
+      if (sock.authed) {
+        this.send(sock, { type: "ping" });
+      }
+      return;
+    }
+    if (this.connecting) {
+      return;
+    }
+    clearTimeout(this.retry);
+    this.retry = null;
+    this.attempts = 0;
+    this.connect();
+  }
+  connect() {
+    if (this.socket || this.connecting || !this.hasWatches() || this.hidden || this.offline || this.waitingForToken) {
+      return;
+    }
+    clearTimeout(this.retry);
+    this.retry = null;
+    this.connecting = true;
+    const logins = this.session.logins;
+    this.session.ready().then(
+      () => {
+        this.connecting = false;
+        if (!this.socket && this.hasWatches() && !this.waitingForToken) {
+          this.open(logins);
+        }
+      },
+      () => {
+        this.connecting = false;
+        this.scheduleReconnect();
+      }
+    );
+  }
+  open(logins) {
+    const sock = { task: null, authed: false, user: "", sentToken: "", sent: {}, logins, ping: null, refresh: null };
+    this.socket = sock;
+    const task = wx.connectSocket({
+      url: this.url,
+      fail: (err) => this.closed(sock, 1006, err.errMsg, true)
+    });
+    if (!task) {
+      this.closed(sock, 1006, "wx.connectSocket returned no SocketTask", false);
+      return;
+    }
+    sock.task = task;
+    task.onOpen(() => {
+      if (sock !== this.socket) {
+        return;
+      }
+      this.sendAuth(sock);
+      sock.ping = setInterval(() => this.send(sock, { type: "ping" }), pingEvery);
+    });
+    task.onMessage((res) => this.message(sock, res.data));
+    task.onClose((res) => this.closed(sock, res.code, res.reason, false));
+    task.onError((res) => this.closed(sock, 1006, res.errMsg, true));
+  }
+  send(sock, message) {
+    if (!sock.task) {
+      return;
+    }
+    sock.task.send({ data: JSON.stringify(message), fail: () => void 0 });
+  }
+  sendAuth(sock) {
+    sock.sentToken = this.store.token;
+    this.send(sock, { type: "auth", token: sock.sentToken });
+  }
+  sendWatch(sock, state) {
+    let message;
+    try {
+      message = state.message(this.store.record ? this.store.record.id : "");
+    } catch (err) {
+      this.drop(state);
+      state.fail(err instanceof WxbaseError ? err : new WxbaseError(String(err)));
+      return;
+    }
+    sock.sent[state.id] = true;
+    this.send(sock, message);
+  }
+  message(sock, data) {
+    if (sock !== this.socket || typeof data !== "string") {
+      return;
+    }
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch (e2) {
+      return;
+    }
+    if (!msg || typeof msg !== "object") {
+      return;
+    }
+    switch (msg.type) {
+      case "auth":
+        this.authenticated(sock, msg);
+        return;
+      case "snapshot": {
+        const state = this.watches[msg.watch];
+        if (state && sock.sent[state.id]) {
+          state.snapshot(msg);
+        }
+        return;
+      }
+      case "error": {
+        const state = msg.watch ? this.watches[msg.watch] : void 0;
+        if (state) {
+          this.drop(state);
+          const code = String(msg.code || "watch_failed");
+          state.fail(new WxbaseError(String(msg.message || "The watch failed."), { code, data: { code } }));
+        }
+        return;
+      }
+    }
+  }
+  authenticated(sock, msg) {
+    sock.authed = true;
+    sock.user = String(msg.user || "");
+    this.attempts = 0;
+    this.scheduleRefresh(sock, Number(msg.expires) * 1e3);
+    if (this.store.token && this.store.token !== sock.sentToken) {
+      this.sendAuth(sock);
+    }
+    for (const id of Object.keys(this.watches)) {
+      if (!sock.sent[id]) {
+        this.sendWatch(sock, this.watches[id]);
+      }
+    }
+  }
+  /**
+   * scheduleRefresh renews the token a while before it runs out: a socket
+   * makes no requests that would, and the server closes it (4001) at the
+   * expiry of the token it holds. The new token is sent by tokenChanged.
+   */
+  scheduleRefresh(sock, expiresAt) {
+    clearTimeout(sock.refresh);
+    if (!expiresAt) {
+      return;
+    }
+    const left = expiresAt - Date.now();
+    const due = Date.now() + Math.max(0, left - Math.min(6e4, left / 4));
+    const wait = () => {
+      if (sock !== this.socket) {
+        return;
+      }
+      const delay = due - Date.now();
+      if (delay > 0) {
+        sock.refresh = setTimeout(wait, Math.min(delay, maxDelay));
+        return;
+      }
+      this.session.renewToken().catch(() => void 0);
+    };
+    wait();
+  }
+  tokenChanged(token, record) {
+    const sock = this.socket;
+    if (!token) {
+      this.waitingForToken = true;
+      this.shut();
+      return;
+    }
+    if (this.waitingForToken) {
+      this.waitingForToken = false;
+      this.resume();
+      return;
+    }
+    if (!sock || !sock.authed || token === sock.sentToken) {
+      return;
+    }
+    if (record && sock.user && record.id !== sock.user) {
+      this.shut();
+      this.resume();
+      return;
+    }
+    this.sendAuth(sock);
+  }
+  /** closed handles the end of a socket, whichever of fail, onError and onClose told it first. */
+  closed(sock, code, reason, failed) {
+    if (sock !== this.socket) {
+      return;
+    }
+    this.socket = null;
+    this.stop(sock);
+    if (failed && sock.task) {
+      try {
+        sock.task.close({ code: 1e3 });
+      } catch (e2) {
+      }
+    }
+    const data = { closeCode: code, reason: reason || "" };
+    switch (code) {
+      case 4003:
+        this.failAll(
+          new WxbaseError("The user was deleted or their sign-in was revoked: the socket is closed; log in again and watch anew.", {
+            code: "realtime_auth_revoked",
+            data
+          })
+        );
+        return;
+      case 4e3:
+        this.failAll(new WxbaseError(`The server refused the socket's messages: ${reason}`, { code: "realtime_protocol_error", data }));
+        return;
+      case 4001:
+        this.connecting = true;
+        this.session.renew(sock.logins).catch(() => void 0).then(() => {
+          this.connecting = false;
+          this.scheduleReconnect();
+        });
+        return;
+      default:
+        this.scheduleReconnect();
+    }
+  }
+  stop(sock) {
+    clearInterval(sock.ping);
+    clearTimeout(sock.refresh);
+    for (const id of Object.keys(this.watches)) {
+      this.watches[id].restart();
+    }
+  }
+  scheduleReconnect() {
+    if (!this.hasWatches() || this.retry || this.socket || this.connecting) {
+      return;
+    }
+    const delay = Math.min(maxRetry, firstRetry * Math.pow(2, this.attempts)) * (0.5 + Math.random() / 2);
+    this.attempts++;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.connect();
+    }, delay);
+  }
+  /** shut closes the socket on purpose: no reconnect. */
+  shut() {
+    clearTimeout(this.retry);
+    this.retry = null;
+    this.attempts = 0;
+    const sock = this.socket;
+    if (!sock) {
+      return;
+    }
+    this.socket = null;
+    this.stop(sock);
+    if (sock.task) {
+      sock.task.close({ code: 1e3, reason: "closed by the client", fail: () => void 0 });
+    }
+  }
+  /** remove is a watcher's close(): unwatch, and close the socket when it was the last. */
+  remove(state) {
+    if (!this.watches[state.id]) {
+      return;
+    }
+    const sock = this.socket;
+    if (sock && sock.sent[state.id]) {
+      this.send(sock, { type: "unwatch", id: state.id });
+    }
+    this.drop(state);
+  }
+  /** drop forgets a watch the server no longer runs. */
+  drop(state) {
+    delete this.watches[state.id];
+    state.closed = true;
+    if (this.socket) {
+      delete this.socket.sent[state.id];
+    }
+    if (!this.hasWatches()) {
+      this.shut();
+    }
+  }
+  failAll(err) {
+    const all = Object.keys(this.watches).map((id) => this.watches[id]);
+    this.watches = {};
+    clearTimeout(this.retry);
+    this.retry = null;
+    for (const state of all) {
+      state.closed = true;
+      state.fail(err);
+    }
+  }
+};
+var WatchState = class {
+  constructor(id, spec, options) {
+    this.id = id;
+    this.spec = spec;
+    this.options = options;
+    this.closed = false;
+    /** The whole result, in the query's order. */
+    this.docs = [];
+    /** What onChange last got (the skip/limit window of docs). */
+    this.view = [];
+    /** The initial snapshot's chunks so far. */
+    this.chunks = null;
+    this.ready = false;
+  }
+  message(userId) {
+    this.restart();
+    const message = { type: "watch", id: this.id, collection: this.spec.collection };
+    const filter = this.spec.filter(userId);
+    if (filter) {
+      message.filter = filter;
+    }
+    if (this.spec.order.length) {
+      message.sort = this.spec.order.join(",");
+    }
+    if (this.spec.fields) {
+      message.fields = this.spec.fields;
+    }
+    return message;
+  }
+  restart() {
+    this.chunks = null;
+    this.ready = false;
+  }
+  fail(err) {
+    deliver(() => this.options.onError(err));
+  }
+  snapshot(msg) {
+    const snap = msg.snapshot || {};
+    const changes = Array.isArray(snap.docChanges) ? snap.docChanges : [];
+    if (snap.type === "init") {
+      this.chunks = (this.chunks || []).concat(Array.isArray(snap.docs) ? snap.docs : []);
+      if (msg.more) {
+        return;
+      }
+      this.docs = this.chunks;
+      this.chunks = null;
+      this.ready = true;
+      this.view = this.window();
+      const docChanges2 = this.view.map((doc) => ({ docId: doc._id, doc, dataType: "init", queueType: "init" }));
+      this.emit({ id: snap.id, type: "init", docs: this.view.slice(), docChanges: docChanges2 });
+      return;
+    }
+    if (!this.ready) {
+      return;
+    }
+    const out = [];
+    for (const change of changes) {
+      const i2 = indexOf(this.docs, change.docId);
+      if (change.dataType === "remove") {
+        if (i2 >= 0) {
+          out.push(Object.assign({}, change, { doc: this.docs[i2] }));
+          this.docs.splice(i2, 1);
+        } else {
+          out.push(change);
+        }
+      } else {
+        if (i2 >= 0) {
+          this.docs[i2] = change.doc;
+        } else {
+          this.docs.push(change.doc);
+        }
+        out.push(change);
+      }
+    }
+    if (this.spec.order.length) {
+      this.docs = sortDocs(this.docs, this.spec.order);
+    }
+    const windowed = this.spec.skip > 0 || this.spec.limit !== void 0;
+    const before = this.view;
+    this.view = windowed ? this.window() : this.docs;
+    const docChanges = windowed ? windowChanges(before, this.view, out) : out;
+    if (docChanges.length) {
+      this.emit({ id: snap.id, docs: this.view.slice(), docChanges });
+    }
+  }
+  window() {
+    const { skip, limit } = this.spec;
+    if (!skip && limit === void 0) {
+      return this.docs;
+    }
+    return this.docs.slice(skip, limit === void 0 ? void 0 : skip + limit);
+  }
+  emit(snapshot) {
+    if (!this.closed) {
+      deliver(() => this.options.onChange(snapshot));
+    }
+  }
+};
+function deliver(call) {
+  try {
+    call();
+  } catch (err) {
+    setTimeout(() => {
+      throw err;
+    }, 0);
+  }
+}
+function indexOf(docs, id) {
+  for (let i2 = 0; i2 < docs.length; i2++) {
+    if (docs[i2]._id === id) {
+      return i2;
+    }
+  }
+  return -1;
+}
+function windowChanges(before, after, changes) {
+  const was = {};
+  const is = {};
+  const touched = {};
+  before.forEach((doc) => was[doc._id] = doc);
+  after.forEach((doc) => is[doc._id] = true);
+  changes.forEach((c) => touched[c.docId] = true);
+  const out = [];
+  for (const doc of before) {
+    if (!is[doc._id]) {
+      out.push({ docId: doc._id, doc, dataType: "remove", queueType: "dequeue" });
+    }
+  }
+  for (const doc of after) {
+    if (!was[doc._id]) {
+      out.push({ docId: doc._id, doc, dataType: "add", queueType: "enqueue" });
+    } else if (touched[doc._id] && was[doc._id] !== doc) {
+      out.push({ docId: doc._id, doc, dataType: "update", queueType: "update" });
+    }
+  }
+  return out;
+}
+function sortValue(doc, path) {
+  const steps = path.split(".");
+  if (steps[0] === "id") {
+    steps[0] = "_id";
+  } else if (steps[0] === "owner") {
+    steps[0] = "_openid";
+  }
+  let value = doc;
+  for (const step of steps) {
+    if (value === null || typeof value !== "object") {
+      return null;
+    }
+    value = value[step];
+  }
+  return value;
+}
+function typeRank(value) {
+  if (value === null || value === void 0) {
+    return 0;
+  }
+  if (typeof value === "number" || typeof value === "boolean") {
+    return 1;
+  }
+  if (typeof value === "string") {
+    return 2;
+  }
+  return 3;
+}
+function compareValues(a, b) {
+  const ra = typeRank(a);
+  const rb = typeRank(b);
+  if (ra !== rb) {
+    return ra - rb;
+  }
+  if (ra === 1) {
+    return Number(a) - Number(b);
+  }
+  if (ra === 3) {
+    a = JSON.stringify(a);
+    b = JSON.stringify(b);
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function sortDocs(docs, order) {
+  const terms = order.map((term) => term.charAt(0) === "-" ? { path: term.slice(1), dir: -1 } : { path: term.replace(/^\+/, ""), dir: 1 });
+  return docs.map((doc, i2) => ({ doc, i: i2 })).sort((x, y) => {
+    for (const term of terms) {
+      const c = compareValues(sortValue(x.doc, term.path), sortValue(y.doc, term.path));
+      if (c) {
+        return c * term.dir;
+      }
+    }
+    return x.i - y.i;
+  }).map((entry) => entry.doc);
 }
 
 // src/wechat.ts
@@ -2343,7 +2935,8 @@ function init(options) {
   });
   pb.session = session;
   const maxBatch = options.maxBatchRequests || 50;
-  const db = makeDatabase({ pb, session, maxBatch, jsonFields: {} });
+  const realtime = new Realtime(store, session, baseURL.replace(/^http/, "ws") + "/api/realtime/ws");
+  const db = makeDatabase({ pb, session, maxBatch, jsonFields: {}, realtime });
   const wechat = makeWechat({ pb, session, store, appid });
   return {
     pb,

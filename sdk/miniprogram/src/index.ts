@@ -8,6 +8,7 @@ import { WxbaseClient } from "./client";
 import { makeDatabase } from "./database/collection";
 import { WxbaseError, unsupported } from "./errors";
 import { Session, WxAuthStore } from "./session";
+import { Realtime } from "./realtime";
 import { makeWechat } from "./wechat";
 import { wxAppId, wxUploadFile } from "./wx";
 
@@ -30,7 +31,8 @@ export function init(options: InitOptions): WxbaseApp {
     });
     pb.session = session;
     const maxBatch = options.maxBatchRequests || 50;
-    const db = makeDatabase({ pb, session, maxBatch, jsonFields: {} });
+    const realtime = new Realtime(store, session, baseURL.replace(/^http/, "ws") + "/api/realtime/ws");
+    const db = makeDatabase({ pb, session, maxBatch, jsonFields: {}, realtime });
     const wechat = makeWechat({ pb, session, store, appid });
 
     return {

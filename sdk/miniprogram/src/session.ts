@@ -163,6 +163,18 @@ export class Session {
         }
     }
 
+    /**
+     * renewToken refreshes the token now (or logs in if that fails): the
+     * realtime socket calls it before the token it authenticated with runs
+     * out, since a socket makes no requests that would refresh it.
+     */
+    renewToken(): Promise<void> {
+        if (this.loginInFlight) {
+            return this.loginInFlight.then(() => undefined);
+        }
+        return this.refresh();
+    }
+
     private tokenState(): TokenState {
         const token = this.store.token;
         const exp = token ? Number(getTokenPayload(token).exp) : 0;

@@ -277,6 +277,13 @@ export interface Query<T = AnyObject> {
     update(options: { data: WhereCondition }): Promise<UpdateResult>;
     /** Removes every match in one all-or-nothing batch. */
     remove(): Promise<RemoveResult>;
+    /**
+     * Watches the query's result over the app's one WebSocket: an "init"
+     * snapshot, then one per change (records entering, changing in, or leaving
+     * the result). With limit()/skip(), docs is that window of the result,
+     * kept from the whole result the server sends (at most 5,000 records).
+     */
+    watch(options: WatchOptions<T>): Watcher;
 }
 
 export interface CollectionReference<T = AnyObject> extends Query<T> {
@@ -295,6 +302,45 @@ export interface DocumentReference<T = AnyObject> {
     set(options: { data: Partial<T> & AnyObject }): Promise<SetResult>;
     /** A record that is missing or not yours removes 0. */
     remove(): Promise<RemoveResult>;
+    /** Watches this one record: where({ _id }).watch(options). */
+    watch(options: WatchOptions<T>): Watcher;
+}
+
+export interface WatchOptions<T = AnyObject> {
+    /** Every snapshot: the first has type "init"; after a reconnect a fresh "init" comes. */
+    onChange(snapshot: WatchSnapshot<T>): void;
+    /**
+     * The watch ended: the server refused it (code "watch_invalid",
+     * "watch_forbidden", "watch_filter_forbidden", "watch_too_large", ...) or the
+     * user was deleted or signed out everywhere ("realtime_auth_revoked").
+     * Nothing more arrives; watch again to start over.
+     */
+    onError(error: WxbaseError): void;
+}
+
+/** A snapshot as CloudBase's watch() delivers it. */
+export interface WatchSnapshot<T = AnyObject> {
+    /** Counts up per watch; starts again after a reconnect. */
+    id: number;
+    /** "init" for the first snapshot (and the first after a reconnect); absent for changes. */
+    type?: "init";
+    /** The whole current result, in the query's order (with limit()/skip(), that window). */
+    docs: Array<CloudRecord<T>>;
+    /** What changed since the previous snapshot (every document in an "init"). */
+    docChanges: Array<WatchDocChange<T>>;
+}
+
+export interface WatchDocChange<T = AnyObject> {
+    docId: string;
+    /** The document; for a remove, as it was before it left the result. */
+    doc: CloudRecord<T>;
+    dataType: "init" | "add" | "update" | "remove";
+    queueType: "init" | "enqueue" | "update" | "dequeue";
+}
+
+export interface Watcher {
+    /** Stops the watch: no snapshot arrives after it; the socket closes with the last watch. */
+    close(): Promise<void>;
 }
 
 /**

@@ -13,10 +13,13 @@ import type {
     RemoveResult,
     SetResult,
     UpdateResult,
+    WatchOptions,
+    Watcher,
     WhereCondition,
 } from "../../types/index";
 import type { WxbaseClient } from "../client";
 import { WxbaseError, unsupported } from "../errors";
+import type { Realtime } from "../realtime";
 import type { Session } from "../session";
 import { makeCommand, QueryCmd } from "./command";
 import { checkName, serverField, toCloud } from "./fields";
@@ -30,6 +33,8 @@ export interface DatabaseContext {
     maxBatch: number;
     /** Whether a collection's field is a JSON field, learned once per field. */
     jsonFields: { [collectionAndField: string]: Promise<boolean> };
+    /** The app's one socket, for watch(). */
+    realtime: Realtime;
 }
 
 // PocketBase's largest page.
@@ -183,6 +188,42 @@ class QueryImpl<T> implements Query<T> {
             await batch.send(noAutoCancel);
         }
         return { stats: { removed: records.length }, errMsg: "collection.remove:ok" };
+    }
+
+    watch(options: WatchOptions<T>): Watcher {
+        if (!options || typeof options.onChange !== "function" || typeof options.onError !== "function") {
+            throw unsupported("watch() needs { onChange(snapshot), onError(error) }.");
+        }
+        const where = this.state.where;
+        if (where !== undefined) {
+            // Refuse now what the filter compiler refuses, as get() would.
+            new FilterCompiler("").compile(where);
+        }
+        const pb = this.ctx.pb;
+        const filter = (userId: string): string => {
+            if (where === undefined) {
+                return "";
+            }
+            // The same filter string get() sends: values quoted by pb.filter.
+            const compiled = new FilterCompiler(userId).compile(where);
+            return compiled.expr ? pb.filter(compiled.expr, compiled.params) : "";
+        };
+        let fields = this.state.fields;
+        if (fields) {
+            // The SDK orders later changes itself: it needs the sort fields.
+            const names = fields.split(",");
+            for (const term of this.state.order) {
+                const top = term.replace(/^-/, "").split(".")[0];
+                if (names.indexOf(top) < 0) {
+                    names.push(top);
+                }
+            }
+            fields = names.join(",");
+        }
+        return this.ctx.realtime.watch<T>(
+            { collection: this.collectionName, filter, order: this.state.order, fields, skip: this.state.skip || 0, limit: this.state.limit },
+            options,
+        );
     }
 
     protected readonly isJSON = (field: string) => isJSONField(this.ctx, this.collectionName, field);
@@ -371,6 +412,10 @@ class DocumentImpl<T> implements DocumentReference<T> {
             throw err;
         }
         return { stats: { removed: 1 }, errMsg: "document.remove:ok" };
+    }
+
+    watch(options: WatchOptions<T>): Watcher {
+        return new QueryImpl<T>(this.ctx, this.collectionName).where({ _id: this._id }).watch(options);
     }
 
     private async getOrNull(): Promise<RecordModel | null> {

@@ -6,6 +6,7 @@ import http from "node:http";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
+import WebSocket from "ws";
 import { bannedGlobals } from "../../scripts/scan.mjs";
 
 export const bundlePath = join(dirname(fileURLToPath(import.meta.url)), "../../miniprogram_dist/index.js");
@@ -34,6 +35,49 @@ export class Device {
         // A test's hook, awaited after the server answered a wx.request and
         // before the mini-program sees the answer: (request, { status, body }).
         this.beforeAnswer = null;
+        this.sockets = []; // every wx.connectSocket: its SocketTask (url, state, sent, received)
+        this.online = true; // false: wx.connectSocket fails, as with no network
+        this.intervals = []; // every setInterval of the mini-program: { fn, ms }
+        this.listeners = { appShow: [], appHide: [], network: [] };
+        this.timers = new Set(); // the mini-program's pending timers, for dispose()
+    }
+
+    /** show brings the mini-program to the foreground: wx.onAppShow's callbacks run. */
+    show() {
+        for (const fn of this.listeners.appShow) fn({ path: "pages/index/index", scene: 1001, query: {} });
+    }
+
+    /** hide sends it to the background: wx.onAppHide's callbacks run. */
+    hide() {
+        for (const fn of this.listeners.appHide) fn({});
+    }
+
+    /** setNetwork switches the network: open sockets drop when it goes, and wx.onNetworkStatusChange's callbacks run. */
+    setNetwork(isConnected) {
+        this.online = isConnected;
+        for (const fn of this.listeners.network) fn({ isConnected, networkType: isConnected ? "wifi" : "none" });
+        if (!isConnected) this.dropSockets();
+    }
+
+    /** dropSockets cuts every open socket's connection, as a lost network does (onClose 1006). */
+    dropSockets() {
+        for (const task of this.sockets) task.drop();
+    }
+
+    /** openSockets lists the SocketTasks connecting or open. */
+    openSockets() {
+        return this.sockets.filter((t) => t.state === "connecting" || t.state === "open");
+    }
+
+    /** dispose stops the mini-program: its timers and sockets, so the test process can end. */
+    dispose() {
+        this.disposed = true;
+        for (const handle of this.timers) clearTimeout(handle);
+        this.timers.clear();
+        for (const task of this.sockets) {
+            task.handlers = { open: [], message: [], close: [], error: [] };
+            task.drop();
+        }
     }
 
     /** requestsTo lists the logged requests whose path ends with suffix. */
@@ -47,7 +91,37 @@ export class Device {
      * which evaluates code inside the sandbox (for values of its realm).
      */
     launch() {
-        const context = vm.createContext({ console, setTimeout, clearTimeout, setInterval, clearInterval });
+        // The timers are Node's, tracked so that dispose() can stop them.
+        const timers = this.timers;
+        const intervals = this.intervals;
+        const device = this;
+        const context = vm.createContext({
+            console,
+            setTimeout(fn, ms, ...args) {
+                if (device.disposed) return 0;
+                const handle = setTimeout(() => {
+                    timers.delete(handle);
+                    fn(...args);
+                }, ms);
+                timers.add(handle);
+                return handle;
+            },
+            clearTimeout(handle) {
+                timers.delete(handle);
+                clearTimeout(handle);
+            },
+            setInterval(fn, ms, ...args) {
+                if (device.disposed) return 0;
+                const handle = setInterval(fn, ms, ...args);
+                timers.add(handle);
+                intervals.push({ fn, ms, handle });
+                return handle;
+            },
+            clearInterval(handle) {
+                timers.delete(handle);
+                clearInterval(handle);
+            },
+        });
         // A fresh context still has globalThis: a mini-program has none.
         vm.runInContext("delete globalThis.globalThis;", context);
         const run = (code) => vm.runInContext(code, context);
@@ -106,6 +180,117 @@ function send(url, method, header, body) {
         req.end();
     });
     return { req, done };
+}
+
+// WeChat allows at most 5 sockets at once.
+const maxSockets = 5;
+
+/**
+ * SocketTask is wx.connectSocket's task over a real WebSocket (the ws
+ * package): WeChat's callbacks (onOpen, onMessage, onClose, onError), send
+ * and close with its option objects, and its failures. It logs every frame
+ * both ways, parsed, in sent and received.
+ */
+class SocketTask {
+    constructor(device, opts) {
+        this.url = opts.url;
+        this.state = "connecting"; // connecting, open, closing, closed
+        this.sent = [];
+        this.received = [];
+        this.closeEvent = null; // what onClose got
+        this.handlers = { open: [], message: [], close: [], error: [] };
+        const fail = (errMsg) => {
+            this.state = "closed";
+            callback(opts, false, { errMsg });
+            later(() => {
+                this.fire("error", { errMsg });
+                this.closeEvent = { code: 1006, reason: "abnormal closure" };
+                this.fire("close", this.closeEvent);
+            });
+        };
+        if (typeof opts.url !== "string" || !/^wss?:\/\//.test(opts.url)) {
+            fail(`connectSocket:fail invalid url "${opts.url}"`);
+            return;
+        }
+        if (device.openSockets().length >= maxSockets) {
+            fail("connectSocket:fail exceed max task count");
+            return;
+        }
+        if (!device.online) {
+            fail("connectSocket:fail network is down");
+            return;
+        }
+        callback(opts, true, { errMsg: "connectSocket:ok" });
+        const ws = (this.ws = new WebSocket(opts.url, opts.protocols || [], { headers: opts.header || {} }));
+        ws.on("open", () => {
+            this.state = "open";
+            this.fire("open", { header: {}, profile: {} });
+        });
+        ws.on("message", (data, isBinary) => {
+            if (isBinary) {
+                this.fire("message", { data: data.buffer.slice(data.byteOffset, data.byteOffset + data.length) });
+                return;
+            }
+            const text = data.toString("utf8");
+            this.received.push(JSON.parse(text));
+            this.fire("message", { data: text });
+        });
+        ws.on("error", (err) => {
+            this.fire("error", { errMsg: `WebSocket error: ${err.message}` });
+        });
+        ws.on("close", (code, reason) => {
+            this.state = "closed";
+            this.closeEvent = { code, reason: reason.toString("utf8") };
+            this.fire("close", this.closeEvent);
+        });
+    }
+
+    fire(event, res) {
+        for (const fn of this.handlers[event]) fn(res);
+    }
+
+    onOpen(fn) {
+        this.handlers.open.push(fn);
+    }
+    onMessage(fn) {
+        this.handlers.message.push(fn);
+    }
+    onClose(fn) {
+        this.handlers.close.push(fn);
+    }
+    onError(fn) {
+        this.handlers.error.push(fn);
+    }
+
+    send(opts = {}) {
+        if (this.state !== "open") {
+            callback(opts, false, { errMsg: "sendSocketMessage:fail WebSocket is not connected" });
+            return;
+        }
+        const data = opts.data;
+        if (typeof data === "string") {
+            this.sent.push(JSON.parse(data));
+            this.ws.send(data);
+        } else {
+            this.ws.send(Buffer.from(data));
+        }
+        callback(opts, true, { errMsg: "sendSocketMessage:ok" });
+    }
+
+    close(opts = {}) {
+        if (this.state === "closed" || this.state === "closing" || !this.ws) {
+            callback(opts, false, { errMsg: "closeSocket:fail WebSocket is not connected" });
+            return;
+        }
+        this.state = "closing";
+        this.ws.close(opts.code || 1000, opts.reason || "");
+        callback(opts, true, { errMsg: "closeSocket:ok" });
+    }
+
+    /** drop cuts the connection without a close frame (the network went away). */
+    drop() {
+        if (this.ws && this.state !== "closed") this.ws.terminate();
+    }
 }
 
 /** makeWx emulates the wx APIs the SDK and the example use; JSON is the sandbox's. */
@@ -175,6 +360,31 @@ function makeWx(device, JSONof) {
                     callback(opts, false, { errMsg: "request:fail abort", errno: 1 });
                 },
             };
+        },
+
+        connectSocket(opts = {}) {
+            const task = new SocketTask(device, opts);
+            device.sockets.push(task);
+            return task;
+        },
+
+        onAppShow(fn) {
+            device.listeners.appShow.push(fn);
+        },
+        offAppShow(fn) {
+            device.listeners.appShow = device.listeners.appShow.filter((f) => f !== fn);
+        },
+        onAppHide(fn) {
+            device.listeners.appHide.push(fn);
+        },
+        offAppHide(fn) {
+            device.listeners.appHide = device.listeners.appHide.filter((f) => f !== fn);
+        },
+        onNetworkStatusChange(fn) {
+            device.listeners.network.push(fn);
+        },
+        offNetworkStatusChange(fn) {
+            device.listeners.network = device.listeners.network.filter((f) => f !== fn);
         },
 
         uploadFile(opts) {

@@ -57,6 +57,27 @@ async function page(filePath: string): Promise<void> {
     const nick: any = legacy.data.nickName;
     const keyValid: boolean = (await app.checkSession()).valid;
 
+    const watcher = todos
+        .where({ done: false })
+        .orderBy("n", "asc")
+        .limit(10)
+        .watch({
+            onChange(snapshot) {
+                const initial: boolean = snapshot.type === "init";
+                const titles: string[] = snapshot.docs.map((d) => d.title);
+                const kinds: string[] = snapshot.docChanges.map((c) => c.dataType + c.queueType + c.docId + c.doc._id);
+                void [initial, titles, kinds, snapshot.id + 1];
+            },
+            onError(err) {
+                const code: string = err.code;
+                void code;
+            },
+        });
+    await watcher.close();
+    todos.doc(_id).watch({ onChange() {}, onError() {} });
+    // @ts-expect-error watch() needs onError too
+    todos.watch({ onChange() {} });
+
     try {
         await todos.doc("missing").get();
     } catch (err) {
