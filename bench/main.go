@@ -38,7 +38,9 @@ func main() {
 	pool := flag.Int("pool", 200, "returning users in the pool")
 	keep := flag.Bool("keep", false, "keep the work dir (data and server log) for inspection")
 	sockets := flag.Int("sockets", 0, "also hold this many realtime WebSockets (one watch each) while creates run")
-	socketWrites := flag.Int("socket-writes", 50, "creates per second during the realtime scenario")
+	socketWrites := flag.Int("socket-writes", 50, "creates per second while each socket watches its own records")
+	roomWrites := flag.Int("room-writes", 5, "creates per second while every socket watches one room")
+	realtimeOnly := flag.Bool("realtime-only", false, "with -sockets: skip the HTTP scenarios")
 	flag.Parse()
 	if *quick {
 		*duration = 4 * time.Second
@@ -71,6 +73,18 @@ func main() {
 	fmt.Fprintln(os.Stderr, "logging in the returning-user pool…")
 	check(b.fillPool(*pool))
 
+	realtime := func() {
+		fmt.Fprintf(os.Stderr, "holding %d realtime sockets…\n", *sockets)
+		printRealtime(os.Stdout, []*realtimeResult{
+			b.runRealtime(*sockets, *socketWrites, *duration, false),
+			b.runRealtime(*sockets, *roomWrites, *duration, true),
+		}, *duration)
+	}
+	if *realtimeOnly && *sockets > 0 {
+		realtime()
+		return
+	}
+
 	// Warm up (page cache, connection pools, heap growth) so the first
 	// scenario is not measured on a cold server.
 	b.duration = *duration / 4
@@ -91,8 +105,7 @@ func main() {
 
 	printReport(os.Stdout, results, srv, *concurrency, *latency, *duration)
 	if *sockets > 0 {
-		fmt.Fprintf(os.Stderr, "holding %d realtime sockets…\n", *sockets)
-		printRealtime(os.Stdout, b.runRealtime(*sockets, *socketWrites, *duration), *socketWrites, *duration)
+		realtime()
 	}
 	if *keep {
 		fmt.Fprintln(os.Stderr, "work dir kept:", workDir)

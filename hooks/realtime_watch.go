@@ -31,6 +31,11 @@ type watch struct {
 
 	seq     int64             // CloudBase's snapshot id, per watch
 	members map[string]uint64 // record id → hash of the document sent
+
+	// The requirements of its rule and filter (realtime_prefilter.go), and
+	// the collection they were read from: a dashboard edit reloads it.
+	required    []requirement
+	requiredFor *core.Collection
 }
 
 // watchError is a refusal the client can act on; code is stable for the SDK.
@@ -288,16 +293,48 @@ func cloudDoc(raw []byte) (map[string]any, error) {
 	return doc, nil
 }
 
-// evaluate re-reads one record through the watch's query and returns the
-// change it makes to the client's result, if any: add when it enters, update
-// when it stays with a different document, remove when it leaves.
-func (w *watch) evaluate(app core.App, auth *core.Record, id string) (*docChange, error) {
-	records, event, err := w.find(app, auth, id, 1)
+// mayHold tells whether a changed record can be in the watch's result, or
+// leaving it: a record the watch holds always can; another only if one of
+// its committed states meets the watch's requirements.
+func (w *watch) mayHold(app core.App, auth *core.Record, id string, change *pendingChange) bool {
+	if _, member := w.members[id]; member || change.unknown {
+		return true
+	}
+	collection, err := w.collection(app)
+	if err != nil {
+		return true // evaluate reports it
+	}
+	if w.requiredFor != collection {
+		w.required = requirements(collection, w.filter, w.params, auth.Id)
+		if !auth.IsSuperuser() && collection.ListRule != nil {
+			w.required = append(w.required, requirements(collection, *collection.ListRule, nil, auth.Id)...)
+		}
+		w.requiredFor = collection
+	}
+	return change.mayMatch(w.required)
+}
+
+// evaluate re-reads one record through the watch's query, as it stands
+// after change number need, and returns the change it makes to the client's
+// result, if any: add when it enters, update when it stays with a different
+// document, remove when it leaves.
+func (w *watch) evaluate(app core.App, reads *sharedReads, auth *core.Record, id string, need uint64) (*docChange, error) {
+	collection, err := w.collection(app)
+	if err != nil {
+		return nil, err
+	}
+	record, err := reads.read(w.readKey(collection, auth, id), need, func() (*core.Record, error) {
+		records, _, err := w.find(app, auth, id, 1)
+		if err != nil || len(records) == 0 {
+			return nil, err
+		}
+		return records[0], nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	previous, member := w.members[id]
-	if len(records) == 0 {
+	if record == nil {
 		if !member {
 			return nil, nil
 		}
@@ -305,7 +342,11 @@ func (w *watch) evaluate(app core.App, auth *core.Record, id string) (*docChange
 		change := newDocChange("remove", id, map[string]any{"_id": id})
 		return &change, nil
 	}
-	docs, hashes, err := w.documents(event, records[:1])
+	event, _, err := w.requestEvent(app, collection, auth)
+	if err != nil {
+		return nil, err
+	}
+	docs, hashes, err := w.documents(event, []*core.Record{record})
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,8 @@ func defaultRealtimeLimits() realtimeLimits {
 // realtime serves watch() over WebSockets: it holds every open socket and
 // tells the ones watching a collection when one of its records changed.
 type realtime struct {
-	app core.App
+	app   core.App
+	reads *sharedReads
 
 	mu     sync.RWMutex
 	limits realtimeLimits
@@ -63,7 +64,7 @@ type realtime struct {
 }
 
 func newRealtime(app core.App) *realtime {
-	rt := &realtime{app: app, limits: defaultRealtimeLimits(), conns: map[*wsConn]struct{}{}}
+	rt := &realtime{app: app, reads: newSharedReads(), limits: defaultRealtimeLimits(), conns: map[*wsConn]struct{}{}}
 	app.Store().Set(realtimeStoreKey, rt)
 	return rt
 }
@@ -99,11 +100,16 @@ type serverMessage struct {
 // never waits for a watcher.
 func (rt *realtime) recordChanged(e *core.RecordEvent) error {
 	err := e.Next()
+	number := rt.reads.committed()
 	rt.mu.RLock()
-	for c := range rt.conns {
-		c.mark(e.Record.Collection().Id, e.Record.Id)
+	defer rt.mu.RUnlock()
+	if len(rt.conns) == 0 {
+		return err
 	}
-	rt.mu.RUnlock()
+	state := stateOf(e.Record)
+	for c := range rt.conns {
+		c.mark(e.Record.Collection().Id, e.Record.Id, state, number)
+	}
 	return err
 }
 
@@ -167,7 +173,7 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 		done:        make(chan struct{}),
 		watches:     map[string]*watch{},
 		collections: map[string]int{},
-		pending:     map[recordKey]struct{}{},
+		pending:     map[recordKey]*pendingChange{},
 	}
 	c.client.Set(apis.RealtimeClientIPKey, e.RealIP())
 
@@ -228,7 +234,7 @@ type wsConn struct {
 	mu          sync.Mutex // guards what mark reads and writes
 	collections map[string]int
 	authKey     recordKey
-	pending     map[recordKey]struct{}
+	pending     map[recordKey]*pendingChange
 }
 
 func (c *wsConn) run() {
@@ -340,8 +346,9 @@ func (c *wsConn) sendError(watchID string, err *watchError) {
 	c.send(&serverMessage{Type: "error", Watch: watchID, Code: err.code, Message: err.message})
 }
 
-// mark records that a record changed, for the worker to re-evaluate.
-func (c *wsConn) mark(collectionID, id string) {
+// mark records that a record changed, the state the write committed and
+// the change's number, for the worker to re-evaluate.
+func (c *wsConn) mark(collectionID, id string, state recordState, number uint64) {
 	key := recordKey{collectionID, id}
 	c.mu.Lock()
 	if c.collections[collectionID] == 0 && key != c.authKey {
@@ -349,12 +356,12 @@ func (c *wsConn) mark(collectionID, id string) {
 		return
 	}
 	overflow := false
-	if _, ok := c.pending[key]; !ok {
-		if len(c.pending) >= c.limits.MaxPending {
-			overflow = true
-		} else {
-			c.pending[key] = struct{}{}
-		}
+	if change, ok := c.pending[key]; ok {
+		change.add(state, number)
+	} else if len(c.pending) >= c.limits.MaxPending {
+		overflow = true
+	} else {
+		c.pending[key] = &pendingChange{states: []recordState{state}, newest: number}
 	}
 	c.mu.Unlock()
 	if overflow {
@@ -503,7 +510,7 @@ func (c *wsConn) unwatch(id string) {
 func (c *wsConn) flush() {
 	c.mu.Lock()
 	pending := c.pending
-	c.pending = map[recordKey]struct{}{}
+	c.pending = map[recordKey]*pendingChange{}
 	authKey := c.authKey
 	c.mu.Unlock()
 
@@ -517,12 +524,12 @@ func (c *wsConn) flush() {
 	}
 
 	changes := map[*watch][]docChange{}
-	for key := range pending {
+	for key, changed := range pending {
 		for _, w := range c.watches {
-			if w.collectionID != key.collectionID {
+			if w.collectionID != key.collectionID || !w.mayHold(c.app, auth, key.id, changed) {
 				continue
 			}
-			change, err := w.evaluate(c.app, auth, key.id)
+			change, err := w.evaluate(c.app, c.rt.reads, auth, key.id, changed.newest)
 			if err != nil {
 				c.unwatch(w.id)
 				c.sendError(w.id, asWatchError(err))

@@ -334,6 +334,16 @@ func TestWatchRemovesRecordsThatLeaveTheResult(t *testing.T) {
 		t.Fatalf("owner changed away: %+v", change)
 	}
 
+	// Given back, it returns: a record alice does not hold is evaluated when
+	// the write leaves it hers.
+	oatMilk.Set("owner", aliceID)
+	if err := e.app.Save(oatMilk); err != nil {
+		t.Fatal(err)
+	}
+	if change := alice.change("milk"); change.DataType != "add" || change.DocID != oatMilk.Id {
+		t.Fatalf("owner changed back: %+v", change)
+	}
+
 	// A rule change applies to the next evaluation: nobody but superusers may list.
 	collection.ListRule = nil
 	if err := e.app.Save(collection); err != nil {
@@ -730,6 +740,87 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 		admin.send(msg)
 		if m := admin.next(); m.Type != "error" || m.Code != "watch_filter_forbidden" {
 			t.Fatalf("probe %v: %s", probe, m.raw)
+		}
+	}
+}
+
+// A chat room: everyone reads, each watch filters one room. Records in other
+// rooms are skipped without a query; moving in and out still shows.
+func TestWatchOneRoomAmongMany(t *testing.T) {
+	e := newEnv(t)
+	aliceToken, aliceID := e.login(appA, "oAliceRoom000000000000000000")
+	_, bobID := e.login(appA, "oBobRoom00000000000000000000")
+	everyone := `@request.auth.id != ""`
+	collection := e.newOwnedCollection("messages", &everyone, &everyone, signedIn(), ownerOnly(), ownerOnly())
+	collection.Fields.Add(&core.TextField{Name: "room"})
+	if err := e.app.Save(collection); err != nil {
+		t.Fatal(err)
+	}
+	say := func(room, title, owner string) *core.Record {
+		record := core.NewRecord(collection)
+		record.Set("room", room)
+		record.Set("title", title)
+		record.Set("owner", owner)
+		if err := e.app.Save(record); err != nil {
+			t.Fatal(err)
+		}
+		return record
+	}
+	say("lobby", "hello", bobID)
+
+	alice := e.dialWS(aliceToken)
+	docs := alice.watch("lobby", "messages", map[string]any{"filter": "room = {:room}", "params": map[string]any{"room": "lobby"}})
+	if got := strings.Join(titles(docs), ","); got != "hello" {
+		t.Fatalf("snapshot: %s", got)
+	}
+	for i := 0; i < 20; i++ {
+		say("garden", "elsewhere", bobID)
+	}
+	moved := say("garden", "moving", aliceID)
+	alice.quiet(300 * time.Millisecond)
+
+	moved.Set("room", "lobby")
+	if err := e.app.Save(moved); err != nil {
+		t.Fatal(err)
+	}
+	if change := alice.change("lobby"); change.DataType != "add" || change.DocID != moved.Id {
+		t.Fatalf("moved into the room: %+v", change)
+	}
+	moved.Set("room", "garden")
+	if err := e.app.Save(moved); err != nil {
+		t.Fatal(err)
+	}
+	if change := alice.change("lobby"); change.DataType != "remove" || change.DocID != moved.Id {
+		t.Fatalf("moved out of the room: %+v", change)
+	}
+}
+
+// Watches that run the same query share one read of a changed record, but
+// each user's document is still enriched for that user: alice's own user
+// expands for her, and never for bob, whom the users view rule stops.
+func TestWatchSharedReadsKeepEachUsersView(t *testing.T) {
+	e := newEnv(t)
+	aliceToken, aliceID := e.login(appA, "oAliceShared0000000000000000")
+	bobToken, _ := e.login(appA, "oBobShared000000000000000000")
+	everyone := `@request.auth.id != ""`
+	collection := e.newOwnedCollection("messages", &everyone, &everyone, signedIn(), ownerOnly(), ownerOnly())
+
+	watchers := map[string]*wsClient{"alice": e.dialWS(aliceToken), "bob": e.dialWS(bobToken)}
+	for _, c := range watchers {
+		c.watch("all", "messages", map[string]any{"expand": "owner"})
+	}
+	for i := 0; i < 20; i++ {
+		e.saveOwned(collection, fmt.Sprintf("hello %d", i), aliceID)
+		for name, c := range watchers {
+			change := c.change("all")
+			expand, _ := change.Doc["expand"].(map[string]any)
+			owner, _ := expand["owner"].(map[string]any)
+			if name == "alice" && (owner["id"] != aliceID || change.Doc["_openid"] != aliceID) {
+				t.Fatalf("alice's own user is not expanded for her: %+v", change.Doc)
+			}
+			if name == "bob" && owner != nil {
+				t.Fatalf("bob sees alice's user record: %+v", change.Doc)
+			}
 		}
 	}
 }
