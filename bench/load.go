@@ -17,6 +17,7 @@ type result struct {
 	errors   int
 	elapsed  time.Duration
 	latency  []time.Duration // of every request, sorted
+	overhead []time.Duration // logins: latency minus that login's upstream call, sorted
 	firstErr string
 	note     string
 	cpu      time.Duration // server CPU used during the scenario
@@ -41,11 +42,13 @@ func (r *result) perSecond() float64 {
 	return float64(r.requests) / r.elapsed.Seconds()
 }
 
-func (r *result) percentile(p float64) time.Duration {
-	if len(r.latency) == 0 {
+func (r *result) percentile(p float64) time.Duration { return percentile(r.latency, p) }
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	return r.latency[min(len(r.latency)-1, int(float64(len(r.latency))*p))]
+	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
 // client is shared by all workers; its pool keeps one connection per worker
@@ -64,6 +67,48 @@ func newClient(concurrency int) *http.Client {
 // request is what a worker sends; build returns a fresh one per call.
 type request struct {
 	method, url, token, body string
+	// upstream, for a login, tells how long the fake WeChat took to answer
+	// its code: the part of the latency the server does not add.
+	upstream func() (time.Duration, bool)
+}
+
+// sample is one answered request.
+type sample struct {
+	took, overhead time.Duration
+	hasOverhead    bool
+	err            error
+}
+
+func measure(client *http.Client, r request) sample {
+	took, err := send(client, r)
+	s := sample{took: took, err: err}
+	if r.upstream != nil && err == nil {
+		if up, ok := r.upstream(); ok {
+			s.overhead, s.hasOverhead = took-up, true
+		}
+	}
+	return s
+}
+
+// add counts a sample into r; the caller holds r's lock or owns it.
+func (r *result) add(s sample) {
+	r.latency = append(r.latency, s.took)
+	if s.hasOverhead {
+		r.overhead = append(r.overhead, s.overhead)
+	}
+	r.requests++
+	if s.err != nil {
+		r.errors++
+		if r.firstErr == "" {
+			r.firstErr = s.err.Error()
+		}
+	}
+}
+
+// sortSamples orders the latencies for percentiles.
+func (r *result) sortSamples() {
+	slices.Sort(r.latency)
+	slices.Sort(r.overhead)
 }
 
 // runFor drives build's requests from `concurrency` workers for duration and
@@ -80,32 +125,20 @@ func runFor(name string, client *http.Client, concurrency int, duration time.Dur
 		wg.Add(1)
 		go func(worker int) {
 			defer wg.Done()
-			var latencies []time.Duration
-			var errs int
-			var firstErr string
+			var samples []sample
 			for i := 0; time.Now().Before(deadline); i++ {
-				took, err := send(client, build(worker, i))
-				latencies = append(latencies, took)
-				if err != nil {
-					errs++
-					if firstErr == "" {
-						firstErr = err.Error()
-					}
-				}
+				samples = append(samples, measure(client, build(worker, i)))
 			}
 			mu.Lock()
-			res.latency = append(res.latency, latencies...)
-			res.requests += len(latencies)
-			res.errors += errs
-			if res.firstErr == "" {
-				res.firstErr = firstErr
+			for _, s := range samples {
+				res.add(s)
 			}
 			mu.Unlock()
 		}(w)
 	}
 	wg.Wait()
 	res.elapsed = time.Since(started)
-	slices.Sort(res.latency)
+	res.sortSamples()
 	return res
 }
 
@@ -120,16 +153,9 @@ func runAtOnce(client *http.Client, reqs []request, into *result) {
 		go func(req request) {
 			defer wg.Done()
 			<-gate
-			took, err := send(client, req)
+			s := measure(client, req)
 			mu.Lock()
-			into.latency = append(into.latency, took)
-			into.requests++
-			if err != nil {
-				into.errors++
-				if into.firstErr == "" {
-					into.firstErr = err.Error()
-				}
-			}
+			into.add(s)
 			mu.Unlock()
 		}(req)
 	}

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +58,7 @@ func main() {
 
 	fake := wechattest.New()
 	fake.AddApp(appID, secret)
+	fake.RecordLoginTimes()
 	fake.SetLatency(*latency)
 	wechatURL, closeFake := fake.Listen()
 	defer closeFake()
@@ -169,6 +169,13 @@ func (b *bench) loginURL() string { return b.srv.Base + "/api/collections/users/
 
 func loginBody(code string) string { return fmt.Sprintf(`{"code":%q,"appid":%q}`, code, appID) }
 
+// login is a login request for openID with a fresh code.
+func (b *bench) login(openID string) request {
+	code := b.fake.IssueCode(appID, openID)
+	return request{method: "POST", url: b.loginURL(), body: loginBody(code),
+		upstream: func() (time.Duration, bool) { return b.fake.LoginTime(code) }}
+}
+
 // openProbe opens the bench's own connection to data.db, for data_version.
 func (b *bench) openProbe() error {
 	db, err := dbx.Open("sqlite", filepath.Join(b.srv.DataDir, "data.db"))
@@ -204,16 +211,14 @@ func (b *bench) fillPool(size int) error {
 
 func (b *bench) loginNewUsers() *result {
 	return runFor("login, new users", b.client, b.concurrency, b.duration, func(_, _ int) request {
-		openID := fmt.Sprintf("oNew%024d", b.seq.Add(1))
-		return request{method: "POST", url: b.loginURL(), body: loginBody(b.fake.IssueCode(appID, openID))}
+		return b.login(fmt.Sprintf("oNew%024d", b.seq.Add(1)))
 	})
 }
 
 func (b *bench) loginReturningUsers() *result {
 	before := b.dataVersion()
 	r := runFor("login, returning users", b.client, b.concurrency, b.duration, func(worker, i int) request {
-		m := b.pool[(worker*7919+i)%len(b.pool)]
-		return request{method: "POST", url: b.loginURL(), body: loginBody(b.fake.IssueCode(appID, m.openID))}
+		return b.login(b.pool[(worker*7919+i)%len(b.pool)].openID)
 	})
 	r.wrote = b.dataVersion() != before
 	if r.wrote {
@@ -234,12 +239,12 @@ func (b *bench) loginSameOpenID() *result {
 		openID := fmt.Sprintf("oSame%023d", rounds)
 		reqs := make([]request, b.concurrency)
 		for i := range reqs {
-			reqs[i] = request{method: "POST", url: b.loginURL(), body: loginBody(b.fake.IssueCode(appID, openID))}
+			reqs[i] = b.login(openID)
 		}
 		runAtOnce(b.client, reqs, r)
 		rounds++
 	}
-	sort.Slice(r.latency, func(i, j int) bool { return r.latency[i] < r.latency[j] })
+	r.sortSamples()
 	var accounts, users int
 	_ = b.probe.NewQuery("SELECT COUNT(*), COUNT(DISTINCT user) FROM wechat_accounts WHERE openid LIKE 'oSame%'").Row(&accounts, &users)
 	r.duplicates = accounts - rounds + users - rounds
@@ -277,16 +282,21 @@ func printReport(out *os.File, results []*result, srv *server, concurrency int, 
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), concurrency, latency, duration)
 	fmt.Fprintln(out, "Rate limits were raised to 1e9 requests per window for this run (every client shares one loopback address).")
 	fmt.Fprintln(out)
-	fmt.Fprintln(out, "| scenario | requests/s | p50 | p99 | errors | × baseline | CPU/request: server | CPU/request: load+fake | note |")
-	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+	fmt.Fprintln(out, "| scenario | requests/s | p50 | p99 | p99 over upstream | errors | × baseline | CPU/request: server | CPU/request: load+fake | note |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 	for _, r := range results {
 		ratio := "–"
 		if baseline > 0 {
 			ratio = fmt.Sprintf("%.2f", r.perSecond()/baseline)
 		}
-		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %d | %s | %s | %s | %s |\n",
-			r.name, r.perSecond(), ms(r.percentile(0.50)), ms(r.percentile(0.99)), r.errors, ratio, r.perRequest(r.cpu), r.perRequest(r.benchCPU), r.note)
+		over := "–"
+		if len(r.overhead) > 0 {
+			over = ms(percentile(r.overhead, 0.99))
+		}
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %d | %s | %s | %s | %s |\n",
+			r.name, r.perSecond(), ms(r.percentile(0.50)), ms(r.percentile(0.99)), over, r.errors, ratio, r.perRequest(r.cpu), r.perRequest(r.benchCPU), r.note)
 	}
+	fmt.Fprintln(out, "\n\"p99 over upstream\" is the p99 of each login's latency minus the time the fake WeChat took to answer that login's code (from its arrival to its answer).")
 	fmt.Fprintf(out, "\nserver peak RSS %s; database %s\n", srv.peakRSS(), srv.dbSize())
 	printTargets(out, results, concurrency, latency)
 	for _, r := range results {
@@ -328,9 +338,10 @@ func printTargets(out *os.File, results []*result, concurrency int, latency time
 	fmt.Fprintf(out, "- returning-user login writes nothing: %s\n", verdict(!returning.wrote))
 	fmt.Fprintf(out, "- same openid at once: %d duplicates, %d errors — %s\n", same.duplicates, same.errors, verdict(same.duplicates == 0 && same.errors == 0))
 	if concurrency == 64 && latency == 50*time.Millisecond {
-		over := func(r *result) time.Duration { return r.percentile(0.99) - latency }
-		fmt.Fprintf(out, "- login p99 minus upstream latency ≤ 10 ms: returning %s — %s, new %s — %s\n",
-			ms(over(returning)), verdict(over(returning) <= 10*time.Millisecond), ms(over(newUsers)), verdict(over(newUsers) <= 10*time.Millisecond))
+		over := func(r *result) time.Duration { return percentile(r.overhead, 0.99) }
+		fmt.Fprintf(out, "- login p99 over upstream ≤ 10 ms: returning %s — %s, new %s — %s (p99 minus 50 ms: %s and %s)\n",
+			ms(over(returning)), verdict(over(returning) <= 10*time.Millisecond), ms(over(newUsers)), verdict(over(newUsers) <= 10*time.Millisecond),
+			ms(returning.percentile(0.99)-latency), ms(newUsers.percentile(0.99)-latency))
 	} else {
 		fmt.Fprintln(out, "- login p99 overhead: judged with -concurrency 64 -latency 50ms")
 	}

@@ -54,7 +54,7 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 		return s.loginError(e, app.appID, err)
 	}
 
-	link, err := linkWechatAccount(e.App, s.vault, users, app, session)
+	link, err := linkWechatAccount(e.App, &s.reads, s.vault, users, app, session)
 	if err != nil {
 		return e.InternalServerError("Failed to save the WeChat account.", err)
 	}
@@ -124,10 +124,10 @@ type accountLink struct {
 // from reads alone. Anything else runs in one short transaction that looks
 // the account up again, so concurrent first logins of one openid serialise
 // on SQLite's single writer and all end with the same user.
-func linkWechatAccount(app core.App, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
-	account, err := findAccount(app, wxApp.id, session.OpenID)
+func linkWechatAccount(app core.App, reads *preparedReads, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+	account, err := reads.account(app, wxApp.id, session.OpenID)
 	if err == nil && !accountChanged(app, v, account, session) {
-		user, err := app.FindRecordById(users, account.GetString("user"))
+		user, err := reads.user(app, users, account.GetString("user"))
 		if err == nil {
 			return &accountLink{user: user, account: account}, nil
 		}

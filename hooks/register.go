@@ -21,6 +21,7 @@ type server struct {
 	vault  *vault
 	apps   *appCache
 	wechat *Wechat
+	reads  preparedReads // the returning-user login's two reads
 
 	mockFake *wechattest.Fake // the in-process WeChat of --wechat-mock
 }

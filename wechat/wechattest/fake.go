@@ -80,6 +80,9 @@ type Fake struct {
 	faults   []pendingFault // FIFO; the head applies to the next request
 	latency  time.Duration
 	calls    map[string]int
+	// loginTimes, once RecordLoginTimes is called: per code, how long the
+	// jscode2session call that carried it took to answer.
+	loginTimes map[string]time.Duration
 
 	// Access tokens (stabletoken.go): every token issued, and per app the
 	// current one and the force_refresh accounting.
@@ -166,7 +169,9 @@ func (f *Fake) now() time.Time {
 // check the method, then run the endpoint. Faults come before the endpoint so
 // they never consume a code.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	started := time.Now()
 	ep, known := endpoints[r.URL.Path]
+	defer f.recordLoginTime(r, started)
 
 	f.mu.Lock()
 	f.calls[r.URL.Path]++
@@ -425,6 +430,39 @@ func (f *Fake) takeFaultLocked() (Fault, bool) {
 		}
 	}
 	return fault, true
+}
+
+// RecordLoginTimes makes the fake remember how long it took to answer each
+// jscode2session call, by code: the upstream share of that login's latency,
+// which a load test subtracts to see what the server itself adds.
+func (f *Fake) RecordLoginTimes() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loginTimes == nil {
+		f.loginTimes = map[string]time.Duration{}
+	}
+}
+
+// LoginTime returns, and forgets, how long the jscode2session call that
+// carried code took from its arrival to its answer.
+func (f *Fake) LoginTime(code string) (time.Duration, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	took, ok := f.loginTimes[code]
+	delete(f.loginTimes, code)
+	return took, ok
+}
+
+func (f *Fake) recordLoginTime(r *http.Request, started time.Time) {
+	if r.URL.Path != "/sns/jscode2session" {
+		return
+	}
+	took := time.Since(started)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loginTimes != nil {
+		f.loginTimes[r.URL.Query().Get("js_code")] = took
+	}
 }
 
 // SetLatency delays every answer by d (0 turns it off). The wait honours

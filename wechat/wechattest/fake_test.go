@@ -626,6 +626,29 @@ func TestSetLatency(t *testing.T) {
 	wantLogin(t, login(t, c, params(code)), "oUser1")
 }
 
+func TestLoginTimes(t *testing.T) {
+	f, c := newFake()
+	f.SetLatency(30 * time.Millisecond)
+	unrecorded := f.IssueCode(appID, "oUser1")
+	wantLogin(t, login(t, c, params(unrecorded)), "oUser1")
+
+	f.RecordLoginTimes()
+	code := f.IssueCode(appID, "oUser1")
+	start := time.Now()
+	wantLogin(t, login(t, c, params(code)), "oUser1")
+	total := time.Since(start)
+	if _, ok := f.LoginTime(unrecorded); ok {
+		t.Fatal("a login before RecordLoginTimes has a time")
+	}
+	took, ok := f.LoginTime(code)
+	if !ok || took < 30*time.Millisecond || took > total {
+		t.Fatalf("login time %v (%v), want between the latency and the whole call's %v", took, ok, total)
+	}
+	if _, ok := f.LoginTime(code); ok {
+		t.Fatal("a login time is forgotten once read")
+	}
+}
+
 func TestInjectFaultTimes(t *testing.T) {
 	f, c := newFake()
 	code := f.IssueCode(appID, "oUser1")
