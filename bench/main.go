@@ -33,6 +33,7 @@ func main() {
 	quick := flag.Bool("quick", false, "short run (under a minute) for a quick look")
 	concurrency := flag.Int("concurrency", 16, "concurrent clients")
 	latency := flag.Duration("latency", 0, "upstream WeChat latency the fake adds to every call")
+	jitter := flag.Duration("jitter", 0, "spread each call's latency uniformly over latency ± jitter")
 	duration := flag.Duration("duration", 15*time.Second, "how long each scenario runs")
 	pool := flag.Int("pool", 200, "returning users in the pool")
 	keep := flag.Bool("keep", false, "keep the work dir (data and server log) for inspection")
@@ -60,6 +61,7 @@ func main() {
 	fake.AddApp(appID, secret)
 	fake.RecordLoginTimes()
 	fake.SetLatency(*latency)
+	fake.SetJitter(*jitter)
 	wechatURL, closeFake := fake.Listen()
 	defer closeFake()
 
@@ -103,7 +105,7 @@ func main() {
 		results = append(results, r)
 	}
 
-	printReport(os.Stdout, results, srv, *concurrency, *latency, *duration)
+	printReport(os.Stdout, results, srv, *concurrency, *latency, *jitter, *duration)
 	if *sockets > 0 {
 		realtime()
 	}
@@ -276,10 +278,10 @@ func (b *bench) plainCreate() *result {
 	})
 }
 
-func printReport(out *os.File, results []*result, srv *server, concurrency int, latency, duration time.Duration) {
+func printReport(out *os.File, results []*result, srv *server, concurrency int, latency, jitter, duration time.Duration) {
 	baseline := results[len(results)-1].perSecond()
-	fmt.Fprintf(out, "\nwxbase bench: %d cores (GOMAXPROCS %d), concurrency %d, upstream latency %v, %v per scenario\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), concurrency, latency, duration)
+	fmt.Fprintf(out, "\nwxbase bench: %d cores (GOMAXPROCS %d), concurrency %d, upstream latency %v ± %v, %v per scenario\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), concurrency, latency, jitter, duration)
 	fmt.Fprintln(out, "Rate limits were raised to 1e9 requests per window for this run (every client shares one loopback address).")
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "| scenario | requests/s | p50 | p99 | p99 over upstream | errors | × baseline | CPU/request: server | CPU/request: load+fake | note |")

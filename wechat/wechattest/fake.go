@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -79,6 +80,7 @@ type Fake struct {
 	sessions map[appUser]*session
 	faults   []pendingFault // FIFO; the head applies to the next request
 	latency  time.Duration
+	jitter   time.Duration
 	calls    map[string]int
 	// loginTimes, once RecordLoginTimes is called: per code, how long the
 	// jscode2session call that carried it took to answer.
@@ -176,6 +178,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls[r.URL.Path]++
 	delay := f.latency
+	if f.jitter > 0 {
+		delay += time.Duration(mrand.Int64N(int64(2*f.jitter)+1)) - f.jitter
+	}
 	var fault Fault
 	faulted := false
 	if known {
@@ -430,6 +435,15 @@ func (f *Fake) takeFaultLocked() (Fault, bool) {
 		}
 	}
 	return fault, true
+}
+
+// SetJitter spreads each answer's delay (SetLatency's) uniformly over
+// latency ± j, never below zero. Real upstream latency varies; a constant
+// one makes clients that wait for each other's answers move in lockstep.
+func (f *Fake) SetJitter(j time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.jitter = j
 }
 
 // RecordLoginTimes makes the fake remember how long it took to answer each

@@ -649,6 +649,25 @@ func TestLoginTimes(t *testing.T) {
 	}
 }
 
+func TestJitterSpreadsTheLatency(t *testing.T) {
+	f, c := newFake()
+	f.SetLatency(20 * time.Millisecond)
+	f.SetJitter(10 * time.Millisecond)
+	f.RecordLoginTimes()
+	shortest, longest := time.Hour, time.Duration(0)
+	for i := 0; i < 30; i++ {
+		code := f.IssueCode(appID, "oUser1")
+		wantLogin(t, login(t, c, params(code)), "oUser1")
+		took, _ := f.LoginTime(code)
+		shortest, longest = min(shortest, took), max(longest, took)
+	}
+	// Uniform over 10–30 ms: 30 answers all within 5 ms of each other would
+	// be a one-in-10^17 draw.
+	if shortest < 10*time.Millisecond || longest-shortest < 5*time.Millisecond {
+		t.Fatalf("answers took %v to %v, want spread over 10–30 ms", shortest, longest)
+	}
+}
+
 func TestInjectFaultTimes(t *testing.T) {
 	f, c := newFake()
 	code := f.IssueCode(appID, "oUser1")
