@@ -207,14 +207,20 @@ test("concurrent decrypts after a rotation share one re-login, even when their 4
     const hal = await signIn("decrypt-hal");
     await mock(hal, "expire-session");
     const sealed = await Promise.all([1, 2, 3].map((n) => mock(hal, "encrypt", { data: { n } })));
-    // The first 409 reaches the phone at once; the other two only after the
-    // first decrypt's re-login and retry are done.
-    let firstDone;
+    // The server answers all three with 409 (each reached it with the stale
+    // key); the first 409 reaches the phone then, the other two only after
+    // the first decrypt's re-login and retry are done.
+    let firstDone, allStale;
     const retried = new Promise((resolve) => (firstDone = resolve));
+    const allThree = new Promise((resolve) => (allStale = resolve));
     let stale = 0;
     hal.device.beforeAnswer = async (req, res) => {
         if (new URL(req.url).pathname !== "/api/wechat/decrypt") return;
-        if (res.status === 409 && ++stale > 1) await retried;
+        if (res.status === 409) {
+            const nth = ++stale;
+            if (nth === 3) allStale();
+            await (nth === 1 ? allThree : retried);
+        }
         if (res.status === 200) firstDone();
     };
     const results = await Promise.all(sealed.map((s) => hal.app.decrypt(s)));
