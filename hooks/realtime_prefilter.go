@@ -2,11 +2,9 @@ package hooks
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/ganigeorgiev/fexpr"
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -105,18 +103,12 @@ func comparable(field core.Field) bool {
 
 var plainFieldName = regexp.MustCompile(`^\w+$`)
 
-// requirements finds the `field = value` conditions of a filter or rule: the
-// value is a non-empty quoted text, a string parameter, or @request.auth.id.
-func requirements(collection *core.Collection, expr string, params dbx.Params, authID string) []requirement {
+// requirements finds the `field = value` conditions of a filter (its
+// parameters bound) or rule: the value is a non-empty quoted text or
+// @request.auth.id.
+func requirements(collection *core.Collection, expr string, authID string) []requirement {
 	if strings.TrimSpace(expr) == "" {
 		return nil
-	}
-	// Parameters are substituted as PocketBase's filter does, quoted; other
-	// kinds of values are left out, so their conditions are not used.
-	for key, value := range params {
-		if text, ok := value.(string); ok && text != "" {
-			expr = strings.ReplaceAll(expr, "{:"+key+"}", strconv.Quote(text))
-		}
 	}
 	groups, err := fexpr.Parse(expr)
 	if err != nil {

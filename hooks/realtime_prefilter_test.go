@@ -51,12 +51,12 @@ func TestRequirementsAreOnlyWhatMustHold(t *testing.T) {
 		{``, nil, nil},
 		{`room = (`, nil, nil},
 	} {
-		if got := requirements(collection, tc.expr, tc.params, "u1"); !reflect.DeepEqual(got, tc.want) {
+		if got := requirements(collection, bindParams(tc.expr, tc.params), "u1"); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s %v: got %v, want %v", tc.expr, tc.params, got, tc.want)
 		}
 	}
 	// Without a signed-in user, @request.auth.id is no requirement.
-	if got := requirements(collection, `owner = @request.auth.id`, nil, ""); got != nil {
+	if got := requirements(collection, `owner = @request.auth.id`, ""); got != nil {
 		t.Errorf("no user: %v", got)
 	}
 }

@@ -1,7 +1,6 @@
 package hooks
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 	"sync"
@@ -66,10 +65,23 @@ func (s *sharedReads) read(key string, need uint64, load func() (*core.Record, e
 		s.reads[key] = entry
 		s.mu.Unlock()
 		entry.record, entry.err = load()
+		if entry.err != nil {
+			// A failure is not shared: the next watch reads for itself.
+			s.mu.Lock()
+			if s.reads[key] == entry {
+				delete(s.reads, key)
+			}
+			s.mu.Unlock()
+		}
 		close(entry.done)
 	} else {
 		s.mu.Unlock()
 		<-entry.done
+		if entry.err != nil {
+			// One watch's failed read (a busy database, say) must not end
+			// every watch that waited on it: each tries its own.
+			return load()
+		}
 	}
 	if entry.err != nil || entry.record == nil {
 		return nil, entry.err
@@ -78,9 +90,9 @@ func (s *sharedReads) read(key string, need uint64, load func() (*core.Record, e
 }
 
 // readKey names the query a watch runs for one record: watches with the
-// same key get the same answer. The user is part of it when the rule or
-// filter may depend on who they are, or they are a superuser (who skips the
-// rule and may filter on hidden fields).
+// same key get the same answer (the filter has its parameters bound). The user is part of it when the rule or
+// filter may answer differently for them, or they are a superuser (who skips
+// the rule and may filter on hidden fields).
 func (w *watch) readKey(collection *core.Collection, auth *core.Record, id string) string {
 	rule := "<superuser>"
 	if !auth.IsSuperuser() {
@@ -89,9 +101,8 @@ func (w *watch) readKey(collection *core.Collection, auth *core.Record, id strin
 			rule = "=" + *collection.ListRule
 		}
 	}
-	params, _ := json.Marshal(w.params)
-	parts := []string{collection.Id, id, auth.Collection().Id, rule, w.filter, string(params)}
-	if auth.IsSuperuser() || dependsOnUser(rule) || dependsOnUser(w.filter) {
+	parts := []string{collection.Id, id, auth.Collection().Id, rule, w.filter}
+	if auth.IsSuperuser() || mayDifferByUser(rule) || mayDifferByUser(w.filter) {
 		parts = append(parts, auth.Id, auth.GetString("updated"), w.sort, w.expand, w.fields)
 	}
 	return strings.Join(parts, "\x00")
@@ -102,8 +113,11 @@ func (w *watch) readKey(collection *core.Collection, auth *core.Record, id strin
 // "everyone reads" presets, and the auth collection's name or id.
 var signedInOnly = regexp.MustCompile(`@request\.auth\.id\s*!=\s*(""|'')|(""|'')\s*!=\s*@request\.auth\.id|@request\.auth\.collection(Name|Id)\b`)
 
-// dependsOnUser tells whether a rule or filter may answer differently for
-// two signed-in users of the same auth collection.
-func dependsOnUser(expr string) bool {
-	return strings.Contains(signedInOnly.ReplaceAllString(expr, ""), "@")
+// mayDifferByUser tells whether a rule or filter may answer differently for
+// two signed-in users of the same auth collection: it names @request or
+// @collection, or it follows a relation (a dotted path), where PocketBase
+// applies the related collection's list rule for each user. A dot inside a
+// quoted value counts too, which only costs sharing.
+func mayDifferByUser(expr string) bool {
+	return strings.ContainsAny(signedInOnly.ReplaceAllString(expr, ""), "@.")
 }

@@ -1,13 +1,15 @@
 package hooks
 
 import (
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 )
 
-func TestDependsOnUser(t *testing.T) {
+func TestMayDifferByUser(t *testing.T) {
 	for expr, want := range map[string]bool{
 		``:                       false,
 		`room = "lobby"`:         false,
@@ -22,8 +24,8 @@ func TestDependsOnUser(t *testing.T) {
 		`@collection.members.user ?= owner`:                  true,
 		`@request.auth.verified = true`:                      true,
 	} {
-		if got := dependsOnUser(expr); got != want {
-			t.Errorf("dependsOnUser(%q) = %v, want %v", expr, got, want)
+		if got := mayDifferByUser(expr); got != want {
+			t.Errorf("mayDifferByUser(%q) = %v, want %v", expr, got, want)
 		}
 	}
 }
@@ -71,5 +73,50 @@ func TestSharedReadsNeverServeAnOlderState(t *testing.T) {
 	wg.Wait()
 	if loads != 3 {
 		t.Fatalf("50 concurrent watches made %d reads", loads-2)
+	}
+}
+
+func TestSharedReadsDoNotShareAFailure(t *testing.T) {
+	reads := newSharedReads()
+	collection := core.NewBaseCollection("notes")
+	need := reads.committed()
+	release := make(chan struct{})
+	busy := errors.New("database is busy")
+	var waiter sync.WaitGroup
+	waiter.Add(1)
+	var waited *core.Record
+	var waitedErr error
+	go func() {
+		defer waiter.Done()
+		_, _ = reads.read("k", need, func() (*core.Record, error) {
+			<-release
+			return nil, busy
+		})
+	}()
+	// Let the failing read begin, then a second watch waits on it.
+	for {
+		reads.mu.Lock()
+		started := reads.reads["k"] != nil
+		reads.mu.Unlock()
+		if started {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	waiter.Add(1)
+	go func() {
+		defer waiter.Done()
+		waited, waitedErr = reads.read("k", need, func() (*core.Record, error) {
+			return core.NewRecord(collection), nil
+		})
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	waiter.Wait()
+	if waitedErr != nil || waited == nil {
+		t.Fatalf("the waiting watch got the other's failure: %v", waitedErr)
+	}
+	if _, err := reads.read("k", need, func() (*core.Record, error) { return core.NewRecord(collection), nil }); err != nil {
+		t.Fatalf("a failed read stayed shared: %v", err)
 	}
 }

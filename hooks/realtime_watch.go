@@ -8,6 +8,8 @@ import (
 	"hash/fnv"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -23,8 +25,7 @@ import (
 type watch struct {
 	id           string
 	collectionID string
-	filter       string
-	params       dbx.Params
+	filter       string // with its parameters bound (bindParams)
 	sort         string
 	expand       string
 	fields       string
@@ -94,22 +95,27 @@ func newWatch(app core.App, msg *clientMessage, auth *core.Record) (*watch, erro
 	if err != nil || msg.Collection == "" {
 		return nil, &watchError{codeWatchNotFound, fmt.Sprintf("There is no collection %q.", msg.Collection)}
 	}
+	if collection.IsView() {
+		return nil, &watchError{codeWatchInvalid, fmt.Sprintf("%q is a view: its rows change when the records it is built from do, which a watch cannot see. Watch those collections instead.", collection.Name)}
+	}
 	superuser := auth != nil && auth.IsSuperuser()
 	if collection.ListRule == nil && !superuser {
 		return nil, &watchError{codeWatchForbidden, fmt.Sprintf("Only superusers can list collection %q.", collection.Name)}
 	}
+	// The checks below look at the filter that will run, parameters in.
+	filter := bindParams(msg.Filter, msg.Params)
 	if !superuser {
 		for _, field := range superuserOnlyFilterFields {
-			if strings.Contains(msg.Filter, field) || strings.Contains(msg.Sort, field) {
+			if strings.Contains(filter, field) || strings.Contains(msg.Sort, field) {
 				return nil, &watchError{codeFilterRefused, "Only superusers can filter or sort by " + field + "; PocketBase's list API refuses it too."}
 			}
 		}
 	}
 	// As on the list API: no probing of secrets one guessed character at a time.
-	if _, secret := sealedFields[collection.Name]; secret && (secretFields.MatchString(msg.Filter) || secretFields.MatchString(msg.Sort)) {
-		return nil, &watchError{codeFilterRefused, "Filtering or sorting on secret, session_key or token is not allowed."}
+	if probesSecret(app, collection, filter, msg.Sort) {
+		return nil, &watchError{codeFilterRefused, secretFilterRefusal}
 	}
-	if len(msg.Filter) > search.MaxFilterLength {
+	if len(filter) > search.MaxFilterLength {
 		return nil, &watchError{codeWatchInvalid, "The filter is too long."}
 	}
 	if strings.TrimSpace(msg.Sort) != "" {
@@ -126,13 +132,43 @@ func newWatch(app core.App, msg *clientMessage, auth *core.Record) (*watch, erro
 	return &watch{
 		id:           msg.ID,
 		collectionID: collection.Id,
-		filter:       msg.Filter,
-		params:       dbx.Params(msg.Params),
+		filter:       filter,
 		sort:         msg.Sort,
 		expand:       msg.Expand,
 		fields:       msg.Fields,
 		members:      map[string]uint64{},
 	}, nil
+}
+
+// placeholder is a filter parameter, {:name}.
+var placeholder = regexp.MustCompile(`\{:(\w+)\}`)
+
+// bindParams puts the watch's parameters into its filter as PocketBase's
+// filter does ({:name} becomes the quoted value, null, a number or a
+// boolean), in one pass: a value is never scanned for placeholders again, so
+// it cannot smuggle filter text past the checks, which then see the filter
+// that runs. Unknown placeholders stay, and the filter fails to parse.
+func bindParams(filter string, params map[string]any) string {
+	if len(params) == 0 {
+		return filter
+	}
+	return placeholder.ReplaceAllStringFunc(filter, func(match string) string {
+		value, ok := params[match[2:len(match)-1]]
+		if !ok {
+			return match
+		}
+		switch v := value.(type) {
+		case nil:
+			return "null"
+		case bool, float64, float32, int, int64, int32, uint, uint64, uint32, json.Number:
+			return fmt.Sprint(v)
+		case string:
+			return strconv.Quote(v)
+		default:
+			raw, _ := json.Marshal(v)
+			return strconv.Quote(string(raw))
+		}
+	})
 }
 
 // collection looks the watched collection up again, so rule changes made in
@@ -196,7 +232,7 @@ func (w *watch) query(app core.App, collection *core.Collection, info *core.Requ
 	// Hidden fields are searchable only by superusers, as in the list API.
 	resolver.SetAllowHiddenFields(superuser)
 	if strings.TrimSpace(w.filter) != "" {
-		expr, err := search.FilterData(w.filter).BuildExpr(resolver, w.params)
+		expr, err := search.FilterData(w.filter).BuildExpr(resolver)
 		if err != nil {
 			return nil, &watchError{codeWatchInvalid, "The filter is invalid: " + err.Error()}
 		}
@@ -305,9 +341,9 @@ func (w *watch) mayHold(app core.App, auth *core.Record, id string, change *pend
 		return true // evaluate reports it
 	}
 	if w.requiredFor != collection {
-		w.required = requirements(collection, w.filter, w.params, auth.Id)
+		w.required = requirements(collection, w.filter, auth.Id)
 		if !auth.IsSuperuser() && collection.ListRule != nil {
-			w.required = append(w.required, requirements(collection, *collection.ListRule, nil, auth.Id)...)
+			w.required = append(w.required, requirements(collection, *collection.ListRule, auth.Id)...)
 		}
 		w.requiredFor = collection
 	}

@@ -113,6 +113,21 @@ func (rt *realtime) recordChanged(e *core.RecordEvent) error {
 	return err
 }
 
+// collectionChanged runs after a collection is saved (its rules or fields
+// changed) or deleted. Any of its records may have entered or left a
+// watch's result without a record event, so each watch on it starts over
+// with a fresh init (or ends, if the collection is gone or now
+// superusers-only).
+func (rt *realtime) collectionChanged(e *core.CollectionEvent) error {
+	err := e.Next()
+	rt.mu.RLock()
+	for c := range rt.conns {
+		c.markCollection(e.Collection.Id)
+	}
+	rt.mu.RUnlock()
+	return err
+}
+
 // shutdown closes every socket with 1001 so clients reconnect elsewhere.
 func (rt *realtime) shutdown(e *core.TerminateEvent) error {
 	rt.mu.Lock()
@@ -174,6 +189,7 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 		watches:     map[string]*watch{},
 		collections: map[string]int{},
 		pending:     map[recordKey]*pendingChange{},
+		resync:      map[string]struct{}{},
 	}
 	c.client.Set(apis.RealtimeClientIPKey, e.RealIP())
 
@@ -235,6 +251,7 @@ type wsConn struct {
 	collections map[string]int
 	authKey     recordKey
 	pending     map[recordKey]*pendingChange
+	resync      map[string]struct{} // collections whose watches start over
 }
 
 func (c *wsConn) run() {
@@ -374,6 +391,23 @@ func (c *wsConn) mark(collectionID, id string, state recordState, number uint64)
 	}
 }
 
+// markCollection asks the worker to start the watches on a changed
+// collection over.
+func (c *wsConn) markCollection(collectionID string) {
+	c.mu.Lock()
+	watched := c.collections[collectionID] > 0
+	if watched {
+		c.resync[collectionID] = struct{}{}
+	}
+	c.mu.Unlock()
+	if watched {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
 func (c *wsConn) work() {
 	for {
 		select {
@@ -475,6 +509,12 @@ func (c *wsConn) watch(msg *clientMessage) {
 	c.collections[w.collectionID]++
 	c.mu.Unlock()
 
+	c.sendSnapshot(w, auth)
+}
+
+// sendSnapshot runs the watch's query and sends its result as an init, in
+// chunks; a failure ends the watch with an error.
+func (c *wsConn) sendSnapshot(w *watch, auth *core.Record) {
 	changes, docs, err := w.snapshot(c.app, auth, c.limits.SnapshotLimit)
 	if err != nil {
 		c.unwatch(w.id)
@@ -509,8 +549,8 @@ func (c *wsConn) unwatch(id string) {
 // collection, from the database as it is now.
 func (c *wsConn) flush() {
 	c.mu.Lock()
-	pending := c.pending
-	c.pending = map[recordKey]*pendingChange{}
+	pending, resync := c.pending, c.resync
+	c.pending, c.resync = map[recordKey]*pendingChange{}, map[string]struct{}{}
 	authKey := c.authKey
 	c.mu.Unlock()
 
@@ -521,6 +561,13 @@ func (c *wsConn) flush() {
 	if auth == nil {
 		c.closeWith(closeAuthRevoked, "The user's sign-in was revoked.")
 		return
+	}
+
+	for _, w := range c.watches {
+		if _, changed := resync[w.collectionID]; changed {
+			w.members, w.requiredFor = map[string]uint64{}, nil
+			c.sendSnapshot(w, auth)
+		}
 	}
 
 	changes := map[*watch][]docChange{}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -722,7 +723,8 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 	e.login(appA, openID)
 	sessionKey := e.fake.SessionKey(appA, openID)
 	requireStoredSecrets(t, e.app, openID, sessionKey)
-	admin := e.dialWS(e.superuserToken())
+	adminToken := e.superuserToken()
+	admin := e.dialWS(adminToken)
 
 	// Watching the collection works, and never shows the key.
 	docs := admin.watch("all", "wechat_accounts", nil)
@@ -732,15 +734,63 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 	if raw := fmt.Sprint(docs); strings.Contains(raw, sessionKey) || strings.Contains(raw, "session_key") {
 		t.Fatalf("the snapshot shows the session key: %s", raw)
 	}
-	for i, probe := range []map[string]any{{"filter": "session_key ~ 'a'"}, {"sort": "session_key"}} {
+	for i, probe := range []map[string]any{
+		{"filter": "session_key ~ 'a'"},
+		{"sort": "session_key"},
+		// A parameter whose value names another parameter is bound once:
+		// the value cannot close the quotes and add its own condition.
+		{"filter": "openid = {:a}", "params": map[string]any{"a": "{:b}", "b": " || session_key ~ 'a' || openid = "}},
+		// Through a back-relation or @collection, from another collection.
+		{"collection": "users", "filter": "wechat_accounts_via_user.session_key ?~ 'a'"},
+		{"collection": "users", "filter": "wechat_accounts_via_user.app.secret ?~ 'a'"},
+		{"collection": "users", "filter": "@collection.wechat_accounts.session_key ?~ 'a'"},
+	} {
 		msg := map[string]any{"type": "watch", "id": fmt.Sprint("probe", i), "collection": "wechat_accounts"}
 		for k, v := range probe {
 			msg[k] = v
 		}
 		admin.send(msg)
-		if m := admin.next(); m.Type != "error" || m.Code != "watch_filter_forbidden" {
+		m := admin.next()
+		if i == 2 {
+			// Bound once, it compares openid with the text "{:b}": no match.
+			if m.Type != "snapshot" || len(m.Snapshot.Docs) != 0 {
+				t.Fatalf("probe %v: %s", probe, m.raw)
+			}
+			continue
+		}
+		if m.Type != "error" || m.Code != "watch_filter_forbidden" {
 			t.Fatalf("probe %v: %s", probe, m.raw)
 		}
+	}
+	// The list API refuses the same probes from any collection.
+	for _, filter := range []string{"wechat_accounts_via_user.session_key ?~ 'a'", "@collection.wechat_apps.secret ?~ 'a'"} {
+		status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
+		if status != 400 || !strings.Contains(body, "not allowed") {
+			t.Fatalf("list API, %s: %d %s", filter, status, body)
+		}
+	}
+	// A users filter that reaches no secret is fine.
+	if status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(`name != "token"`), adminToken, ""); status != 200 {
+		t.Fatalf("an innocent filter: %d %s", status, body)
+	}
+}
+
+// A view's rows change when the records behind it do, which no record
+// event on the view says: watching one is refused, not silently frozen.
+func TestWatchRefusesViews(t *testing.T) {
+	e := newEnv(t)
+	aliceToken, _ := e.login(appA, "oAliceView000000000000000000")
+	e.newOwnedCollection("todos", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
+	view := core.NewViewCollection("todo_titles")
+	view.ViewQuery = "select id, title, owner from todos"
+	view.ListRule = ownerOnly()
+	if err := e.app.Save(view); err != nil {
+		t.Fatal(err)
+	}
+	alice := e.dialWS(aliceToken)
+	alice.send(map[string]any{"type": "watch", "id": "v", "collection": "todo_titles"})
+	if m := alice.next(); m.Type != "error" || m.Code != "watch_invalid" || !strings.Contains(m.Message, "view") {
+		t.Fatalf("watching a view: %s", m.raw)
 	}
 }
 
@@ -822,5 +872,94 @@ func TestWatchSharedReadsKeepEachUsersView(t *testing.T) {
 				t.Fatalf("bob sees alice's user record: %+v", change.Doc)
 			}
 		}
+	}
+}
+
+// A filter through a relation gets the related collection's list rule for
+// each user: members see the room's messages, others see none, so such
+// watches never share a read.
+func TestWatchThroughARelationKeepsEachUsersRule(t *testing.T) {
+	e := newEnv(t)
+	aliceToken, aliceID := e.login(appA, "oAliceRelRule000000000000000")
+	bobToken, _ := e.login(appA, "oBobRelRule00000000000000000")
+	users, err := e.app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rooms := core.NewBaseCollection("rooms")
+	membersOnly := "members.id ?= @request.auth.id"
+	rooms.ListRule, rooms.ViewRule = &membersOnly, &membersOnly
+	rooms.Fields.Add(&core.TextField{Name: "name"}, &core.RelationField{Name: "members", CollectionId: users.Id, MaxSelect: 10})
+	if err := e.app.Save(rooms); err != nil {
+		t.Fatal(err)
+	}
+	room := core.NewRecord(rooms)
+	room.Set("name", "secret")
+	room.Set("members", []string{aliceID})
+	if err := e.app.Save(room); err != nil {
+		t.Fatal(err)
+	}
+	everyone := `@request.auth.id != ""`
+	messages := e.newOwnedCollection("messages", &everyone, &everyone, signedIn(), ownerOnly(), ownerOnly())
+	messages.Fields.Add(&core.RelationField{Name: "room", CollectionId: rooms.Id, MaxSelect: 1})
+	if err := e.app.Save(messages); err != nil {
+		t.Fatal(err)
+	}
+
+	alice, bob := e.dialWS(aliceToken), e.dialWS(bobToken)
+	alice.watch("w", "messages", map[string]any{"filter": `room.name = "secret"`})
+	bob.watch("w", "messages", map[string]any{"filter": `room.name = "secret"`})
+	const sent = 30
+	for i := 0; i < sent; i++ {
+		message := core.NewRecord(messages)
+		message.Set("title", fmt.Sprint("m", i))
+		message.Set("owner", aliceID)
+		message.Set("room", room.Id)
+		if err := e.app.Save(message); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for got := 0; got < sent; {
+		m := alice.next()
+		for _, change := range m.Snapshot.DocChanges {
+			if change.DataType != "add" {
+				t.Fatalf("alice: %+v", change)
+			}
+			got++
+		}
+	}
+	// The list API shows bob nothing, and so must his watch.
+	bob.quiet(500 * time.Millisecond)
+}
+
+// A rule changed in the dashboard changes what every watch may see, with no
+// record event: each watch on the collection starts over with a fresh init.
+func TestWatchStartsOverWhenTheRuleChanges(t *testing.T) {
+	e := newEnv(t)
+	aliceToken, aliceID := e.login(appA, "oAliceRuleChange000000000000")
+	_, bobID := e.login(appA, "oBobRuleChange00000000000000")
+	everyone := `@request.auth.id != ""`
+	collection := e.newOwnedCollection("notes", &everyone, &everyone, signedIn(), ownerOnly(), ownerOnly())
+	e.saveOwned(collection, "alice's", aliceID)
+	e.saveOwned(collection, "bob's", bobID)
+
+	alice := e.dialWS(aliceToken)
+	if got := strings.Join(titles(alice.watch("all", "notes", map[string]any{"sort": "title"})), ","); got != "alice's,bob's" {
+		t.Fatalf("snapshot: %s", got)
+	}
+	collection.ListRule = ownerOnly()
+	if err := e.app.Save(collection); err != nil {
+		t.Fatal(err)
+	}
+	m := alice.next()
+	if m.Type != "snapshot" || m.Snapshot.Type != "init" || len(m.Snapshot.Docs) != 1 || m.Snapshot.Docs[0]["title"] != "alice's" {
+		t.Fatalf("after the rule change: %s", m.raw)
+	}
+	// Deleting the collection ends the watch.
+	if err := e.app.Delete(collection); err != nil {
+		t.Fatal(err)
+	}
+	if m := alice.next(); m.Type != "error" || m.Code != "watch_collection_not_found" {
+		t.Fatalf("after the collection was deleted: %s", m.raw)
 	}
 }

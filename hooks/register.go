@@ -41,7 +41,7 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnRecordEnrich(appsCollection).BindFunc(hideFields("secret"))
 	app.OnRecordEnrich(accountsCollection).BindFunc(hideFields("session_key"))
 	app.OnRecordEnrich(tokensCollection).BindFunc(hideFields("token"))
-	app.OnRecordsListRequest(appsCollection, accountsCollection, tokensCollection).BindFunc(refuseSecretFilters)
+	app.OnRecordsListRequest().BindFunc(refuseSecretFilters)
 	app.OnCollectionCreateRequest().BindFunc(refuseSecretViews)
 	app.OnCollectionUpdateRequest().BindFunc(refuseSecretViews)
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
@@ -67,6 +67,8 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnRecordAfterCreateSuccess().BindFunc(rt.recordChanged)
 	app.OnRecordAfterUpdateSuccess().BindFunc(rt.recordChanged)
 	app.OnRecordAfterDeleteSuccess().BindFunc(rt.recordChanged)
+	app.OnCollectionAfterUpdateSuccess().BindFunc(rt.collectionChanged)
+	app.OnCollectionAfterDeleteSuccess().BindFunc(rt.collectionChanged)
 	app.OnTerminate().BindFunc(rt.shutdown)
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -84,12 +85,43 @@ func refuseSecretViews(e *core.CollectionRequestEvent) error {
 	return e.Next()
 }
 
-// refuseSecretFilters refuses list requests on wechat_apps/wechat_accounts
-// whose filter or sort mentions a secret field.
+// secretFilterRefusal is the answer to a filter or sort that probes a secret.
+const secretFilterRefusal = "Filtering or sorting on secret, session_key or token is not allowed."
+
+// refuseSecretFilters refuses list requests, on any collection, whose filter
+// or sort probes a secret (probesSecret).
 func refuseSecretFilters(e *core.RecordsListRequestEvent) error {
 	query := e.Request.URL.Query()
-	if secretFields.MatchString(query.Get("filter")) || secretFields.MatchString(query.Get("sort")) {
-		return e.BadRequestError("Filtering or sorting on secret, session_key or token is not allowed.", nil)
+	if probesSecret(e.App, e.Collection, query.Get("filter"), query.Get("sort")) {
+		return e.BadRequestError(secretFilterRefusal, nil)
 	}
 	return e.Next()
+}
+
+// probesSecret tells whether a filter or sort on collection could test a
+// secret value, which a superuser could then recover one guessed character
+// at a time: it names a secret field and can reach a collection that holds
+// one, being that collection, naming it (a back-relation such as
+// wechat_accounts_via_user, or @collection.wechat_accounts), or having a
+// relation field that points at it.
+func probesSecret(app core.App, collection *core.Collection, exprs ...string) bool {
+	text := strings.Join(exprs, "\n")
+	if !secretFields.MatchString(text) {
+		return false
+	}
+	if _, sealed := sealedFields[collection.Name]; sealed || secretTables.MatchString(text) {
+		return true
+	}
+	for _, field := range collection.Fields {
+		relation, ok := field.(*core.RelationField)
+		if !ok {
+			continue
+		}
+		if target, err := app.FindCachedCollectionByNameOrId(relation.CollectionId); err == nil {
+			if _, sealed := sealedFields[target.Name]; sealed {
+				return true
+			}
+		}
+	}
+	return false
 }
