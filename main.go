@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -55,6 +56,20 @@ func main() {
 	flags.StringVar(&hooksDir, "hooksDir", "", "the directory with the JS app hooks (default pb_data/../pb_hooks)")
 	var hooksWatch bool
 	flags.BoolVar(&hooksWatch, "hooksWatch", true, "restart the app when a pb_hooks file changes")
+
+	// The JS hooks are set up below, before the command runs: read the
+	// flags they need now, as PocketBase's own examples do.
+	_ = app.RootCmd.ParseFlags(os.Args[1:])
+	if hooksDir == "" {
+		hooksDir = filepath.Join(app.DataDir(), "../pb_hooks")
+	}
+	if hooksWatch {
+		// The watcher only watches a directory that exists when it starts:
+		// make it, so the first file a developer adds is picked up at once.
+		if err := os.MkdirAll(hooksDir, 0o755); err != nil {
+			log.Fatal(err)
+		}
+	}
 
 	wx := hooks.Register(app, &cfg)
 	app.RootCmd.AddCommand(hooks.NewRotateKeyCommand(app))

@@ -368,7 +368,8 @@ func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
 		t.Fatal("README.md has no pb_hooks/functions.pb.js example")
 	}
 	root := t.TempDir()
-	hooksDir := filepath.Join(root, "pb_hooks")
+	// Not the default pb_data/../pb_hooks: --hooksDir must count.
+	hooksDir := filepath.Join(root, "elsewhere", "hooks")
 	if err := os.MkdirAll(hooksDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -376,6 +377,9 @@ func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := start(t, filepath.Join(root, "pb_data"), nil, "--wechat-mock", "--dev=false", "--hooksDir", hooksDir, "--hooksWatch=false")
+	if _, err := os.Stat(filepath.Join(root, "pb_hooks")); !os.IsNotExist(err) {
+		t.Fatalf("with --hooksWatch=false no pb_hooks is made next to pb_data: %v", err)
+	}
 
 	status, body, res := login(t, p.Base, "mock:caller")
 	if status != 200 {
@@ -388,6 +392,35 @@ func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
 	}
 	if status, _, _ := request(t, http.MethodPost, p.Base+"/api/functions/whoami", "", `{}`); status != 401 {
 		t.Fatalf("whoami without a token: want 401, got %d", status)
+	}
+}
+
+// A first server has no pb_hooks yet: the first hook file a developer adds
+// while it runs is picked up without a manual restart.
+func TestFirstHookFileIsPickedUpWhileRunning(t *testing.T) {
+	root := t.TempDir()
+	p := start(t, filepath.Join(root, "pb_data"), nil, "--wechat-mock", "--dev=false")
+	hooksDir := filepath.Join(root, "pb_hooks")
+	if info, err := os.Stat(hooksDir); err != nil || !info.IsDir() {
+		t.Fatalf("the server made no %s to watch: %v", hooksDir, err)
+	}
+	if status, _, _ := request(t, http.MethodGet, p.Base+"/api/functions/hello", "", ""); status != 404 {
+		t.Fatalf("before the hook file: want 404, got %d", status)
+	}
+	hook := `routerAdd("GET", "/api/functions/hello", (e) => e.json(200, { hello: "world" }))` + "\n"
+	if err := os.WriteFile(filepath.Join(hooksDir, "hello.pb.js"), []byte(hook), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status, body, answer := request(t, http.MethodGet, p.Base+"/api/functions/hello", "", "")
+		if status == 200 && answer["hello"] == "world" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new hook file was not picked up within 30 s: %d %s", status, body)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
