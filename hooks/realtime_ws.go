@@ -425,7 +425,7 @@ func (c *wsConn) work() {
 
 func (c *wsConn) handle(msg *clientMessage) {
 	if msg.Type != "auth" && c.auth == nil {
-		c.closeWith(closeProtocolError, "The first message must be auth.")
+		c.closeWith(closeProtocolError, `The first message must be {"type": "auth", "token": "<auth token>"}.`)
 		return
 	}
 	switch msg.Type {

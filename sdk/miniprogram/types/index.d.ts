@@ -311,9 +311,11 @@ export interface WatchOptions<T = AnyObject> {
     onChange(snapshot: WatchSnapshot<T>): void;
     /**
      * The watch ended: the server refused it (code "watch_invalid",
-     * "watch_forbidden", "watch_filter_forbidden", "watch_too_large", ...) or the
-     * user was deleted or signed out everywhere ("realtime_auth_revoked").
-     * Nothing more arrives; watch again to start over.
+     * "watch_collection_not_found", "watch_forbidden", "watch_filter_forbidden",
+     * "watch_too_large", "watch_failed"), the user was deleted or signed out
+     * everywhere ("realtime_auth_revoked"), or the server refused the socket's
+     * messages ("realtime_protocol_error"). Nothing more arrives; watch again
+     * to start over.
      */
     onError(error: WxbaseError): void;
 }
@@ -332,7 +334,7 @@ export interface WatchSnapshot<T = AnyObject> {
 
 export interface WatchDocChange<T = AnyObject> {
     docId: string;
-    /** The document; for a remove, as it was before it left the result. */
+    /** The document; for a remove, as this watch last had it (`{ _id }` alone if it never had it). */
     doc: CloudRecord<T>;
     dataType: "init" | "add" | "update" | "remove";
     queueType: "init" | "enqueue" | "update" | "dequeue";
