@@ -226,6 +226,29 @@ describe("snapshots", () => {
         assert.deepEqual(changes(await good.next()), [["add", "enqueue", id]]);
     });
 
+    test("when an admin changes the rules, the watch starts over with a fresh init", async () => {
+        const everyone = '@request.auth.id != ""';
+        const board = await server.createCollection({
+            name: "board",
+            listRule: everyone,
+            viewRule: everyone,
+            createRule: everyone,
+            updateRule: creatorOnly.updateRule,
+            deleteRule: creatorOnly.deleteRule,
+            fields: [ownerField, { name: "title", type: "text" }],
+        });
+        const mine = (await alice.db.collection("board").add({ data: { title: "alice's" } }))._id;
+        await bob.db.collection("board").add({ data: { title: "bob's" } });
+        const w = watch(alice.db.collection("board").orderBy("title", "asc"));
+        assert.deepEqual(field(await w.next(), "title"), ["alice's", "bob's"]);
+
+        await server.must("PATCH", `/api/collections/${board.id}`, { listRule: creatorOnly.listRule });
+        const again = await w.next();
+        assert.equal(again.type, "init");
+        assert.deepEqual(ids(again), [mine]);
+        assert.deepEqual(changes(again), [["init", "init", mine]]);
+    });
+
     test("watch() refuses what the facade refuses, at once", () => {
         assert.throws(() => alice.db.collection("todos").watch({ onChange() {} }), (e) => e.code === "wxbase_unsupported");
         assert.throws(
