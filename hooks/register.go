@@ -42,6 +42,7 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnRecordEnrich(accountsCollection).BindFunc(hideFields("session_key"))
 	app.OnRecordEnrich(tokensCollection).BindFunc(hideFields("token"))
 	app.OnRecordsListRequest().BindFunc(refuseSecretFilters)
+	app.OnRealtimeSubscribeRequest().BindFunc(refuseSecretSubscriptions)
 	app.OnCollectionCreateRequest().BindFunc(refuseSecretViews)
 	app.OnCollectionUpdateRequest().BindFunc(refuseSecretViews)
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)

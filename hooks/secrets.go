@@ -1,8 +1,11 @@
 package hooks
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -94,6 +97,32 @@ func refuseSecretFilters(e *core.RecordsListRequestEvent) error {
 	query := e.Request.URL.Query()
 	if probesSecret(e.App, e.Collection, query.Get("filter"), query.Get("sort")) {
 		return e.BadRequestError(secretFilterRefusal, nil)
+	}
+	return e.Next()
+}
+
+// refuseSecretSubscriptions applies the same check to PocketBase's own
+// realtime: a subscription topic may carry a filter in its options
+// ("users?options={"query":{"filter":"..."}}"), and each event that matches
+// would answer a guess.
+func refuseSecretSubscriptions(e *core.RealtimeSubscribeRequestEvent) error {
+	for _, topic := range e.Subscriptions {
+		topicURL, err := url.Parse(topic)
+		if err != nil {
+			continue // PocketBase ignores its options too
+		}
+		collection, err := e.App.FindCachedCollectionByNameOrId(strings.SplitN(topicURL.Path, "/", 2)[0])
+		if err != nil {
+			continue
+		}
+		var options struct {
+			Query map[string]any `json:"query"`
+		}
+		if raw := topicURL.Query().Get("options"); raw != "" && json.Unmarshal([]byte(raw), &options) == nil {
+			if probesSecret(e.App, collection, fmt.Sprint(options.Query["filter"]), fmt.Sprint(options.Query["sort"])) {
+				return e.BadRequestError(secretFilterRefusal, nil)
+			}
+		}
 	}
 	return e.Next()
 }

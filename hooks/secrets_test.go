@@ -242,3 +242,44 @@ func TestSuperuserToolsCannotReadSecretTables(t *testing.T) {
 		expectBody(t, c.name, body, nil, []string{sessionKey, secretA})
 	}
 }
+
+// PocketBase's own realtime takes a filter per subscription; one that could
+// test a session_key or AppSecret is refused as on the list API, superusers
+// included.
+func TestRealtimeSubscriptionsCannotProbeSecrets(t *testing.T) {
+	e := newEnv(t)
+	e.login(appA, "oProbedBySSE0000000000000000")
+	token := e.superuserToken()
+	base := e.serve()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	scanner := bufio.NewScanner(res.Body)
+	var connect struct {
+		ClientID string `json:"clientId"`
+	}
+	for connect.ClientID == "" && scanner.Scan() {
+		if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
+			_ = json.Unmarshal([]byte(data), &connect)
+		}
+	}
+	topic := func(filter string) string {
+		options, _ := json.Marshal(map[string]any{"query": map[string]any{"filter": filter}})
+		return "users?options=" + url.QueryEscape(string(options))
+	}
+	for filter, want := range map[string]int{
+		"wechat_accounts_via_user.session_key ?~ 'a'": 400,
+		"wechat_accounts_via_user.app.secret ?~ 'a'":  400,
+		`name != ""`: 204,
+	} {
+		body, _ := json.Marshal(map[string]any{"clientId": connect.ClientID, "subscriptions": []string{topic(filter)}})
+		if status, raw, _ := post(t, base+"/api/realtime", token, string(body)); status != want {
+			t.Fatalf("subscribing with %s: %d %s, want %d", filter, status, raw, want)
+		}
+	}
+}
