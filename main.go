@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -63,11 +64,13 @@ func main() {
 	if hooksDir == "" {
 		hooksDir = filepath.Join(app.DataDir(), "../pb_hooks")
 	}
-	if hooksWatch {
+	if hooksWatch && slices.Contains(os.Args[1:], "serve") {
 		// The watcher only watches a directory that exists when it starts:
 		// make it, so the first file a developer adds is picked up at once.
+		// Where it cannot be made (a read-only app directory), hooks simply
+		// stay off, as before.
 		if err := os.MkdirAll(hooksDir, 0o755); err != nil {
-			log.Fatal(err)
+			log.Printf("cannot create the hooks directory (%v): JS hooks stay off until it exists", err)
 		}
 	}
 

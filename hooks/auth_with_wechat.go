@@ -127,7 +127,7 @@ type accountLink struct {
 func linkWechatAccount(app core.App, reads *preparedReads, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
 	account, err := reads.account(app, wxApp.id, session.OpenID)
 	if err == nil && !accountChanged(app, v, account, session) {
-		user, err := reads.user(app, users, account.GetString("user"))
+		user, err := app.FindRecordById(users, account.GetString("user"))
 		if err == nil {
 			return &accountLink{user: user, account: account}, nil
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"wxbase/wechat/wechattest"
@@ -426,5 +427,36 @@ func TestJunkCodeFloodMeetsTheRateLimit(t *testing.T) {
 	calls := e.fake.Calls("/sns/jscode2session")
 	if limited == 0 || calls+limited != burst || calls > 120 {
 		t.Fatalf("a burst of %d junk codes: %d limited, %d reached WeChat", burst, limited, calls)
+	}
+}
+
+// A hook that saves the user during a returning login (a last-seen stamp,
+// say) must not look like a password change to PocketBase, which would drop
+// the user's auth origins: the user is loaded as PocketBase loads it.
+func TestReturningLoginUserSavesCleanly(t *testing.T) {
+	e := newEnv(t)
+	_, userID := e.login(appA, "oSavedOnLogin000000000000000")
+	user, err := e.app.FindRecordById("users", userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := core.NewAuthOrigin(e.app)
+	origin.SetCollectionRef(user.Collection().Id)
+	origin.SetRecordRef(user.Id)
+	origin.SetFingerprint("a-phone")
+	if err := e.app.Save(origin); err != nil {
+		t.Fatal(err)
+	}
+	e.app.OnRecordAuthRequest("users").BindFunc(func(ev *core.RecordAuthRequestEvent) error {
+		ev.Record.Set("name", "seen today")
+		if err := ev.App.Save(ev.Record); err != nil {
+			return err
+		}
+		return ev.Next()
+	})
+	e.login(appA, "oSavedOnLogin000000000000000")
+	origins, err := e.app.FindAllAuthOriginsByRecord(user)
+	if err != nil || len(origins) != 1 {
+		t.Fatalf("after a returning login that saved the user: %d auth origins (%v), want 1", len(origins), err)
 	}
 }

@@ -9,16 +9,22 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// preparedReads runs the two reads of a returning user's login, the account
-// by (app, openid) and the user by id, from statements prepared once. Most
-// logins are returning users and are served by these reads alone; building
-// and parsing the SQL each time was about a third of their cost.
+// preparedReads runs the first read of a returning user's login, the
+// account by (app, openid), from a statement prepared once. Most logins are
+// returning users; building and parsing the SQL each time was about a third
+// of that read's cost.
 //
 // The statements belong to the database handle they were prepared on:
 // PocketBase reopens its database (after a backup restore, say), and a new
 // handle gets new statements. SQLite re-prepares a statement by itself when
 // the schema changes, and records are built from the collection as it is
 // now, so a field added in the dashboard shows at once.
+//
+// Records are loaded with each field's PrepareValue and then PostScan, which
+// keeps a password field's original value as its (empty) plain text rather
+// than its hash; PocketBase would take a later save of such a record for a
+// password change and drop the user's auth origins and MFA. So auth
+// collections are never read this way: the user is read by PocketBase.
 type preparedReads struct {
 	mu    sync.Mutex
 	db    *sql.DB
@@ -45,18 +51,12 @@ func (p *preparedReads) account(app core.App, appRef, openID string) (*core.Reco
 	return record, err
 }
 
-// user reads a user by id, as app.FindRecordById does.
-func (p *preparedReads) user(app core.App, users *core.Collection, id string) (*core.Record, error) {
-	record, err := p.record(app, users, `SELECT * FROM "`+users.Name+`" WHERE "id" = ? LIMIT 1`, id)
-	if errors.Is(err, errNoPool) {
-		return app.FindRecordById(users, id)
-	}
-	return record, err
-}
-
 // record runs query and loads its first row into a record of collection, as
 // PocketBase's record queries do (sql.ErrNoRows when there is none).
 func (p *preparedReads) record(app core.App, collection *core.Collection, query string, args ...any) (*core.Record, error) {
+	if collection.IsAuth() {
+		return nil, errors.New("auth collections are read by PocketBase: see preparedReads")
+	}
 	stmt, err := p.statement(app, query)
 	if err != nil {
 		return nil, err

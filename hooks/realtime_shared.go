@@ -51,6 +51,13 @@ func (s *sharedReads) committed() uint64 {
 	return s.changes
 }
 
+// current is the number of record changes committed so far.
+func (s *sharedReads) current() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changes
+}
+
 // read returns the record as a query sees it after change number need, from
 // a shared read when one began late enough, else by load. Each caller gets
 // its own copy to enrich.

@@ -32,6 +32,10 @@ type watch struct {
 
 	seq     int64             // CloudBase's snapshot id, per watch
 	members map[string]uint64 // record id → hash of the document sent
+	// since is the number of changes committed when the last snapshot's
+	// query began: a shared read older than that could undo what the
+	// snapshot showed, so none is taken (realtime_shared.go).
+	since uint64
 
 	// The requirements of its rule and filter (realtime_prefilter.go), and
 	// the collection they were read from: a dashboard edit reloads it.

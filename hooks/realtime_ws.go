@@ -515,6 +515,7 @@ func (c *wsConn) watch(msg *clientMessage) {
 // sendSnapshot runs the watch's query and sends its result as an init, in
 // chunks; a failure ends the watch with an error.
 func (c *wsConn) sendSnapshot(w *watch, auth *core.Record) {
+	w.since = c.rt.reads.current()
 	changes, docs, err := w.snapshot(c.app, auth, c.limits.SnapshotLimit)
 	if err != nil {
 		c.unwatch(w.id)
@@ -576,7 +577,7 @@ func (c *wsConn) flush() {
 			if w.collectionID != key.collectionID || !w.mayHold(c.app, auth, key.id, changed) {
 				continue
 			}
-			change, err := w.evaluate(c.app, c.rt.reads, auth, key.id, changed.newest)
+			change, err := w.evaluate(c.app, c.rt.reads, auth, key.id, max(changed.newest, w.since))
 			if err != nil {
 				c.unwatch(w.id)
 				c.sendError(w.id, asWatchError(err))

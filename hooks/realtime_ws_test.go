@@ -769,6 +769,47 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 			t.Fatalf("list API, %s: %d %s", filter, status, body)
 		}
 	}
+	// Naming the collection by its id instead of its name changes nothing.
+	accounts, err := e.app.FindCollectionByNameOrId("wechat_accounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, filter := range []string{accounts.Id + "_via_user.session_key ?~ 'a'", "@collection." + accounts.Id + ".session_key ?~ 'a'"} {
+		status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
+		if status != 400 || !strings.Contains(body, "not allowed") {
+			t.Fatalf("list API, %s: %d %s", filter, status, body)
+		}
+	}
+	// A rule is a filter too: no collection may get one that tests a secret.
+	users, err := e.app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := "@collection." + accounts.Id + ".session_key ~ 'a%'"
+	users.ListRule = &probe
+	if err := e.app.Save(users); err == nil || !strings.Contains(err.Error(), "secret") {
+		t.Fatalf("a list rule that tests session_key was saved: %v", err)
+	}
+	// A collection related to wechat_apps keeps ordinary filters on its own
+	// fields, even ones named like a secret; following the relation to the
+	// AppSecret is refused.
+	apps, err := e.app.FindCollectionByNameOrId("wechat_apps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appsID := apps.Id
+	devices := core.NewBaseCollection("devices")
+	everyone := ""
+	devices.ListRule = &everyone
+	devices.Fields.Add(&core.TextField{Name: "push_token"}, &core.RelationField{Name: "app", CollectionId: appsID, MaxSelect: 1})
+	if err := e.app.Save(devices); err != nil {
+		t.Fatal(err)
+	}
+	for filter, want := range map[string]int{`push_token = "abc"`: 200, `app.secret ~ "a"`: 400} {
+		if status, body := call(t, "GET", e.serve()+"/api/collections/devices/records?filter="+url.QueryEscape(filter), adminToken, ""); status != want {
+			t.Fatalf("devices, %s: %d %s, want %d", filter, status, body, want)
+		}
+	}
 	// A users filter that reaches no secret is fine.
 	if status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(`name != "token"`), adminToken, ""); status != 200 {
 		t.Fatalf("an innocent filter: %d %s", status, body)

@@ -21,7 +21,7 @@ type server struct {
 	vault  *vault
 	apps   *appCache
 	wechat *Wechat
-	reads  preparedReads // the returning-user login's two reads
+	reads  preparedReads // the returning-user login's account read
 
 	mockFake *wechattest.Fake // the in-process WeChat of --wechat-mock
 }
@@ -43,6 +43,7 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnRecordEnrich(tokensCollection).BindFunc(hideFields("token"))
 	app.OnRecordsListRequest().BindFunc(refuseSecretFilters)
 	app.OnRealtimeSubscribeRequest().BindFunc(refuseSecretSubscriptions)
+	app.OnCollectionValidate().BindFunc(refuseSecretRules)
 	app.OnCollectionCreateRequest().BindFunc(refuseSecretViews)
 	app.OnCollectionUpdateRequest().BindFunc(refuseSecretViews)
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -127,30 +128,57 @@ func refuseSecretSubscriptions(e *core.RealtimeSubscribeRequestEvent) error {
 	return e.Next()
 }
 
-// probesSecret tells whether a filter or sort on collection could test a
-// secret value, which a superuser could then recover one guessed character
-// at a time: it names a secret field and can reach a collection that holds
-// one, being that collection, naming it (a back-relation such as
-// wechat_accounts_via_user, or @collection.wechat_accounts), or having a
-// relation field that points at it.
+// probesSecret tells whether a filter, sort or rule on collection could
+// test a secret value, which a superuser could then recover one guessed
+// character at a time. It must name a secret field and reach a collection
+// that holds one: by being that collection, by naming it or its id (a
+// back-relation such as wechat_accounts_via_user, or @collection.<name or
+// id>), or by following a relation field that points at it (app.secret).
 func probesSecret(app core.App, collection *core.Collection, exprs ...string) bool {
-	text := strings.Join(exprs, "\n")
+	text := strings.ToLower(strings.Join(exprs, "\n"))
 	if !secretFields.MatchString(text) {
 		return false
 	}
-	if _, sealed := sealedFields[collection.Name]; sealed || secretTables.MatchString(text) {
-		return true
+	for name := range sealedFields {
+		if collection.Name == name || strings.Contains(text, name) {
+			return true
+		}
+		if sealed, err := app.FindCachedCollectionByNameOrId(name); err == nil {
+			if collection.Id == sealed.Id || strings.Contains(text, strings.ToLower(sealed.Id)) {
+				return true
+			}
+		}
 	}
 	for _, field := range collection.Fields {
 		relation, ok := field.(*core.RelationField)
 		if !ok {
 			continue
 		}
-		if target, err := app.FindCachedCollectionByNameOrId(relation.CollectionId); err == nil {
-			if _, sealed := sealedFields[target.Name]; sealed {
-				return true
-			}
+		target, err := app.FindCachedCollectionByNameOrId(relation.CollectionId)
+		if err != nil {
+			continue
+		}
+		if _, sealed := sealedFields[target.Name]; sealed && regexp.MustCompile(`(^|[^\w.])`+regexp.QuoteMeta(strings.ToLower(relation.Name))+`\.`).MatchString(text) {
+			return true
 		}
 	}
 	return false
+}
+
+// refuseSecretRules keeps a collection's API rules from testing secrets
+// the same way: a rule is a filter that runs for every request, and a
+// superuser could set one and watch what guests get.
+func refuseSecretRules(e *core.CollectionEvent) error {
+	c := e.Collection
+	rules := map[string]*string{"listRule": c.ListRule, "viewRule": c.ViewRule, "createRule": c.CreateRule, "updateRule": c.UpdateRule, "deleteRule": c.DeleteRule}
+	if c.IsAuth() {
+		rules["authRule"], rules["manageRule"] = c.AuthRule, c.ManageRule
+	}
+	for name, rule := range rules {
+		if rule != nil && probesSecret(e.App, c, *rule) {
+			return validation.Errors{name: validation.NewError("validation_secret_rule",
+				"A rule cannot test secret, session_key or token of wechat_apps, wechat_accounts or wechat_tokens.")}
+		}
+	}
+	return e.Next()
 }
