@@ -306,6 +306,8 @@ func (c *wsConn) write() {
 		c.cancel()
 	}
 	for {
+		// Closing comes before any queued message, so a dropped slow
+		// consumer gets its close frame now, not after its backlog.
 		select {
 		case <-c.closing:
 			finish()
@@ -317,11 +319,9 @@ func (c *wsConn) write() {
 		}
 		select {
 		case <-c.closing:
-			finish()
-			return
+			continue // closed at the top of the loop
 		case <-c.ctx.Done():
-			c.ws.CloseNow()
-			return
+			continue
 		case msg := <-c.out:
 			ctx, cancel := context.WithTimeout(c.ctx, c.limits.WriteTimeout)
 			err := c.ws.Write(ctx, websocket.MessageText, msg)
