@@ -43,11 +43,11 @@ func newLoadEnv(t *testing.T, extraEnv ...string) *loadEnv {
 		dataDir: filepath.Join(t.TempDir(), "pb_data"),
 		env:     append([]string{"WECHAT_APPID=" + loadAppID, "WECHAT_SECRET=" + loadSecret, "WECHAT_API_BASE=" + fakeURL}, extraEnv...),
 	}
-	if err := wxbaseproc.UpsertSuperuser(binary, l.dataDir, "admin@example.com", "correct-horse-battery"); err != nil {
+	if err := wxbaseproc.UpsertSuperuser(binary, l.dataDir, "admin@example.com", "correct-horse-battery", extraEnv...); err != nil {
 		t.Fatal(err)
 	}
 	l.server = start(t, l.dataDir, l.env, "--dev=false")
-	l.admin = superuserToken(t, l.server, l.dataDir)
+	l.admin = superuserToken(t, l.server, l.dataDir, extraEnv...)
 
 	status, body, _ := request(t, "PATCH", l.server.Base+"/api/settings", l.admin, `{"rateLimits":{"enabled":false}}`)
 	if status != 200 {

@@ -19,7 +19,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"wxbase/hooks"
-	_ "wxbase/migrations"
+	"wxbase/migrations"
+	"wxbase/secrets"
 )
 
 //go:embed all:pb_public
@@ -40,7 +41,10 @@ func inSourceTree() bool {
 func main() {
 	// Dev mode prints every SQL statement; it stays opt-in (--dev), even
 	// under `go run`, so a first start shows the superuser link, not SQL.
-	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false})
+	// PocketBase seals its settings with the key in this variable: the one
+	// an operator may set, or the key wxbase made in pb_data, which the
+	// vault puts there.
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DefaultEncryptionEnv: "WXBASE_ENCRYPTION_KEY"})
 	color.Output = hooks.MaskDevSQL(color.Output)
 
 	cfg, err := hooks.ConfigFromEnv()
@@ -74,8 +78,14 @@ func main() {
 		}
 	}
 
+	// Start-up stops when the key is lost, except for the command that
+	// recovers from it, so the vault must know before start-up.
+	cfg.Vault = secrets.NewVault(slices.Contains(os.Args[1:], secrets.RecoverCommand))
 	wx := hooks.Register(app, &cfg)
-	app.RootCmd.AddCommand(hooks.NewRotateKeyCommand(app))
+	app.RootCmd.AddCommand(
+		secrets.NewRotateCommand(app, cfg.Vault),
+		secrets.NewRecoverCommand(app, cfg.Vault, migrations.DefaultSettings),
+	)
 
 	// Server logic without recompiling: pb_hooks/*.pb.js are our cloud
 	// functions, with the WeChat API as $wechat. (The JS runtimes are made

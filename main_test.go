@@ -88,9 +88,9 @@ func login(t *testing.T, base, code string) (int, string, map[string]any) {
 }
 
 // superuserToken creates a superuser with the CLI and signs it in.
-func superuserToken(t *testing.T, p *wxbaseproc.Server, dataDir string) string {
+func superuserToken(t *testing.T, p *wxbaseproc.Server, dataDir string, env ...string) string {
 	t.Helper()
-	if err := wxbaseproc.UpsertSuperuser(binary, dataDir, "admin@example.com", "correct-horse-battery"); err != nil {
+	if err := wxbaseproc.UpsertSuperuser(binary, dataDir, "admin@example.com", "correct-horse-battery", env...); err != nil {
 		t.Fatal(err)
 	}
 	status, body, res := request(t, http.MethodPost, p.Base+"/api/collections/_superusers/auth-with-password", "",
@@ -232,11 +232,10 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	// Positive controls: the secrets are stored, dev mode printed the very
 	// statements that wrote them, and the logs hold the failures.
 	data := openDB(t, filepath.Join(dataDir, "data.db"))
-	var storedSecret, storedKey string
-	data.NewQuery("SELECT secret FROM wechat_apps WHERE appid = {:appid}").Bind(dbx.Params{"appid": appID}).Row(&storedSecret)
-	data.NewQuery("SELECT session_key FROM wechat_accounts LIMIT 1").Row(&storedKey)
-	var accessToken string
-	data.NewQuery("SELECT token FROM wechat_tokens").Row(&accessToken)
+	key := keyringKeys(t, dataDir)[0]
+	storedSecret, _ := storedPlain(t, dataDir, key, "wechat_apps", "secret")
+	storedKey, _ := storedPlain(t, dataDir, key, "wechat_accounts", "session_key")
+	accessToken, _ := storedPlain(t, dataDir, key, "wechat_tokens", "token")
 	if storedSecret != secret || storedKey != sessionKey || sessionKey == "" || len(accessToken) < 20 {
 		t.Fatalf("positive control: secret stored %v, session_key stored %v, access token stored %v",
 			storedSecret == secret, storedKey == sessionKey, len(accessToken) >= 20)
@@ -271,7 +270,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		t.Fatalf("positive control: _logs lacks the failed logins:\n%s", logText.String())
 	}
 
-	for _, leak := range []string{secret, sessionKey, accessToken, options.AuthToken.Secret, "secret=", "access_token="} {
+	for _, leak := range []string{secret, sessionKey, accessToken, key, options.AuthToken.Secret, "secret=", "access_token="} {
 		if strings.Contains(output, leak) {
 			t.Errorf("stdout holds %q", leak)
 		}

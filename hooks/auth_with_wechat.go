@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"wxbase/secrets"
 	"wxbase/wechat"
 )
 
@@ -124,7 +125,7 @@ type accountLink struct {
 // from reads alone. Anything else runs in one short transaction that looks
 // the account up again, so concurrent first logins of one openid serialise
 // on SQLite's single writer and all end with the same user.
-func linkWechatAccount(app core.App, reads *preparedReads, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+func linkWechatAccount(app core.App, reads *preparedReads, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
 	account, err := reads.account(app, wxApp.id, session.OpenID)
 	if err == nil && !accountChanged(app, v, account, session) {
 		user, err := app.FindRecordById(users, account.GetString("user"))
@@ -145,7 +146,7 @@ func linkWechatAccount(app core.App, reads *preparedReads, v *vault, users *core
 	return link, err
 }
 
-func upsertAccount(app core.App, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+func upsertAccount(app core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
 	var link *accountLink
 	err := app.RunInTransaction(func(tx core.App) error {
 		var err error
@@ -158,7 +159,7 @@ func upsertAccount(app core.App, v *vault, users *core.Collection, wxApp *wechat
 	return link, nil
 }
 
-func upsertAccountTx(tx core.App, v *vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+func upsertAccountTx(tx core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
 	account, err := findAccount(tx, wxApp.id, session.OpenID)
 	switch {
 	case err == nil:
@@ -240,8 +241,8 @@ func findUserByUnionID(app core.App, users *core.Collection, unionID string) (*c
 // WeChat omits unionid at times; an omitted one never erases a stored one.
 // A stored key that cannot be opened (the encryption key changed) counts as
 // changed, so the fresh one replaces it.
-func accountChanged(app core.App, v *vault, account *core.Record, session *wechat.Session) bool {
-	stored, err := v.read(app, account)
+func accountChanged(app core.App, v *secrets.Vault, account *core.Record, session *wechat.Session) bool {
+	stored, err := v.Read(account)
 	return err != nil || stored != session.SessionKey ||
 		(session.UnionID != "" && account.GetString("unionid") != session.UnionID)
 }

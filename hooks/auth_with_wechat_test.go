@@ -23,14 +23,17 @@ const loginURL = "/api/collections/users/auth-with-wechat"
 func requireStoredSecrets(t testing.TB, app *tests.TestApp, openID, sessionKey string) {
 	t.Helper()
 	apps, err := app.FindFirstRecordByData("wechat_apps", "appid", appA)
-	if err != nil || apps.GetString("secret") != secretA {
+	if got, _ := storedPlain(t, app, sealingKey(t, app.DataDir()), apps, "secret"); err != nil || got != secretA {
 		t.Fatalf("the app secret is not stored where expected (err %v)", err)
 	}
 	if openID == "" {
 		return
 	}
 	account, err := app.FindFirstRecordByData("wechat_accounts", "openid", openID)
-	if err != nil || sessionKey == "" || account.GetString("session_key") != sessionKey {
+	if err != nil || sessionKey == "" {
+		t.Fatalf("the session_key is not stored where expected (err %v)", err)
+	}
+	if got, _ := storedPlain(t, app, sealingKey(t, app.DataDir()), account, "session_key"); got != sessionKey {
 		t.Fatalf("the session_key is not stored where expected (err %v)", err)
 	}
 }
@@ -123,7 +126,10 @@ func TestReturningLoginIsTheSameUserAndWritesNothing(t *testing.T) {
 		t.Fatal("the data_version probe did not see the rotated session_key being stored")
 	}
 	account, err := e.app.FindFirstRecordByData("wechat_accounts", "openid", openID)
-	if err != nil || account.GetString("session_key") != e.fake.SessionKey(appA, openID) {
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), account, "session_key"); got != e.fake.SessionKey(appA, openID) {
 		t.Fatalf("the rotated session_key was not stored (err %v)", err)
 	}
 }

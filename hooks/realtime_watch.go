@@ -116,7 +116,7 @@ func newWatch(app core.App, msg *clientMessage, auth *core.Record) (*watch, erro
 		}
 	}
 	// As on the list API: no probing of secrets one guessed character at a time.
-	if probesSecret(app, collection, filter, msg.Sort) {
+	if probesSecret(app, collection, &core.RequestInfo{Auth: auth}, filter, msg.Sort) {
 		return nil, &watchError{codeFilterRefused, secretFilterRefusal}
 	}
 	if len(filter) > search.MaxFilterLength {

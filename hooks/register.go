@@ -4,12 +4,14 @@
 package hooks
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"wxbase/secrets"
 	"wxbase/wechat"
 	"wxbase/wechat/wechattest"
 )
@@ -18,7 +20,7 @@ import (
 type server struct {
 	cfg    *Config
 	client *wechat.Client
-	vault  *vault
+	vault  *secrets.Vault
 	apps   *appCache
 	wechat *Wechat
 	reads  preparedReads // the returning-user login's account read
@@ -30,22 +32,38 @@ type server struct {
 // read when the server starts, so flags parsed after Register still count.
 // It returns the WeChat API for server code (Go, and pb_hooks via $wechat).
 func Register(app core.App, cfg *Config) *Wechat {
-	v := &vault{}
+	v := cfg.Vault
+	if v == nil {
+		v = &secrets.Vault{}
+	}
+	if app.IsBootstrapped() { // a test app, migrated before Register
+		if err := v.Resolve(app); err != nil {
+			app.Logger().Error("The encryption key could not be resolved.", "error", err)
+		}
+	}
 	apps := &appCache{vault: v}
 	s := &server{cfg: cfg, vault: v, apps: apps, wechat: &Wechat{vault: v, apps: apps}}
 
-	// Secrets are encrypted at rest and write-only: hidden from every
-	// response, superusers' included.
-	app.OnRecordCreate(appsCollection, accountsCollection, tokensCollection).BindFunc(s.vault.sealOnSave)
-	app.OnRecordUpdate(appsCollection, accountsCollection, tokensCollection).BindFunc(s.vault.sealOnSave)
-	app.OnRecordEnrich(appsCollection).BindFunc(hideFields("secret"))
-	app.OnRecordEnrich(accountsCollection).BindFunc(hideFields("session_key"))
-	app.OnRecordEnrich(tokensCollection).BindFunc(hideFields("token"))
-	app.OnRecordsListRequest().BindFunc(refuseSecretFilters)
-	app.OnRealtimeSubscribeRequest().BindFunc(refuseSecretSubscriptions)
-	app.OnCollectionValidate().BindFunc(refuseSecretRules)
-	app.OnCollectionCreateRequest().BindFunc(refuseSecretViews)
-	app.OnCollectionUpdateRequest().BindFunc(refuseSecretViews)
+	// Secrets (secrets.Sealed, by collection and field id) are encrypted at
+	// rest from the first start, with a key the data directory keeps apart
+	// from its backups, and write-only: hidden from every response,
+	// superusers' included.
+	app.OnSettingsReload().BindFunc(s.vault.ResolveOnSettingsReload)
+	app.OnBootstrap().BindFunc(s.vault.ResolveOnBootstrap)
+	app.OnRecordCreate().BindFunc(s.vault.SealOnSave)
+	app.OnRecordUpdate().BindFunc(s.vault.SealOnSave)
+	app.OnRecordEnrich().BindFunc(secrets.HideSealed)
+	// No filter, sort, rule, watch or view may test a sealed value, nor
+	// another user's private one (secrets.Private), at any depth: decided
+	// by PocketBase's own field resolver. The collection hooks are the
+	// model-level ones, which imports, migrations and Go code fire too.
+	app.OnRecordsListRequest().BindFunc(refuseProbingFilters)
+	app.OnRealtimeSubscribeRequest().BindFunc(refuseProbingSubscriptions)
+	app.OnCollectionCreate().BindFunc(secrets.CheckCollection)
+	app.OnCollectionUpdate().BindFunc(secrets.CheckCollection)
+	app.OnCollectionAfterCreateSuccess().BindFunc(secrets.ForgetOnChange)
+	app.OnCollectionAfterUpdateSuccess().BindFunc(secrets.ForgetOnChange)
+	app.OnCollectionAfterDeleteSuccess().BindFunc(secrets.ForgetOnChange)
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
@@ -78,7 +96,6 @@ func Register(app core.App, cfg *Config) *Wechat {
 			return err
 		}
 
-		se.Router.BindFunc(refuseSecretSQL)
 		se.Router.Bind(rejectInvalidToken())
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
 		se.Router.GET("/api/realtime/ws", rt.serveWS).Bind(apis.SkipSuccessActivityLog())
@@ -140,5 +157,12 @@ func (s *server) start(app core.App) error {
 			return err
 		}
 	}
-	return s.vault.sealPlaintext(app)
+	sealed, err := s.vault.SealStored(app)
+	if err != nil {
+		return fmt.Errorf("sealing the stored secrets: %w", err)
+	}
+	if sealed > 0 {
+		app.Logger().Info("Sealed stored secrets with the encryption key.", "count", sealed, "key", s.vault.KeyID())
+	}
+	return nil
 }

@@ -1,27 +1,31 @@
 package hooks_test
 
 import (
+	"bufio"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 )
 
-const (
-	testKey  = "0123456789abcdef0123456789abcdef"
-	otherKey = "fedcba9876543210fedcba9876543210"
-)
+const testKey = "0123456789abcdef0123456789abcdef"
 
-// openSealed decrypts a stored value the way the README documents it, with
-// no code from the server: "wxv1:" + base64(nonce ‖ AES-256-GCM ciphertext),
-// the field name as additional data.
-func openSealed(key, field, stored string) (string, bool) {
-	rest, ok := strings.CutPrefix(stored, "wxv1:")
+// openSealed opens a stored value the way the README documents it, with no
+// code from the server: "wxv2:" + key id + ":" + base64(nonce ‖ AES-256-GCM
+// ciphertext), with collection id, record id and field id as additional data.
+func openSealed(key, collectionID, recordID, fieldID, stored string) (string, bool) {
+	rest, ok := strings.CutPrefix(stored, "wxv2:")
 	if !ok {
 		return "", false
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(rest)
+	_, encoded, _ := strings.Cut(rest, ":")
+	raw, err := base64.RawStdEncoding.DecodeString(encoded)
 	if err != nil {
 		return "", false
 	}
@@ -30,8 +34,44 @@ func openSealed(key, field, stored string) (string, bool) {
 	if len(raw) < gcm.NonceSize() {
 		return "", false
 	}
-	plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(field))
+	plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(collectionID+"\x00"+recordID+"\x00"+fieldID))
 	return string(plain), err == nil
+}
+
+// keyringKey returns the newest key of the data dir's keyring file.
+func keyringKey(t testing.TB, dataDir string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dataDir, "wxbase.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	key := ""
+	for lines := bufio.NewScanner(f); lines.Scan(); {
+		if line := strings.TrimSpace(lines.Text()); line != "" && !strings.HasPrefix(line, "#") {
+			key = line
+		}
+	}
+	return key
+}
+
+// sealingKey is the key the test app seals with: the configured one, or
+// the one it made in its data dir.
+func sealingKey(t testing.TB, dataDir string) string {
+	if key := os.Getenv("pb_test_env"); key != "" {
+		return key
+	}
+	return keyringKey(t, dataDir)
+}
+
+// storedPlain opens a record's sealed field as stored in the database.
+func storedPlain(t testing.TB, app core.App, key string, record *core.Record, field string) (string, bool) {
+	t.Helper()
+	var stored string
+	if err := app.DB().Select(field).From(record.Collection().Name).AndWhere(dbx.HashExp{"id": record.Id}).Row(&stored); err != nil {
+		t.Fatal(err)
+	}
+	return openSealed(key, record.Collection().Id, record.Id, record.Collection().Fields.GetByName(field).GetId(), stored)
 }
 
 func storedValue(t *testing.T, e *env, query string) string {
@@ -43,69 +83,94 @@ func storedValue(t *testing.T, e *env, query string) string {
 	return value
 }
 
-func TestSecretsAreEncryptedAtRestWithTheEnvKey(t *testing.T) {
-	t.Setenv("pb_test_env", testKey) // the test app's --encryptionEnv
+func TestSecretsAreSealedByDefaultAndBoundToTheirRow(t *testing.T) {
 	e := newEnv(t)
-	openID := "oVaulted00000000000000000000"
-	_, userID := e.login(appA, openID)
-	sessionKey := e.fake.SessionKey(appA, openID)
+	alice, bob := "oSealedAlice0000000000000000", "oSealedBob000000000000000000"
+	_, aliceID := e.login(appA, alice)
+	e.login(appA, bob)
 
-	for _, c := range []struct{ field, query, plain string }{
-		{"secret", "SELECT secret FROM wechat_apps WHERE appid = '" + appA + "'", secretA},
-		{"session_key", "SELECT session_key FROM wechat_accounts WHERE openid = '" + openID + "'", sessionKey},
+	info, err := os.Stat(filepath.Join(e.app.DataDir(), "wxbase.key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the keyring file: %v %v", info, err)
+	}
+	key := keyringKey(t, e.app.DataDir())
+	app, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
+	aliceAccount, _ := e.app.FindFirstRecordByData("wechat_accounts", "openid", alice)
+	bobAccount, _ := e.app.FindFirstRecordByData("wechat_accounts", "openid", bob)
+	for _, c := range []struct {
+		record       *core.Record
+		field, plain string
+	}{
+		{app, "secret", secretA},
+		{aliceAccount, "session_key", e.fake.SessionKey(appA, alice)},
+		{bobAccount, "session_key", e.fake.SessionKey(appA, bob)},
 	} {
-		stored := storedValue(t, e, c.query)
-		if strings.Contains(stored, c.plain) {
-			t.Fatalf("%s is stored in plaintext: %s", c.field, stored)
+		if got, ok := storedPlain(t, e.app, key, c.record, c.field); !ok || got != c.plain {
+			t.Fatalf("%s of %s does not open with the keyring key: %q %v", c.field, c.record.Id, got, ok)
 		}
-		if got, ok := openSealed(testKey, c.field, stored); !ok || got != c.plain {
-			t.Fatalf("%s does not open with the env key: %q %v", c.field, got, ok)
-		}
-		if _, ok := openSealed(otherKey, c.field, stored); ok {
+		if _, ok := storedPlain(t, e.app, strings.Repeat("x", 32), c.record, c.field); ok {
 			t.Fatalf("%s opens with another key", c.field)
-		}
-		other := map[string]string{"secret": "session_key", "session_key": "secret"}[c.field]
-		if _, ok := openSealed(testKey, other, stored); ok {
-			t.Fatalf("%s opens as if it were %s", c.field, other)
 		}
 	}
 
-	// Encrypted values still work: a returning login is the same user and
-	// writes nothing, a wrong stored key is replaced by a rotated one.
+	// A sealed value copied into another row does not open there.
+	aliceStored := storedValue(t, e, "SELECT session_key FROM wechat_accounts WHERE id = '"+aliceAccount.Id+"'")
+	fieldID := aliceAccount.Collection().Fields.GetByName("session_key").GetId()
+	if _, ok := openSealed(key, aliceAccount.Collection().Id, bobAccount.Id, fieldID, aliceStored); ok {
+		t.Fatal("alice's sealed session_key opens as bob's")
+	}
+	if _, err := e.app.DB().NewQuery("UPDATE wechat_accounts SET session_key = {:v} WHERE id = {:id}").
+		Bind(map[string]any{"v": aliceStored, "id": bobAccount.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	bobToken, _ := e.login(appA, bob) // the key that does not open is replaced
+	if got, ok := storedPlain(t, e.app, key, bobAccount, "session_key"); !ok || got != e.fake.SessionKey(appA, bob) {
+		t.Fatal("bob's copied key was not replaced by his own at the next login")
+	}
+	_ = bobToken
+
+	// Sealed values still work: a returning login is the same user and
+	// writes nothing.
 	dataVersion := e.dataVersionProbe()
 	before := dataVersion()
-	if _, again := e.login(appA, openID); again != userID {
+	if _, again := e.login(appA, alice); again != aliceID {
 		t.Fatal("a returning login found another user")
 	}
 	if dataVersion() != before {
-		t.Fatal("a returning login wrote with encryption on")
-	}
-	e.fake.RotateSessionKey(appA, openID)
-	e.login(appA, openID)
-	stored := storedValue(t, e, "SELECT session_key FROM wechat_accounts WHERE openid = '"+openID+"'")
-	if got, _ := openSealed(testKey, "session_key", stored); got != e.fake.SessionKey(appA, openID) {
-		t.Fatal("the rotated session_key was not stored encrypted")
+		t.Fatal("a returning login wrote")
 	}
 }
 
-func TestPlaintextSecretsAreEncryptedWhenAKeyIsAdded(t *testing.T) {
-	e := newEnv(t) // no key yet
+func TestPlaintextFromBeforeIsSealedAtStart(t *testing.T) {
+	t.Setenv("pb_test_env", testKey) // a key configured as before encryption by default
+	e := newEnv(t)
 	openID := "oLegacy000000000000000000000"
 	e.login(appA, openID)
-	if stored := storedValue(t, e, "SELECT secret FROM wechat_apps"); stored != secretA {
-		t.Fatalf("without a key the secret should be stored as it is, got %q", stored)
+	// Values as an earlier version stored them without a key.
+	if _, err := e.app.DB().NewQuery("UPDATE wechat_apps SET secret = {:s}").Bind(map[string]any{"s": secretA}).Execute(); err != nil {
+		t.Fatal(err)
 	}
-
-	t.Setenv("pb_test_env", testKey)
+	if _, err := e.app.DB().NewQuery("DELETE FROM _params WHERE id = 'wxbase_encryption'").Execute(); err != nil {
+		t.Fatal(err)
+	}
 	e = e.restart()
-	e.serve() // a start with a key seals what was stored before
+	e.serve() // a start seals what was stored before
 
-	for _, c := range []struct{ field, query, plain string }{
-		{"secret", "SELECT secret FROM wechat_apps", secretA},
-		{"session_key", "SELECT session_key FROM wechat_accounts", e.fake.SessionKey(appA, openID)},
-	} {
-		if got, ok := openSealed(testKey, c.field, storedValue(t, e, c.query)); !ok || got != c.plain {
-			t.Fatalf("%s was not encrypted at start", c.field)
-		}
+	app, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
+	account, _ := e.app.FindFirstRecordByData("wechat_accounts", "openid", openID)
+	if got, ok := storedPlain(t, e.app, testKey, app, "secret"); !ok || got != secretA {
+		t.Fatalf("the plaintext secret was not sealed at start: %q", storedValue(t, e, "SELECT secret FROM wechat_apps"))
+	}
+	if got, ok := storedPlain(t, e.app, testKey, account, "session_key"); !ok || got != e.fake.SessionKey(appA, openID) {
+		t.Fatal("the session key was not sealed with the configured key")
+	}
+	// Once everything is sealed, a plaintext value put in a sealed field
+	// is not taken as a secret.
+	if _, err := e.app.DB().NewQuery("UPDATE wechat_apps SET secret = 'planted'").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ := post(t, e.serve()+loginURL, "", loginBody(e.fake.IssueCode(appA, "oAfterPlant00000000000000000"), appA))
+	if status == 200 {
+		t.Fatalf("a login with a planted plaintext secret: %d %s", status, body)
 	}
 }

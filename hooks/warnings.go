@@ -19,10 +19,3 @@ func printMockWarning() {
 	banner.Fprintln(os.Stderr, line)
 	fmt.Fprintln(os.Stderr)
 }
-
-// printPlaintextWarning says at start that secrets are not encrypted at rest.
-func printPlaintextWarning() {
-	banner := color.New(color.FgHiYellow, color.Bold)
-	banner.Fprintln(os.Stderr, "WARNING: no encryption key, so AppSecrets and session keys are stored in plaintext.")
-	banner.Fprintln(os.Stderr, "         Set one: --encryptionEnv WXBASE_ENCRYPTION_KEY with a 32-character WXBASE_ENCRYPTION_KEY.")
-}

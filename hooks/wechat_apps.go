@@ -10,6 +10,8 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/secrets"
 )
 
 const (
@@ -37,7 +39,7 @@ const defaultMockAppID = "wx0000000000000000"
 // table changes only when an admin edits it. Record hooks drop the cache
 // after each committed change; the next login reloads it.
 type appCache struct {
-	vault *vault
+	vault *secrets.Vault
 	mu    sync.Mutex
 	apps  map[string]*wechatApp // by appid; nil means "reload"
 }
@@ -66,7 +68,7 @@ func (c *appCache) load(app core.App) (map[string]*wechatApp, error) {
 	}
 	apps := make(map[string]*wechatApp, len(records))
 	for _, record := range records {
-		secret, err := c.vault.read(app, record)
+		secret, err := c.vault.Read(record)
 		if err != nil {
 			return nil, fmt.Errorf("reading the secret of appid %s: %w", record.GetString("appid"), err)
 		}
@@ -189,7 +191,7 @@ func refuseDeletingUsedApp(e *core.RecordRequestEvent) error {
 // syncEnvApp creates or updates the app named by WECHAT_APPID/WECHAT_SECRET,
 // so a deploy can be configured without the dashboard. It writes only when
 // something changed.
-func syncEnvApp(app core.App, v *vault, appID, secret string) error {
+func syncEnvApp(app core.App, v *secrets.Vault, appID, secret string) error {
 	if appID == "" {
 		return nil
 	}
@@ -206,7 +208,7 @@ func syncEnvApp(app core.App, v *vault, appID, secret string) error {
 	case err != nil:
 		return err
 	default:
-		stored, err := v.read(app, record)
+		stored, err := v.Read(record)
 		if err == nil && stored == secret && record.GetBool("enabled") {
 			return nil
 		}

@@ -190,7 +190,7 @@ func TestSessionCheckAndReset(t *testing.T) {
 	if status != 200 || after == before || strings.Contains(body, after) || strings.Contains(body, "session_key") {
 		t.Fatalf("a superuser reset: %d %s", status, body)
 	}
-	if stored := storedValue(t, e, "SELECT session_key FROM wechat_accounts WHERE id = '"+account.Id+"'"); stored != after {
+	if stored, _ := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), account, "session_key"); stored != after {
 		t.Fatal("the new session_key was not stored")
 	}
 	if status, body := call(t, "GET", base+"/api/wechat/session", token, ""); !strings.Contains(body, `"valid":true`) {

@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"wxbase/secrets"
 	"wxbase/wechat"
 )
 
@@ -19,7 +20,7 @@ import (
 // token went stale. Register returns it; it is usable once the server runs.
 type Wechat struct {
 	app    core.App
-	vault  *vault
+	vault  *secrets.Vault
 	apps   *appCache
 	mock   bool
 	client *wechat.Client
@@ -164,7 +165,7 @@ var errNotServing = errors.New("the WeChat API is available only while wxbase se
 
 // sessionKey opens the account's stored session_key.
 func (w *Wechat) sessionKey(account *Account) (string, error) {
-	return w.vault.read(w.app, account.record)
+	return w.vault.Read(account.record)
 }
 
 // tokenStore keeps access tokens in wechat_tokens (sealed at rest), so a
@@ -176,7 +177,7 @@ func (s *tokenStore) LoadToken(_ context.Context, appID string) (string, time.Ti
 	if record == nil || err != nil {
 		return "", time.Time{}, err
 	}
-	token, err := s.w.vault.read(s.w.app, record)
+	token, err := s.w.vault.Read(record)
 	if err != nil {
 		return "", time.Time{}, err
 	}

@@ -125,7 +125,12 @@ func applyDefaultSettings(app core.App) error {
 	settings := app.Settings()
 	settings.Meta.AppName = "wxbase"
 	settings.RateLimits.Enabled = true
-	settings.RateLimits.Rules = []core.RateLimitRule{
+	settings.RateLimits.Rules = defaultRateLimits()
+	return app.Save(settings)
+}
+
+func defaultRateLimits() []core.RateLimitRule {
+	return []core.RateLimitRule{
 		// A login costs a WeChat call; a few per second per address is more
 		// than a crowd behind one address needs, and stops junk-code floods.
 		{Label: "POST /api/collections/users/auth-with-wechat", MaxRequests: 60, Duration: 10},
@@ -134,5 +139,14 @@ func applyDefaultSettings(app core.App) error {
 		{Label: "/api/batch", MaxRequests: 10, Duration: 1},
 		{Label: "/api/", MaxRequests: 600, Duration: 10},
 	}
-	return app.Save(settings)
+}
+
+// DefaultSettings applies what wxbase's migrations set in PocketBase's
+// settings (name, rate limits, the batch API) to settings that were reset,
+// as the recovery from a lost encryption key does.
+func DefaultSettings(settings *core.Settings) {
+	settings.Meta.AppName = "wxbase"
+	settings.RateLimits.Enabled = true
+	settings.RateLimits.Rules = defaultRateLimits()
+	enableBatch(settings)
 }

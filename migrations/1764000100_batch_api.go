@@ -10,15 +10,18 @@ import (
 // which wx.request can send (it cannot send PATCH).
 func init() {
 	m.Register(func(app core.App) error {
-		settings := app.Settings()
-		settings.Batch.Enabled = true
-		if settings.Batch.MaxRequests <= 0 {
-			settings.Batch.MaxRequests = 50
-		}
-		return app.Save(settings)
+		enableBatch(app.Settings())
+		return app.Save(app.Settings())
 	}, func(app core.App) error {
 		settings := app.Settings()
 		settings.Batch.Enabled = false
 		return app.Save(settings)
 	})
+}
+
+func enableBatch(settings *core.Settings) {
+	settings.Batch.Enabled = true
+	if settings.Batch.MaxRequests <= 0 {
+		settings.Batch.MaxRequests = 50
+	}
 }

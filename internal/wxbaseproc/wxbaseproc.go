@@ -115,10 +115,12 @@ func (s *Server) Kill() {
 	<-s.done
 }
 
-// UpsertSuperuser creates or updates a superuser with the CLI.
-func UpsertSuperuser(binary, dataDir, email, password string) error {
+// UpsertSuperuser creates or updates a superuser with the CLI; env is added
+// to this process's environment (an encryption key, say).
+func UpsertSuperuser(binary, dataDir, email, password string, env ...string) error {
 	upsert := exec.Command(binary, "superuser", "upsert", email, password, "--dir", dataDir)
 	upsert.Dir = filepath.Dir(dataDir)
+	upsert.Env = append(os.Environ(), env...)
 	if out, err := upsert.CombinedOutput(); err != nil {
 		return fmt.Errorf("superuser upsert: %v\n%s", err, out)
 	}
