@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -202,4 +203,92 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 		t.Fatalf("login after restart: %d %s", status, body)
 	}
 	t.Logf("%d logins and %d notes acknowledged before the kill, %d connections cut", logins, notes, cut)
+}
+
+// TestBackupThenSecondProcessLosesNoAcknowledgedWrite is the scenario of
+// pocketbase issue #7810 on the real binary: a backup through the API, then
+// a second process on the same data dir while the server runs, then creates
+// that get a 2xx, then `kill -9`. After a restart every acknowledged create
+// and whatever the second process wrote must be there, and SQLite must find
+// the database intact. A backup that opens and closes the live database
+// files in the server drops the server's locks on them, and the second
+// process then deletes the WAL the server still writes to.
+func TestBackupThenSecondProcessLosesNoAcknowledgedWrite(t *testing.T) {
+	for _, second := range []struct {
+		name string
+		run  func(t *testing.T, dataDir string)
+		// wrote is what the second process committed, as a count query
+		// that must answer 1 after the restart; "" if it only read.
+		wrote string
+	}{
+		{
+			// As `sqlite3 data.db` does: a plain open, only a SELECT.
+			name: "a SQLite shell reads",
+			run: func(t *testing.T, dataDir string) {
+				shell, err := sql.Open("sqlite", filepath.Join(dataDir, "data.db"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer shell.Close()
+				var collections int
+				if err := shell.QueryRow("SELECT count(*) FROM _collections").Scan(&collections); err != nil || collections == 0 {
+					t.Fatalf("reading beside the server: %d collections, %v", collections, err)
+				}
+			},
+		},
+		{
+			// As the README documents.
+			name: "superuser upsert",
+			run: func(t *testing.T, dataDir string) {
+				if err := wxbaseproc.UpsertSuperuser(binary, dataDir, "a@b.c", "pass1234567"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wrote: "SELECT count(*) FROM _superusers WHERE email = 'a@b.c'",
+		},
+	} {
+		t.Run(second.name, func(t *testing.T) {
+			l := newLoadEnv(t)
+			if status, body, _ := request(t, "POST", l.server.Base+"/api/backups", l.admin, `{}`); status != 204 {
+				t.Fatalf("backup: %d %s", status, body)
+			}
+			second.run(t, l.dataDir)
+
+			var acknowledged []string
+			for i := range 200 {
+				status, body, res := request(t, "POST", l.server.Base+"/api/collections/notes/records", l.admin,
+					fmt.Sprintf(`{"title":"after backup %d"}`, i))
+				if status != 200 {
+					t.Fatalf("create %d: %d %s", i, status, body)
+				}
+				acknowledged = append(acknowledged, res["id"].(string))
+			}
+			l.server.Kill()
+
+			start(t, l.dataDir, l.env, "--dev=false")
+			db := openDB(t, filepath.Join(l.dataDir, "data.db"))
+			var integrity string
+			if err := db.NewQuery("PRAGMA integrity_check").Row(&integrity); err != nil || integrity != "ok" {
+				t.Errorf("integrity_check after the restart: %q, %v", integrity, err)
+			}
+			missing := 0
+			for _, id := range acknowledged {
+				var found int
+				db.NewQuery("SELECT count(*) FROM notes WHERE id = {:id}").Bind(map[string]any{"id": id}).Row(&found)
+				if found != 1 {
+					missing++
+				}
+			}
+			if missing > 0 {
+				t.Errorf("%d of %d acknowledged creates are missing after kill -9 and restart", missing, len(acknowledged))
+			}
+			if second.wrote != "" {
+				var found int
+				db.NewQuery(second.wrote).Row(&found)
+				if found != 1 {
+					t.Errorf("what the second process wrote is missing after the restart")
+				}
+			}
+		})
+	}
 }

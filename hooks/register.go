@@ -91,6 +91,16 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnCollectionAfterDeleteSuccess().BindFunc(rt.collectionChanged)
 	app.OnTerminate().BindFunc(rt.shutdown)
 
+	// Backups (API, dashboard and schedule) copy the databases through the
+	// server's own SQLite connections (backup.go): PocketBase's zips the live
+	// files, and closing them drops the server's locks, so a second process
+	// on pb_data could delete the WAL under it and lose every later write.
+	// This replaces PocketBase's default, so it runs last, after any other
+	// handler (pb_hooks' too) has had its say on the name and the excludes.
+	// Neither a backup nor a restore touches the encryption key file.
+	app.OnBackupCreate().Bind(&hook.Handler[*core.BackupEvent]{Priority: 999, Func: createBackup})
+	app.OnBackupRestore().BindFunc(keepOutOfRestore)
+
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if err := s.start(se.App); err != nil {
 			return err
