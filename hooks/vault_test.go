@@ -34,7 +34,7 @@ func openSealed(key, field, stored string) (string, bool) {
 	return string(plain), err == nil
 }
 
-func storedValue(t *testing.T, e *env, query string) string {
+func storedValue(t testing.TB, e *env, query string) string {
 	t.Helper()
 	var value string
 	if err := e.app.DB().NewQuery(query).Row(&value); err != nil {
