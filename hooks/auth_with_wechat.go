@@ -34,8 +34,8 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 	}
 
 	form := new(wechatLoginForm)
-	if err := e.BindBody(form); err != nil {
-		return e.BadRequestError("The body must be JSON: {\"code\": \"<wx.login code>\", \"appid\": \"<optional>\"}.", err)
+	if err := readRequest(e, form, `The body must be JSON: {"code": "<wx.login code>", "appid": "<optional>"}.`); err != nil {
+		return err
 	}
 	if err := form.validate(); err != nil {
 		return e.BadRequestError("Invalid login data.", err)

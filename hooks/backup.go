@@ -20,12 +20,14 @@ import (
 	"github.com/pocketbase/pocketbase/tools/filesystem"
 	"github.com/pocketbase/pocketbase/tools/inflector"
 	"github.com/pocketbase/pocketbase/tools/security"
+
+	"wxbase/secrets"
 )
 
 // KeptOutOfBackups names the entries directly in pb_data that no backup
 // holds and no restore replaces. The encryption key is one: a backup that
 // carried the key would also open the secrets it carries.
-var KeptOutOfBackups = []string{"wxbase.key"}
+var KeptOutOfBackups = []string{secrets.KeyringFile}
 
 // createBackup replaces the default action of PocketBase's CreateBackup, so
 // the API, the dashboard and scheduled backups all take this path. It

@@ -1,8 +1,10 @@
 package hooks_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -215,6 +217,12 @@ func (e *env) login(appID, openID string) (token, userID string) {
 // call sends one request to the served app and returns status and body.
 func call(t testing.TB, method, url, token, body string) (int, string) {
 	t.Helper()
+	return callAs(t, method, url, token, "application/json", body)
+}
+
+// callAs is call with another Content-Type ("" sends none).
+func callAs(t testing.TB, method, url, token, contentType, body string) (int, string) {
+	t.Helper()
 	var reader io.Reader
 	if body != "" {
 		reader = strings.NewReader(body)
@@ -223,7 +231,9 @@ func call(t testing.TB, method, url, token, body string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}
@@ -250,4 +260,21 @@ func expectBody(t testing.TB, name, body string, expected, notExpected []string)
 			t.Errorf("%s: did not expect %q in %s", name, unwanted, body)
 		}
 	}
+}
+
+// multipartForm encodes fields, in order and repeats allowed, as a
+// multipart/form-data body, as wx.uploadFile sends one.
+func multipartForm(t testing.TB, fields ...[2]string) (contentType, body string) {
+	t.Helper()
+	var buf bytes.Buffer
+	writer := multipart.NewWriter(&buf)
+	for _, field := range fields {
+		if err := writer.WriteField(field[0], field[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writer.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return writer.FormDataContentType(), buf.String()
 }

@@ -25,8 +25,12 @@ func (s *server) mockPhoneCode(e *core.RequestEvent) error {
 		Phone string `json:"phone"`
 		AppID string `json:"appid"`
 	}
-	if err := e.BindBody(&body); err != nil || body.Phone == "" {
-		return e.BadRequestError(`The body must be JSON: {"phone": "13800138000"} or {"phone": "+1 2025550123"}, and "appid" as the app sends it.`, err)
+	const usage = `The body must be JSON: {"phone": "13800138000"} or {"phone": "+1 2025550123"}, and "appid" as the app sends it.`
+	if err := readRequest(e, &body, usage); err != nil {
+		return err
+	}
+	if body.Phone == "" {
+		return e.BadRequestError(usage, nil)
 	}
 	account, err := s.callerAccount(e, body.AppID)
 	if err != nil {
@@ -51,8 +55,12 @@ func (s *server) mockEncrypt(e *core.RequestEvent) error {
 		Data  map[string]any `json:"data"`
 		AppID string         `json:"appid"`
 	}
-	if err := e.BindBody(&body); err != nil || body.Data == nil {
-		return e.BadRequestError(`The body must be JSON: {"data": {...}}, and "appid" as the app sends it.`, err)
+	const usage = `The body must be JSON: {"data": {...}}, and "appid" as the app sends it.`
+	if err := readRequest(e, &body, usage); err != nil {
+		return err
+	}
+	if body.Data == nil {
+		return e.BadRequestError(usage, nil)
 	}
 	account, err := s.callerAccount(e, body.AppID)
 	if err != nil {
@@ -68,7 +76,14 @@ func (s *server) mockEncrypt(e *core.RequestEvent) error {
 // rotates the user's session_key, as it may after a while, so the stored one
 // goes stale.
 func (s *server) mockExpireSession(e *core.RequestEvent) error {
-	account, err := s.callerAccount(e, e.Request.URL.Query().Get("appid"))
+	if err := readNoBody(e); err != nil {
+		return err
+	}
+	appID := e.Request.URL.Query().Get("appid")
+	if err := printableNoSpace(appID); err != nil || len(appID) > 64 {
+		return e.BadRequestError("Invalid appid.", nil)
+	}
+	account, err := s.callerAccount(e, appID)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func storedPlain(t testing.TB, app core.App, key string, record *core.Record, fi
 	return openSealed(key, record.Collection().Id, record.Id, record.Collection().Fields.GetByName(field).GetId(), stored)
 }
 
-func storedValue(t *testing.T, e *env, query string) string {
+func storedValue(t testing.TB, e *env, query string) string {
 	t.Helper()
 	var value string
 	if err := e.app.DB().NewQuery(query).Row(&value); err != nil {

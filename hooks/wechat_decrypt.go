@@ -27,8 +27,8 @@ const (
 // padding oracle.
 func (s *server) decryptOpenData(e *core.RequestEvent) error {
 	form := new(decryptForm)
-	if err := e.BindBody(form); err != nil {
-		return e.BadRequestError(`The body must be JSON: {"encryptedData", "iv", "rawData"?, "signature"?, "appid"?}.`, err)
+	if err := readRequest(e, form, `The body must be JSON: {"encryptedData", "iv", "rawData"?, "signature"?, "appid"?}.`); err != nil {
+		return err
 	}
 	if err := form.validate(); err != nil {
 		return e.BadRequestError("Invalid encrypted data.", err)

@@ -19,8 +19,8 @@ var errPhoneTaken = errors.New("the phone number belongs to another user")
 // E.164 form. Another user holding the number is a 409, not an overwrite.
 func (s *server) bindPhone(e *core.RequestEvent) error {
 	form := new(phoneForm)
-	if err := e.BindBody(form); err != nil {
-		return e.BadRequestError(`The body must be JSON: {"code": "<getPhoneNumber code>", "appid": "<optional>"}.`, err)
+	if err := readRequest(e, form, `The body must be JSON: {"code": "<getPhoneNumber code>", "appid": "<optional>"}.`); err != nil {
+		return err
 	}
 	if err := form.validate(); err != nil {
 		return e.BadRequestError("Invalid phone data.", err)

@@ -10,6 +10,9 @@ import (
 // accepts the session_key stored for the signed-in user, so the client knows
 // when to log in again (the server-side twin of wx.checkSession).
 func (s *server) checkSession(e *core.RequestEvent) error {
+	if err := readNoBody(e); err != nil {
+		return err
+	}
 	appID := e.Request.URL.Query().Get("appid")
 	if err := printableNoSpace(appID); err != nil || len(appID) > 64 {
 		return e.BadRequestError("Invalid appid.", nil)
