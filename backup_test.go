@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"archive/zip"
+	"bytes"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,11 +15,17 @@ import (
 // TestBackupRestoresThroughPocketBase makes a backup through the API and
 // restores it through the API on the real binary, as the dashboard does:
 // PocketBase's restore reads the backup, the server restarts itself on it,
-// and the key file, in no backup, stays where it was.
+// and the key file, in no backup, stays where it was. The backup holds the
+// secrets sealed only.
 func TestBackupRestoresThroughPocketBase(t *testing.T) {
 	l := newLoadEnv(t)
+	openID := "oBackedUp000000000000000000A"
+	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
+		t.Fatalf("login: %d %s", status, body)
+	}
 	keyFile := filepath.Join(l.dataDir, "wxbase.key")
-	if err := os.WriteFile(keyFile, []byte("the key stays here"), 0o600); err != nil {
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
 		t.Fatal(err)
 	}
 	create := func(title string) string {
@@ -35,10 +43,26 @@ func TestBackupRestoresThroughPocketBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sawData := false
 	for _, f := range zr.File {
 		if f.Name == "wxbase.key" || strings.HasSuffix(f.Name, "-wal") || strings.HasSuffix(f.Name, "-shm") {
 			t.Errorf("the backup holds %s", f.Name)
 		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		content, _ := io.ReadAll(rc)
+		rc.Close()
+		sawData = sawData || (f.Name == "data.db" && bytes.Contains(content, []byte(openID)))
+		for _, plain := range []string{loadSecret, l.fake.SessionKey(loadAppID, openID), string(bytes.TrimSpace(key[bytes.LastIndexByte(bytes.TrimSpace(key), '\n')+1:]))} {
+			if bytes.Contains(content, []byte(plain)) {
+				t.Errorf("%s in the backup holds a secret or the key in plaintext", f.Name)
+			}
+		}
+	}
+	if !sawData {
+		t.Fatal("positive control: the backup's data.db does not hold the account's openid")
 	}
 	zr.Close()
 	after := create("after the backup")
@@ -65,7 +89,7 @@ func TestBackupRestoresThroughPocketBase(t *testing.T) {
 	if status := note(before); status != 200 {
 		t.Errorf("the note created before the backup: %d after the restore", status)
 	}
-	if content, err := os.ReadFile(keyFile); string(content) != "the key stays here" {
+	if content, err := os.ReadFile(keyFile); !bytes.Equal(content, key) {
 		t.Errorf("the key file after the restore: %q, %v", content, err)
 	}
 	var integrity string
