@@ -1,0 +1,244 @@
+package hooks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Guards decide from what PocketBase resolves, not from how a request is
+// spelled: every way in below reaches a sealed or private field by another
+// road, and every one is refused, with right and wrong guesses answered
+// alike.
+
+func TestImportedCollectionsGetTheSameChecks(t *testing.T) {
+	e := newEnv(t)
+	openID := "oImported000000000000000000A"
+	e.login(appA, openID)
+	sessionKey := e.fake.SessionKey(appA, openID)
+	admin := e.superuserToken()
+	base := e.serve()
+
+	for name, collection := range map[string]string{
+		"a view of session keys":  `{"name":"leak","type":"view","listRule":"","viewQuery":"SELECT a.id, a.session_key AS k FROM wechat_accounts a"}`,
+		"a view through a CTE":    `{"name":"leak2","type":"view","listRule":"","viewQuery":"WITH s AS (SELECT id, upper(secret) AS x FROM wechat_apps) SELECT id, x FROM s"}`,
+		"a view of phone numbers": `{"name":"leak3","type":"view","listRule":"","viewQuery":"SELECT id, phone FROM users"}`,
+		"a rule probing a secret": `{"name":"probe","type":"base","listRule":"@collection.wechat_accounts.session_key ~ 'a%'","fields":[{"name":"t","type":"text"}]}`,
+	} {
+		body := `{"deleteMissing":false,"collections":[` + collection + `]}`
+		if status, answer := call(t, http.MethodPut, base+"/api/collections/import", admin, body); status != 400 {
+			t.Errorf("import of %s: %d %s", name, status, answer)
+		}
+	}
+	for _, name := range []string{"leak", "leak2", "leak3", "probe"} {
+		if _, err := e.app.FindCollectionByNameOrId(name); err == nil {
+			t.Errorf("%s was imported", name)
+		}
+	}
+	// A view that reads no guarded column imports as before, and what
+	// guests list through it holds no secret.
+	ok := `{"deleteMissing":false,"collections":[{"name":"app_names","type":"view","listRule":"","viewQuery":"SELECT id, appid FROM wechat_apps"}]}`
+	if status, answer := call(t, http.MethodPut, base+"/api/collections/import", admin, ok); status != 204 {
+		t.Fatalf("import of a harmless view: %d %s", status, answer)
+	}
+	status, answer := call(t, http.MethodGet, base+"/api/collections/app_names/records", "", "")
+	if status != 200 || !strings.Contains(answer, appA) {
+		t.Fatalf("guests listing the harmless view: %d %s", status, answer)
+	}
+	expectBody(t, "harmless view", answer, nil, []string{secretA, sessionKey})
+}
+
+func TestGuardedCollectionsAndFieldsCannotBeRenamed(t *testing.T) {
+	e := newEnv(t)
+	admin := e.superuserToken()
+	base := e.serve()
+	apps, _ := e.app.FindCollectionByNameOrId("wechat_apps")
+	accounts, _ := e.app.FindCollectionByNameOrId("wechat_accounts")
+
+	if status, answer := call(t, http.MethodPatch, base+"/api/collections/"+apps.Id, admin, `{"name":"mini_programs"}`); status != 400 {
+		t.Errorf("renaming wechat_apps: %d %s", status, answer)
+	}
+	fields := []map[string]any{}
+	for _, f := range accounts.Fields {
+		field := map[string]any{"id": f.GetId(), "name": f.GetName(), "type": f.Type()}
+		if f.GetName() == "session_key" {
+			field["name"] = "sk"
+		}
+		fields = append(fields, field)
+	}
+	body := fmt.Sprintf(`{"fields":%s}`, mustJSON(t, fields))
+	if status, answer := call(t, http.MethodPatch, base+"/api/collections/"+accounts.Id, admin, body); status != 400 {
+		t.Errorf("renaming session_key: %d %s", status, answer)
+	}
+	// Through Go code (or a migration), the same.
+	apps.Name = "mini_programs"
+	if err := e.app.Save(apps); err == nil {
+		t.Error("renaming wechat_apps in Go code was saved")
+	}
+	// Nothing changed, and the guard still holds.
+	if _, err := e.app.FindCollectionByNameOrId("wechat_apps"); err != nil {
+		t.Fatal("wechat_apps is gone")
+	}
+	if status, _ := call(t, http.MethodGet, base+"/api/collections/wechat_accounts/records?filter="+url.QueryEscape("session_key ~ 'a'"), admin, ""); status != 400 {
+		t.Errorf("filtering on session_key after the rename attempts: %d", status)
+	}
+}
+
+func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
+	e := newEnv(t)
+	admin := e.superuserToken()
+	apps, _ := e.app.FindCollectionByNameOrId("wechat_apps")
+	everyone := ""
+	hop1 := core.NewBaseCollection("hop1")
+	hop1.ListRule = &everyone
+	hop1.Fields.Add(&core.RelationField{Name: "app", CollectionId: apps.Id, MaxSelect: 1}, &core.TextField{Name: "label"})
+	if err := e.app.Save(hop1); err != nil {
+		t.Fatal(err)
+	}
+	hop2 := core.NewBaseCollection("hop2")
+	hop2.ListRule = &everyone
+	hop2.Fields.Add(&core.RelationField{Name: "a", CollectionId: hop1.Id, MaxSelect: 1}, &core.TextField{Name: "label"})
+	if err := e.app.Save(hop2); err != nil {
+		t.Fatal(err)
+	}
+	appRecord, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
+	h1 := core.NewRecord(hop1)
+	h1.Set("app", appRecord.Id)
+	h1.Set("label", "one")
+	e.app.Save(h1)
+	h2 := core.NewRecord(hop2)
+	h2.Set("a", h1.Id)
+	h2.Set("label", "two")
+	e.app.Save(h2)
+	base := e.serve()
+
+	// Each probe asks a right and a wrong question; both must get the
+	// same refusal.
+	right, wrong := secretA[:1], "z"
+	for _, probe := range []string{
+		"filter=a.app.secret >= '%s'",
+		"filter=a.app.secret:lower ~ '%s'",
+		"filter=@collection.hop1.app.secret ?~ '%s'",
+		"filter=@collection." + hop1.Id + ".app.secret ?~ '%s' %.0s",
+		"filter=hop2_via_a.a.app.secret ?~ '%s'",
+		"sort=a.app.secret&x=%s",
+	} {
+		var answers []string
+		for _, guess := range []string{right, wrong} {
+			query := fmt.Sprintf(probe, guess, "")
+			key, value, _ := strings.Cut(query, "=")
+			path := "/api/collections/hop2/records?" + key + "=" + url.QueryEscape(value)
+			if strings.Contains(probe, "hop2_via_a") {
+				path = "/api/collections/hop1/records?" + key + "=" + url.QueryEscape(value)
+			}
+			status, answer := call(t, http.MethodGet, base+path, admin, "")
+			if status != 400 {
+				t.Errorf("%s (guess %q): %d %s", probe, guess, status, answer)
+			}
+			answers = append(answers, answer)
+		}
+		if len(answers) == 2 && answers[0] != answers[1] {
+			t.Errorf("%s: a right and a wrong guess are answered differently", probe)
+		}
+	}
+	// An ordinary filter across the same hops is fine.
+	if status, answer := call(t, http.MethodGet, base+"/api/collections/hop2/records?filter="+url.QueryEscape("a.app.appid = '"+appA+"'"), admin, ""); status != 200 || !strings.Contains(answer, h2.Id) {
+		t.Fatalf("an ordinary two-hop filter: %d %s", status, answer)
+	}
+	// As a rule, for guests to see the answer: refused at save.
+	probe := "a.app.secret >= 'a'"
+	hop2.ListRule = &probe
+	if err := e.app.Save(hop2); err == nil {
+		t.Error("a list rule two relations from the AppSecret was saved")
+	}
+	// As a watch filter, over the WebSocket.
+	ws := e.dialWS(admin)
+	ws.send(map[string]any{"type": "watch", "id": "w", "collection": "hop2", "filter": "a.app.secret >= 'a'"})
+	if m := ws.next(); m.Type != "error" || m.Code != "watch_filter_forbidden" {
+		t.Fatalf("a watch two relations from the AppSecret: %s", m.raw)
+	}
+}
+
+func TestUsersCannotProbeOtherUsersPhoneNumbers(t *testing.T) {
+	e := newEnv(t)
+	aliceToken, aliceID := e.login(appA, "oAlicePhone00000000000000000")
+	_, bobID := e.login(appA, "oBobPhone0000000000000000000")
+	bob, _ := e.app.FindRecordById("users", bobID)
+	bob.Set("phone", "+8613800138000")
+	if err := e.app.Save(bob); err != nil {
+		t.Fatal(err)
+	}
+	// The admin lets signed-in users list users, to show nicknames, and
+	// adds posts that name their owner.
+	users, _ := e.app.FindCollectionByNameOrId("users")
+	signedIn := "@request.auth.id != ''"
+	users.ListRule = &signedIn
+	if err := e.app.Save(users); err != nil {
+		t.Fatal(err)
+	}
+	posts := core.NewBaseCollection("posts")
+	posts.ListRule = &signedIn
+	posts.Fields.Add(&core.RelationField{Name: "owner", CollectionId: users.Id, MaxSelect: 1}, &core.TextField{Name: "title"})
+	if err := e.app.Save(posts); err != nil {
+		t.Fatal(err)
+	}
+	post := core.NewRecord(posts)
+	post.Set("owner", bobID)
+	post.Set("title", "hello")
+	e.app.Save(post)
+	base := e.serve()
+
+	for _, probe := range []string{
+		"/api/collections/users/records?filter=" + url.QueryEscape("id='"+bobID+"' && phone ~ '%s'"),
+		"/api/collections/users/records?sort=phone&x=%s",
+		"/api/collections/posts/records?filter=" + url.QueryEscape("owner.phone ~ '%s'"),
+		"/api/collections/posts/records?filter=" + url.QueryEscape("owner.phone:lower ~ '%s'"),
+		"/api/collections/posts/records?filter=" + url.QueryEscape("@collection.users.phone ?~ '%s'"),
+	} {
+		var answers []string
+		for _, guess := range []string{"+86138", "+86139"} {
+			status, answer := call(t, http.MethodGet, base+strings.Replace(probe, "%25s", url.QueryEscape(guess), 1), aliceToken, "")
+			if status != 400 && status != 403 { // PocketBase itself refuses @collection to users
+				t.Errorf("%s (guess %q): %d %s", probe, guess, status, answer)
+			}
+			answers = append(answers, answer)
+		}
+		if answers[0] != answers[1] {
+			t.Errorf("%s: a right and a wrong guess are answered differently", probe)
+		}
+	}
+	ws := e.dialWS(aliceToken)
+	ws.send(map[string]any{"type": "watch", "id": "p", "collection": "posts", "filter": "owner.phone ~ '+86138'"})
+	if m := ws.next(); m.Type != "error" || m.Code != "watch_filter_forbidden" {
+		t.Fatalf("a watch on another user's phone: %s", m.raw)
+	}
+	// Listing users still works, without the phone number.
+	status, answer := call(t, http.MethodGet, base+"/api/collections/users/records", aliceToken, "")
+	if status != 200 || !strings.Contains(answer, bobID) || strings.Contains(answer, "138001") {
+		t.Fatalf("listing users: %d %s", status, answer)
+	}
+	// A rule may read the caller's own number; a superuser may filter on it.
+	ownPhone := "@request.auth.phone != ''"
+	posts.CreateRule = &ownPhone
+	if err := e.app.Save(posts); err != nil {
+		t.Fatalf("a rule on the caller's own phone: %v", err)
+	}
+	if status, answer := call(t, http.MethodGet, base+"/api/collections/users/records?filter="+url.QueryEscape("phone ~ '+86138'"), e.superuserToken(), ""); status != 200 || !strings.Contains(answer, bobID) {
+		t.Fatalf("a superuser filtering on phone: %d %s", status, answer)
+	}
+	_ = aliceID
+}
+
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
