@@ -156,6 +156,12 @@ func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
 	if err := e.app.Save(hop2); err == nil {
 		t.Error("a list rule two relations from the AppSecret was saved")
 	}
+	// As a create rule that follows the relation the request names.
+	bodyProbe := "@request.body.app.secret ~ 'a%'"
+	hop1.CreateRule = &bodyProbe
+	if err := e.app.Save(hop1); err == nil {
+		t.Error("a create rule reading the AppSecret through @request.body was saved")
+	}
 	// As a watch filter, over the WebSocket.
 	ws := e.dialWS(admin)
 	ws.send(map[string]any{"type": "watch", "id": "w", "collection": "hop2", "filter": "a.app.secret >= 'a'"})
