@@ -56,7 +56,14 @@ func (g *Guard) CheckQuery(app core.App, collection *core.Collection, info *core
 	refused, known := g.decisions[key]
 	g.mu.Unlock()
 	if !known {
-		refused = touches(app, collection, info, key.superuser, filter, sort)
+		// Decide as if the request named a record in every relation
+		// field, so @request.body.<relation>.* paths are followed whatever
+		// this request's body holds, and the decision can be cached.
+		probe := &core.RequestInfo{Body: relationsBody(collection)}
+		if info != nil {
+			probe.Auth = info.Auth
+		}
+		refused = touches(app, collection, probe, key.superuser, filter, sort)
 		g.mu.Lock()
 		if g.decisions == nil || len(g.decisions) >= maxDecisions {
 			g.decisions = map[decisionKey]bool{}
@@ -86,12 +93,7 @@ func ProbingRule(app core.App, collection *core.Collection) string {
 	if collection.IsAuth() {
 		rules = append(rules, namedRule{"authRule", collection.AuthRule}, namedRule{"manageRule", collection.ManageRule})
 	}
-	body := map[string]any{}
-	for _, field := range collection.Fields {
-		if field.Type() == core.FieldTypeRelation {
-			body[field.GetName()] = "x"
-		}
-	}
+	body := relationsBody(collection)
 	infos := []*core.RequestInfo{{Body: body}}
 	if all, err := app.FindAllCollections(core.CollectionTypeAuth); err == nil {
 		for _, auth := range all {
@@ -214,4 +216,16 @@ func GuardOf(app core.App) *Guard {
 func ForgetOnChange(e *core.CollectionEvent) error {
 	GuardOf(e.App).Forget()
 	return e.Next()
+}
+
+// relationsBody is a request body that names a record in each relation
+// field of the collection.
+func relationsBody(collection *core.Collection) map[string]any {
+	body := map[string]any{}
+	for _, field := range collection.Fields {
+		if field.Type() == core.FieldTypeRelation {
+			body[field.GetName()] = "x"
+		}
+	}
+	return body
 }

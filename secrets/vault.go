@@ -303,6 +303,14 @@ func openWith(aead cipher.AEAD, encoded string, additional []byte) (string, erro
 	return string(plain), nil
 }
 
+// currentPattern matches, in SQL, the values sealed with the active key:
+// after the first start all of them, so a start reads nothing else.
+func (v *Vault) currentPattern() string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return sealedPrefix + v.active + ":%"
+}
+
 // isCurrent reports whether stored is sealed with the active key.
 func (v *Vault) isCurrent(stored string) bool {
 	v.mu.RLock()
@@ -402,7 +410,7 @@ func (v *Vault) reseal(tx core.App, open func(sealedValue, string) (string, erro
 			Value string `db:"value"`
 		}
 		if err := tx.DB().Select("id", column+" AS value").From(collection.Name).
-			Where(dbx.NewExp("[[" + column + "]] != ''")).All(&rows); err != nil {
+			Where(dbx.NewExp("[["+column+"]] != '' AND [["+column+"]] NOT LIKE {:current}", dbx.Params{"current": v.currentPattern()})).All(&rows); err != nil {
 			return count, err
 		}
 		for _, row := range rows {

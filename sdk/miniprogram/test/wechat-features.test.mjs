@@ -12,13 +12,18 @@ import { startServer } from "./helpers/server.mjs";
 
 let server;
 
-// Test-only: the session_key the server stores for a user (plaintext: the
-// test server runs without an encryption key), so the secret scan below
-// knows what to look for.
+// Test-only: the session_key the server stores for a user, sealed, with
+// what it is bound to; the test opens it with the server's key, so the
+// secret scan below knows what to look for.
 const keysHook = `
 routerAdd("GET", "/api/test/session-keys/{user}", (e) => {
     const accounts = $app.findRecordsByFilter("wechat_accounts", "user = {:user}", "", 0, 0, { user: e.request.pathValue("user") });
-    return e.json(200, accounts.map((a) => a.get("session_key")));
+    return e.json(200, accounts.map((a) => ({
+        stored: a.get("session_key"),
+        collectionId: a.collection().id,
+        recordId: a.id,
+        fieldId: a.collection().fields.getByName("session_key").id,
+    })));
 }, $apis.requireSuperuserAuth());
 `;
 
@@ -54,11 +59,12 @@ async function signIn(user, options = {}) {
 async function noteKeys({ id }) {
     const keys = await server.must("GET", `/api/test/session-keys/${id}`);
     assert.equal(keys.length, 1);
-    for (const key of keys) {
-        assert.match(key, /^[A-Za-z0-9+/]{22}==$/, "a plaintext 16-byte key, base64");
+    const opened = keys.map(({ stored, collectionId, recordId, fieldId }) => server.openSealed(stored, collectionId, recordId, fieldId));
+    for (const key of opened) {
+        assert.match(key, /^[A-Za-z0-9+/]{22}==$/, "a 16-byte key, base64");
         seenKeys.add(key);
     }
-    return keys[0];
+    return opened[0];
 }
 
 /** mock calls a mock-mode device route as the signed-in user, outside the SDK. */

@@ -1,6 +1,7 @@
 // Builds and runs the real wxbase binary for the SDK tests: mock WeChat, a
 // free loopback port, its own data and pb_hooks folders, a superuser.
 import { spawn, execFile } from "node:child_process";
+import { createDecipheriv } from "node:crypto";
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -115,6 +116,24 @@ export async function startServer({ hooks = {} } = {}) {
             return server.must("POST", "/api/collections", { type: "base", ...def });
         },
         log: () => readFileSync(logFile, "utf8"),
+        /**
+         * openSealed opens a value the server stored sealed, as its README
+         * documents the format, with the key it made in pb_data/wxbase.key:
+         * "wxv2:" + key id + ":" + base64(nonce ‖ AES-256-GCM ciphertext ‖ tag),
+         * collection id, record id and field id as additional data.
+         */
+        openSealed(stored, collectionId, recordId, fieldId) {
+            const match = /^wxv2:[0-9a-f]{16}:(.+)$/.exec(stored);
+            if (!match) {
+                throw new Error(`not a sealed value: ${stored}`);
+            }
+            const keys = readFileSync(join(dataDir, "wxbase.key"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+            const raw = Buffer.from(match[1], "base64");
+            const decipher = createDecipheriv("aes-256-gcm", Buffer.from(keys[keys.length - 1]), raw.subarray(0, 12));
+            decipher.setAAD(Buffer.from(`${collectionId}\0${recordId}\0${fieldId}`));
+            decipher.setAuthTag(raw.subarray(raw.length - 16));
+            return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString();
+        },
         async stop() {
             if (!exited) {
                 const gone = new Promise((r) => child.once("exit", r));
