@@ -1,11 +1,14 @@
 package hooks
 
 import (
+	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -158,17 +161,30 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 	if closed {
 		return e.Error(http.StatusServiceUnavailable, "The server is shutting down.", nil)
 	}
-	// The server's read and write timeouts stay on a hijacked connection.
-	controller := http.NewResponseController(e.Response)
-	for _, err := range []error{controller.SetReadDeadline(time.Time{}), controller.SetWriteDeadline(time.Time{})} {
-		if err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return e.InternalServerError("Failed to open the WebSocket.", err)
+	// Refused here, a request that is no WebSocket handshake gets
+	// PocketBase's JSON error, and keeps the server's timeouts.
+	if status, message := refuseHandshake(e.Request); status != 0 {
+		if status == http.StatusUpgradeRequired {
+			e.Response.Header().Set("Connection", "Upgrade")
+			e.Response.Header().Set("Upgrade", "websocket")
 		}
+		return e.Error(status, message, nil)
 	}
+	hijack := &hijackRecorder{ResponseWriter: e.Response}
 	// Mini-programs send no Origin a browser would; the token is the guard.
-	ws, err := websocket.Accept(e.Response, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	ws, err := websocket.Accept(hijack, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return nil // Accept has answered
+	}
+	// The server's read and write deadlines stay on a hijacked connection
+	// and would cut the socket minutes in. Only now that it is a WebSocket,
+	// with its own idle and write timeouts, are they lifted: a client that
+	// never completes a handshake stays under them.
+	if hijack.conn != nil {
+		if err := hijack.conn.SetDeadline(time.Time{}); err != nil {
+			ws.CloseNow()
+			return nil
+		}
 	}
 	ws.SetReadLimit(64 << 10)
 
@@ -215,6 +231,52 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 	close(c.done)
 	return nil
 }
+
+// refuseHandshake returns the status and message for a request that is not
+// a WebSocket handshake Accept would take, or 0.
+func refuseHandshake(r *http.Request) (int, string) {
+	switch {
+	case !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket"):
+		return http.StatusUpgradeRequired, "This route is a WebSocket: open it with wx.connectSocket (an HTTP upgrade to websocket)."
+	case r.Header.Get("Sec-WebSocket-Version") != "13":
+		return http.StatusBadRequest, "Only WebSocket version 13 is supported."
+	}
+	keys := r.Header.Values("Sec-WebSocket-Key")
+	if len(keys) != 1 {
+		return http.StatusBadRequest, "The handshake needs one Sec-WebSocket-Key."
+	}
+	if key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keys[0])); err != nil || len(key) != 16 {
+		return http.StatusBadRequest, "The Sec-WebSocket-Key is not 16 bytes in base64."
+	}
+	return 0, ""
+}
+
+// headerHasToken tells whether a comma-separated header names token.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, value := range h.Values(name) {
+		for _, t := range strings.Split(value, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hijackRecorder keeps the connection websocket.Accept takes over, so its
+// deadlines can be lifted once the handshake has succeeded.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = conn
+	return conn, rw, err
+}
+
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 type recordKey struct{ collectionID, id string }
 

@@ -74,6 +74,12 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnTerminate().BindFunc(rt.shutdown)
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		// Tests' routers have no server.
+		if se.Server != nil {
+			if err := s.cfg.HTTP.apply(se.Server); err != nil {
+				return err
+			}
+		}
 		if err := s.start(se.App); err != nil {
 			return err
 		}
