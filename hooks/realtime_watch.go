@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -424,11 +425,35 @@ func (w *watch) snapshot(app core.App, auth *core.Record, limit int) ([]docChang
 	return changes, docs, nil
 }
 
+// hookPanic is a panic caught while a watch ran server code (an
+// OnRecordEnrich hook, say), with the stack where it happened.
+type hookPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *hookPanic) Error() string { return fmt.Sprint("panic: ", p.value) }
+
+// catchPanic runs f and returns a panic in it as a *hookPanic.
+func catchPanic(f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &hookPanic{value: v, stack: debug.Stack()}
+		}
+	}()
+	return f()
+}
+
 // asWatchError gives any failure a code and a message for the client.
 func asWatchError(err error) *watchError {
 	var we *watchError
 	if errors.As(err, &we) {
 		return we
+	}
+	var p *hookPanic
+	if errors.As(err, &p) {
+		// The panic's text is for the server's log, not for the client.
+		return &watchError{codeWatchFailed, "The watch failed: the server could not evaluate it (see the server's log); it is closed."}
 	}
 	return &watchError{codeWatchFailed, "The watch failed: " + err.Error()}
 }

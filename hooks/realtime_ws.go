@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -478,11 +480,38 @@ func (c *wsConn) work() {
 		case <-c.closing:
 			return
 		case msg := <-c.inbox:
-			c.handle(msg)
+			c.safely(func() { c.handle(msg) })
 		case <-c.wake:
-			c.flush()
+			c.safely(c.flush)
 		}
 	}
+}
+
+// safely runs one step of the worker. The worker runs hooks (enrichment),
+// whose panic would end the whole server: a watch catches its own
+// (failWatch); any other closes this socket only, as the worker's state may
+// be half updated.
+func (c *wsConn) safely(step func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.app.Logger().Error("realtime: panic in a socket's worker; the socket is closed, the server goes on",
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			c.closeWith(websocket.StatusInternalError, "The server failed; reconnect.")
+		}
+	}()
+	step()
+}
+
+// failWatch ends a watch that could not be evaluated and tells the client.
+func (c *wsConn) failWatch(w *watch, err error) {
+	c.unwatch(w.id)
+	var p *hookPanic
+	if errors.As(err, &p) {
+		c.app.Logger().Error("realtime: panic while evaluating a watch; the watch is closed, the server goes on",
+			slog.String("watch", w.id), slog.String("collectionId", w.collectionID), slog.String("userId", c.auth.Id),
+			slog.Any("panic", p.value), slog.String("stack", string(p.stack)))
+	}
+	c.sendError(w.id, asWatchError(err))
 }
 
 func (c *wsConn) handle(msg *clientMessage) {
@@ -578,10 +607,14 @@ func (c *wsConn) watch(msg *clientMessage) {
 // chunks; a failure ends the watch with an error.
 func (c *wsConn) sendSnapshot(w *watch, auth *core.Record) {
 	w.since = c.rt.reads.current()
-	changes, docs, err := w.snapshot(c.app, auth, c.limits.SnapshotLimit)
+	var changes []docChange
+	var docs []map[string]any
+	err := catchPanic(func() (err error) {
+		changes, docs, err = w.snapshot(c.app, auth, c.limits.SnapshotLimit)
+		return err
+	})
 	if err != nil {
-		c.unwatch(w.id)
-		c.sendError(w.id, asWatchError(err))
+		c.failWatch(w, err)
 		return
 	}
 	w.seq++
@@ -639,10 +672,13 @@ func (c *wsConn) flush() {
 			if w.collectionID != key.collectionID || !w.mayHold(c.app, auth, key.id, changed) {
 				continue
 			}
-			change, err := w.evaluate(c.app, c.rt.reads, auth, key.id, max(changed.newest, w.since))
+			var change *docChange
+			err := catchPanic(func() (err error) {
+				change, err = w.evaluate(c.app, c.rt.reads, auth, key.id, max(changed.newest, w.since))
+				return err
+			})
 			if err != nil {
-				c.unwatch(w.id)
-				c.sendError(w.id, asWatchError(err))
+				c.failWatch(w, err)
 				continue
 			}
 			if change != nil {
