@@ -1,12 +1,18 @@
 package hooks_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/hooks"
 )
 
 // A Go hook that panics while a watch is evaluated ends that watch with
@@ -77,5 +83,115 @@ func TestWatchSurvivesAPanickingHook(t *testing.T) {
 			t.Fatalf("%d panics logged, want 3", len(logs))
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// authOutcome opens a socket and sends auth with token: it returns the
+// socket if it was admitted, else the close code and reason it got.
+func (e *env) authOutcome(token string) (accepted *wsClient, code websocket.StatusCode, reason string) {
+	e.t.Helper()
+	c := e.dialRaw()
+	c.send(map[string]any{"type": "auth", "token": token})
+	c.start()
+	select {
+	case m, ok := <-c.msgs:
+		if ok && m.Type == "auth" {
+			return c, 0, ""
+		}
+		if ok {
+			e.t.Fatalf("answer to auth: %s", m.raw)
+		}
+	case <-time.After(10 * time.Second):
+		e.t.Fatal("no answer to auth in 10 s")
+	}
+	code, reason = c.closed(time.Second)
+	return nil, code, reason
+}
+
+// One user may hold only so many sockets: the next one is closed with 4029
+// once its auth names that user, other users still connect, and a closed
+// socket frees its place.
+func TestWatchSocketsPerUserAreCapped(t *testing.T) {
+	e := newEnv(t)
+	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.SocketsPerUser = 3 })
+	aliceToken, _ := e.login(appA, "oAliceSockets000000000000000")
+	bobToken, _ := e.login(appA, "oBobSockets00000000000000000")
+
+	var alice []*wsClient
+	for range 3 {
+		alice = append(alice, e.dialWS(aliceToken))
+	}
+	if _, code, reason := e.authOutcome(aliceToken); code != 4029 || !strings.Contains(reason, "3 sockets") {
+		t.Fatalf("alice's fourth socket: closed with %d %q", code, reason)
+	}
+	bob := e.dialWS(bobToken)
+	for _, c := range append(alice, bob) {
+		c.send(map[string]any{"type": "ping"})
+		if m := c.next(); m.Type != "pong" {
+			t.Fatalf("an admitted socket: %s", m.raw)
+		}
+	}
+
+	alice[0].ws.Close(websocket.StatusNormalClosure, "")
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c, code, _ := e.authOutcome(aliceToken)
+		if c != nil {
+			break
+		}
+		if code != 4029 || time.Now().After(deadline) {
+			t.Fatalf("after closing one of her sockets, alice's new one: closed with %d", code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A socket may send a burst and then a steady rate of messages; a flood
+// past them is closed with 4029 without touching the user's other sockets.
+func TestWatchMessagesAreRateLimited(t *testing.T) {
+	e := newEnv(t)
+	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.MessageRate, l.MessageBurst = 20, 10 })
+	token, _ := e.login(appA, "oAliceRate000000000000000000")
+
+	steady, flood := e.dialWS(token), e.dialWS(token)
+	raw, _ := json.Marshal(map[string]any{"type": "ping"})
+	for range 200 {
+		if flood.ws.Write(context.Background(), websocket.MessageText, raw) != nil {
+			break // closed already
+		}
+	}
+	pongs := 0
+	flood.start()
+	for timeout := time.After(10 * time.Second); ; {
+		m, open := wsMessage{}, true
+		select {
+		case m, open = <-flood.msgs:
+		case <-timeout:
+			t.Fatalf("200 pings at once: the socket is still open after %d pongs", pongs)
+		}
+		if !open {
+			break
+		}
+		if m.Type == "pong" {
+			pongs++
+		}
+		if pongs == 200 {
+			t.Fatal("200 pings at once were all answered")
+		}
+	}
+	var closed websocket.CloseError
+	if !errors.As(flood.err, &closed) || closed.Code != 4029 || !strings.Contains(closed.Reason, "Too many messages") {
+		t.Fatalf("200 pings at once: %v", flood.err)
+	}
+	if pongs > 20 {
+		t.Fatalf("%d of 200 pings were answered with a burst of 10", pongs)
+	}
+
+	// Half the rate, for longer than the burst lasts.
+	for range 30 {
+		time.Sleep(100 * time.Millisecond)
+		steady.send(map[string]any{"type": "ping"})
+		if m := steady.next(); m.Type != "pong" {
+			t.Fatalf("a socket within the rate: %s", m.raw)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,18 +23,20 @@ import (
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
 
-// Close codes of /api/realtime/ws, beside the standard 1001 on shutdown.
+// Close codes of /api/realtime/ws, beside the standard 1001 on shutdown
+// and 1011 when the server fails.
 const (
-	closeProtocolError  websocket.StatusCode = 4000 // a message the server cannot accept
-	closeTokenExpired   websocket.StatusCode = 4001 // invalid or expired token: log in, reconnect
-	closeAuthRevoked    websocket.StatusCode = 4003 // the user was deleted or signed out everywhere
-	closeIdle           websocket.StatusCode = 4008 // nothing received for the idle timeout
-	closeSlowConsumer   websocket.StatusCode = 4009 // the client did not keep up with its messages
-	realtimeStoreKey                         = "wxbaseRealtime"
-	maxWatchesPerSocket                      = 100
+	closeProtocolError websocket.StatusCode = 4000 // a message the server cannot accept
+	closeTokenExpired  websocket.StatusCode = 4001 // invalid or expired token: log in, reconnect
+	closeAuthRevoked   websocket.StatusCode = 4003 // the user was deleted or signed out everywhere
+	closeIdle          websocket.StatusCode = 4008 // nothing received for the idle timeout
+	closeSlowConsumer  websocket.StatusCode = 4009 // the client did not keep up with its messages
+	closeTooMany       websocket.StatusCode = 4029 // too many sockets for the user, or messages on this one
+	realtimeStoreKey                        = "wxbaseRealtime"
 )
 
-// realtimeLimits are the server's knobs; tests shorten them.
+// realtimeLimits are the server's knobs; tests shorten them. The defaults
+// and why are in defaultRealtimeLimits; docs/realtime.md lists them.
 type realtimeLimits struct {
 	IdleTimeout   time.Duration // close a socket that sent nothing for this long
 	WriteTimeout  time.Duration // give up on one message write after this long
@@ -42,8 +45,19 @@ type realtimeLimits struct {
 	MaxPending    int           // distinct changed records waiting to be evaluated, per socket
 	SnapshotLimit int           // CloudBase refuses larger initial results
 	ChunkSize     int           // documents per initial snapshot message
+
+	SocketsPerUser int     // open sockets of one user; more are closed with 4029
+	MessageRate    float64 // messages a second a socket may send, on average...
+	MessageBurst   int     // ...and at once; more close it with 4029
+	MaxWatches     int     // open watches per socket
 }
 
+// defaultRealtimeLimits bound what one user can make the server hold. A
+// mini-program shares one socket (the SDK's), so 10 sockets leave room for
+// several devices and for sockets a flaky network left behind until their
+// idle timeout. A reconnect sends auth and up to 100 watches at once, which
+// the burst of 120 takes; after that a page sends a watch or two and a ping
+// every 25 s, far below 10 a second.
 func defaultRealtimeLimits() realtimeLimits {
 	return realtimeLimits{
 		IdleTimeout:   90 * time.Second,
@@ -53,6 +67,11 @@ func defaultRealtimeLimits() realtimeLimits {
 		MaxPending:    10000,
 		SnapshotLimit: 5000,
 		ChunkSize:     500,
+
+		SocketsPerUser: 10,
+		MessageRate:    10,
+		MessageBurst:   120,
+		MaxWatches:     100,
 	}
 }
 
@@ -65,11 +84,13 @@ type realtime struct {
 	mu     sync.RWMutex
 	limits realtimeLimits
 	conns  map[*wsConn]struct{}
+	users  map[string]*userSockets
 	closed bool
 }
 
 func newRealtime(app core.App) *realtime {
-	rt := &realtime{app: app, reads: newSharedReads(), limits: defaultRealtimeLimits(), conns: map[*wsConn]struct{}{}}
+	rt := &realtime{app: app, reads: newSharedReads(), limits: defaultRealtimeLimits(),
+		conns: map[*wsConn]struct{}{}, users: map[string]*userSockets{}}
 	app.Store().Set(realtimeStoreKey, rt)
 	return rt
 }
@@ -227,6 +248,7 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 	c.run()
 
 	e.App.SubscriptionsBroker().Unregister(c.client.Id())
+	rt.leave(c)
 	rt.mu.Lock()
 	delete(rt.conns, c)
 	rt.mu.Unlock()
@@ -310,6 +332,8 @@ type wsConn struct {
 	auth     *core.Record
 	tokenKey string
 	expiry   *time.Timer
+	user     *userSockets // set once the first auth is admitted
+	userKey  string
 
 	mu          sync.Mutex // guards what mark reads and writes
 	collections map[string]int
@@ -345,12 +369,22 @@ func (c *wsConn) closeWith(code websocket.StatusCode, reason string) {
 }
 
 func (c *wsConn) read(idle *time.Timer) {
+	bucket := newTokenBucket(c.limits.MessageRate, c.limits.MessageBurst)
 	for {
 		_, data, err := c.ws.Read(c.ctx)
 		if err != nil {
 			return
 		}
 		idle.Reset(c.limits.IdleTimeout)
+		select {
+		case <-c.closing:
+			continue // read on until the close frame is out, act on nothing
+		default:
+		}
+		if !bucket.take(time.Now()) {
+			c.closeWith(closeTooMany, tooManyMessages(c.limits))
+			continue
+		}
 		msg := &clientMessage{}
 		if err := json.Unmarshal(data, msg); err != nil {
 			c.closeWith(closeProtocolError, "Messages are JSON objects.")
@@ -548,6 +582,10 @@ func (c *wsConn) authenticate(token string) {
 		c.closeWith(closeProtocolError, "A socket serves one user; open a new one for another.")
 		return
 	}
+	if c.auth == nil && !c.rt.admit(c, userKey(record.Collection().Id, record.Id)) {
+		c.closeWith(closeTooMany, tooManySockets(c.limits.SocketsPerUser))
+		return
+	}
 	claims, _ := security.ParseUnverifiedJWT(token)
 	exp, _ := claims["exp"].(float64)
 	expires := time.Unix(int64(exp), 0)
@@ -583,8 +621,8 @@ func (c *wsConn) watch(msg *clientMessage) {
 		c.sendError(msg.ID, &watchError{codeWatchInvalid, "A watch with this id is already open."})
 		return
 	}
-	if len(c.watches) >= maxWatchesPerSocket {
-		c.sendError(msg.ID, &watchError{codeWatchInvalid, "Too many watches on one socket."})
+	if len(c.watches) >= c.limits.MaxWatches {
+		c.sendError(msg.ID, &watchError{codeWatchInvalid, fmt.Sprintf("Too many watches on one socket: at most %d.", c.limits.MaxWatches)})
 		return
 	}
 	w, err := newWatch(c.app, msg, auth)

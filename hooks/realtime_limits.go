@@ -1,0 +1,77 @@
+package hooks
+
+import (
+	"fmt"
+	"time"
+)
+
+// One user may open sockets, watches and snapshots only up to the limits in
+// realtimeLimits: without them a single token, looping watch and unwatch
+// on many sockets, could make the server hold gigabytes.
+
+// userSockets is what the server holds for one signed-in user.
+type userSockets struct {
+	sockets int // open, authenticated sockets
+}
+
+// userKey names a user across auth collections.
+func userKey(collectionID, id string) string { return collectionID + "/" + id }
+
+// admit counts a newly authenticated socket against its user's limit; false
+// means the user has as many open as allowed.
+func (rt *realtime) admit(c *wsConn, key string) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	u := rt.users[key]
+	if u == nil {
+		u = &userSockets{}
+		rt.users[key] = u
+	}
+	if u.sockets >= c.limits.SocketsPerUser {
+		return false
+	}
+	u.sockets++
+	c.user, c.userKey = u, key
+	return true
+}
+
+// leave uncounts a closed socket.
+func (rt *realtime) leave(c *wsConn) {
+	if c.user == nil {
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if c.user.sockets--; c.user.sockets <= 0 {
+		delete(rt.users, c.userKey)
+	}
+}
+
+func tooManySockets(limit int) string {
+	return fmt.Sprintf("This user already has %d sockets open, the most allowed: use one socket for all watches, or close one first.", limit)
+}
+
+// tokenBucket allows burst messages at once and rate a second on average.
+type tokenBucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func newTokenBucket(rate float64, burst int) *tokenBucket {
+	return &tokenBucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: time.Now()}
+}
+
+// take spends a token, if there is one.
+func (b *tokenBucket) take(now time.Time) bool {
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+func tooManyMessages(l realtimeLimits) string {
+	return fmt.Sprintf("Too many messages: at most %d at once and %g a second after that.", l.MessageBurst, l.MessageRate)
+}
