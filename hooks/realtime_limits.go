@@ -11,7 +11,8 @@ import (
 
 // userSockets is what the server holds for one signed-in user.
 type userSockets struct {
-	sockets int // open, authenticated sockets
+	sockets int           // open, authenticated sockets
+	builds  chan struct{} // a slot for each initial snapshot being built
 }
 
 // userKey names a user across auth collections.
@@ -24,7 +25,7 @@ func (rt *realtime) admit(c *wsConn, key string) bool {
 	defer rt.mu.Unlock()
 	u := rt.users[key]
 	if u == nil {
-		u = &userSockets{}
+		u = &userSockets{builds: make(chan struct{}, max(c.limits.BuildsPerUser, 1))}
 		rt.users[key] = u
 	}
 	if u.sockets >= c.limits.SocketsPerUser {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,73 @@ func TestWatchMessagesAreRateLimited(t *testing.T) {
 		if m := steady.next(); m.Type != "pong" {
 			t.Fatalf("a socket within the rate: %s", m.raw)
 		}
+	}
+}
+
+// The watches of one socket hold a bounded number of documents: a watch
+// that would pass it is refused with watch_too_large, and closing one
+// makes room.
+func TestWatchDocumentsPerSocketAreCapped(t *testing.T) {
+	e := newEnv(t)
+	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.MaxDocs = 10 })
+	token, aliceID := e.login(appA, "oAliceDocs000000000000000000")
+	notes := e.newOwnedCollection("notes", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
+	for i := range 6 {
+		e.saveOwned(notes, fmt.Sprint("note ", i), aliceID)
+	}
+	alice := e.dialWS(token)
+	if docs := alice.watch("a", "notes", nil); len(docs) != 6 {
+		t.Fatalf("first watch: %d documents", len(docs))
+	}
+	alice.send(map[string]any{"type": "watch", "id": "b", "collection": "notes"})
+	if m := alice.next(); m.Type != "error" || m.Watch != "b" || m.Code != "watch_too_large" || !strings.Contains(m.Message, "already hold 6") {
+		t.Fatalf("a watch past the socket's 10 documents: %s", m.raw)
+	}
+	// A narrower one fits.
+	if docs := alice.watch("b", "notes", map[string]any{"filter": `title = "note 1"`}); len(docs) != 1 {
+		t.Fatalf("a narrow watch: %d documents", len(docs))
+	}
+	alice.send(map[string]any{"type": "unwatch", "id": "a"})
+	if docs := alice.watch("c", "notes", nil); len(docs) != 6 {
+		t.Fatalf("after closing a watch: %d documents", len(docs))
+	}
+}
+
+// A large init reaches a client that reads slowly, however small the queue:
+// it is queued as the client reads, not all at once, so it never counts as
+// a slow consumer.
+func TestWatchLargeInitReachesASlowReader(t *testing.T) {
+	e := newEnv(t)
+	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.QueueBytes = 256 << 10 })
+	open := `@request.auth.id != ""`
+	e.newOwnedCollection("big", &open, &open, nil, nil, nil)
+	_, err := e.app.DB().NewQuery(`INSERT INTO big (id, title) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+		SELECT printf('r%014d', i), 'a row of the big collection, number ' || i FROM n`).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _ := e.login(appA, "oAliceSlowInit00000000000000")
+	client := e.dialRaw()
+	client.manual = true
+	client.send(map[string]any{"type": "auth", "token": token})
+	if m := client.next(); m.Type != "auth" {
+		t.Fatalf("auth: %s", m.raw)
+	}
+	client.send(map[string]any{"type": "watch", "id": "all", "collection": "big"})
+	docs, bytes := 0, 0
+	for {
+		time.Sleep(50 * time.Millisecond) // a slow phone
+		m := client.next()
+		if m.Type != "snapshot" || m.Snapshot.Type != "init" {
+			t.Fatalf("after %d documents: %.200s", docs, m.raw)
+		}
+		docs += len(m.Snapshot.Docs)
+		bytes += len(m.raw)
+		if !m.More {
+			break
+		}
+	}
+	if docs != 5000 || bytes < 1<<20 {
+		t.Fatalf("got %d documents in %d bytes", docs, bytes)
 	}
 }

@@ -404,14 +404,17 @@ func (w *watch) evaluate(app core.App, reads *sharedReads, auth *core.Record, id
 }
 
 // snapshot runs the whole query and returns the initial documents, refusing
-// more than limit records as CloudBase does.
-func (w *watch) snapshot(app core.App, auth *core.Record, limit int) ([]docChange, []map[string]any, error) {
+// more than limit records, as CloudBase does, with refusal if it is set.
+func (w *watch) snapshot(app core.App, auth *core.Record, limit int, refusal string) ([]docChange, []map[string]any, error) {
 	records, event, err := w.find(app, auth, "", limit)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(records) > limit {
-		return nil, nil, &watchError{codeWatchTooLarge, fmt.Sprintf("The query matches more than %d records; narrow it with a filter.", limit)}
+		if refusal == "" {
+			refusal = fmt.Sprintf("The query matches more than %d records; narrow it with a filter.", limit)
+		}
+		return nil, nil, &watchError{codeWatchTooLarge, refusal}
 	}
 	docs, hashes, err := w.documents(event, records)
 	if err != nil {

@@ -50,6 +50,8 @@ type realtimeLimits struct {
 	MessageRate    float64 // messages a second a socket may send, on average...
 	MessageBurst   int     // ...and at once; more close it with 4029
 	MaxWatches     int     // open watches per socket
+	MaxDocs        int     // documents the watches of one socket hold in all
+	BuildsPerUser  int     // initial snapshots built at once for one user
 }
 
 // defaultRealtimeLimits bound what one user can make the server hold. A
@@ -58,12 +60,19 @@ type realtimeLimits struct {
 // idle timeout. A reconnect sends auth and up to 100 watches at once, which
 // the burst of 120 takes; after that a page sends a watch or two and a ping
 // every 25 s, far below 10 a second.
+//
+// Memory: building an initial snapshot holds the whole result (about 7 MB
+// live, and several times that allocated, for 5,000 small records), so a
+// user's sockets build one at a time. Once built it is encoded, and queued
+// a chunk at a time as the client reads: the 4 MB queue (16 MB before) only
+// absorbs bursts of changes, not inits. A watch keeps the id and a hash of
+// each document it holds, about 60 bytes each: 20,000 per socket.
 func defaultRealtimeLimits() realtimeLimits {
 	return realtimeLimits{
 		IdleTimeout:   90 * time.Second,
 		WriteTimeout:  10 * time.Second,
 		QueueSize:     256,
-		QueueBytes:    16 << 20,
+		QueueBytes:    4 << 20,
 		MaxPending:    10000,
 		SnapshotLimit: 5000,
 		ChunkSize:     500,
@@ -72,6 +81,8 @@ func defaultRealtimeLimits() realtimeLimits {
 		MessageRate:    10,
 		MessageBurst:   120,
 		MaxWatches:     100,
+		MaxDocs:        20000,
+		BuildsPerUser:  1,
 	}
 }
 
@@ -222,6 +233,7 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 		client:      subscriptions.NewDefaultClient(),
 		inbox:       make(chan *clientMessage),
 		out:         make(chan []byte, limits.QueueSize),
+		drained:     make(chan struct{}, 1),
 		wake:        make(chan struct{}, 1),
 		closing:     make(chan struct{}),
 		done:        make(chan struct{}),
@@ -318,6 +330,7 @@ type wsConn struct {
 
 	inbox   chan *clientMessage
 	out     chan []byte
+	drained chan struct{} // the writer took a message from out
 	wake    chan struct{}
 	closing chan struct{}
 	done    chan struct{}
@@ -425,6 +438,10 @@ func (c *wsConn) write() {
 			err := c.ws.Write(ctx, websocket.MessageText, msg)
 			cancel()
 			c.queued.Add(-int64(len(msg)))
+			select {
+			case c.drained <- struct{}{}:
+			default:
+			}
 			if err != nil {
 				c.cancel()
 				c.ws.CloseNow()
@@ -453,6 +470,32 @@ func (c *wsConn) send(msg *serverMessage) bool {
 		return true
 	default:
 		c.closeWith(closeSlowConsumer, "Too many messages waiting: the client reads too slowly.")
+		return false
+	}
+}
+
+// sendPaced queues a chunk of an initial snapshot once the queue is empty:
+// the client gets its init as fast as it reads, while the server holds no
+// more than one chunk of it in the queue, and the queue's room stays for
+// changes, which cannot wait. Only the worker queues messages, so the queue
+// it sees empty is still empty when it queues.
+func (c *wsConn) sendPaced(raw []byte) bool {
+	for c.queued.Load() > 0 {
+		select {
+		case <-c.drained:
+		case <-c.closing:
+			return false
+		case <-c.ctx.Done():
+			return false
+		}
+	}
+	c.queued.Add(int64(len(raw)))
+	select {
+	case c.out <- raw:
+		return true
+	case <-c.closing:
+		return false
+	case <-c.ctx.Done():
 		return false
 	}
 }
@@ -644,26 +687,65 @@ func (c *wsConn) watch(msg *clientMessage) {
 // sendSnapshot runs the watch's query and sends its result as an init, in
 // chunks; a failure ends the watch with an error.
 func (c *wsConn) sendSnapshot(w *watch, auth *core.Record) {
-	w.since = c.rt.reads.current()
-	var changes []docChange
-	var docs []map[string]any
-	err := catchPanic(func() (err error) {
-		changes, docs, err = w.snapshot(c.app, auth, c.limits.SnapshotLimit)
-		return err
-	})
+	chunks, err := c.buildSnapshot(w, auth)
 	if err != nil {
 		c.failWatch(w, err)
 		return
 	}
-	w.seq++
-	size := max(c.limits.ChunkSize, 1)
-	for start := 0; start == 0 || start < len(docs); start += size {
-		end := min(start+size, len(docs))
-		snapshot := &cloudSnapshot{ID: w.seq, Type: "init", Docs: docs[start:end], DocChanges: changes[start:end]}
-		if !c.send(&serverMessage{Type: "snapshot", Watch: w.id, Snapshot: snapshot, More: end < len(docs)}) {
+	for _, chunk := range chunks {
+		if !c.sendPaced(chunk) {
 			return
 		}
 	}
+}
+
+// buildSnapshot runs the watch's query and encodes its init messages, in
+// the user's build slot: records and documents are dropped before the
+// chunks wait for the client. A nil result means the socket is closing.
+func (c *wsConn) buildSnapshot(w *watch, auth *core.Record) ([][]byte, error) {
+	select {
+	case c.user.builds <- struct{}{}:
+		defer func() { <-c.user.builds }()
+	case <-c.closing:
+		return nil, nil
+	case <-c.ctx.Done():
+		return nil, nil
+	}
+	held := 0
+	for _, other := range c.watches {
+		if other != w {
+			held += len(other.members)
+		}
+	}
+	limit, refusal := c.limits.SnapshotLimit, ""
+	if room := c.limits.MaxDocs - held; room < limit {
+		limit = max(room, 0)
+		refusal = fmt.Sprintf("This socket's watches already hold %d documents, and may hold %d in all: close some, or narrow this one with a filter.", held, c.limits.MaxDocs)
+	}
+
+	w.since = c.rt.reads.current()
+	var changes []docChange
+	var docs []map[string]any
+	err := catchPanic(func() (err error) {
+		changes, docs, err = w.snapshot(c.app, auth, limit, refusal)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.seq++
+	size := max(c.limits.ChunkSize, 1)
+	var chunks [][]byte
+	for start := 0; start == 0 || start < len(docs); start += size {
+		end := min(start+size, len(docs))
+		snapshot := &cloudSnapshot{ID: w.seq, Type: "init", Docs: docs[start:end], DocChanges: changes[start:end]}
+		raw, err := json.Marshal(&serverMessage{Type: "snapshot", Watch: w.id, Snapshot: snapshot, More: end < len(docs)})
+		if err != nil {
+			return nil, err
+		}
+		chunks = append(chunks, raw)
+	}
+	return chunks, nil
 }
 
 func (c *wsConn) unwatch(id string) {
