@@ -336,6 +336,7 @@ type wsConn struct {
 	done    chan struct{}
 
 	queued      atomic.Int64 // bytes in out
+	idle        *time.Timer  // closes a socket that sends nothing
 	closeOnce   sync.Once
 	closeCode   websocket.StatusCode
 	closeReason string
@@ -356,15 +357,15 @@ type wsConn struct {
 }
 
 func (c *wsConn) run() {
-	idle := time.AfterFunc(c.limits.IdleTimeout, func() {
+	c.idle = time.AfterFunc(c.limits.IdleTimeout, func() {
 		c.closeWith(closeIdle, "Nothing received for too long; send a ping every 25 seconds.")
 	})
-	defer idle.Stop()
+	defer c.idle.Stop()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); c.write() }()
 	go func() { defer wg.Done(); c.work() }()
-	c.read(idle)
+	c.read()
 	c.cancel()
 	wg.Wait()
 	if c.expiry != nil {
@@ -381,14 +382,14 @@ func (c *wsConn) closeWith(code websocket.StatusCode, reason string) {
 	})
 }
 
-func (c *wsConn) read(idle *time.Timer) {
+func (c *wsConn) read() {
 	bucket := newTokenBucket(c.limits.MessageRate, c.limits.MessageBurst)
 	for {
 		_, data, err := c.ws.Read(c.ctx)
 		if err != nil {
 			return
 		}
-		idle.Reset(c.limits.IdleTimeout)
+		c.idle.Reset(c.limits.IdleTimeout)
 		select {
 		case <-c.closing:
 			continue // read on until the close frame is out, act on nothing
@@ -483,6 +484,9 @@ func (c *wsConn) sendPaced(raw []byte) bool {
 	for c.queued.Load() > 0 {
 		select {
 		case <-c.drained:
+			// The reader waits for the worker, so a client's pings wait
+			// unread while its init goes out: its reading is its sign of life.
+			c.idle.Reset(c.limits.IdleTimeout)
 		case <-c.closing:
 			return false
 		case <-c.ctx.Done():
