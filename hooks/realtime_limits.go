@@ -11,8 +11,9 @@ import (
 
 // userSockets is what the server holds for one signed-in user.
 type userSockets struct {
-	sockets int           // open, authenticated sockets
-	builds  chan struct{} // a slot for each initial snapshot being built
+	sockets   int           // open, authenticated sockets
+	builds    chan struct{} // a slot for each initial snapshot being built
+	documents *tokenBucket  // documents read by initial snapshots
 }
 
 // userKey names a user across auth collections.
@@ -25,7 +26,10 @@ func (rt *realtime) admit(c *wsConn, key string) bool {
 	defer rt.mu.Unlock()
 	u := rt.users[key]
 	if u == nil {
-		u = &userSockets{builds: make(chan struct{}, max(c.limits.BuildsPerUser, 1))}
+		u = &userSockets{
+			builds:    make(chan struct{}, max(c.limits.BuildsPerUser, 1)),
+			documents: newTokenBucket(c.limits.InitDocsRate, c.limits.InitDocsBurst),
+		}
 		rt.users[key] = u
 	}
 	if u.sockets >= c.limits.SocketsPerUser {
@@ -62,15 +66,35 @@ func newTokenBucket(rate float64, burst int) *tokenBucket {
 	return &tokenBucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: time.Now()}
 }
 
-// take spends a token, if there is one.
-func (b *tokenBucket) take(now time.Time) bool {
+func (b *tokenBucket) refill(now time.Time) {
 	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
 	b.last = now
+}
+
+// take spends a token, if there is one.
+func (b *tokenBucket) take(now time.Time) bool {
+	b.refill(now)
 	if b.tokens < 1 {
 		return false
 	}
 	b.tokens--
 	return true
+}
+
+// charge spends n tokens, into debt if need be: the cost of a snapshot is
+// known only once it is read.
+func (b *tokenBucket) charge(now time.Time, n int) {
+	b.refill(now)
+	b.tokens -= float64(n)
+}
+
+// wait is how long until the bucket is out of debt.
+func (b *tokenBucket) wait(now time.Time) time.Duration {
+	b.refill(now)
+	if b.tokens >= 0 || b.rate <= 0 {
+		return 0
+	}
+	return time.Duration(-b.tokens / b.rate * float64(time.Second))
 }
 
 func tooManyMessages(l realtimeLimits) string {

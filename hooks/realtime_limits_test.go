@@ -264,3 +264,38 @@ func TestWatchLargeInitReachesASlowReader(t *testing.T) {
 		t.Fatalf("got %d documents in %d bytes", docs, bytes)
 	}
 }
+
+// One user's inits read documents at a bounded rate: past the burst, the
+// next init waits for it, while another user's init goes ahead.
+func TestWatchInitsOfOneUserArePaced(t *testing.T) {
+	e := newEnv(t)
+	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.InitDocsRate, l.InitDocsBurst = 20, 60 })
+	aliceToken, _ := e.login(appA, "oAlicePaced00000000000000000")
+	bobToken, _ := e.login(appA, "oBobPaced0000000000000000000")
+	open := `@request.auth.id != ""`
+	e.newOwnedCollection("shared", &open, &open, nil, nil, nil)
+	_, err := e.app.DB().NewQuery(`INSERT INTO shared (id, title) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
+		SELECT printf('r%014d', i), 'row ' || i FROM n`).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, bob := e.dialWS(aliceToken), e.dialWS(bobToken)
+	// The burst: 60 documents, then 60 more into debt.
+	alice.watch("a", "shared", nil)
+	alice.watch("b", "shared", nil)
+	asked := time.Now()
+	alice.send(map[string]any{"type": "watch", "id": "c", "collection": "shared"})
+	if docs := bob.watch("b", "shared", nil); len(docs) != 60 {
+		t.Fatalf("bob's init: %d documents", len(docs))
+	}
+	if took := time.Since(asked); took > 2*time.Second {
+		t.Fatalf("bob's init waited for alice's: %v", took)
+	}
+	if m := alice.next(); m.Type != "snapshot" || m.Watch != "c" || len(m.Snapshot.Docs) != 60 {
+		t.Fatalf("alice's third init: %.200s", m.raw)
+	}
+	// 60 documents of debt at 20 a second.
+	if took := time.Since(asked); took < 2500*time.Millisecond {
+		t.Fatalf("alice's third init came after %v", took)
+	}
+}

@@ -52,6 +52,8 @@ type realtimeLimits struct {
 	MaxWatches     int     // open watches per socket
 	MaxDocs        int     // documents the watches of one socket hold in all
 	BuildsPerUser  int     // initial snapshots built at once for one user
+	InitDocsRate   float64 // documents a second one user's inits may read, on average...
+	InitDocsBurst  int     // ...and at once; past them the next init waits
 }
 
 // defaultRealtimeLimits bound what one user can make the server hold. A
@@ -67,6 +69,12 @@ type realtimeLimits struct {
 // a chunk at a time as the client reads: the 4 MB queue (16 MB before) only
 // absorbs bursts of changes, not inits. A watch keeps the id and a hash of
 // each document it holds, about 60 bytes each: 20,000 per socket.
+//
+// CPU: an init costs 10-20 µs of CPU a document (5,000 small records in
+// about 90 ms). A user's inits may read 25,000 documents at once (every
+// watch of an app restarting) and 5,000 a second after that, under a tenth
+// of a core: a user looping watch and unwatch on a large result mostly
+// waits on themselves.
 func defaultRealtimeLimits() realtimeLimits {
 	return realtimeLimits{
 		IdleTimeout:   90 * time.Second,
@@ -83,6 +91,8 @@ func defaultRealtimeLimits() realtimeLimits {
 		MaxWatches:     100,
 		MaxDocs:        20000,
 		BuildsPerUser:  1,
+		InitDocsRate:   5000,
+		InitDocsBurst:  25000,
 	}
 }
 
@@ -715,6 +725,18 @@ func (c *wsConn) buildSnapshot(w *watch, auth *core.Record) ([][]byte, error) {
 	case <-c.ctx.Done():
 		return nil, nil
 	}
+	// Only the holder of a build slot reads the user's document bucket.
+	if wait := c.user.documents.wait(time.Now()); wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-c.closing:
+			return nil, nil
+		case <-c.ctx.Done():
+			return nil, nil
+		}
+	}
 	held := 0
 	for _, other := range c.watches {
 		if other != w {
@@ -734,6 +756,12 @@ func (c *wsConn) buildSnapshot(w *watch, auth *core.Record) ([][]byte, error) {
 		changes, docs, err = w.snapshot(c.app, auth, limit, refusal)
 		return err
 	})
+	read := len(docs)
+	var refused *watchError
+	if errors.As(err, &refused) && refused.code == codeWatchTooLarge {
+		read = limit + 1
+	}
+	c.user.documents.charge(time.Now(), read)
 	if err != nil {
 		return nil, err
 	}
