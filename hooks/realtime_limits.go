@@ -14,6 +14,7 @@ type userSockets struct {
 	sockets   int           // open, authenticated sockets
 	builds    chan struct{} // a slot for each initial snapshot being built
 	documents *tokenBucket  // documents read by initial snapshots
+	forgetAt  time.Time     // with no socket open: when the bucket is full again
 }
 
 // userKey names a user across auth collections.
@@ -40,16 +41,33 @@ func (rt *realtime) admit(c *wsConn, key string) bool {
 	return true
 }
 
-// leave uncounts a closed socket.
+// leave uncounts a closed socket. A user whose last socket closed is
+// forgotten only once their document bucket is full again: closing every
+// socket and reconnecting must not buy a fresh burst.
 func (rt *realtime) leave(c *wsConn) {
 	if c.user == nil {
 		return
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if c.user.sockets--; c.user.sockets <= 0 {
-		delete(rt.users, c.userKey)
+	u, key := c.user, c.userKey
+	if u.sockets--; u.sockets > 0 {
+		return
 	}
+	// No socket of the user is left to build, so nothing else reads the bucket.
+	wait := u.documents.untilFull(time.Now())
+	if wait <= 0 {
+		delete(rt.users, key)
+		return
+	}
+	u.forgetAt = time.Now().Add(wait)
+	time.AfterFunc(wait, func() {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		if u.sockets <= 0 && rt.users[key] == u && !time.Now().Before(u.forgetAt) {
+			delete(rt.users, key)
+		}
+	})
 }
 
 func tooManySockets(limit int) string {
@@ -86,6 +104,15 @@ func (b *tokenBucket) take(now time.Time) bool {
 func (b *tokenBucket) charge(now time.Time, n int) {
 	b.refill(now)
 	b.tokens -= float64(n)
+}
+
+// untilFull is how long until the bucket holds its whole burst again.
+func (b *tokenBucket) untilFull(now time.Time) time.Duration {
+	b.refill(now)
+	if b.tokens >= b.burst || b.rate <= 0 {
+		return 0
+	}
+	return time.Duration((b.burst - b.tokens) / b.rate * float64(time.Second))
 }
 
 // wait is how long until the bucket is out of debt.

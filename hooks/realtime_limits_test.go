@@ -298,4 +298,19 @@ func TestWatchInitsOfOneUserArePaced(t *testing.T) {
 	if took := time.Since(asked); took < 2500*time.Millisecond {
 		t.Fatalf("alice's third init came after %v", took)
 	}
+
+	// Closing every socket and coming back buys no fresh burst.
+	alice.ws.Close(websocket.StatusNormalClosure, "")
+	var again *wsClient
+	for deadline := time.Now().Add(5 * time.Second); again == nil; {
+		// The server counts the old socket until it has seen it close.
+		if again, _, _ = e.authOutcome(aliceToken); again == nil && time.Now().After(deadline) {
+			t.Fatal("alice cannot reconnect")
+		}
+	}
+	asked = time.Now()
+	again.watch("d", "shared", nil)
+	if took := time.Since(asked); took < 2*time.Second {
+		t.Fatalf("after reconnecting, alice's init came after %v", took)
+	}
 }
