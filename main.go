@@ -57,6 +57,15 @@ func main() {
 	flags := app.RootCmd.PersistentFlags()
 	flags.BoolVar(&cfg.Mock, "wechat-mock", false,
 		"answer every WeChat login with a built-in fake (codes mock:<name>); for trying wxbase, never for production")
+	timeouts := hooks.DefaultHTTPTimeouts()
+	flags.DurationVar(&cfg.HTTP.ReadHeader, "http-read-header-timeout", timeouts.ReadHeader,
+		"close a connection that has not sent a request's headers within this time")
+	flags.DurationVar(&cfg.HTTP.Read, "http-read-timeout", timeouts.Read,
+		"close a connection that has not sent a whole request, body included, within this time")
+	flags.DurationVar(&cfg.HTTP.Write, "http-write-timeout", timeouts.Write,
+		"close a connection that has not taken a whole response within this time (open realtime sockets are exempt)")
+	flags.DurationVar(&cfg.HTTP.Idle, "http-idle-timeout", timeouts.Idle,
+		"close a kept-alive connection idle for this long")
 	var hooksDir string
 	flags.StringVar(&hooksDir, "hooksDir", "", "the directory with the JS app hooks (default pb_data/../pb_hooks)")
 	var hooksWatch bool

@@ -41,6 +41,7 @@ func main() {
 	socketWrites := flag.Int("socket-writes", 50, "creates per second while each socket watches its own records")
 	roomWrites := flag.Int("room-writes", 5, "creates per second while every socket watches one room")
 	realtimeOnly := flag.Bool("realtime-only", false, "with -sockets: skip the HTTP scenarios")
+	flood := flag.Int("flood", 0, "only measure other users' requests, quiet and while this many users flood realtime at its limits")
 	flag.Parse()
 	if *quick {
 		*duration = 4 * time.Second
@@ -74,6 +75,10 @@ func main() {
 	check(b.openProbe())
 	fmt.Fprintln(os.Stderr, "logging in the returning-user pool…")
 	check(b.fillPool(*pool))
+	if *flood > 0 {
+		printFlood(os.Stdout, b.runFlood(*flood, *duration), *duration)
+		return
+	}
 
 	realtime := func() {
 		fmt.Fprintf(os.Stderr, "holding %d realtime sockets…\n", *sockets)

@@ -34,6 +34,50 @@ type Config struct {
 	// Transport, when set, carries upstream calls (tests use it to reach a
 	// fake in-process); nil means the network.
 	Transport http.RoundTripper
+	// HTTP replaces the HTTP server's connection timeouts (--http-*-timeout).
+	HTTP HTTPTimeouts
+}
+
+// HTTPTimeouts bound how long a client may hold a connection without
+// finishing a request: a slow or silent client is cut when they run out.
+// A zero field keeps PocketBase's own value.
+type HTTPTimeouts struct {
+	ReadHeader time.Duration // to send a request's headers
+	Read       time.Duration // to send a whole request, body included
+	Write      time.Duration // to take a whole response
+	Idle       time.Duration // between two requests on a kept-alive connection
+}
+
+// DefaultHTTPTimeouts are wxbase's defaults. PocketBase allows 1 minute for
+// headers and, when idle, the read timeout (5 minutes): generous to a client
+// that holds connections open doing nothing. A phone sends its headers at
+// once, and WeChat's wx.request reuses a connection within seconds, so 10 s
+// and 1 minute lose no real client. Bodies and responses keep PocketBase's
+// 5 minutes, for uploads and downloads over slow mobile links.
+func DefaultHTTPTimeouts() HTTPTimeouts {
+	return HTTPTimeouts{ReadHeader: 10 * time.Second, Read: 5 * time.Minute, Write: 5 * time.Minute, Idle: time.Minute}
+}
+
+// apply sets the server's timeouts; negative values are refused.
+func (t HTTPTimeouts) apply(server *http.Server) error {
+	for _, setting := range []struct {
+		flag  string
+		value time.Duration
+		field *time.Duration
+	}{
+		{"--http-read-header-timeout", t.ReadHeader, &server.ReadHeaderTimeout},
+		{"--http-read-timeout", t.Read, &server.ReadTimeout},
+		{"--http-write-timeout", t.Write, &server.WriteTimeout},
+		{"--http-idle-timeout", t.Idle, &server.IdleTimeout},
+	} {
+		switch {
+		case setting.value < 0:
+			return fmt.Errorf("%s=%s: a timeout cannot be negative", setting.flag, setting.value)
+		case setting.value > 0:
+			*setting.field = setting.value
+		}
+	}
+	return nil
 }
 
 // ConfigFromEnv reads the WECHAT_* environment variables.

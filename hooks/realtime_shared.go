@@ -71,7 +71,11 @@ func (s *sharedReads) read(key string, need uint64, load func() (*core.Record, e
 		}
 		s.reads[key] = entry
 		s.mu.Unlock()
-		entry.record, entry.err = load()
+		// A panic must still release the watches waiting on this read.
+		entry.err = catchPanic(func() (err error) {
+			entry.record, err = load()
+			return err
+		})
 		if entry.err != nil {
 			// A failure is not shared: the next watch reads for itself.
 			s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -403,14 +404,17 @@ func (w *watch) evaluate(app core.App, reads *sharedReads, auth *core.Record, id
 }
 
 // snapshot runs the whole query and returns the initial documents, refusing
-// more than limit records as CloudBase does.
-func (w *watch) snapshot(app core.App, auth *core.Record, limit int) ([]docChange, []map[string]any, error) {
+// more than limit records, as CloudBase does, with refusal if it is set.
+func (w *watch) snapshot(app core.App, auth *core.Record, limit int, refusal string) ([]docChange, []map[string]any, error) {
 	records, event, err := w.find(app, auth, "", limit)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(records) > limit {
-		return nil, nil, &watchError{codeWatchTooLarge, fmt.Sprintf("The query matches more than %d records; narrow it with a filter.", limit)}
+		if refusal == "" {
+			refusal = fmt.Sprintf("The query matches more than %d records; narrow it with a filter.", limit)
+		}
+		return nil, nil, &watchError{codeWatchTooLarge, refusal}
 	}
 	docs, hashes, err := w.documents(event, records)
 	if err != nil {
@@ -424,11 +428,35 @@ func (w *watch) snapshot(app core.App, auth *core.Record, limit int) ([]docChang
 	return changes, docs, nil
 }
 
+// hookPanic is a panic caught while a watch ran server code (an
+// OnRecordEnrich hook, say), with the stack where it happened.
+type hookPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *hookPanic) Error() string { return fmt.Sprint("panic: ", p.value) }
+
+// catchPanic runs f and returns a panic in it as a *hookPanic.
+func catchPanic(f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &hookPanic{value: v, stack: debug.Stack()}
+		}
+	}()
+	return f()
+}
+
 // asWatchError gives any failure a code and a message for the client.
 func asWatchError(err error) *watchError {
 	var we *watchError
 	if errors.As(err, &we) {
 		return we
+	}
+	var p *hookPanic
+	if errors.As(err, &p) {
+		// The panic's text is for the server's log, not for the client.
+		return &watchError{codeWatchFailed, "The watch failed: the server could not evaluate it (see the server's log); it is closed."}
 	}
 	return &watchError{codeWatchFailed, "The watch failed: " + err.Error()}
 }

@@ -1,11 +1,17 @@
 package hooks
 
 import (
+	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,18 +23,20 @@ import (
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
 
-// Close codes of /api/realtime/ws, beside the standard 1001 on shutdown.
+// Close codes of /api/realtime/ws, beside the standard 1001 on shutdown
+// and 1011 when the server fails.
 const (
-	closeProtocolError  websocket.StatusCode = 4000 // a message the server cannot accept
-	closeTokenExpired   websocket.StatusCode = 4001 // invalid or expired token: log in, reconnect
-	closeAuthRevoked    websocket.StatusCode = 4003 // the user was deleted or signed out everywhere
-	closeIdle           websocket.StatusCode = 4008 // nothing received for the idle timeout
-	closeSlowConsumer   websocket.StatusCode = 4009 // the client did not keep up with its messages
-	realtimeStoreKey                         = "wxbaseRealtime"
-	maxWatchesPerSocket                      = 100
+	closeProtocolError websocket.StatusCode = 4000 // a message the server cannot accept
+	closeTokenExpired  websocket.StatusCode = 4001 // invalid or expired token: log in, reconnect
+	closeAuthRevoked   websocket.StatusCode = 4003 // the user was deleted or signed out everywhere
+	closeIdle          websocket.StatusCode = 4008 // nothing received for the idle timeout
+	closeSlowConsumer  websocket.StatusCode = 4009 // the client did not keep up with its messages
+	closeTooMany       websocket.StatusCode = 4029 // too many sockets for the user, or messages on this one
+	realtimeStoreKey                        = "wxbaseRealtime"
 )
 
-// realtimeLimits are the server's knobs; tests shorten them.
+// realtimeLimits are the server's knobs; tests shorten them. The defaults
+// and why are in defaultRealtimeLimits; docs/realtime.md lists them.
 type realtimeLimits struct {
 	IdleTimeout   time.Duration // close a socket that sent nothing for this long
 	WriteTimeout  time.Duration // give up on one message write after this long
@@ -37,17 +45,54 @@ type realtimeLimits struct {
 	MaxPending    int           // distinct changed records waiting to be evaluated, per socket
 	SnapshotLimit int           // CloudBase refuses larger initial results
 	ChunkSize     int           // documents per initial snapshot message
+
+	SocketsPerUser int     // open sockets of one user; more are closed with 4029
+	MessageRate    float64 // messages a second a socket may send, on average...
+	MessageBurst   int     // ...and at once; more close it with 4029
+	MaxWatches     int     // open watches per socket
+	MaxDocs        int     // documents the watches of one socket hold in all
+	BuildsPerUser  int     // initial snapshots built at once for one user
+	InitDocsRate   float64 // documents a second one user's inits may read, on average...
+	InitDocsBurst  int     // ...and at once; past them the next init waits
 }
 
+// defaultRealtimeLimits bound what one user can make the server hold. A
+// mini-program shares one socket (the SDK's), so 10 sockets leave room for
+// several devices and for sockets a flaky network left behind until their
+// idle timeout. A reconnect sends auth and up to 100 watches at once, which
+// the burst of 120 takes; after that a page sends a watch or two and a ping
+// every 25 s, far below 10 a second.
+//
+// Memory: building an initial snapshot holds the whole result (about 7 MB
+// live, and several times that allocated, for 5,000 small records), so a
+// user's sockets build one at a time. Once built it is encoded, and queued
+// a chunk at a time as the client reads: the 4 MB queue (16 MB before) only
+// absorbs bursts of changes, not inits. A watch keeps the id and a hash of
+// each document it holds, about 60 bytes each: 20,000 per socket.
+//
+// CPU: an init costs 10-20 µs of CPU a document (5,000 small records in
+// about 90 ms). A user's inits may read 25,000 documents at once (every
+// watch of an app restarting) and 5,000 a second after that, under a tenth
+// of a core: a user looping watch and unwatch on a large result mostly
+// waits on themselves.
 func defaultRealtimeLimits() realtimeLimits {
 	return realtimeLimits{
 		IdleTimeout:   90 * time.Second,
 		WriteTimeout:  10 * time.Second,
 		QueueSize:     256,
-		QueueBytes:    16 << 20,
+		QueueBytes:    4 << 20,
 		MaxPending:    10000,
 		SnapshotLimit: 5000,
 		ChunkSize:     500,
+
+		SocketsPerUser: 10,
+		MessageRate:    10,
+		MessageBurst:   120,
+		MaxWatches:     100,
+		MaxDocs:        20000,
+		BuildsPerUser:  1,
+		InitDocsRate:   5000,
+		InitDocsBurst:  25000,
 	}
 }
 
@@ -60,11 +105,13 @@ type realtime struct {
 	mu     sync.RWMutex
 	limits realtimeLimits
 	conns  map[*wsConn]struct{}
+	users  map[string]*userSockets
 	closed bool
 }
 
 func newRealtime(app core.App) *realtime {
-	rt := &realtime{app: app, reads: newSharedReads(), limits: defaultRealtimeLimits(), conns: map[*wsConn]struct{}{}}
+	rt := &realtime{app: app, reads: newSharedReads(), limits: defaultRealtimeLimits(),
+		conns: map[*wsConn]struct{}{}, users: map[string]*userSockets{}}
 	app.Store().Set(realtimeStoreKey, rt)
 	return rt
 }
@@ -158,17 +205,30 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 	if closed {
 		return e.Error(http.StatusServiceUnavailable, "The server is shutting down.", nil)
 	}
-	// The server's read and write timeouts stay on a hijacked connection.
-	controller := http.NewResponseController(e.Response)
-	for _, err := range []error{controller.SetReadDeadline(time.Time{}), controller.SetWriteDeadline(time.Time{})} {
-		if err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return e.InternalServerError("Failed to open the WebSocket.", err)
+	// Refused here, a request that is no WebSocket handshake gets
+	// PocketBase's JSON error, and keeps the server's timeouts.
+	if status, message := refuseHandshake(e.Request); status != 0 {
+		if status == http.StatusUpgradeRequired {
+			e.Response.Header().Set("Connection", "Upgrade")
+			e.Response.Header().Set("Upgrade", "websocket")
 		}
+		return e.Error(status, message, nil)
 	}
+	hijack := &hijackRecorder{ResponseWriter: e.Response}
 	// Mini-programs send no Origin a browser would; the token is the guard.
-	ws, err := websocket.Accept(e.Response, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	ws, err := websocket.Accept(hijack, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return nil // Accept has answered
+	}
+	// The server's read and write deadlines stay on a hijacked connection
+	// and would cut the socket minutes in. Only now that it is a WebSocket,
+	// with its own idle and write timeouts, are they lifted: a client that
+	// never completes a handshake stays under them.
+	if hijack.conn != nil {
+		if err := hijack.conn.SetDeadline(time.Time{}); err != nil {
+			ws.CloseNow()
+			return nil
+		}
 	}
 	ws.SetReadLimit(64 << 10)
 
@@ -183,6 +243,7 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 		client:      subscriptions.NewDefaultClient(),
 		inbox:       make(chan *clientMessage),
 		out:         make(chan []byte, limits.QueueSize),
+		drained:     make(chan struct{}, 1),
 		wake:        make(chan struct{}, 1),
 		closing:     make(chan struct{}),
 		done:        make(chan struct{}),
@@ -209,12 +270,59 @@ func (rt *realtime) serveWS(e *core.RequestEvent) error {
 	c.run()
 
 	e.App.SubscriptionsBroker().Unregister(c.client.Id())
+	rt.leave(c)
 	rt.mu.Lock()
 	delete(rt.conns, c)
 	rt.mu.Unlock()
 	close(c.done)
 	return nil
 }
+
+// refuseHandshake returns the status and message for a request that is not
+// a WebSocket handshake Accept would take, or 0.
+func refuseHandshake(r *http.Request) (int, string) {
+	switch {
+	case !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket"):
+		return http.StatusUpgradeRequired, "This route is a WebSocket: open it with wx.connectSocket (an HTTP upgrade to websocket)."
+	case r.Header.Get("Sec-WebSocket-Version") != "13":
+		return http.StatusBadRequest, "Only WebSocket version 13 is supported."
+	}
+	keys := r.Header.Values("Sec-WebSocket-Key")
+	if len(keys) != 1 {
+		return http.StatusBadRequest, "The handshake needs one Sec-WebSocket-Key."
+	}
+	if key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keys[0])); err != nil || len(key) != 16 {
+		return http.StatusBadRequest, "The Sec-WebSocket-Key is not 16 bytes in base64."
+	}
+	return 0, ""
+}
+
+// headerHasToken tells whether a comma-separated header names token.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, value := range h.Values(name) {
+		for _, t := range strings.Split(value, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hijackRecorder keeps the connection websocket.Accept takes over, so its
+// deadlines can be lifted once the handshake has succeeded.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = conn
+	return conn, rw, err
+}
+
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 type recordKey struct{ collectionID, id string }
 
@@ -232,11 +340,13 @@ type wsConn struct {
 
 	inbox   chan *clientMessage
 	out     chan []byte
+	drained chan struct{} // the writer took a message from out
 	wake    chan struct{}
 	closing chan struct{}
 	done    chan struct{}
 
 	queued      atomic.Int64 // bytes in out
+	idle        *time.Timer  // closes a socket that sends nothing
 	closeOnce   sync.Once
 	closeCode   websocket.StatusCode
 	closeReason string
@@ -246,6 +356,8 @@ type wsConn struct {
 	auth     *core.Record
 	tokenKey string
 	expiry   *time.Timer
+	user     *userSockets // set once the first auth is admitted
+	userKey  string
 
 	mu          sync.Mutex // guards what mark reads and writes
 	collections map[string]int
@@ -255,15 +367,15 @@ type wsConn struct {
 }
 
 func (c *wsConn) run() {
-	idle := time.AfterFunc(c.limits.IdleTimeout, func() {
+	c.idle = time.AfterFunc(c.limits.IdleTimeout, func() {
 		c.closeWith(closeIdle, "Nothing received for too long; send a ping every 25 seconds.")
 	})
-	defer idle.Stop()
+	defer c.idle.Stop()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); c.write() }()
 	go func() { defer wg.Done(); c.work() }()
-	c.read(idle)
+	c.read()
 	c.cancel()
 	wg.Wait()
 	if c.expiry != nil {
@@ -280,13 +392,23 @@ func (c *wsConn) closeWith(code websocket.StatusCode, reason string) {
 	})
 }
 
-func (c *wsConn) read(idle *time.Timer) {
+func (c *wsConn) read() {
+	bucket := newTokenBucket(c.limits.MessageRate, c.limits.MessageBurst)
 	for {
 		_, data, err := c.ws.Read(c.ctx)
 		if err != nil {
 			return
 		}
-		idle.Reset(c.limits.IdleTimeout)
+		c.idle.Reset(c.limits.IdleTimeout)
+		select {
+		case <-c.closing:
+			continue // read on until the close frame is out, act on nothing
+		default:
+		}
+		if !bucket.take(time.Now()) {
+			c.closeWith(closeTooMany, tooManyMessages(c.limits))
+			continue
+		}
 		msg := &clientMessage{}
 		if err := json.Unmarshal(data, msg); err != nil {
 			c.closeWith(closeProtocolError, "Messages are JSON objects.")
@@ -327,6 +449,10 @@ func (c *wsConn) write() {
 			err := c.ws.Write(ctx, websocket.MessageText, msg)
 			cancel()
 			c.queued.Add(-int64(len(msg)))
+			select {
+			case c.drained <- struct{}{}:
+			default:
+			}
 			if err != nil {
 				c.cancel()
 				c.ws.CloseNow()
@@ -355,6 +481,35 @@ func (c *wsConn) send(msg *serverMessage) bool {
 		return true
 	default:
 		c.closeWith(closeSlowConsumer, "Too many messages waiting: the client reads too slowly.")
+		return false
+	}
+}
+
+// sendPaced queues a chunk of an initial snapshot once the queue is empty:
+// the client gets its init as fast as it reads, while the server holds no
+// more than one chunk of it in the queue, and the queue's room stays for
+// changes, which cannot wait. Only the worker queues messages, so the queue
+// it sees empty is still empty when it queues.
+func (c *wsConn) sendPaced(raw []byte) bool {
+	for c.queued.Load() > 0 {
+		select {
+		case <-c.drained:
+			// The reader waits for the worker, so a client's pings wait
+			// unread while its init goes out: its reading is its sign of life.
+			c.idle.Reset(c.limits.IdleTimeout)
+		case <-c.closing:
+			return false
+		case <-c.ctx.Done():
+			return false
+		}
+	}
+	c.queued.Add(int64(len(raw)))
+	select {
+	case c.out <- raw:
+		return true
+	case <-c.closing:
+		return false
+	case <-c.ctx.Done():
 		return false
 	}
 }
@@ -416,11 +571,38 @@ func (c *wsConn) work() {
 		case <-c.closing:
 			return
 		case msg := <-c.inbox:
-			c.handle(msg)
+			c.safely(func() { c.handle(msg) })
 		case <-c.wake:
-			c.flush()
+			c.safely(c.flush)
 		}
 	}
+}
+
+// safely runs one step of the worker. The worker runs hooks (enrichment),
+// whose panic would end the whole server: a watch catches its own
+// (failWatch); any other closes this socket only, as the worker's state may
+// be half updated.
+func (c *wsConn) safely(step func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.app.Logger().Error("realtime: panic in a socket's worker; the socket is closed, the server goes on",
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			c.closeWith(websocket.StatusInternalError, "The server failed; reconnect.")
+		}
+	}()
+	step()
+}
+
+// failWatch ends a watch that could not be evaluated and tells the client.
+func (c *wsConn) failWatch(w *watch, err error) {
+	c.unwatch(w.id)
+	var p *hookPanic
+	if errors.As(err, &p) {
+		c.app.Logger().Error("realtime: panic while evaluating a watch; the watch is closed, the server goes on",
+			slog.String("watch", w.id), slog.String("collectionId", w.collectionID), slog.String("userId", c.auth.Id),
+			slog.Any("panic", p.value), slog.String("stack", string(p.stack)))
+	}
+	c.sendError(w.id, asWatchError(err))
 }
 
 func (c *wsConn) handle(msg *clientMessage) {
@@ -455,6 +637,10 @@ func (c *wsConn) authenticate(token string) {
 	}
 	if c.auth != nil && (c.auth.Id != record.Id || c.auth.Collection().Id != record.Collection().Id) {
 		c.closeWith(closeProtocolError, "A socket serves one user; open a new one for another.")
+		return
+	}
+	if c.auth == nil && !c.rt.admit(c, userKey(record.Collection().Id, record.Id)) {
+		c.closeWith(closeTooMany, tooManySockets(c.limits.SocketsPerUser))
 		return
 	}
 	claims, _ := security.ParseUnverifiedJWT(token)
@@ -492,8 +678,8 @@ func (c *wsConn) watch(msg *clientMessage) {
 		c.sendError(msg.ID, &watchError{codeWatchInvalid, "A watch with this id is already open."})
 		return
 	}
-	if len(c.watches) >= maxWatchesPerSocket {
-		c.sendError(msg.ID, &watchError{codeWatchInvalid, "Too many watches on one socket."})
+	if len(c.watches) >= c.limits.MaxWatches {
+		c.sendError(msg.ID, &watchError{codeWatchInvalid, fmt.Sprintf("Too many watches on one socket: at most %d.", c.limits.MaxWatches)})
 		return
 	}
 	w, err := newWatch(c.app, msg, auth)
@@ -515,22 +701,83 @@ func (c *wsConn) watch(msg *clientMessage) {
 // sendSnapshot runs the watch's query and sends its result as an init, in
 // chunks; a failure ends the watch with an error.
 func (c *wsConn) sendSnapshot(w *watch, auth *core.Record) {
-	w.since = c.rt.reads.current()
-	changes, docs, err := w.snapshot(c.app, auth, c.limits.SnapshotLimit)
+	chunks, err := c.buildSnapshot(w, auth)
 	if err != nil {
-		c.unwatch(w.id)
-		c.sendError(w.id, asWatchError(err))
+		c.failWatch(w, err)
 		return
 	}
-	w.seq++
-	size := max(c.limits.ChunkSize, 1)
-	for start := 0; start == 0 || start < len(docs); start += size {
-		end := min(start+size, len(docs))
-		snapshot := &cloudSnapshot{ID: w.seq, Type: "init", Docs: docs[start:end], DocChanges: changes[start:end]}
-		if !c.send(&serverMessage{Type: "snapshot", Watch: w.id, Snapshot: snapshot, More: end < len(docs)}) {
+	for _, chunk := range chunks {
+		if !c.sendPaced(chunk) {
 			return
 		}
 	}
+}
+
+// buildSnapshot runs the watch's query and encodes its init messages, in
+// the user's build slot: records and documents are dropped before the
+// chunks wait for the client. A nil result means the socket is closing.
+func (c *wsConn) buildSnapshot(w *watch, auth *core.Record) ([][]byte, error) {
+	select {
+	case c.user.builds <- struct{}{}:
+		defer func() { <-c.user.builds }()
+	case <-c.closing:
+		return nil, nil
+	case <-c.ctx.Done():
+		return nil, nil
+	}
+	// Only the holder of a build slot reads the user's document bucket.
+	if wait := c.user.documents.wait(time.Now()); wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-c.closing:
+			return nil, nil
+		case <-c.ctx.Done():
+			return nil, nil
+		}
+	}
+	held := 0
+	for _, other := range c.watches {
+		if other != w {
+			held += len(other.members)
+		}
+	}
+	limit, refusal := c.limits.SnapshotLimit, ""
+	if room := c.limits.MaxDocs - held; room < limit {
+		limit = max(room, 0)
+		refusal = fmt.Sprintf("This socket's watches already hold %d documents, and may hold %d in all: close some, or narrow this one with a filter.", held, c.limits.MaxDocs)
+	}
+
+	w.since = c.rt.reads.current()
+	var changes []docChange
+	var docs []map[string]any
+	err := catchPanic(func() (err error) {
+		changes, docs, err = w.snapshot(c.app, auth, limit, refusal)
+		return err
+	})
+	read := len(docs)
+	var refused *watchError
+	if errors.As(err, &refused) && refused.code == codeWatchTooLarge {
+		read = limit + 1
+	}
+	c.user.documents.charge(time.Now(), read)
+	if err != nil {
+		return nil, err
+	}
+	w.seq++
+	size := max(c.limits.ChunkSize, 1)
+	var chunks [][]byte
+	for start := 0; start == 0 || start < len(docs); start += size {
+		end := min(start+size, len(docs))
+		snapshot := &cloudSnapshot{ID: w.seq, Type: "init", Docs: docs[start:end], DocChanges: changes[start:end]}
+		raw, err := json.Marshal(&serverMessage{Type: "snapshot", Watch: w.id, Snapshot: snapshot, More: end < len(docs)})
+		if err != nil {
+			return nil, err
+		}
+		chunks = append(chunks, raw)
+	}
+	return chunks, nil
 }
 
 func (c *wsConn) unwatch(id string) {
@@ -577,10 +824,13 @@ func (c *wsConn) flush() {
 			if w.collectionID != key.collectionID || !w.mayHold(c.app, auth, key.id, changed) {
 				continue
 			}
-			change, err := w.evaluate(c.app, c.rt.reads, auth, key.id, max(changed.newest, w.since))
+			var change *docChange
+			err := catchPanic(func() (err error) {
+				change, err = w.evaluate(c.app, c.rt.reads, auth, key.id, max(changed.newest, w.since))
+				return err
+			})
 			if err != nil {
-				c.unwatch(w.id)
-				c.sendError(w.id, asWatchError(err))
+				c.failWatch(w, err)
 				continue
 			}
 			if change != nil {

@@ -103,6 +103,12 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnBackupRestore().BindFunc(keepOutOfRestore)
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		// Tests' routers have no server.
+		if se.Server != nil {
+			if err := s.cfg.HTTP.apply(se.Server); err != nil {
+				return err
+			}
+		}
 		if err := s.start(se.App); err != nil {
 			return err
 		}
