@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
 // Guards decide from what PocketBase resolves, not from how a request is
@@ -247,4 +248,67 @@ func mustJSON(t testing.TB, v any) string {
 		t.Fatal(err)
 	}
 	return string(raw)
+}
+
+// A rule that is harmless when saved must not become a probe when a
+// collection it follows changes: the change is refused.
+func TestChangingARelationCannotTurnAnotherRuleIntoAProbe(t *testing.T) {
+	e := newEnv(t)
+	users, _ := e.app.FindCollectionByNameOrId("users")
+	decoy := core.NewBaseCollection("contacts")
+	decoy.Fields.Add(&core.TextField{Name: "phone"})
+	if err := e.app.Save(decoy); err != nil {
+		t.Fatal(err)
+	}
+	hop := core.NewBaseCollection("hop")
+	hop.Fields.Add(&core.RelationField{Name: "target", CollectionId: decoy.Id, MaxSelect: 1})
+	if err := e.app.Save(hop); err != nil {
+		t.Fatal(err)
+	}
+	posts := core.NewBaseCollection("posts")
+	rule := "@request.auth.id != '' && h.target.phone ?~ @request.query.g"
+	posts.ListRule = &rule
+	posts.Fields.Add(&core.RelationField{Name: "h", CollectionId: hop.Id, MaxSelect: 1})
+	if err := e.app.Save(posts); err != nil {
+		t.Fatalf("a rule over an ordinary phone field: %v", err)
+	}
+	hop, _ = e.app.FindCollectionByNameOrId("hop")
+	hop.Fields.GetByName("target").(*core.RelationField).CollectionId = users.Id
+	err := e.app.Save(hop)
+	if err == nil || !strings.Contains(err.Error(), "would let the listRule of posts") {
+		t.Fatalf("pointing hop.target at users, under a rule that reads target.phone: %v", err)
+	}
+	if saved, _ := e.app.FindCollectionByNameOrId("hop"); saved.Fields.GetByName("target").(*core.RelationField).CollectionId != decoy.Id {
+		t.Fatal("the refused change was saved")
+	}
+}
+
+// A refused probe runs no query: the list is refused before PocketBase's
+// handler, whose OnRecordsListRequest hook fires after its query, and HEAD
+// (which Go answers with the GET handler) is refused alike.
+func TestListProbesAreRefusedBeforeAnyQuery(t *testing.T) {
+	e := newEnv(t)
+	admin := e.superuserToken()
+	var listed int
+	// First of the list hooks, so it counts every list PocketBase ran.
+	e.app.OnRecordsListRequest().Bind(&hook.Handler[*core.RecordsListRequestEvent]{
+		Priority: -1000,
+		Func: func(le *core.RecordsListRequestEvent) error {
+			listed++
+			return le.Next()
+		},
+	})
+	base := e.serve()
+	probe := "/api/collections/wechat_accounts/records?filter=" + url.QueryEscape("session_key ~ 'wxv2:'")
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		if status, answer := call(t, method, base+probe, admin, ""); status != 400 {
+			t.Errorf("%s of a probe: %d %s", method, status, answer)
+		}
+	}
+	if listed != 0 {
+		t.Fatalf("the probe's query ran %d time(s)", listed)
+	}
+	if status, _ := call(t, http.MethodGet, base+"/api/collections/wechat_accounts/records", admin, ""); status != 200 || listed != 1 {
+		t.Fatalf("positive control: a plain list: %d, listed %d", status, listed)
+	}
 }

@@ -566,8 +566,11 @@ func TestWatchSocketClosesWhenTheUserIsDeleted(t *testing.T) {
 
 func TestWatchDropsASlowConsumerWithoutStallingWriters(t *testing.T) {
 	e := newEnv(t)
+	// 300 changes of 64 KiB (19 MiB) overflow a client that reads nothing
+	// whatever the machine's speed, and leave the reading client, on a
+	// machine busy with other tests, room to fall behind for a while.
 	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) {
-		l.QueueBytes = 4 << 20
+		l.QueueBytes = 12 << 20
 		l.WriteTimeout = time.Minute
 	})
 	aliceToken, aliceID := e.login(appA, "oAliceSlow000000000000000000")

@@ -61,6 +61,7 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnRealtimeSubscribeRequest().BindFunc(refuseProbingSubscriptions)
 	app.OnCollectionCreate().BindFunc(secrets.CheckCollection)
 	app.OnCollectionUpdate().BindFunc(secrets.CheckCollection)
+	app.OnCollectionDelete().BindFunc(secrets.RefuseGuardedDelete)
 	app.OnCollectionAfterCreateSuccess().BindFunc(secrets.ForgetOnChange)
 	app.OnCollectionAfterUpdateSuccess().BindFunc(secrets.ForgetOnChange)
 	app.OnCollectionAfterDeleteSuccess().BindFunc(secrets.ForgetOnChange)
@@ -114,6 +115,7 @@ func Register(app core.App, cfg *Config) *Wechat {
 		}
 
 		se.Router.Bind(rejectInvalidToken())
+		se.Router.BindFunc(refuseProbingListRequests)
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
 		se.Router.GET("/api/realtime/ws", rt.serveWS).Bind(apis.SkipSuccessActivityLog())
 		wx := se.Router.Group("/api/wechat")

@@ -3,6 +3,7 @@ package hooks
 import (
 	"encoding/json"
 	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -43,8 +44,36 @@ func (m *devSQLMasker) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// refuseProbingFilters refuses list requests, on any collection, whose
-// filter or sort tests a sealed field, or another user's private one.
+// refuseProbingListRequests refuses list requests, on any collection, whose
+// filter or sort tests a sealed field, or another user's private one, before
+// PocketBase's handler runs the query: its OnRecordsListRequest hook fires
+// once the query has run, and a probe must not even take the time its
+// answer would take. (Go's router answers HEAD with the GET handler.)
+func refuseProbingListRequests(e *core.RequestEvent) error {
+	if e.Request.Method != http.MethodGet && e.Request.Method != http.MethodHead {
+		return e.Next()
+	}
+	parts := strings.Split(strings.Trim(e.Request.URL.Path, "/"), "/")
+	if len(parts) != 4 || parts[0] != "api" || parts[1] != "collections" || parts[3] != "records" {
+		return e.Next()
+	}
+	collection, err := e.App.FindCachedCollectionByNameOrId(parts[2])
+	if err != nil {
+		return e.Next() // PocketBase answers 404
+	}
+	info, err := e.RequestInfo()
+	if err != nil {
+		return e.BadRequestError("Failed to read the request.", err)
+	}
+	query := e.Request.URL.Query()
+	if probesSecret(e.App, collection, info, query.Get("filter"), query.Get("sort")) {
+		return e.BadRequestError(secretFilterRefusal, nil)
+	}
+	return e.Next()
+}
+
+// refuseProbingFilters makes the same check on the list request event, for
+// lists served by any other route.
 func refuseProbingFilters(e *core.RecordsListRequestEvent) error {
 	info, err := e.RequestInfo()
 	if err != nil {

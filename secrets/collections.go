@@ -2,7 +2,9 @@ package secrets
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -12,20 +14,44 @@ import (
 // CheckCollection is bound to the model-level collection create and update
 // hooks, which fire for every path a collection is saved by: the API, the
 // dashboard, an import (which skips validation), migrations and Go code.
-// It refuses renaming or removing a guarded field, API rules that probe a
-// guarded field, and views that read one.
+// It refuses renaming, retyping or removing a guarded field or collection,
+// taking a guarded collection's name, API rules that probe a guarded field
+// (this collection's, and any other collection's as this change would make
+// them resolve), and views that read one.
 func CheckCollection(e *core.CollectionEvent) error {
 	c := e.Collection
+	var before *core.Collection
 	if !c.IsNew() {
-		if before, err := e.App.FindCollectionByNameOrId(c.Id); err == nil {
-			if err := refuseGuardedChanges(before, c); err != nil {
-				return err
-			}
+		before, _ = e.App.FindCollectionByNameOrId(c.Id)
+	}
+	if before != nil {
+		if err := refuseGuardedChanges(before, c); err != nil {
+			return err
 		}
+	} else if err := refuseGuardedNames(c); err != nil {
+		return err
 	}
 	if rule := ProbingRule(e.App, c); rule != "" {
 		return validation.Errors{rule: validation.NewError("validation_secret_rule",
 			"A rule cannot test an AppSecret, session key or access token, nor another user's phone number: each answer would give a bit of it away.")}
+	}
+	if before != nil && reshaped(before, c) {
+		// Rules elsewhere may follow this collection's relations: check
+		// them as they would resolve once this change is saved.
+		changed := &overrideApp{App: e.App, collection: c}
+		all, err := e.App.FindAllCollections()
+		if err != nil {
+			return err
+		}
+		for _, other := range all {
+			if other.Id == c.Id {
+				continue
+			}
+			if rule := ProbingRule(changed, other); rule != "" {
+				return validation.Errors{"fields": validation.NewError("validation_secret_rule",
+					fmt.Sprintf("This change would let the %s of %s test an AppSecret, session key or access token, or another user's phone number.", rule, other.Name))}
+			}
+		}
 	}
 	if c.IsView() {
 		if err := checkView(e.App, c); err != nil {
@@ -35,10 +61,63 @@ func CheckCollection(e *core.CollectionEvent) error {
 	return e.Next()
 }
 
+// RefuseGuardedDelete keeps the collections that hold guarded fields: code
+// finds them by name, and a new collection of the same name would not be
+// guarded by id.
+func RefuseGuardedDelete(e *core.CollectionEvent) error {
+	for _, f := range guardedFields() {
+		if e.Collection.Id == f.CollectionId() {
+			return validation.Errors{"id": validation.NewError("validation_guarded_collection",
+				fmt.Sprintf("The collection %s holds %s, which wxbase guards; it cannot be deleted.", e.Collection.Name, f.Name))}
+		}
+	}
+	return e.Next()
+}
+
+func guardedFields() []Field {
+	return append(append([]Field{}, Sealed...), Private...)
+}
+
+// refuseGuardedNames keeps a new collection from taking the name a guarded
+// collection was created with.
+func refuseGuardedNames(c *core.Collection) error {
+	for _, f := range guardedFields() {
+		if strings.EqualFold(c.Name, f.Collection) && c.Id != f.CollectionId() {
+			return validation.Errors{"name": validation.NewError("validation_guarded_name",
+				fmt.Sprintf("The name %s belongs to the collection that holds %s.", f.Collection, f.Name))}
+		}
+	}
+	return nil
+}
+
+// reshaped reports whether a change can alter how expressions elsewhere
+// resolve: a new name or other fields.
+func reshaped(before, after *core.Collection) bool {
+	if before.Name != after.Name || len(before.Fields) != len(after.Fields) {
+		return true
+	}
+	a, _ := json.Marshal(before.Fields)
+	b, _ := json.Marshal(after.Fields)
+	return string(a) != string(b)
+}
+
+// overrideApp is the app as it will be once collection is saved.
+type overrideApp struct {
+	core.App
+	collection *core.Collection
+}
+
+func (o *overrideApp) FindCachedCollectionByNameOrId(nameOrId string) (*core.Collection, error) {
+	if nameOrId == o.collection.Id || strings.EqualFold(nameOrId, o.collection.Name) {
+		return o.collection, nil
+	}
+	return o.App.FindCachedCollectionByNameOrId(nameOrId)
+}
+
 // refuseGuardedChanges keeps guarded collections and fields where the code
 // that reads them by name finds them.
 func refuseGuardedChanges(before, after *core.Collection) error {
-	for _, f := range append(append([]Field{}, Sealed...), Private...) {
+	for _, f := range guardedFields() {
 		if before.Id != f.CollectionId() {
 			continue
 		}
@@ -51,28 +130,40 @@ func refuseGuardedChanges(before, after *core.Collection) error {
 			continue
 		}
 		now := after.Fields.GetById(f.FieldId())
-		if now == nil || now.GetName() != old.GetName() {
+		if now == nil || now.GetName() != old.GetName() || now.Type() != old.Type() {
 			return validation.Errors{"fields": validation.NewError("validation_guarded_field",
-				fmt.Sprintf("The field %s of %s is guarded by wxbase; it cannot be renamed or removed.", old.GetName(), before.Name))}
+				fmt.Sprintf("The field %s of %s is guarded by wxbase; it cannot be renamed, retyped or removed.", old.GetName(), before.Name))}
 		}
 	}
 	return nil
 }
 
-// checkView refuses a view that reads a sealed field, or a private one
-// while any of its rules lets someone other than a superuser list it. It
-// decides from the statement SQLite compiles for the query (EXPLAIN), so
-// it sees through subqueries, CTEs, other views and computed table names.
-// (SQLite itself refuses the raw-page tables sqlite_dbpage and dbstat in a
-// view.)
+// checkView refuses a view that reads a sealed or a private field, whatever
+// its rules: a view's columns are fields of its own, which no guard knows,
+// and a view for superusers only today may be read by another view or a
+// rule tomorrow. It decides from the statement SQLite compiles for the
+// query, so it sees through subqueries, CTEs, other views, expressions and
+// indexes. (SQLite itself refuses the raw-page tables sqlite_dbpage and
+// dbstat in a view.)
 func checkView(app core.App, view *core.Collection) error {
-	guarded := append([]Field{}, Sealed...)
-	if view.ListRule != nil || view.ViewRule != nil {
-		guarded = append(guarded, Private...)
-	}
-	columns, err := guardedColumns(app, guarded)
+	read, err := guardedReads(app, "SELECT * FROM ("+view.ViewQuery+")", nil, append(append([]Field{}, Sealed...), Private...))
 	if err != nil {
-		return err
+		return nil // an invalid query is PocketBase's to refuse
+	}
+	if read != "" {
+		return fmt.Errorf("A view cannot read %s: wxbase shows it to nobody but its owner.", read)
+	}
+	return nil
+}
+
+// guardedReads compiles a statement (EXPLAIN) and returns the first guarded
+// field it reads: a column of a guarded field loaded from its table, or any
+// index over a guarded field (or over an expression, which may hide one)
+// opened at all, since comparisons through an index read no column.
+func guardedReads(app core.App, statement string, params dbx.Params, fields []Field) (string, error) {
+	columns, indexes, err := guardedBtrees(app, fields)
+	if err != nil {
+		return "", err
 	}
 	var ops []struct {
 		Opcode string `db:"opcode"`
@@ -80,35 +171,37 @@ func checkView(app core.App, view *core.Collection) error {
 		P2     int    `db:"p2"`
 		P3     int    `db:"p3"`
 	}
-	if err := app.DB().NewQuery("EXPLAIN SELECT * FROM (" + view.ViewQuery + ")").All(&ops); err != nil {
-		return nil // an invalid query is PocketBase's to refuse
+	if err := app.ConcurrentDB().NewQuery("EXPLAIN " + statement).Bind(params).All(&ops); err != nil {
+		return "", err
 	}
 	cursors := map[int]int{} // cursor -> root page
 	for _, op := range ops {
 		switch op.Opcode {
-		case "OpenRead", "ReopenIdx":
-			if op.P3 == 0 { // the main database
-				cursors[op.P1] = op.P2
-			}
-		case "Column":
-			root, ok := cursors[op.P1]
-			if !ok {
+		case "OpenRead", "OpenWrite", "ReopenIdx":
+			if op.P3 != 0 { // not the main database
 				continue
 			}
-			if name, hit := columns[pageColumn{root, op.P2}]; hit {
-				return fmt.Errorf("A view cannot read %s: wxbase shows it to nobody but its owner.", name)
+			cursors[op.P1] = op.P2
+			if name, hit := indexes[op.P2]; hit {
+				return name, nil
+			}
+		case "Column":
+			if root, ok := cursors[op.P1]; ok {
+				if name, hit := columns[pageColumn{root, op.P2}]; hit {
+					return name, nil
+				}
 			}
 		}
 	}
-	return nil
+	return "", nil
 }
 
 type pageColumn struct{ root, column int }
 
-// guardedColumns maps each b-tree column that holds a guarded field (in its
-// table and in any index over it) to a name for the error message.
-func guardedColumns(app core.App, fields []Field) (map[pageColumn]string, error) {
-	out := map[pageColumn]string{}
+// guardedBtrees maps the table column of each guarded field, and the root
+// page of each index over one, to a name for messages.
+func guardedBtrees(app core.App, fields []Field) (map[pageColumn]string, map[int]string, error) {
+	columns, indexes := map[pageColumn]string{}, map[int]string{}
 	for _, f := range fields {
 		collection, err := app.FindCachedCollectionByNameOrId(f.CollectionId())
 		if err != nil {
@@ -124,28 +217,39 @@ func guardedColumns(app core.App, fields []Field) (map[pageColumn]string, error)
 			Name     string `db:"name"`
 			RootPage int    `db:"rootpage"`
 		}
-		if err := app.DB().NewQuery("SELECT type, name, rootpage FROM sqlite_schema WHERE tbl_name = {:t} AND type IN ('table', 'index')").
+		if err := app.ConcurrentDB().NewQuery("SELECT type, name, rootpage FROM sqlite_schema WHERE tbl_name = {:t} AND type IN ('table', 'index')").
 			Bind(dbx.Params{"t": collection.Name}).All(&btrees); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, b := range btrees {
-			pragma := "SELECT cid AS position, name FROM pragma_table_info({:n})"
-			if b.Type == "index" {
-				pragma = "SELECT seqno AS position, name FROM pragma_index_info({:n})"
+			if b.Type == "table" {
+				var cols []struct {
+					Position int    `db:"cid"`
+					Name     string `db:"name"`
+				}
+				if err := app.ConcurrentDB().NewQuery("SELECT cid, name FROM pragma_table_info({:n})").Bind(dbx.Params{"n": b.Name}).All(&cols); err != nil {
+					return nil, nil, err
+				}
+				for _, col := range cols {
+					if col.Name == field.GetName() {
+						columns[pageColumn{b.RootPage, col.Position}] = label
+					}
+				}
+				continue
 			}
-			var cols []struct {
-				Position int            `db:"position"`
-				Name     sql.NullString `db:"name"`
+			var keys []struct {
+				Cid  int            `db:"cid"`
+				Name sql.NullString `db:"name"`
 			}
-			if err := app.DB().NewQuery(pragma).Bind(dbx.Params{"n": b.Name}).All(&cols); err != nil {
-				return nil, err
+			if err := app.ConcurrentDB().NewQuery("SELECT cid, name FROM pragma_index_xinfo({:n}) WHERE key = 1").Bind(dbx.Params{"n": b.Name}).All(&keys); err != nil {
+				return nil, nil, err
 			}
-			for _, col := range cols {
-				if col.Name.String == field.GetName() {
-					out[pageColumn{b.RootPage, col.Position}] = label
+			for _, key := range keys {
+				if key.Name.String == field.GetName() || key.Cid == -2 {
+					indexes[b.RootPage] = label
 				}
 			}
 		}
 	}
-	return out, nil
+	return columns, indexes, nil
 }

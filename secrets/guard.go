@@ -14,13 +14,23 @@ import (
 // binary search recovers the whole value.
 var ErrProbe = errors.New("a filter, sort or rule cannot test an AppSecret, session key or access token, nor another user's phone number")
 
-// Guard decides whether an expression touches a guarded field, from what
-// PocketBase's own field resolver resolves: at any depth of relations, back
-// relations and @collection joins, by name or id. It resolves the
-// expression twice over collections that differ only in which fields are
-// hidden: once with the guarded fields hidden, once with none. When only
-// the first fails, the expression reaches a guarded field; when both fail,
-// it is invalid anyway and PocketBase answers it as usual.
+// errAliasReused refuses one @collection alias for two collections.
+var errAliasReused = errors.New("one @collection alias names two collections")
+
+// Guard decides whether an expression touches a guarded field, twice and
+// independently, both from what PocketBase itself makes of it:
+//
+//   - from PocketBase's field resolver: each part of the expression (the
+//     filter, each sort field) is resolved over collections that differ only
+//     in which fields are hidden: once with the guarded fields hidden, once
+//     with none. When only the first fails, the part reaches a guarded field,
+//     at any depth of relations, back-relations and @collection joins, by
+//     name or id. When both fail, it is invalid anyway and PocketBase
+//     answers it as usual.
+//   - from the SQL PocketBase builds for it: the statement SQLite compiles
+//     must read no guarded column, nor open an index over one. This sees
+//     what the resolver's view of the joins can miss (two joins that end up
+//     with one SQL alias, say).
 type Guard struct {
 	mu        sync.Mutex
 	decisions map[decisionKey]bool // true: refused
@@ -29,7 +39,7 @@ type Guard struct {
 type decisionKey struct {
 	collection, authCollection string
 	superuser                  bool
-	exprs                      string
+	filter, sort               string
 }
 
 // maxDecisions bounds the decision cache; it starts over when full.
@@ -48,7 +58,7 @@ func (g *Guard) CheckQuery(app core.App, collection *core.Collection, info *core
 	if filter == "" && sort == "" {
 		return nil
 	}
-	key := decisionKey{collection: collection.Id, superuser: info != nil && info.HasSuperuserAuth(), exprs: filter + "\x00" + sort}
+	key := decisionKey{collection: collection.Id, superuser: info != nil && info.HasSuperuserAuth(), filter: filter, sort: sort}
 	if info != nil && info.Auth != nil {
 		key.authCollection = info.Auth.Collection().Id
 	}
@@ -115,45 +125,145 @@ func ProbingRule(app core.App, collection *core.Collection) string {
 	return ""
 }
 
-// touches reports whether filter or sort resolves to a guarded field.
+// touches reports whether the filter, or any field of the sort, reaches a
+// guarded field. Each part is decided alone, so an invalid sort cannot
+// make a probing filter look invalid (and the other way round).
 func touches(app core.App, collection *core.Collection, info *core.RequestInfo, superuser bool, filter, sort string) bool {
-	masked := &maskedApp{App: app, hidden: guardedKeys(superuser)}
-	if resolves(masked, collection, info, filter, sort) {
-		return false
+	var sorts []string
+	if strings.TrimSpace(sort) != "" {
+		for _, field := range search.ParseSortFromString(sort) {
+			sorts = append(sorts, field.Name)
+		}
 	}
-	return resolves(&maskedApp{App: app}, collection, info, filter, sort)
+	if filter != "" && resolverTouches(app, collection, info, superuser, filter, "") {
+		return true
+	}
+	for _, field := range sorts {
+		if field != "" && resolverTouches(app, collection, info, superuser, "", field) {
+			return true
+		}
+	}
+	if filter != "" && sqlTouches(app, collection, info, superuser, filter, nil) {
+		return true
+	}
+	for _, field := range sorts {
+		if field != "" && sqlTouches(app, collection, info, superuser, "", []string{field}) {
+			return true
+		}
+	}
+	return false
 }
 
-// resolves reports whether every field of filter and sort resolves.
-func resolves(app *maskedApp, collection *core.Collection, info *core.RequestInfo, filter, sort string) bool {
+// resolverTouches decides one part from PocketBase's field resolver.
+func resolverTouches(app core.App, collection *core.Collection, info *core.RequestInfo, superuser bool, filter, sort string) bool {
+	masked := &maskedApp{App: app, hidden: guardedKeys(superuser)}
+	if ok, aliasReused := resolves(masked, collection, info, filter, sort); ok || aliasReused {
+		return aliasReused
+	}
+	ok, _ := resolves(&maskedApp{App: app}, collection, info, filter, sort)
+	return ok
+}
+
+// resolves reports whether every field of filter and sort resolves, and
+// whether one @collection alias was used for two collections (which counts
+// as a probe: the SQL would not read what was resolved).
+func resolves(app *maskedApp, collection *core.Collection, info *core.RequestInfo, filter, sort string) (ok, aliasReused bool) {
 	if info == nil {
 		info = &core.RequestInfo{}
 	}
-	resolver := ownFieldsAllowed{core.NewRecordFieldResolver(app, app.mask(collection), info, false)}
+	resolver := newOwnFieldsAllowed(core.NewRecordFieldResolver(app, app.mask(collection), info, false))
 	if filter != "" {
 		if _, err := search.FilterData(filter).BuildExpr(resolver); err != nil {
-			return false
+			return false, resolver.aliasReused
 		}
 	}
-	if strings.TrimSpace(sort) == "" {
-		return true
-	}
-	for _, field := range search.ParseSortFromString(sort) {
-		if _, err := field.BuildExpr(resolver); err != nil {
-			return false
+	if strings.TrimSpace(sort) != "" {
+		for _, field := range search.ParseSortFromString(sort) {
+			if _, err := field.BuildExpr(resolver); err != nil {
+				return false, resolver.aliasReused
+			}
 		}
 	}
-	return true
+	return true, false
+}
+
+// sqlTouches builds the query PocketBase would run for filter and sorts
+// (selecting only ids, so the projection reads nothing) and reports whether
+// SQLite's compiled statement reads a guarded column. A part that does not
+// build is left to the resolver's decision and to PocketBase.
+func sqlTouches(app core.App, collection *core.Collection, info *core.RequestInfo, superuser bool, filter string, sorts []string) bool {
+	if info == nil {
+		info = &core.RequestInfo{}
+	}
+	plain := &maskedApp{App: app}
+	resolver := core.NewRecordFieldResolver(plain, collection, info, true)
+	own := newOwnFieldsAllowed(resolver)
+	table := collection.Name
+	query := app.ConcurrentDB().Select("[[" + table + ".id]]").From(table)
+	if filter != "" {
+		expr, err := search.FilterData(filter).BuildExpr(own)
+		if err != nil {
+			return false
+		}
+		query.AndWhere(expr)
+	}
+	for _, name := range sorts {
+		if own.isOwn(name) {
+			continue // the caller's own value: the same on every row
+		}
+		expr, err := (&search.SortField{Name: name, Direction: search.SortAsc}).BuildExpr(resolver)
+		if err != nil {
+			return false
+		}
+		query.AndOrderBy(expr)
+	}
+	if err := resolver.UpdateQuery(query); err != nil {
+		return false
+	}
+	fields := append([]Field{}, Sealed...)
+	if !superuser {
+		fields = append(fields, Private...)
+	}
+	built := query.Build()
+	read, err := guardedReads(app, built.SQL(), built.Params(), fields)
+	return err == nil && read != ""
 }
 
 // ownFieldsAllowed lets an expression read the caller's own fields
 // (@request.auth.phone): those are the caller's values, never another's.
-// Any deeper path (@request.auth.friend.phone) is resolved as usual.
-type ownFieldsAllowed struct{ *core.RecordFieldResolver }
+// Any deeper path (@request.auth.friend.phone) is resolved as usual. It
+// also refuses two @collection joins that share an alias but name
+// different collections: PocketBase keeps the join registered last, so the
+// SQL would read another collection than the one resolved.
+type ownFieldsAllowed struct {
+	*core.RecordFieldResolver
+	aliases     map[string]string // @collection alias -> collection
+	aliasReused bool
+}
 
-func (r ownFieldsAllowed) Resolve(name string) (*search.ResolverResult, error) {
-	if rest, ok := strings.CutPrefix(name, "@request.auth."); ok && !strings.Contains(rest, ".") {
+func newOwnFieldsAllowed(r *core.RecordFieldResolver) *ownFieldsAllowed {
+	return &ownFieldsAllowed{RecordFieldResolver: r, aliases: map[string]string{}}
+}
+
+func (r *ownFieldsAllowed) isOwn(name string) bool {
+	rest, ok := strings.CutPrefix(name, "@request.auth.")
+	return ok && !strings.Contains(rest, ".")
+}
+
+func (r *ownFieldsAllowed) Resolve(name string) (*search.ResolverResult, error) {
+	if r.isOwn(name) {
 		return &search.ResolverResult{Identifier: "NULL"}, nil
+	}
+	if rest, ok := strings.CutPrefix(name, "@collection."); ok {
+		target, _, _ := strings.Cut(rest, ".")
+		collection, alias, hasAlias := strings.Cut(target, ":")
+		if hasAlias {
+			if seen, ok := r.aliases[alias]; ok && seen != collection {
+				r.aliasReused = true
+				return nil, errAliasReused
+			}
+			r.aliases[alias] = collection
+		}
 	}
 	return r.RecordFieldResolver.Resolve(name)
 }
