@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ganigeorgiev/fexpr"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/search"
 )
@@ -58,7 +59,8 @@ func (g *Guard) CheckQuery(app core.App, collection *core.Collection, info *core
 	if filter == "" && sort == "" {
 		return nil
 	}
-	key := decisionKey{collection: collection.Id, superuser: info != nil && info.HasSuperuserAuth(), filter: filter, sort: sort}
+	shape, cacheable := filterShape(filter)
+	key := decisionKey{collection: collection.Id, superuser: info != nil && info.HasSuperuserAuth(), filter: shape, sort: sort}
 	if info != nil && info.Auth != nil {
 		key.authCollection = info.Auth.Collection().Id
 	}
@@ -74,12 +76,14 @@ func (g *Guard) CheckQuery(app core.App, collection *core.Collection, info *core
 			probe.Auth = info.Auth
 		}
 		refused = touches(app, collection, probe, key.superuser, filter, sort)
-		g.mu.Lock()
-		if g.decisions == nil || len(g.decisions) >= maxDecisions {
-			g.decisions = map[decisionKey]bool{}
+		if cacheable {
+			g.mu.Lock()
+			if g.decisions == nil || len(g.decisions) >= maxDecisions {
+				g.decisions = map[decisionKey]bool{}
+			}
+			g.decisions[key] = refused
+			g.mu.Unlock()
 		}
-		g.decisions[key] = refused
-		g.mu.Unlock()
 	}
 	if refused {
 		return ErrProbe
@@ -338,4 +342,49 @@ func relationsBody(collection *core.Collection) map[string]any {
 		}
 	}
 	return body
+}
+
+// filterShape is the filter with its literal values taken out, as the
+// scanner PocketBase's parser uses reads it: what a filter reaches depends
+// on its field names, operators and grouping, never on the values it
+// compares with, so filters that differ only in their values (one per
+// user, typically) share one decision. A filter the scanner cannot read,
+// or one holding a NUL (where the scanner stops), is not cached.
+func filterShape(filter string) (string, bool) {
+	if strings.ContainsRune(filter, 0) {
+		return filter, false
+	}
+	var shape strings.Builder
+	if !writeShape(&shape, filter, 0) {
+		return filter, false
+	}
+	return shape.String(), true
+}
+
+func writeShape(shape *strings.Builder, filter string, depth int) bool {
+	if depth > 16 {
+		return false
+	}
+	scanner := fexpr.NewScanner([]byte(filter))
+	for {
+		token, err := scanner.Scan()
+		if err != nil {
+			return false
+		}
+		switch token.Type {
+		case fexpr.TokenEOF:
+			return true
+		case fexpr.TokenWS, fexpr.TokenComment:
+		case fexpr.TokenText, fexpr.TokenNumber:
+			shape.WriteString("\x00?")
+		case fexpr.TokenGroup:
+			shape.WriteString("\x00(")
+			if !writeShape(shape, token.Literal, depth+1) {
+				return false
+			}
+			shape.WriteString("\x00)")
+		default:
+			shape.WriteString("\x00" + string(token.Type) + ":" + token.Literal)
+		}
+	}
 }

@@ -59,3 +59,34 @@ func TestGuardDecidesFromWhatTheResolverReaches(t *testing.T) {
 		}
 	}
 }
+
+// Decisions are cached by the filter's shape: values do not change what a
+// filter reaches, so one decision serves every user's values, and a filter
+// of another shape is decided anew.
+func TestGuardDecisionsAreSharedAcrossValuesOnly(t *testing.T) {
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Cleanup()
+	accounts, _ := app.FindCollectionByNameOrId("wechat_accounts")
+	guard := &secrets.Guard{}
+	for i, c := range []struct {
+		filter  string
+		refused bool
+	}{
+		{"openid = 'alice'", false},
+		{"openid = 'bob'", false},
+		{"(openid = 'bob' || openid = \"carol\") && created > 3", false},
+		{"session_key = 'alice'", true},
+		{"session_key = 'bob'", true},
+		{"openid = 'alice' || session_key = 'alice'", true},
+		{"(openid = 'alice' || (session_key = 'x'))", true},
+		{"openid = 'a'\x00 || session_key = 'b'", false}, // the parser stops at NUL: decided, not cached
+		{"openid = 'a' || session_key = 'b'", true},
+	} {
+		if err := guard.CheckQuery(app, accounts, &core.RequestInfo{}, c.filter, ""); (err != nil) != c.refused {
+			t.Errorf("%d: %q refused %v, want %v", i, c.filter, err != nil, c.refused)
+		}
+	}
+}
