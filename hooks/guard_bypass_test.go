@@ -18,9 +18,9 @@ import (
 	"wxbase/wechat/wechattest"
 )
 
-// phoneScene is the scene of TestUsersCannotProbeOtherUsersPhoneNumbers:
-// signed-in users may list users (for nicknames) and posts that name their
-// owner; Bob has a phone number, Alice wants it.
+// phoneScene: the admin lets signed-in users list users (to show
+// nicknames) and posts that name their owner; Bob has a phone number, and
+// Alice wants it.
 type phoneScene struct {
 	e                 *env
 	base              string

@@ -172,33 +172,8 @@ func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
 }
 
 func TestUsersCannotProbeOtherUsersPhoneNumbers(t *testing.T) {
-	e := newEnv(t)
-	aliceToken, aliceID := e.login(appA, "oAlicePhone00000000000000000")
-	_, bobID := e.login(appA, "oBobPhone0000000000000000000")
-	bob, _ := e.app.FindRecordById("users", bobID)
-	bob.Set("phone", "+8613800138000")
-	if err := e.app.Save(bob); err != nil {
-		t.Fatal(err)
-	}
-	// The admin lets signed-in users list users, to show nicknames, and
-	// adds posts that name their owner.
-	users, _ := e.app.FindCollectionByNameOrId("users")
-	signedIn := "@request.auth.id != ''"
-	users.ListRule = &signedIn
-	if err := e.app.Save(users); err != nil {
-		t.Fatal(err)
-	}
-	posts := core.NewBaseCollection("posts")
-	posts.ListRule = &signedIn
-	posts.Fields.Add(&core.RelationField{Name: "owner", CollectionId: users.Id, MaxSelect: 1}, &core.TextField{Name: "title"})
-	if err := e.app.Save(posts); err != nil {
-		t.Fatal(err)
-	}
-	post := core.NewRecord(posts)
-	post.Set("owner", bobID)
-	post.Set("title", "hello")
-	e.app.Save(post)
-	base := e.serve()
+	s := newPhoneScene(t)
+	e, base, aliceToken, bobID, posts := s.e, s.base, s.aliceToken, s.bobID, s.posts
 
 	for _, probe := range []string{
 		"/api/collections/users/records?filter=" + url.QueryEscape("id='"+bobID+"' && phone ~ '%s'"),
@@ -238,7 +213,6 @@ func TestUsersCannotProbeOtherUsersPhoneNumbers(t *testing.T) {
 	if status, answer := call(t, http.MethodGet, base+"/api/collections/users/records?filter="+url.QueryEscape("phone ~ '+86138'"), e.superuserToken(), ""); status != 200 || !strings.Contains(answer, bobID) {
 		t.Fatalf("a superuser filtering on phone: %d %s", status, answer)
 	}
-	_ = aliceID
 }
 
 func mustJSON(t testing.TB, v any) string {

@@ -174,3 +174,39 @@ func TestPlaintextFromBeforeIsSealedAtStart(t *testing.T) {
 		t.Fatalf("a login with a planted plaintext secret: %d %s", status, body)
 	}
 }
+
+func TestAnUpgradeWithoutAKeyMakesOneAndSealsWhatWasStored(t *testing.T) {
+	e := newEnv(t)
+	openID := "oUpgrade00000000000000000000"
+	e.login(appA, openID)
+	sessionKey := e.fake.SessionKey(appA, openID)
+	// The data dir as an earlier version left it: plaintext values, no key
+	// file, no key id recorded.
+	for _, q := range []string{
+		"UPDATE wechat_apps SET secret = '" + secretA + "'",
+		"UPDATE wechat_accounts SET session_key = '" + sessionKey + "'",
+		"DELETE FROM _params WHERE id = 'wxbase_encryption'",
+	} {
+		if _, err := e.app.DB().NewQuery(q).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Remove(filepath.Join(e.app.DataDir(), "wxbase.key")); err != nil {
+		t.Fatal(err)
+	}
+	e = e.restart()
+	e.serve()
+
+	key := keyringKey(t, e.app.DataDir())
+	app, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
+	account, _ := e.app.FindFirstRecordByData("wechat_accounts", "openid", openID)
+	if got, ok := storedPlain(t, e.app, key, app, "secret"); !ok || got != secretA {
+		t.Fatal("the plaintext AppSecret was not sealed with the new key")
+	}
+	if got, ok := storedPlain(t, e.app, key, account, "session_key"); !ok || got != sessionKey {
+		t.Fatal("the plaintext session key was not sealed with the new key")
+	}
+	if _, again := e.login(appA, openID); again == "" {
+		t.Fatal("no login after the upgrade")
+	}
+}
