@@ -203,6 +203,8 @@ func (v *Vault) resolve(app core.App) error {
 			v.addLocked(key)
 			v.active = keyID(key)
 			app.Logger().Info("Created the encryption key for AppSecrets, session keys and settings. Keep a copy of it apart from your backups.", "file", where)
+			// Once, on the terminal too: losing this file loses the secrets.
+			fmt.Fprintf(os.Stderr, "Created the encryption key %s for AppSecrets, session keys and settings.\nBackups never contain it: keep a copy of it somewhere safe, apart from your backups.\n", where)
 		default:
 			return fmt.Errorf("the data in %s holds values sealed with an encryption key this server was not given: start with that key in $%s (--encryptionEnv %s)", app.DataDir(), envName, envName)
 		}
