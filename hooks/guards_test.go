@@ -286,3 +286,53 @@ func TestListProbesAreRefusedBeforeAnyQuery(t *testing.T) {
 		t.Fatalf("positive control: a plain list: %d, listed %d", status, listed)
 	}
 }
+
+// A watch that probes nothing when opened is checked again whenever the
+// schema changes: pointed at users through a new relation, its filter now
+// tests phone numbers, and the watch ends.
+func TestAWatchEndsWhenASchemaChangeTurnsItIntoAProbe(t *testing.T) {
+	s := newPhoneScene(t)
+	contacts := core.NewBaseCollection("contacts")
+	signedIn := "@request.auth.id != ''"
+	contacts.ListRule = &signedIn
+	contacts.Fields.Add(&core.TextField{Name: "phone"})
+	if err := s.e.app.Save(contacts); err != nil {
+		t.Fatal(err)
+	}
+	posts, _ := s.e.app.FindCollectionByNameOrId("posts")
+	posts.Fields.Add(&core.RelationField{Name: "contact", CollectionId: contacts.Id, MaxSelect: 1})
+	if err := s.e.app.Save(posts); err != nil {
+		t.Fatal(err)
+	}
+	ws := s.e.dialWS(s.aliceToken)
+	docs := ws.watch("w", "posts", map[string]any{"filter": "contact.phone ~ '+86138'"})
+	if len(docs) != 0 {
+		t.Fatalf("the watch's first snapshot: %+v", docs)
+	}
+	// The admin replaces the relation by one to users, under the same name,
+	// in one save.
+	users, _ := s.e.app.FindCollectionByNameOrId("users")
+	posts, _ = s.e.app.FindCollectionByNameOrId("posts")
+	posts.Fields.RemoveByName("contact")
+	posts.Fields.Add(&core.RelationField{Id: "relation_contact_user", Name: "contact", CollectionId: users.Id, MaxSelect: 1})
+	if err := s.e.app.Save(posts); err != nil {
+		t.Fatal(err)
+	}
+	post, _ := s.e.app.FindRecordById("posts", s.postID)
+	post.Set("contact", s.bobID)
+	if err := s.e.app.Save(post); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m := ws.next()
+		if m.Type == "error" {
+			if m.Code != "watch_filter_forbidden" {
+				t.Fatalf("the watch ended with %s", m.raw)
+			}
+			return
+		}
+		if m.Type == "snapshot" && len(m.Snapshot.Docs) > 0 {
+			t.Fatalf("the watch went on over phone numbers: %s", m.raw)
+		}
+	}
+}

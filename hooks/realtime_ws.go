@@ -169,7 +169,10 @@ func (rt *realtime) collectionChanged(e *core.CollectionEvent) error {
 	err := e.Next()
 	rt.mu.RLock()
 	for c := range rt.conns {
-		c.markCollection(e.Collection.Id)
+		// Every watch starts over, not only those on this collection: a
+		// change here can change what another collection's filter reaches
+		// (a relation pointed elsewhere), and each start checks it anew.
+		c.markAllCollections()
 	}
 	rt.mu.RUnlock()
 	return err
@@ -546,13 +549,15 @@ func (c *wsConn) mark(collectionID, id string, state recordState, number uint64)
 	}
 }
 
-// markCollection asks the worker to start the watches on a changed
-// collection over.
-func (c *wsConn) markCollection(collectionID string) {
+// markAllCollections asks the worker to start every watch over.
+func (c *wsConn) markAllCollections() {
 	c.mu.Lock()
-	watched := c.collections[collectionID] > 0
-	if watched {
-		c.resync[collectionID] = struct{}{}
+	watched := false
+	for id, n := range c.collections {
+		if n > 0 {
+			c.resync[id] = struct{}{}
+			watched = true
+		}
 	}
 	c.mu.Unlock()
 	if watched {
@@ -717,6 +722,15 @@ func (c *wsConn) sendSnapshot(w *watch, auth *core.Record) {
 // the user's build slot: records and documents are dropped before the
 // chunks wait for the client. A nil result means the socket is closing.
 func (c *wsConn) buildSnapshot(w *watch, auth *core.Record) ([][]byte, error) {
+	// Checked at each start, not only when the watch was opened: a schema
+	// change since may have turned its filter into a probe.
+	collection, err := c.app.FindCachedCollectionByNameOrId(w.collectionID)
+	if err != nil {
+		return nil, &watchError{codeWatchNotFound, "The watched collection no longer exists."}
+	}
+	if probesSecret(c.app, collection, &core.RequestInfo{Auth: auth}, w.filter, w.sort) {
+		return nil, &watchError{codeFilterRefused, secretFilterRefusal}
+	}
 	select {
 	case c.user.builds <- struct{}{}:
 		defer func() { <-c.user.builds }()
@@ -752,7 +766,7 @@ func (c *wsConn) buildSnapshot(w *watch, auth *core.Record) ([][]byte, error) {
 	w.since = c.rt.reads.current()
 	var changes []docChange
 	var docs []map[string]any
-	err := catchPanic(func() (err error) {
+	err = catchPanic(func() (err error) {
 		changes, docs, err = w.snapshot(c.app, auth, limit, refusal)
 		return err
 	})

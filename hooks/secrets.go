@@ -10,6 +10,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
 	"github.com/spf13/cast"
 
 	"wxbase/secrets"
@@ -106,25 +107,77 @@ func refuseProbingSubscriptions(e *core.RealtimeSubscribeRequestEvent) error {
 		}
 	}
 	for _, topic := range e.Subscriptions {
-		topicURL, err := url.Parse(topic)
-		if err != nil {
-			continue // PocketBase ignores its options too
-		}
-		collection, err := e.App.FindCachedCollectionByNameOrId(strings.SplitN(topicURL.Path, "/", 2)[0])
-		if err != nil {
-			continue
-		}
-		// Read the options as PocketBase does (tools/subscriptions).
-		var options struct {
-			Query map[string]any `json:"query"`
-		}
-		if raw := topicURL.Query().Get("options"); raw != "" && json.Unmarshal([]byte(raw), &options) == nil {
-			if probesSecret(e.App, collection, info, cast.ToString(options.Query["filter"]), cast.ToString(options.Query["sort"])) {
-				return e.BadRequestError(secretFilterRefusal, nil)
-			}
+		if refusal := subscriptionRefusal(e.App, info, topic); refusal != "" {
+			return e.BadRequestError(refusal, nil)
 		}
 	}
 	return e.Next()
+}
+
+// recheckSubscriptions drops, after any collection change, the live
+// subscriptions whose filter or sort the change turned into a probe (a
+// relation pointed elsewhere, say), as the check at subscription time
+// would now refuse them.
+func recheckSubscriptions(e *core.CollectionEvent) error {
+	if err := e.Next(); err != nil {
+		return err
+	}
+	for _, client := range e.App.SubscriptionsBroker().Clients() {
+		info := &core.RequestInfo{}
+		if auth, ok := client.Get(apis.RealtimeClientAuthKey).(*core.Record); ok {
+			info.Auth = auth
+		}
+		for topic := range client.Subscriptions() {
+			if subscriptionRefusal(e.App, info, topic) != "" {
+				client.Unsubscribe(topic)
+			}
+		}
+	}
+	return nil
+}
+
+// subscriptionRefusal says why a topic's filter or sort is refused, or "".
+// Besides probes, it refuses what cannot be decided now and could become a
+// probe later: options on a topic that names no collection (one created
+// with that name would be evaluated by them), and a filter or sort that
+// does not resolve (a field added later could make it reach a guarded one).
+func subscriptionRefusal(app core.App, info *core.RequestInfo, topic string) string {
+	topicURL, err := url.Parse(topic)
+	if err != nil {
+		return "" // PocketBase ignores its options too
+	}
+	// Read the options as PocketBase does (tools/subscriptions): what a
+	// type error leaves decoded still counts.
+	var options struct {
+		Query   map[string]any `json:"query"`
+		Headers map[string]any `json:"headers"`
+	}
+	if raw := topicURL.Query().Get("options"); raw != "" {
+		_ = json.Unmarshal([]byte(raw), &options)
+	}
+	filter, sort := cast.ToString(options.Query["filter"]), cast.ToString(options.Query["sort"])
+	if filter == "" && sort == "" {
+		return ""
+	}
+	collection, err := app.FindCachedCollectionByNameOrId(strings.SplitN(topicURL.Path, "/", 2)[0])
+	if err != nil {
+		return "A subscription's filter or sort needs a collection that exists."
+	}
+	if probesSecret(app, collection, info, filter, sort) {
+		return secretFilterRefusal
+	}
+	resolver := core.NewRecordFieldResolver(app, collection, info, info.HasSuperuserAuth())
+	if filter != "" {
+		if _, err := search.FilterData(filter).BuildExpr(resolver); err != nil {
+			return "The subscription's filter does not resolve on " + collection.Name + ": " + err.Error()
+		}
+	}
+	for _, field := range search.ParseSortFromString(sort) {
+		if _, err := field.BuildExpr(resolver); err != nil && strings.TrimSpace(sort) != "" {
+			return "The subscription's sort does not resolve on " + collection.Name + ": " + err.Error()
+		}
+	}
+	return ""
 }
 
 // probesSecret tells whether a filter or sort run for the caller in info

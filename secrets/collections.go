@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/dbutils"
 )
 
 // CheckCollection is bound to the model-level collection create and update
@@ -125,11 +126,12 @@ func refuseGuardedChanges(before, after *core.Collection) error {
 			return validation.Errors{"name": validation.NewError("validation_guarded_rename",
 				fmt.Sprintf("The collection %s holds %s, which wxbase guards; it cannot be renamed.", before.Name, f.Name))}
 		}
-		old := before.Fields.GetById(f.FieldId())
+		id := f.idIn(before)
+		old := before.Fields.GetById(id)
 		if old == nil {
 			continue
 		}
-		now := after.Fields.GetById(f.FieldId())
+		now := after.Fields.GetById(id)
 		if now == nil || now.GetName() != old.GetName() || now.Type() != old.Type() {
 			return validation.Errors{"fields": validation.NewError("validation_guarded_field",
 				fmt.Sprintf("The field %s of %s is guarded by wxbase; it cannot be renamed, retyped or removed.", old.GetName(), before.Name))}
@@ -199,7 +201,10 @@ func guardedReads(app core.App, statement string, params dbx.Params, fields []Fi
 type pageColumn struct{ root, column int }
 
 // guardedBtrees maps the table column of each guarded field, and the root
-// page of each index over one, to a name for messages.
+// page of each b-tree that holds its values or a trace of them, to a name
+// for messages: an index whose keys or condition read the field (compiled
+// by SQLite, so an expression index or a partial index counts whenever it
+// reads it), and SQLite's statistics, whose samples are index keys.
 func guardedBtrees(app core.App, fields []Field) (map[pageColumn]string, map[int]string, error) {
 	columns, indexes := map[pageColumn]string{}, map[int]string{}
 	for _, f := range fields {
@@ -207,20 +212,22 @@ func guardedBtrees(app core.App, fields []Field) (map[pageColumn]string, map[int
 		if err != nil {
 			continue
 		}
-		field := collection.Fields.GetById(f.FieldId())
+		field := collection.Fields.GetById(f.idIn(collection))
 		if field == nil {
 			continue
 		}
 		label := collection.Name + "." + field.GetName()
 		var btrees []struct {
-			Type     string `db:"type"`
-			Name     string `db:"name"`
-			RootPage int    `db:"rootpage"`
+			Type     string         `db:"type"`
+			Name     string         `db:"name"`
+			RootPage int            `db:"rootpage"`
+			SQL      sql.NullString `db:"sql"`
 		}
-		if err := app.ConcurrentDB().NewQuery("SELECT type, name, rootpage FROM sqlite_schema WHERE tbl_name = {:t} AND type IN ('table', 'index')").
+		if err := app.ConcurrentDB().NewQuery("SELECT type, name, rootpage, sql FROM sqlite_schema WHERE tbl_name = {:t} AND type IN ('table', 'index') ORDER BY type DESC").
 			Bind(dbx.Params{"t": collection.Name}).All(&btrees); err != nil {
 			return nil, nil, err
 		}
+		table := pageColumn{root: -1}
 		for _, b := range btrees {
 			if b.Type == "table" {
 				var cols []struct {
@@ -232,24 +239,88 @@ func guardedBtrees(app core.App, fields []Field) (map[pageColumn]string, map[int
 				}
 				for _, col := range cols {
 					if col.Name == field.GetName() {
-						columns[pageColumn{b.RootPage, col.Position}] = label
+						table = pageColumn{b.RootPage, col.Position}
+						columns[table] = label
 					}
 				}
 				continue
 			}
-			var keys []struct {
-				Cid  int            `db:"cid"`
-				Name sql.NullString `db:"name"`
+			if indexReads(app, collection.Name, b.Name, b.SQL.String, table) {
+				indexes[b.RootPage] = label
 			}
-			if err := app.ConcurrentDB().NewQuery("SELECT cid, name FROM pragma_index_xinfo({:n}) WHERE key = 1").Bind(dbx.Params{"n": b.Name}).All(&keys); err != nil {
-				return nil, nil, err
+		}
+	}
+	if len(fields) > 0 {
+		var stats []struct {
+			Name     string `db:"name"`
+			RootPage int    `db:"rootpage"`
+		}
+		if err := app.ConcurrentDB().NewQuery("SELECT name, rootpage FROM sqlite_schema WHERE type = 'table' AND name LIKE 'sqlite\\_stat%' ESCAPE '\\'").All(&stats); err != nil {
+			return nil, nil, err
+		}
+		for _, stat := range stats {
+			indexes[stat.RootPage] = "the index statistics in " + stat.Name
+		}
+	}
+	return columns, indexes, nil
+}
+
+// indexReads reports whether an index on table holds values of the column
+// at guarded: its key columns or expressions, or its WHERE condition, read
+// it. Each is compiled on the table alone (NOT INDEXED) and its Column
+// reads are looked at; whatever cannot be told counts as a read.
+func indexReads(app core.App, table, name, definition string, guarded pageColumn) bool {
+	if guarded.root < 0 {
+		return false // the table has no such column
+	}
+	if definition == "" {
+		// An automatic index (a primary key or UNIQUE constraint): plain
+		// columns only.
+		var keys []struct {
+			Cid int `db:"cid"`
+		}
+		if err := app.ConcurrentDB().NewQuery("SELECT cid FROM pragma_index_xinfo({:n}) WHERE key = 1").Bind(dbx.Params{"n": name}).All(&keys); err != nil {
+			return true
+		}
+		for _, key := range keys {
+			if key.Cid == guarded.column {
+				return true
 			}
-			for _, key := range keys {
-				if key.Name.String == field.GetName() || key.Cid == -2 {
-					indexes[b.RootPage] = label
+		}
+		return false
+	}
+	index := dbutils.ParseIndex(definition)
+	if index.IndexName == "" || len(index.Columns) == 0 {
+		return true
+	}
+	var exprs []string
+	for _, column := range index.Columns {
+		exprs = append(exprs, column.Name)
+	}
+	statements := []string{"SELECT " + strings.Join(exprs, ", ") + " FROM {{" + table + "}} NOT INDEXED"}
+	if index.Where != "" {
+		statements = append(statements, "SELECT 1 FROM {{"+table+"}} NOT INDEXED WHERE "+index.Where)
+	}
+	for _, statement := range statements {
+		var ops []struct {
+			Opcode string `db:"opcode"`
+			P1     int    `db:"p1"`
+			P2     int    `db:"p2"`
+		}
+		if err := app.ConcurrentDB().NewQuery("EXPLAIN " + statement).All(&ops); err != nil {
+			return true
+		}
+		cursors := map[int]bool{}
+		for _, op := range ops {
+			switch op.Opcode {
+			case "OpenRead":
+				cursors[op.P1] = op.P2 == guarded.root
+			case "Column":
+				if cursors[op.P1] && op.P2 == guarded.column {
+					return true
 				}
 			}
 		}
 	}
-	return columns, indexes, nil
+	return false
 }

@@ -55,8 +55,19 @@ func (f Field) FieldId() string {
 	return f.Type + strconv.FormatInt(int64(crc32.ChecksumIEEE([]byte(f.Name))), 10)
 }
 
-// key identifies the field across renames.
-func (f Field) key() string { return f.CollectionId() + "/" + f.FieldId() }
+// idIn returns the field's id in the collection: the one PocketBase derives
+// from the name, or, for a field of that name made before wxbase (a users
+// collection that already had a phone field keeps that field and its id),
+// the id it has there.
+func (f Field) idIn(collection *core.Collection) string {
+	if collection.Fields.GetById(f.FieldId()) != nil {
+		return f.FieldId()
+	}
+	if field := collection.Fields.GetByName(f.Name); field != nil {
+		return field.GetId()
+	}
+	return f.FieldId()
+}
 
 var (
 	sealedByCollectionOnce sync.Once
@@ -95,17 +106,21 @@ func IsSealedCollection(collection *core.Collection) bool {
 	return ok
 }
 
-// guardedKeys returns the fields a caller may not probe: sealed ones for
-// everyone, private ones too for anyone but a superuser.
-func guardedKeys(superuser bool) map[string]bool {
-	keys := make(map[string]bool, len(Sealed)+len(Private))
-	for _, f := range Sealed {
-		keys[f.key()] = true
-	}
+// guardedKeys returns the fields a caller may not probe, as collection id
+// "/" field id: sealed ones for everyone, private ones too for anyone but
+// a superuser.
+func guardedKeys(app core.App, superuser bool) map[string]bool {
+	fields := Sealed
 	if !superuser {
-		for _, f := range Private {
-			keys[f.key()] = true
+		fields = guardedFields()
+	}
+	keys := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		id := f.FieldId()
+		if collection, err := app.FindCachedCollectionByNameOrId(f.CollectionId()); err == nil {
+			id = f.idIn(collection)
 		}
+		keys[f.CollectionId()+"/"+id] = true
 	}
 	return keys
 }

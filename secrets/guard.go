@@ -160,7 +160,7 @@ func touches(app core.App, collection *core.Collection, info *core.RequestInfo, 
 
 // resolverTouches decides one part from PocketBase's field resolver.
 func resolverTouches(app core.App, collection *core.Collection, info *core.RequestInfo, superuser bool, filter, sort string) bool {
-	masked := &maskedApp{App: app, hidden: guardedKeys(superuser)}
+	masked := &maskedApp{App: app, hidden: guardedKeys(app, superuser)}
 	if ok, aliasReused := resolves(masked, collection, info, filter, sort); ok || aliasReused {
 		return aliasReused
 	}
@@ -349,7 +349,8 @@ func relationsBody(collection *core.Collection) map[string]any {
 // on its field names, operators and grouping, never on the values it
 // compares with, so filters that differ only in their values (one per
 // user, typically) share one decision. A filter the scanner cannot read,
-// or one holding a NUL (where the scanner stops), is not cached.
+// one with a function call, or one holding a NUL (where the scanner
+// stops), is not cached.
 func filterShape(filter string) (string, bool) {
 	if strings.ContainsRune(filter, 0) {
 		return filter, false
@@ -377,6 +378,10 @@ func writeShape(shape *strings.Builder, filter string, depth int) bool {
 		case fexpr.TokenWS, fexpr.TokenComment:
 		case fexpr.TokenText, fexpr.TokenNumber:
 			shape.WriteString("\x00?")
+		case fexpr.TokenFunction:
+			// Its arguments are in the token's Meta, not its literal, and
+			// may name any field: decided each time, never shared.
+			return false
 		case fexpr.TokenGroup:
 			shape.WriteString("\x00(")
 			if !writeShape(shape, token.Literal, depth+1) {

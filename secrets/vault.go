@@ -365,7 +365,7 @@ func (v *Vault) Read(record *core.Record) (string, error) {
 // currentName is the field's name in the collection (renames are refused,
 // but the id is what decides).
 func currentName(collection *core.Collection, field Field) string {
-	if f := collection.Fields.GetById(field.FieldId()); f != nil {
+	if f := collection.Fields.GetById(field.idIn(collection)); f != nil {
 		return f.GetName()
 	}
 	return field.Name
