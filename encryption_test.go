@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
@@ -161,26 +162,47 @@ func TestEncryptionKeyLifecycle(t *testing.T) {
 	}
 	l.server.Stop()
 
-	// A rotation that fails half-way (here: a value that does not open)
-	// changes nothing, and the server still starts.
+	// A rotation that fails half-way changes nothing, and the server still
+	// starts: here another connection holds SQLite's write lock, so the
+	// rotation's transaction gives up after the new key was appended.
 	keyring := filepath.Join(l.dataDir, "wxbase.key")
 	db := openDB(t, filepath.Join(l.dataDir, "data.db"))
-	var goodKey string
-	db.NewQuery("SELECT session_key FROM wechat_accounts").Row(&goodKey)
-	db.NewQuery("UPDATE wechat_accounts SET session_key = 'wxv2:0000000000000000:AAAA'").Execute()
-	db.Close()
-	if out, err := runWxbase(t, nil, "rotate-encryption-key", "--dir", l.dataDir); err == nil || !strings.Contains(out, "nothing was changed") {
-		t.Fatalf("a rotation over a broken value: %v\n%s", err, out)
+	conn, err := db.DB().Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	db = openDB(t, filepath.Join(l.dataDir, "data.db"))
-	db.NewQuery("UPDATE wechat_accounts SET session_key = {:k}").Bind(dbx.Params{"k": goodKey}).Execute()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runWxbase(t, nil, "rotate-encryption-key", "--dir", l.dataDir); err == nil || !strings.Contains(out, "nothing was changed") {
+		t.Fatalf("a rotation that cannot write: %v\n%s", err, out)
+	}
+	conn.ExecContext(context.Background(), "ROLLBACK")
+	conn.Close()
 	db.Close()
 	if keys := keyringKeys(t, l.dataDir); len(keys) != 3 {
 		t.Fatalf("the failed rotation's key should stay in the keyring, unused: %d keys", len(keys))
 	}
+	if got, ok := storedPlain(t, l.dataDir, newKey, "wechat_apps", "secret"); !ok || got != loadSecret {
+		t.Fatal("a failed rotation changed what the secret is sealed with")
+	}
 	l.server = start(t, l.dataDir, l.env, "--dev=false")
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
 		t.Fatalf("login after a failed rotation: %d %s", status, body)
+	}
+	l.server.Stop()
+
+	// A value that no key opens does not stop a rotation: it is left as it
+	// is and named.
+	db = openDB(t, filepath.Join(l.dataDir, "data.db"))
+	db.NewQuery("UPDATE wechat_accounts SET session_key = 'wxv2:0000000000000000:AAAA'").Execute()
+	db.Close()
+	if out, err := runWxbase(t, nil, "rotate-encryption-key", "--dir", l.dataDir); err != nil || !strings.Contains(out, "wechat_accounts.session_key of") {
+		t.Fatalf("a rotation over a value no key opens: %v\n%s", err, out)
+	}
+	l.server = start(t, l.dataDir, l.env, "--dev=false")
+	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
+		t.Fatalf("login over a session key no key opens: %d %s", status, body)
 	}
 	l.server.Stop()
 

@@ -179,12 +179,17 @@ func (s *server) start(app core.App) error {
 			return err
 		}
 	}
-	sealed, err := s.vault.SealStored(app)
+	sealed, unopenable, err := s.vault.SealStored(app)
 	if err != nil {
 		return fmt.Errorf("sealing the stored secrets: %w", err)
 	}
 	if sealed > 0 {
 		app.Logger().Info("Sealed stored secrets with the encryption key.", "count", sealed, "key", s.vault.KeyID())
+	}
+	if len(unopenable) > 0 {
+		// Nothing stops for them: a login stores a new session key, a
+		// token is fetched again, an AppSecret must be entered again.
+		app.Logger().Warn("Stored secrets that no key of the keyring opens were left as they are.", "values", unopenable)
 	}
 	return nil
 }

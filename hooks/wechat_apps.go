@@ -22,10 +22,11 @@ const (
 
 // wechatApp is one mini-program's credentials, as a login needs them.
 type wechatApp struct {
-	id      string // the wechat_apps record id; "" for the virtual mock app
-	appID   string
-	secret  string
-	enabled bool
+	id         string // the wechat_apps record id; "" for the virtual mock app
+	appID      string
+	secret     string
+	enabled    bool
+	unreadable bool // its stored secret does not open (see the server's log)
 }
 
 // mockSecret is the virtual mock app's secret: the in-process fake accepts
@@ -70,13 +71,16 @@ func (c *appCache) load(app core.App) (map[string]*wechatApp, error) {
 	for _, record := range records {
 		secret, err := c.vault.Read(record)
 		if err != nil {
-			return nil, fmt.Errorf("reading the secret of appid %s: %w", record.GetString("appid"), err)
+			// One app's unreadable secret must not stop the others' logins.
+			app.Logger().Error("The AppSecret of a mini-program does not open: enter it again in wechat_apps.",
+				"appid", record.GetString("appid"), "error", err)
 		}
 		apps[record.GetString("appid")] = &wechatApp{
-			id:      record.Id,
-			appID:   record.GetString("appid"),
-			secret:  secret,
-			enabled: record.GetBool("enabled"),
+			id:         record.Id,
+			appID:      record.GetString("appid"),
+			secret:     secret,
+			enabled:    record.GetBool("enabled"),
+			unreadable: err != nil,
 		}
 	}
 	c.apps = apps
@@ -108,6 +112,9 @@ func (c *appCache) find(app core.App, appID string, mock bool) (*wechatApp, erro
 		}
 		switch len(enabled) {
 		case 1:
+			if enabled[0].unreadable {
+				return nil, appIDError("validation_wechat_app_secret_unreadable", "The AppSecret of this mini-program cannot be read on this server: an admin must enter it again in wechat_apps.")
+			}
 			return enabled[0], nil
 		case 0:
 			return nil, appIDError("validation_no_wechat_app", "No mini-program is enabled on this server: add one in the dashboard (wechat_apps).")
@@ -122,6 +129,9 @@ func (c *appCache) find(app core.App, appID string, mock bool) (*wechatApp, erro
 	}
 	if !found.enabled {
 		return nil, appIDError("validation_wechat_app_disabled", "The mini-program with this appid is disabled on this server.")
+	}
+	if found.unreadable {
+		return nil, appIDError("validation_wechat_app_secret_unreadable", "The AppSecret of this mini-program cannot be read on this server: an admin must enter it again in wechat_apps.")
 	}
 	return found, nil
 }

@@ -42,11 +42,12 @@ is used instead and written nowhere: start the server with it in the
 					return err
 				}
 			}
-			count, err := v.switchKey(app, newKey, nil)
+			count, unopenable, err := v.switchKey(app, newKey, nil)
 			if err != nil {
 				return fmt.Errorf("nothing was changed: %w", err)
 			}
 			fmt.Printf("Re-encrypted %d secret(s) and the settings with the key %s.\n", count, keyID(newKey))
+			reportUnopenable(unopenable)
 			if fromFile {
 				fmt.Printf("The new key is in %s beside the old ones: keep a copy of the file apart from your backups.\n", filepath.Join(app.DataDir(), KeyringFile))
 			} else {
@@ -60,36 +61,36 @@ is used instead and written nowhere: start the server with it in the
 }
 
 // switchKey makes newKey the active key: in one transaction it seals every
-// value anew (through clear, when given, instead of opening the old value),
-// saves the settings sealed with it and records its id.
-func (v *Vault) switchKey(app core.App, newKey string, clear func(tx core.App) error) (int, error) {
+// value anew (after clear, when given, has cleared what it must), saves the
+// settings sealed with it and records its id. Values that no key opens are
+// left as they are and named.
+func (v *Vault) switchKey(app core.App, newKey string, clear func(tx core.App) error) (count int, unopenable []string, err error) {
 	v.mu.Lock()
 	if err := v.addLocked(newKey); err != nil {
 		v.mu.Unlock()
-		return 0, err
+		return 0, nil, err
 	}
 	oldActive, newActive := v.active, keyID(newKey)
 	v.mu.Unlock()
 
 	envName := app.EncryptionEnv()
 	oldEnv := os.Getenv(envName)
-	count := 0
-	err := app.RunInTransaction(func(tx core.App) error {
+	err = app.RunInTransaction(func(tx core.App) error {
 		if clear != nil {
 			if err := clear(tx); err != nil {
 				return err
 			}
 		}
-		// Open with the old key (open reads any key in the keyring), seal
-		// with the new one.
-		var opened []resealed
-		if err := v.collect(tx, &opened); err != nil {
+		// Open with any key of the keyring, seal with the new one.
+		var values []opened
+		var err error
+		if values, unopenable, err = v.collect(tx, ""); err != nil {
 			return err
 		}
 		v.mu.Lock()
 		v.active = newActive
 		v.mu.Unlock()
-		for _, r := range opened {
+		for _, r := range values {
 			sealed, err := v.seal(r.at, r.plain)
 			if err != nil {
 				return err
@@ -117,47 +118,24 @@ func (v *Vault) switchKey(app core.App, newKey string, clear func(tx core.App) e
 		if envName != "" {
 			os.Setenv(envName, oldEnv)
 		}
-		return 0, err
+		return 0, nil, err
 	}
 	v.complete = true
 	if envName != "" {
 		v.injected = newKey
 	}
-	return count, nil
+	return count, unopenable, nil
 }
 
-type resealed struct {
-	at            sealedValue
-	table, column string
-	plain         string
-}
-
-// collect opens every stored sealed value.
-func (v *Vault) collect(tx core.App, out *[]resealed) error {
-	for _, field := range Sealed {
-		collection, err := tx.FindCollectionByNameOrId(field.CollectionId())
-		if err != nil {
-			continue
-		}
-		column := currentName(collection, field)
-		var rows []struct {
-			ID    string `db:"id"`
-			Value string `db:"value"`
-		}
-		if err := tx.DB().Select("id", column+" AS value").From(collection.Name).
-			Where(dbx.NewExp("[[" + column + "]] != ''")).All(&rows); err != nil {
-			return err
-		}
-		for _, row := range rows {
-			at := sealedValue{collection.Id, row.ID, field}
-			plain, err := v.open(at, row.Value)
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", collection.Name, row.ID, err)
-			}
-			*out = append(*out, resealed{at, collection.Name, column, plain})
-		}
+// reportUnopenable says which values no key opened and were left as they are.
+func reportUnopenable(unopenable []string) {
+	if len(unopenable) == 0 {
+		return
 	}
-	return nil
+	fmt.Printf("%d value(s) that no key of the keyring opens were left as they are (a session key comes back at its user's next login, an access token is fetched again, an AppSecret must be entered again):\n", len(unopenable))
+	for _, name := range unopenable {
+		fmt.Println("  " + name)
+	}
 }
 
 // NewRecoverCommand returns `wxbase recover-lost-key`, for a data directory
@@ -178,23 +156,38 @@ func NewRecoverCommand(app core.App, v *Vault, resetSettings func(*core.Settings
 				return errors.New("the encryption key is not lost: this server opens its data, so there is nothing to recover (to change keys, use rotate-encryption-key)")
 			}
 			var report []string
-			_, err := v.switchKey(app, v.raw[v.active], func(tx core.App) error {
+			_, _, err := v.switchKey(app, v.raw[v.active], func(tx core.App) error {
+				// Only what no key of the keyring opens is cleared; the rest
+				// is sealed anew with the new key.
 				for _, field := range Sealed {
 					collection, err := tx.FindCollectionByNameOrId(field.CollectionId())
 					if err != nil {
 						continue
 					}
 					column := currentName(collection, field)
-					params := dbx.Params{column: ""}
-					if collection.Fields.GetByName("enabled") != nil {
-						params["enabled"] = false // an app without its secret cannot log anyone in
+					var rows []struct {
+						ID    string `db:"id"`
+						Value string `db:"value"`
 					}
-					result, err := tx.DB().Update(collection.Name, params, dbx.NewExp("[["+column+"]] != ''")).Execute()
-					if err != nil {
+					if err := tx.DB().Select("id", column+" AS value").From(collection.Name).
+						Where(dbx.NewExp("[[" + column + "]] != ''")).All(&rows); err != nil {
 						return err
 					}
-					n, _ := result.RowsAffected()
-					report = append(report, fmt.Sprintf("%s.%s: %d value(s) cleared", collection.Name, column, n))
+					cleared := 0
+					for _, row := range rows {
+						if _, err := v.open(sealedValue{collection.Id, row.ID, field}, row.Value); err == nil {
+							continue
+						}
+						params := dbx.Params{column: ""}
+						if collection.Fields.GetByName("enabled") != nil {
+							params["enabled"] = false // an app without its secret cannot log anyone in
+						}
+						if _, err := tx.DB().Update(collection.Name, params, dbx.HashExp{"id": row.ID}).Execute(); err != nil {
+							return err
+						}
+						cleared++
+					}
+					report = append(report, fmt.Sprintf("%s.%s: %d value(s) cleared, %d kept", collection.Name, column, cleared, len(rows)-cleared))
 				}
 				if v.lostConfig {
 					resetSettings(tx.Settings())

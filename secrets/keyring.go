@@ -88,6 +88,8 @@ func addKey(dataDir string) (string, error) {
 	text := key + "\n"
 	if created {
 		text = keyringHeader + text
+	} else if !endsWithNewline(path) {
+		text = "\n" + text // a key put back without its line end
 	}
 	if _, err := f.WriteString(text); err != nil {
 		f.Close()
@@ -107,4 +109,23 @@ func addKey(dataDir string) (string, error) {
 		}
 	}
 	return key, nil
+}
+
+// endsWithNewline reports whether the file's last byte ends a line (an
+// empty file counts as ending one).
+func endsWithNewline(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || info.Size() == 0 {
+		return true
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, info.Size()-1); err != nil {
+		return true
+	}
+	return last[0] == '\n'
 }

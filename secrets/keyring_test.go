@@ -46,3 +46,19 @@ func TestADamagedKeyringIsAnError(t *testing.T) {
 		t.Fatalf("no keyring file is no keys: %v %v", keys, err)
 	}
 }
+
+func TestAKeyPutBackWithoutItsLineEndStaysAKey(t *testing.T) {
+	dir := t.TempDir()
+	old := "0123456789abcdef0123456789abcdef"
+	if err := os.WriteFile(filepath.Join(dir, KeyringFile), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	added, err := addKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := readKeyring(dir)
+	if err != nil || len(keys) != 2 || keys[0] != old || keys[1] != added {
+		t.Fatalf("want [old added], got %d keys (%v)", len(keys), err)
+	}
+}

@@ -10,11 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
@@ -63,9 +66,10 @@ type Vault struct {
 	// process environment, for the settings. Only a process's own vault
 	// may: apps that share a process (tests) would share the variable.
 	sealsSettings bool
-	recovering    bool // the recover command runs: a lost key is expected
-	lostKey       bool // the recover command runs and the key was indeed lost
-	lostConfig    bool // PocketBase's settings did not open either
+	recovering    bool   // the recover command runs: a lost key is expected
+	dataDir       string // where the keyring file is
+	lostKey       bool   // the recover command runs and the key was indeed lost
+	lostConfig    bool   // PocketBase's settings did not open either
 }
 
 // NewVault returns the vault of a wxbase process, which also seals
@@ -90,13 +94,25 @@ func (v *Vault) ResolveOnSettingsReload(e *core.SettingsReloadEvent) error {
 		return err
 	}
 	plain := settingsArePlaintext(e.App)
+	// PocketBase has read the stored settings already; if another key of
+	// the keyring sealed them (a settings save by a server that still held
+	// the old key while a rotation ran beside it), load them with that key
+	// and seal them again with the active one.
+	opener := v.settingsOpener(e.App)
+	if opener != "" {
+		os.Setenv(e.App.EncryptionEnv(), opener)
+	}
 	err := e.Next()
+	if opener != "" {
+		os.Setenv(e.App.EncryptionEnv(), v.activeKeyRaw())
+	}
 	if err != nil && v.recovering {
 		v.lostConfig = true
 		return nil
 	}
-	if err == nil && plain && v.activeKeyForSettings(e.App) != "" {
-		// Settings saved before the key existed: seal them now.
+	if err == nil && (plain || opener != "") && v.activeKeyForSettings(e.App) != "" {
+		// Settings saved before the key existed, or with an older key:
+		// seal them with the active key now.
 		return e.App.Save(e.App.Settings())
 	}
 	return err
@@ -118,6 +134,38 @@ func (v *Vault) ResolveOnBootstrap(e *core.BootstrapEvent) error {
 		return e.App.Save(e.App.Settings())
 	}
 	return nil
+}
+
+// settingsOpener returns the key of the keyring that opens PocketBase's
+// stored settings when it is not the active key; "" otherwise.
+func (v *Vault) settingsOpener(app core.App) string {
+	if !v.sealsSettings || app.EncryptionEnv() == "" {
+		return ""
+	}
+	var value string
+	if err := app.DB().Select("value").From("_params").Where(dbx.HashExp{"id": "settings"}).Row(&value); err != nil {
+		return "" // none yet
+	}
+	if strings.HasPrefix(strings.TrimSpace(value), "{") {
+		return "" // plaintext
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if _, err := security.Decrypt(value, v.raw[v.active]); err == nil {
+		return ""
+	}
+	for _, key := range v.raw {
+		if _, err := security.Decrypt(value, key); err == nil {
+			return key
+		}
+	}
+	return "" // no key of the keyring opens them: PocketBase says so
+}
+
+func (v *Vault) activeKeyRaw() string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.raw[v.active]
 }
 
 func (v *Vault) activeKeyForSettings(app core.App) string {
@@ -150,6 +198,13 @@ func (v *Vault) resolve(app core.App) error {
 	if err != nil {
 		return err
 	}
+	if slices.Contains(fileKeys, configured) {
+		// The variable holds a key of the keyring file: put there by this
+		// vault before PocketBase restarted the process (a restore does),
+		// not by an operator. The data's key id decides.
+		configured = ""
+	}
+	v.dataDir = app.DataDir()
 	v.keys, v.raw = map[string]cipher.AEAD{}, map[string]string{}
 	for _, key := range append(fileKeys, configured) {
 		if key != "" {
@@ -190,9 +245,17 @@ func (v *Vault) resolve(app core.App) error {
 		if err != nil {
 			return err
 		}
+		usedIDs, err := sealedKeyIDs(app)
+		if err != nil {
+			return err
+		}
 		switch {
 		case configured != "":
 			v.active = keyID(configured)
+		case sealed > 0 && len(fileKeys) > 0 && v.holdsAll(usedIDs):
+			// The key id record is gone (edited away through the SQL
+			// console, say), but the keyring opens every sealed value.
+			v.active = keyID(fileKeys[len(fileKeys)-1])
 		case sealed == 0 && !settingsSealed(app) && len(fileKeys) > 0:
 			v.active = keyID(fileKeys[len(fileKeys)-1])
 		case sealed == 0 && !settingsSealed(app):
@@ -205,11 +268,20 @@ func (v *Vault) resolve(app core.App) error {
 			app.Logger().Info("Created the encryption key for AppSecrets, session keys and settings. Keep a copy of it apart from your backups.", "file", where)
 			// Once, on the terminal too: losing this file loses the secrets.
 			fmt.Fprintf(os.Stderr, "Created the encryption key %s for AppSecrets, session keys and settings.\nBackups never contain it: keep a copy of it somewhere safe, apart from your backups.\n", where)
+		case v.recovering:
+			key, err := addKey(app.DataDir())
+			if err != nil {
+				return err
+			}
+			v.addLocked(key)
+			v.active, v.lostKey = keyID(key), true // the recover command records it
 		default:
-			return fmt.Errorf("the data in %s holds values sealed with an encryption key this server was not given: start with that key in $%s (--encryptionEnv %s)", app.DataDir(), envName, envName)
+			return fmt.Errorf("the data in %s holds values sealed with an encryption key this server was not given: start with that key in $%s (--encryptionEnv %s), or put back %s; if the key is lost for good, run `wxbase recover-lost-key`", app.DataDir(), envName, envName, where)
 		}
-		if err := saveState(app, state{KeyID: v.active}); err != nil {
-			return err
+		if !v.lostKey {
+			if err := saveState(app, state{KeyID: v.active}); err != nil {
+				return err
+			}
 		}
 	}
 	if envName != "" && configured == "" && v.sealsSettings {
@@ -221,6 +293,35 @@ func (v *Vault) resolve(app core.App) error {
 	}
 	v.resolved = true
 	return nil
+}
+
+// holdsAll reports whether the keyring has every key id given.
+func (v *Vault) holdsAll(ids []string) bool {
+	for _, id := range ids {
+		if v.keys[id] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// reloadKeyring adds the keys appended to the keyring file since start (a
+// rotation run while the server ran), so what they sealed opens here too.
+func (v *Vault) reloadKeyring() {
+	if v.dataDir == "" {
+		return
+	}
+	keys, err := readKeyring(v.dataDir)
+	if err != nil {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, key := range keys {
+		if v.keys[keyID(key)] == nil {
+			_ = v.addLocked(key)
+		}
+	}
 }
 
 func (v *Vault) addLocked(key string) error {
@@ -269,16 +370,24 @@ func (v *Vault) open(at sealedValue, stored string) (string, error) {
 	if stored == "" {
 		return "", nil
 	}
-	v.mu.RLock()
-	defer v.mu.RUnlock()
 	if rest, ok := strings.CutPrefix(stored, sealedPrefix); ok {
 		id, encoded, _ := strings.Cut(rest, ":")
+		v.mu.RLock()
 		aead := v.keys[id]
+		v.mu.RUnlock()
+		if aead == nil {
+			v.reloadKeyring()
+			v.mu.RLock()
+			aead = v.keys[id]
+			v.mu.RUnlock()
+		}
 		if aead == nil {
 			return "", ErrKey
 		}
 		return openWith(aead, encoded, at.additionalData())
 	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
 	if v.complete {
 		return "", ErrKey // everything was sealed; this value was put there since
 	}
@@ -313,13 +422,6 @@ func (v *Vault) currentPattern() string {
 	return sealedPrefix + v.active + ":%"
 }
 
-// isCurrent reports whether stored is sealed with the active key.
-func (v *Vault) isCurrent(stored string) bool {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return strings.HasPrefix(stored, sealedPrefix+v.active+":")
-}
-
 // SealOnSave seals a sealed field on every create and update, whatever
 // wrote it: the API, the dashboard or Go code. It is bound to the record
 // model hooks of every collection and acts on the sealed ones, by id.
@@ -330,6 +432,15 @@ func (v *Vault) SealOnSave(e *core.RecordEvent) error {
 	}
 	name := currentName(e.Record.Collection(), field)
 	value := e.Record.GetString(name)
+	if strings.HasPrefix(value, sealedPrefix) {
+		// Kept as it is only if it is this very field's sealed value (a
+		// save that left it unchanged); copied from elsewhere, or made up,
+		// it would be a value that no one can open.
+		if _, err := v.open(sealedValue{e.Record.Collection().Id, e.Record.Id, field}, value); err != nil {
+			return validation.Errors{name: validation.NewError("validation_sealed_value",
+				"This looks like a sealed value, but not this field's own: enter the plain value.")}
+		}
+	}
 	if value != "" && !strings.HasPrefix(value, sealedPrefix) {
 		if e.Record.Id == "" {
 			// The value is bound to the record id, which PocketBase
@@ -341,7 +452,8 @@ func (v *Vault) SealOnSave(e *core.RecordEvent) error {
 		if strings.HasPrefix(value, legacyPrefix) {
 			var err error
 			if plain, err = v.open(at, value); err != nil {
-				return err
+				return validation.Errors{name: validation.NewError("validation_sealed_value",
+					"This value was sealed by an earlier version and does not open here: enter the plain value.")}
 			}
 		}
 		sealed, err := v.seal(at, plain)
@@ -373,13 +485,16 @@ func currentName(collection *core.Collection, field Field) string {
 
 // SealStored seals, in one transaction, every stored value that is not yet
 // sealed with the active key (plaintext from before encryption by default,
-// values of earlier versions), then records that sealing is complete:
-// from then on a plaintext value in a sealed field does not open.
-func (v *Vault) SealStored(app core.App) (int, error) {
-	count := 0
-	err := app.RunInTransaction(func(tx core.App) error {
+// values of earlier versions or older keys), then records that sealing is
+// complete: from then on a plaintext value in a sealed field does not open.
+// A value that no key opens is left as it is and named in unopenable: it
+// stops nothing (a login stores a new session key, an access token is
+// fetched again, an AppSecret is entered again), and it may still open
+// with a key put back in the keyring.
+func (v *Vault) SealStored(app core.App) (sealed int, unopenable []string, err error) {
+	err = app.RunInTransaction(func(tx core.App) error {
 		var err error
-		count, err = v.reseal(tx, func(at sealedValue, stored string) (string, error) { return v.open(at, stored) })
+		sealed, unopenable, err = v.reseal(tx)
 		if err != nil {
 			return err
 		}
@@ -393,14 +508,39 @@ func (v *Vault) SealStored(app core.App) (int, error) {
 		v.complete = true
 		v.mu.Unlock()
 	}
-	return count, err
+	return sealed, unopenable, err
 }
 
-// reseal rewrites each sealed value not sealed with the active key with
-// the plaintext that open gives, sealed with the active key. It writes with
-// plain SQL: the values are already what the save hook would make.
-func (v *Vault) reseal(tx core.App, open func(sealedValue, string) (string, error)) (int, error) {
-	count := 0
+// reseal seals with the active key each sealed value that is not sealed
+// with it and opens. It writes with plain SQL: the values are already what
+// the save hook would make.
+func (v *Vault) reseal(tx core.App) (count int, unopenable []string, err error) {
+	values, unopenable, err := v.collect(tx, v.currentPattern())
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, r := range values {
+		sealed, err := v.seal(r.at, r.plain)
+		if err != nil {
+			return count, nil, err
+		}
+		if _, err := tx.DB().Update(r.table, dbx.Params{r.column: sealed}, dbx.HashExp{"id": r.at.recordId}).Execute(); err != nil {
+			return count, nil, err
+		}
+		count++
+	}
+	return count, unopenable, nil
+}
+
+type opened struct {
+	at            sealedValue
+	table, column string
+	plain         string
+}
+
+// collect opens the stored sealed values, but those matching skip (a SQL
+// LIKE pattern; "" skips none), and names those that do not open.
+func (v *Vault) collect(tx core.App, skip string) (values []opened, unopenable []string, err error) {
 	for _, field := range Sealed {
 		collection, err := tx.FindCollectionByNameOrId(field.CollectionId())
 		if err != nil {
@@ -411,30 +551,24 @@ func (v *Vault) reseal(tx core.App, open func(sealedValue, string) (string, erro
 			ID    string `db:"id"`
 			Value string `db:"value"`
 		}
-		if err := tx.DB().Select("id", column+" AS value").From(collection.Name).
-			Where(dbx.NewExp("[["+column+"]] != '' AND [["+column+"]] NOT LIKE {:current}", dbx.Params{"current": v.currentPattern()})).All(&rows); err != nil {
-			return count, err
+		where := dbx.NewExp("[[" + column + "]] != ''")
+		if skip != "" {
+			where = dbx.NewExp("[["+column+"]] != '' AND [["+column+"]] NOT LIKE {:skip}", dbx.Params{"skip": skip})
+		}
+		if err := tx.DB().Select("id", column+" AS value").From(collection.Name).Where(where).All(&rows); err != nil {
+			return nil, nil, err
 		}
 		for _, row := range rows {
-			if v.isCurrent(row.Value) {
+			at := sealedValue{collection.Id, row.ID, field}
+			plain, err := v.open(at, row.Value)
+			if err != nil {
+				unopenable = append(unopenable, collection.Name+"."+column+" of "+row.ID)
 				continue
 			}
-			at := sealedValue{collection.Id, row.ID, field}
-			plain, err := open(at, row.Value)
-			if err != nil {
-				return count, fmt.Errorf("%s %s: %w", collection.Name, row.ID, err)
-			}
-			sealed, err := v.seal(at, plain)
-			if err != nil {
-				return count, err
-			}
-			if _, err := tx.DB().Update(collection.Name, dbx.Params{column: sealed}, dbx.HashExp{"id": row.ID}).Execute(); err != nil {
-				return count, err
-			}
-			count++
+			values = append(values, opened{at, collection.Name, column, plain})
 		}
 	}
-	return count, nil
+	return values, unopenable, nil
 }
 
 // KeyID returns the id of the key in use, for messages and reports.
@@ -489,6 +623,25 @@ func countSealed(app core.App) (int, error) {
 		total += n
 	}
 	return total, nil
+}
+
+// sealedKeyIDs lists the key ids the stored sealed values carry.
+func sealedKeyIDs(app core.App) ([]string, error) {
+	var ids []string
+	for _, field := range Sealed {
+		collection, err := app.FindCollectionByNameOrId(field.CollectionId())
+		if err != nil {
+			continue
+		}
+		column := currentName(collection, field)
+		var found []string
+		if err := app.DB().Select("DISTINCT substr([[" + column + "]], 6, 16)").From(collection.Name).
+			Where(dbx.NewExp("[[" + column + "]] LIKE 'wxv2:%'")).Column(&found); err != nil {
+			return nil, err
+		}
+		ids = append(ids, found...)
+	}
+	return ids, nil
 }
 
 // settingsSealed reports whether PocketBase's stored settings are encrypted

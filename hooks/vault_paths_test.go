@@ -1,0 +1,143 @@
+package hooks_test
+
+// Attacks on the vault (branch attack3): every write path seals, every
+// response path hides.
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+func attackDo(t *testing.T, method, url, token, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw)
+}
+
+// The batch API creates and updates wechat_apps with an explicit id: the
+// secret is sealed bound to that id, and no batch response shows it.
+func TestBatchWritesSealAndHide(t *testing.T) {
+	e := newEnv(t)
+	base := e.serve()
+	admin := e.superuserToken()
+	status, body := attackDo(t, "POST", base+"/api/batch", admin, `{"requests":[
+		{"method":"POST","url":"/api/collections/wechat_apps/records","body":{"id":"batchapp0000001","name":"b","appid":"`+appB+`","secret":"`+secretB+`","enabled":true}},
+		{"method":"PATCH","url":"/api/collections/wechat_apps/records/batchapp0000001","body":{"name":"b2"}},
+		{"method":"GET","url":"/api/collections/wechat_apps/records/batchapp0000001"}]}`)
+	if status != 200 {
+		// GET is not allowed in batch; retry without it.
+		status, body = attackDo(t, "POST", base+"/api/batch", admin, `{"requests":[
+		{"method":"POST","url":"/api/collections/wechat_apps/records","body":{"id":"batchapp0000001","name":"b","appid":"`+appB+`","secret":"`+secretB+`","enabled":true}},
+		{"method":"PATCH","url":"/api/collections/wechat_apps/records/batchapp0000001","body":{"name":"b2"}}]}`)
+	}
+	if status != 200 {
+		t.Fatalf("batch: %d %s", status, body)
+	}
+	if strings.Contains(body, secretB) || strings.Contains(body, "wxv2:") || strings.Contains(body, `"secret"`) {
+		t.Errorf("a batch response shows the secret: %s", body)
+	}
+	record, err := e.app.FindRecordById("wechat_apps", "batchapp0000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), record, "secret"); !ok || got != secretB {
+		t.Fatalf("the batch-created secret is not sealed to its row: %q %v", got, ok)
+	}
+	e.login(appB, "oBatch0000000000000000000000")
+}
+
+// A superuser expanding an account's app, or listing tokens and accounts,
+// never sees a sealed value.
+func TestExpandHidesSealed(t *testing.T) {
+	e := newEnv(t)
+	e.login(appA, "oExpand000000000000000000000")
+	base := e.serve()
+	admin := e.superuserToken()
+	for _, url := range []string{
+		"/api/collections/wechat_accounts/records?expand=app",
+		"/api/collections/wechat_accounts/records?fields=session_key,expand.app.secret&expand=app",
+		"/api/collections/wechat_apps/records?expand=wechat_accounts_via_app",
+		"/api/collections/users/records?expand=wechat_accounts_via_user.app",
+	} {
+		status, body := attackDo(t, "GET", base+url, admin, "")
+		if status != 200 {
+			t.Logf("%s: %d %s", url, status, body)
+			continue
+		}
+		if strings.Contains(body, "wxv2:") || strings.Contains(body, secretA) || strings.Contains(body, `"session_key"`) || strings.Contains(body, `"secret"`) {
+			t.Errorf("%s shows a sealed value: %s", url, body)
+		}
+	}
+}
+
+// Go or JS code that changes a record's id with SaveNoValidate (the API
+// refuses primary key changes): the secret stays readable.
+func TestAnIdChangeKeepsTheSecretReadable(t *testing.T) {
+	e := newEnv(t)
+	record, err := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record.Set("id", "renamedapp00001")
+	if err := e.app.SaveNoValidate(record); err != nil {
+		t.Skipf("the id change is refused: %v", err)
+	}
+	moved, err := e.app.FindRecordById("wechat_apps", "renamedapp00001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), moved, "secret"); !ok || got != secretA {
+		var raw string
+		e.app.DB().NewQuery("SELECT secret FROM wechat_apps WHERE id = 'renamedapp00001'").Row(&raw)
+		t.Fatalf("after an id change the secret does not open at its new row (stored %.30s…)", raw)
+	}
+}
+
+// SaveNoValidate and a record created with an explicit id through Go seal.
+func TestSaveNoValidateSeals(t *testing.T) {
+	e := newEnv(t)
+	collection, _ := e.app.FindCollectionByNameOrId("wechat_apps")
+	record := core.NewRecord(collection)
+	record.Set("id", "explicitid00001")
+	record.Set("name", "x")
+	record.Set("appid", appB)
+	record.Set("secret", secretB)
+	if err := e.app.SaveNoValidate(record); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), record, "secret"); !ok || got != secretB {
+		t.Fatalf("SaveNoValidate stored the secret unsealed: %q %v", got, ok)
+	}
+	_ = json.Valid
+}
+func TestOneUnopenableSecretDoesNotStopOtherLogins(t *testing.T) {
+	e := newEnv(t)
+	e.login(appA, "oProbe000000000000000000000")
+	base := e.serve()
+	admin := e.superuserToken()
+	status, body := attackDo(t, "POST", base+"/api/collections/wechat_apps/records", admin,
+		`{"name":"l","appid":"wx4444444444444444","secret":"wxv2:","enabled":true}`)
+	if status != 400 {
+		t.Errorf("a secret of just the sealed prefix: %d %s", status, body)
+	}
+	status, body = attackDo(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		loginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
+	if status != 200 {
+		t.Errorf("a login to another mini-program afterwards: %d %s", status, body)
+	}
+}
