@@ -1,33 +1,14 @@
 package hooks_test
 
-// Attacks on the vault (branch attack3): every write path seals, every
-// response path hides.
+// The vault on every path: every write path seals, every response path
+// hides, and one value that does not open stops nothing else.
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
 )
-
-func attackDo(t *testing.T, method, url, token, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(raw)
-}
 
 // The batch API creates and updates wechat_apps with an explicit id: the
 // secret is sealed bound to that id, and no batch response shows it.
@@ -35,13 +16,13 @@ func TestBatchWritesSealAndHide(t *testing.T) {
 	e := newEnv(t)
 	base := e.serve()
 	admin := e.superuserToken()
-	status, body := attackDo(t, "POST", base+"/api/batch", admin, `{"requests":[
+	status, body := call(t, "POST", base+"/api/batch", admin, `{"requests":[
 		{"method":"POST","url":"/api/collections/wechat_apps/records","body":{"id":"batchapp0000001","name":"b","appid":"`+appB+`","secret":"`+secretB+`","enabled":true}},
 		{"method":"PATCH","url":"/api/collections/wechat_apps/records/batchapp0000001","body":{"name":"b2"}},
 		{"method":"GET","url":"/api/collections/wechat_apps/records/batchapp0000001"}]}`)
 	if status != 200 {
 		// GET is not allowed in batch; retry without it.
-		status, body = attackDo(t, "POST", base+"/api/batch", admin, `{"requests":[
+		status, body = call(t, "POST", base+"/api/batch", admin, `{"requests":[
 		{"method":"POST","url":"/api/collections/wechat_apps/records","body":{"id":"batchapp0000001","name":"b","appid":"`+appB+`","secret":"`+secretB+`","enabled":true}},
 		{"method":"PATCH","url":"/api/collections/wechat_apps/records/batchapp0000001","body":{"name":"b2"}}]}`)
 	}
@@ -74,7 +55,7 @@ func TestExpandHidesSealed(t *testing.T) {
 		"/api/collections/wechat_apps/records?expand=wechat_accounts_via_app",
 		"/api/collections/users/records?expand=wechat_accounts_via_user.app",
 	} {
-		status, body := attackDo(t, "GET", base+url, admin, "")
+		status, body := call(t, "GET", base+url, admin, "")
 		if status != 200 {
 			t.Logf("%s: %d %s", url, status, body)
 			continue
@@ -123,21 +104,41 @@ func TestSaveNoValidateSeals(t *testing.T) {
 	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), record, "secret"); !ok || got != secretB {
 		t.Fatalf("SaveNoValidate stored the secret unsealed: %q %v", got, ok)
 	}
-	_ = json.Valid
 }
+
+// A superuser creates a mini-program whose secret is the bare prefix
+// "wxv2:" (or any text starting with it): it would open nowhere. The write
+// is refused, and other apps' logins keep working.
 func TestOneUnopenableSecretDoesNotStopOtherLogins(t *testing.T) {
 	e := newEnv(t)
 	e.login(appA, "oProbe000000000000000000000")
 	base := e.serve()
 	admin := e.superuserToken()
-	status, body := attackDo(t, "POST", base+"/api/collections/wechat_apps/records", admin,
+	status, body := call(t, "POST", base+"/api/collections/wechat_apps/records", admin,
 		`{"name":"l","appid":"wx4444444444444444","secret":"wxv2:","enabled":true}`)
 	if status != 400 {
 		t.Errorf("a secret of just the sealed prefix: %d %s", status, body)
 	}
-	status, body = attackDo(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
 		loginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
 	if status != 200 {
 		t.Errorf("a login to another mini-program afterwards: %d %s", status, body)
+	}
+
+	// Planted through the SQL console, it stops only its own app's logins.
+	b := e.addApp(appB, secretB, true)
+	if _, err := e.app.DB().NewQuery("UPDATE wechat_apps SET secret = 'wxv2:0000000000000000:AAAA' WHERE id = {:id}").
+		Bind(map[string]any{"id": b.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		loginBody(e.fake.IssueCode(appB, "oProbeB00000000000000000000"), appB))
+	if status != 400 || !strings.Contains(body, "validation_wechat_app_secret_unreadable") {
+		t.Errorf("a login to the app whose secret does not open: %d %s", status, body)
+	}
+	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		loginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
+	if status != 200 {
+		t.Errorf("a login to another app beside an unreadable secret: %d %s", status, body)
 	}
 }
