@@ -100,12 +100,6 @@ func HideSealed(e *core.RecordEnrichEvent) error {
 	return nil
 }
 
-// IsSealedCollection reports whether the collection holds a sealed field.
-func IsSealedCollection(collection *core.Collection) bool {
-	_, ok := SealedFieldOf(collection)
-	return ok
-}
-
 // guardedKeys returns the fields a caller may not probe, as collection id
 // "/" field id: sealed ones for everyone, private ones too for anyone but
 // a superuser.
