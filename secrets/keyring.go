@@ -129,3 +129,15 @@ func endsWithNewline(path string) bool {
 	}
 	return last[0] == '\n'
 }
+
+// keyringReadableByOthers returns the keyring file's path when its mode
+// lets anyone but its owner read it (a copy put back with the wrong mode),
+// "" otherwise.
+func keyringReadableByOthers(dataDir string) string {
+	path := filepath.Join(dataDir, KeyringFile)
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return path
+}

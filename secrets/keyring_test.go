@@ -62,3 +62,19 @@ func TestAKeyPutBackWithoutItsLineEndStaysAKey(t *testing.T) {
 		t.Fatalf("want [old added], got %d keys (%v)", len(keys), err)
 	}
 }
+
+func TestAKeyringOthersCanReadIsNoticed(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := addKey(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := keyringReadableByOthers(dir); got != "" {
+		t.Fatalf("a 0600 keyring reported as readable by others: %s", got)
+	}
+	if err := os.Chmod(filepath.Join(dir, KeyringFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := keyringReadableByOthers(dir); got == "" {
+		t.Fatal("a 0644 keyring went unnoticed")
+	}
+}

@@ -198,6 +198,10 @@ func (v *Vault) resolve(app core.App) error {
 	if err != nil {
 		return err
 	}
+	if loose := keyringReadableByOthers(app.DataDir()); loose != "" {
+		app.Logger().Warn("The encryption key file can be read by other users of this machine.", "file", loose)
+		fmt.Fprintf(os.Stderr, "WARNING: %s can be read by other users of this machine: chmod 600 it.\n", loose)
+	}
 	if slices.Contains(fileKeys, configured) {
 		// The variable holds a key of the keyring file: put there by this
 		// vault before PocketBase restarted the process (a restore does),
