@@ -70,12 +70,20 @@ func refuseProbingListRequests(e *core.RequestEvent) error {
 	if probesSecret(e.App, collection, info, query.Get("filter"), query.Get("sort")) {
 		return e.BadRequestError(secretFilterRefusal, nil)
 	}
+	e.Set(listCheckedKey, true)
 	return e.Next()
 }
+
+// listCheckedKey marks a request whose list query the router middleware has
+// checked already.
+const listCheckedKey = "wxbase.listChecked"
 
 // refuseProbingFilters makes the same check on the list request event, for
 // lists served by any other route.
 func refuseProbingFilters(e *core.RecordsListRequestEvent) error {
+	if checked, _ := e.Get(listCheckedKey).(bool); checked {
+		return e.Next()
+	}
 	info, err := e.RequestInfo()
 	if err != nil {
 		return e.BadRequestError("Failed to read the request.", err)
