@@ -30,12 +30,30 @@ func (e *env) ownedCollectionOf(name string, maxSelect int, create *string) *cor
 	)
 	collection.ListRule, collection.ViewRule, collection.UpdateRule, collection.DeleteRule = &creator, &creator, &creator, &creator
 	collection.CreateRule = create
-	save := e.app.Save
 	if maxSelect > 1 {
-		save = e.app.SaveNoValidate
+		// A collection from before multi-user owners were refused: saved
+		// with one, then widened in the stored schema, as an older
+		// version could leave it.
+		collection.Fields.GetByName("owner").(*core.RelationField).MaxSelect = 1
 	}
-	if err := save(collection); err != nil {
+	if err := e.app.Save(collection); err != nil {
 		e.t.Fatal(err)
+	}
+	if maxSelect > 1 {
+		collection.Fields.GetByName("owner").(*core.RelationField).MaxSelect = maxSelect
+		fields, _ := json.Marshal(collection.Fields)
+		if _, err := e.app.DB().NewQuery("UPDATE _collections SET fields = {:f} WHERE id = {:id}").
+			Bind(map[string]any{"f": string(fields), "id": collection.Id}).Execute(); err != nil {
+			e.t.Fatal(err)
+		}
+		if err := e.app.ReloadCachedCollections(); err != nil {
+			e.t.Fatal(err)
+		}
+		reloaded, err := e.app.FindCachedCollectionByNameOrId(collection.Id)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		collection = reloaded
 	}
 	return collection
 }
@@ -259,5 +277,40 @@ func TestOwnerRelationHoldsOneUser(t *testing.T) {
 		if status, body := call(t, "POST", base, admin, ok); status != 200 {
 			t.Errorf("a collection wxbase should accept: %d %s", status, body)
 		}
+	}
+}
+
+// An import saves collections without PocketBase's validation hooks: a
+// multi-user owner is refused there too.
+func TestImportRefusesAMultiUserOwner(t *testing.T) {
+	e := newEnv(t)
+	users, err := e.app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := e.superuserToken()
+	base := e.serve()
+
+	// A new collection whose owner holds several users.
+	body := `{"deleteMissing":false,"collections":[{"name":"shared","type":"base","fields":[` +
+		`{"name":"title","type":"text"},{"name":"owner","type":"relation","collectionId":"` + users.Id + `","maxSelect":5}]}]}`
+	if status, answer := call(t, "PUT", base+"/api/collections/import", admin, body); status != 400 {
+		t.Errorf("import of a collection whose owner holds several users: want 400, got %d %s", status, answer)
+	}
+	if c, err := e.app.FindCollectionByNameOrId("shared"); err == nil && c.Fields.GetByName("owner").(*core.RelationField).IsMultiple() {
+		t.Error("the collection was imported with a multi-user owner")
+	}
+
+	// An existing single-owner collection made multi-user by import.
+	single := e.ownedCollectionOf("notes", 1, nil)
+	body = `{"deleteMissing":false,"collections":[{"id":"` + single.Id + `","name":"notes","type":"base","fields":[` +
+		`{"id":"` + single.Fields.GetByName("title").GetId() + `","name":"title","type":"text"},` +
+		`{"id":"` + single.Fields.GetByName("owner").GetId() + `","name":"owner","type":"relation","collectionId":"` + users.Id + `","maxSelect":5}]}]}`
+	if status, answer := call(t, "PUT", base+"/api/collections/import", admin, body); status != 400 {
+		t.Errorf("import raising an owner relation's maxSelect: want 400, got %d %s", status, answer)
+	}
+	stored, _ := e.app.FindCollectionByNameOrId("notes")
+	if stored.Fields.GetByName("owner").(*core.RelationField).IsMultiple() {
+		t.Error("the import made notes.owner hold several users")
 	}
 }

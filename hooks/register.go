@@ -79,7 +79,9 @@ func Register(app core.App, cfg *Config) *Wechat {
 	// CloudBase's _openid: records are stamped with their owner by the server.
 	app.OnRecordCreateRequest().BindFunc(stampOwner)
 	app.OnRecordUpdateRequest().BindFunc(keepOwner)
-	app.OnCollectionValidate().BindFunc(refuseMultiUserOwner)
+	// On the model-level hooks, which an import (saved without validation) fires too.
+	app.OnCollectionCreate().BindFunc(refuseMultiUserOwner)
+	app.OnCollectionUpdate().BindFunc(refuseMultiUserOwner)
 
 	app.OnRecordAfterCreateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 	app.OnRecordAfterUpdateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
