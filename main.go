@@ -14,6 +14,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/fatih/color"
 	"github.com/pocketbase/pocketbase"
+	"github.com/pocketbase/pocketbase/cmd"
 	"github.com/pocketbase/pocketbase/plugins/jsvm"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 	"github.com/pocketbase/pocketbase/tools/osutils"
@@ -70,12 +71,20 @@ func main() {
 	flags.StringVar(&hooksDir, "hooksDir", "", "the directory with the JS app hooks (default pb_data/../pb_hooks)")
 	var hooksWatch bool
 	flags.BoolVar(&hooksWatch, "hooksWatch", true, "restart the app when a pb_hooks file changes")
+	var migrationsDir string
+	flags.StringVar(&migrationsDir, "migrationsDir", "", "the directory with the JS migrations, applied at start (default pb_data/../pb_migrations)")
+	var automigrate bool
+	flags.BoolVar(&automigrate, "automigrate", osutils.IsProbablyGoRun() && inSourceTree(),
+		"write each schema change as a JS migration into the migrations directory (default on under `go run` in wxbase's source tree)")
 
 	// The JS hooks are set up below, before the command runs: read the
 	// flags they need now, as PocketBase's own examples do.
 	_ = app.RootCmd.ParseFlags(os.Args[1:])
 	if hooksDir == "" {
 		hooksDir = filepath.Join(app.DataDir(), "../pb_hooks")
+	}
+	if migrationsDir == "" {
+		migrationsDir = filepath.Join(app.DataDir(), "../pb_migrations")
 	}
 	if hooksWatch && slices.Contains(os.Args[1:], "serve") {
 		// The watcher only watches a directory that exists when it starts:
@@ -98,24 +107,35 @@ func main() {
 
 	// Server logic without recompiling: pb_hooks/*.pb.js are our cloud
 	// functions, with the WeChat API as $wechat. (The JS runtimes are made
-	// here, so the API must exist first.)
+	// here, so the API must exist first.) pb_migrations/*.js are applied at
+	// every start, before serving.
 	jsvm.MustRegister(app, jsvm.Config{
 		HooksDir:      hooksDir,
 		HooksWatch:    hooksWatch,
 		HooksPoolSize: 15,
+		MigrationsDir: migrationsDir,
 		OnInit:        func(vm *goja.Runtime) { hooks.BindJS(vm, wx) },
 	})
-	// Schema changes made in the dashboard during `go run` in this source
-	// tree become Go migrations in ./migrations, compiled into the next
-	// build. PocketBase's go-run guess also fires for any binary in a temp
-	// dir, so the source tree itself is required too.
+	// Schema changes made in the dashboard or the API are written as JS
+	// migrations beside pb_data, as PocketBase's prebuilt binary does: they
+	// carry a schema to another server, they are never compiled into this
+	// binary, and a developer's experiments cannot reach wxbase's own
+	// migrations nor its tests. On by default only while developing from
+	// the source tree.
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{
-		TemplateLang: migratecmd.TemplateLangGo,
-		Automigrate:  osutils.IsProbablyGoRun() && inSourceTree(),
-		Dir:          "migrations",
+		TemplateLang: migratecmd.TemplateLangJS,
+		Automigrate:  automigrate,
+		Dir:          migrationsDir,
 	})
 
-	if err := app.Start(); err != nil {
+	// Start as PocketBase's app.Start does, but keep the command's error
+	// for the exit status: PocketBase v0.39 prints it and exits 0.
+	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app), cmd.NewServeCommand(app, true))
+	failure := watchFailures(app.RootCmd, os.Args[1:])
+	if err := app.Execute(); err != nil {
 		log.Fatal(err)
+	}
+	if failure.err != nil {
+		os.Exit(1)
 	}
 }
