@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"wxbase/realtime"
 	"wxbase/secrets"
 	"wxbase/wechat"
 )
@@ -36,6 +37,11 @@ type Config struct {
 	Transport http.RoundTripper
 	// HTTP replaces the HTTP server's connection timeouts (--http-*-timeout).
 	HTTP HTTPTimeouts
+	// Realtime configures the watch() WebSocket; its zero value is the
+	// defaults (realtime.DefaultLimits). Unlike the rest it is read by
+	// Register itself, which sets its CheckFilter and OwnerField to
+	// wxbase's own.
+	Realtime realtime.Options
 }
 
 // HTTPTimeouts bound how long a client may hold a connection without

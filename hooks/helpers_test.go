@@ -19,6 +19,7 @@ import (
 
 	"wxbase/hooks"
 	_ "wxbase/migrations"
+	"wxbase/realtime"
 	"wxbase/wechat/wechattest"
 )
 
@@ -40,8 +41,9 @@ type env struct {
 }
 
 // newEnv makes a fresh data dir with wxbase's migrations applied and app A
-// (enabled) stored, and registers the same hooks as production.
-func newEnv(t testing.TB) *env {
+// (enabled) stored, and registers the same hooks as production; configure,
+// if given, changes the config before Register reads it.
+func newEnv(t testing.TB, configure ...func(*hooks.Config)) *env {
 	t.Helper()
 	fake := wechattest.New()
 	fake.AddApp(appA, secretA)
@@ -57,11 +59,19 @@ func newEnv(t testing.TB) *env {
 	// to run again after an ApiScenario has cleaned up the same app.
 	t.Cleanup(app.Cleanup)
 	cfg := &hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
+	for _, f := range configure {
+		f(cfg)
+	}
 	hooks.Register(app, cfg)
 
 	e := &env{t: t, app: app, fake: fake, cfg: cfg}
 	e.addApp(appA, secretA, true)
 	return e
+}
+
+// withRealtimeLimits is a newEnv option that changes the realtime limits.
+func withRealtimeLimits(set func(*realtime.Limits)) func(*hooks.Config) {
+	return func(cfg *hooks.Config) { set(&cfg.Realtime.Limits) }
 }
 
 // restart starts a new app on a copy of this one's data dir, as a restart of

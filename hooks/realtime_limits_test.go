@@ -13,7 +13,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"wxbase/hooks"
+	"wxbase/realtime"
 )
 
 // A Go hook that panics while a watch is evaluated ends that watch with
@@ -113,8 +113,7 @@ func (e *env) authOutcome(token string) (accepted *wsClient, code websocket.Stat
 // once its auth names that user, other users still connect, and a closed
 // socket frees its place.
 func TestWatchSocketsPerUserAreCapped(t *testing.T) {
-	e := newEnv(t)
-	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.SocketsPerUser = 3 })
+	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.SocketsPerUser = 3 }))
 	aliceToken, _ := e.login(appA, "oAliceSockets000000000000000")
 	bobToken, _ := e.login(appA, "oBobSockets00000000000000000")
 
@@ -149,8 +148,7 @@ func TestWatchSocketsPerUserAreCapped(t *testing.T) {
 // A socket may send a burst and then a steady rate of messages; a flood
 // past them is closed with 4029 without touching the user's other sockets.
 func TestWatchMessagesAreRateLimited(t *testing.T) {
-	e := newEnv(t)
-	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.MessageRate, l.MessageBurst = 20, 10 })
+	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.MessageRate, l.MessageBurst = 20, 10 }))
 	token, _ := e.login(appA, "oAliceRate000000000000000000")
 
 	steady, flood := e.dialWS(token), e.dialWS(token)
@@ -201,8 +199,7 @@ func TestWatchMessagesAreRateLimited(t *testing.T) {
 // that would pass it is refused with watch_too_large, and closing one
 // makes room.
 func TestWatchDocumentsPerSocketAreCapped(t *testing.T) {
-	e := newEnv(t)
-	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.MaxDocs = 10 })
+	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.MaxDocs = 10 }))
 	token, aliceID := e.login(appA, "oAliceDocs000000000000000000")
 	notes := e.newOwnedCollection("notes", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
 	for i := range 6 {
@@ -230,8 +227,7 @@ func TestWatchDocumentsPerSocketAreCapped(t *testing.T) {
 // it is queued as the client reads, not all at once, so it never counts as
 // a slow consumer.
 func TestWatchLargeInitReachesASlowReader(t *testing.T) {
-	e := newEnv(t)
-	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.QueueBytes = 256 << 10 })
+	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.QueueBytes = 256 << 10 }))
 	open := `@request.auth.id != ""`
 	e.newOwnedCollection("big", &open, &open, nil, nil, nil)
 	_, err := e.app.DB().NewQuery(`INSERT INTO big (id, title) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
@@ -268,8 +264,7 @@ func TestWatchLargeInitReachesASlowReader(t *testing.T) {
 // One user's inits read documents at a bounded rate: past the burst, the
 // next init waits for it, while another user's init goes ahead.
 func TestWatchInitsOfOneUserArePaced(t *testing.T) {
-	e := newEnv(t)
-	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.InitDocsRate, l.InitDocsBurst = 20, 60 })
+	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.InitDocsRate, l.InitDocsBurst = 20, 60 }))
 	aliceToken, _ := e.login(appA, "oAlicePaced00000000000000000")
 	bobToken, _ := e.login(appA, "oBobPaced0000000000000000000")
 	open := `@request.auth.id != ""`

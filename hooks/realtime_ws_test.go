@@ -14,7 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
 
-	"wxbase/hooks"
+	"wxbase/realtime"
 )
 
 // wsMessage is any message the server sends on /api/realtime/ws.
@@ -565,14 +565,13 @@ func TestWatchSocketClosesWhenTheUserIsDeleted(t *testing.T) {
 }
 
 func TestWatchDropsASlowConsumerWithoutStallingWriters(t *testing.T) {
-	e := newEnv(t)
 	// 300 changes of 64 KiB (19 MiB) overflow a client that reads nothing
 	// whatever the machine's speed, and leave the reading client, on a
 	// machine busy with other tests, room to fall behind for a while.
-	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) {
+	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) {
 		l.QueueBytes = 12 << 20
 		l.WriteTimeout = time.Minute
-	})
+	}))
 	aliceToken, aliceID := e.login(appA, "oAliceSlow000000000000000000")
 	collection := e.newOwnedCollection("posts", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
 	collection.Fields.Add(&core.TextField{Name: "body", Max: 1 << 20})
@@ -686,8 +685,7 @@ func TestWatchFilterWithRequestOrCollectionIsAnError(t *testing.T) {
 }
 
 func TestWatchSocketLifecycle(t *testing.T) {
-	e := newEnv(t)
-	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.IdleTimeout = 400 * time.Millisecond })
+	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.IdleTimeout = 400 * time.Millisecond }))
 	token, _ := e.login(appA, "oAliceIdle000000000000000000")
 
 	// Pings keep a socket open past the idle timeout; silence closes it.
@@ -710,8 +708,10 @@ func TestWatchSocketLifecycle(t *testing.T) {
 		t.Fatalf("watch before auth closed with %d", code)
 	}
 
-	// Shutdown closes every socket with 1001.
-	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.IdleTimeout = time.Minute })
+	// Shutdown closes every socket with 1001: on a server with the default
+	// idle timeout, so the socket cannot close as idle first.
+	e = newEnv(t)
+	token, _ = e.login(appA, "oAliceIdle000000000000000000")
 	open := e.dialWS(token)
 	open.start()
 	e.app.Cleanup()

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"wxbase/realtime"
 	"wxbase/secrets"
 	"wxbase/wechat"
 	"wxbase/wechat/wechattest"
@@ -87,16 +88,20 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnRecordAfterUpdateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 	app.OnRecordAfterDeleteSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 
-	// Realtime for mini-programs: watch() over a WebSocket (realtime_ws.go).
-	// Every committed record change is re-evaluated, off the writer's path,
-	// by the sockets watching its collection.
-	rt := newRealtime(app)
-	app.OnRecordAfterCreateSuccess().BindFunc(rt.recordChanged)
-	app.OnRecordAfterUpdateSuccess().BindFunc(rt.recordChanged)
-	app.OnRecordAfterDeleteSuccess().BindFunc(rt.recordChanged)
-	app.OnCollectionAfterUpdateSuccess().BindFunc(rt.collectionChanged)
-	app.OnCollectionAfterDeleteSuccess().BindFunc(rt.collectionChanged)
-	app.OnTerminate().BindFunc(rt.shutdown)
+	// Realtime for mini-programs: watch() over a WebSocket (package
+	// realtime). Every committed record change is re-evaluated, off the
+	// writer's path, by the sockets watching its collection. A watch's
+	// filter meets the list API's secret check, with the same answer.
+	realtimeOptions := cfg.Realtime
+	realtimeOptions.CheckFilter = checkWatchFilter
+	realtimeOptions.OwnerField = ownerField
+	rt := realtime.New(app, realtimeOptions)
+	app.OnRecordAfterCreateSuccess().BindFunc(rt.RecordChanged)
+	app.OnRecordAfterUpdateSuccess().BindFunc(rt.RecordChanged)
+	app.OnRecordAfterDeleteSuccess().BindFunc(rt.RecordChanged)
+	app.OnCollectionAfterUpdateSuccess().BindFunc(rt.CollectionChanged)
+	app.OnCollectionAfterDeleteSuccess().BindFunc(rt.CollectionChanged)
+	app.OnTerminate().BindFunc(rt.Shutdown)
 
 	// Backups (API, dashboard and schedule) copy the databases through the
 	// server's own SQLite connections (backup.go): PocketBase's zips the live
@@ -122,7 +127,7 @@ func Register(app core.App, cfg *Config) *Wechat {
 		se.Router.Bind(rejectInvalidToken())
 		se.Router.BindFunc(refuseProbingListRequests)
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
-		se.Router.GET("/api/realtime/ws", rt.serveWS).Bind(apis.SkipSuccessActivityLog())
+		se.Router.GET("/api/realtime/ws", rt.ServeWS).Bind(apis.SkipSuccessActivityLog())
 		wx := se.Router.Group("/api/wechat")
 		wx.POST("/phone", s.bindPhone).Bind(apis.RequireAuth("users"))
 		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth("users"))

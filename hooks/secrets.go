@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -186,6 +187,16 @@ func subscriptionRefusal(app core.App, info *core.RequestInfo, topic string) str
 		}
 	}
 	return ""
+}
+
+// checkWatchFilter is the realtime server's filter check
+// (realtime.Options.CheckFilter): a watch's filter or sort is refused as
+// the list API's is, with the same answer.
+func checkWatchFilter(app core.App, collection *core.Collection, auth *core.Record, filter, sort string) error {
+	if probesSecret(app, collection, &core.RequestInfo{Auth: auth}, filter, sort) {
+		return errors.New(secretFilterRefusal)
+	}
+	return nil
 }
 
 // probesSecret tells whether a filter or sort run for the caller in info

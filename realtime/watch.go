@@ -1,4 +1,4 @@
-package hooks
+package realtime
 
 import (
 	"bytes"
@@ -30,15 +30,16 @@ type watch struct {
 	sort         string
 	expand       string
 	fields       string
+	ownerField   string // sent as CloudBase's _openid (Options.OwnerField)
 
 	seq     int64             // CloudBase's snapshot id, per watch
 	members map[string]uint64 // record id → hash of the document sent
 	// since is the number of changes committed when the last snapshot's
 	// query began: a shared read older than that could undo what the
-	// snapshot showed, so none is taken (realtime_shared.go).
+	// snapshot showed, so none is taken (shared.go).
 	since uint64
 
-	// The requirements of its rule and filter (realtime_prefilter.go), and
+	// The requirements of its rule and filter (prefilter.go), and
 	// the collection they were read from: a dashboard edit reloads it.
 	required    []requirement
 	requiredFor *core.Collection
@@ -92,7 +93,7 @@ func newDocChange(dataType, id string, doc map[string]any) docChange {
 
 // newWatch validates a watch message against the collection and the user,
 // refusing what the list API would refuse.
-func newWatch(app core.App, msg *clientMessage, auth *core.Record) (*watch, error) {
+func (s *Server) newWatch(app core.App, msg *clientMessage, auth *core.Record) (*watch, error) {
 	if msg.ID == "" || len(msg.ID) > 100 {
 		return nil, &watchError{codeWatchInvalid, "A watch needs an id of 1 to 100 characters."}
 	}
@@ -117,8 +118,8 @@ func newWatch(app core.App, msg *clientMessage, auth *core.Record) (*watch, erro
 		}
 	}
 	// As on the list API: no probing of secrets one guessed character at a time.
-	if probesSecret(app, collection, &core.RequestInfo{Auth: auth}, filter, msg.Sort) {
-		return nil, &watchError{codeFilterRefused, secretFilterRefusal}
+	if err := s.checkFilter(app, collection, auth, filter, msg.Sort); err != nil {
+		return nil, &watchError{codeFilterRefused, err.Error()}
 	}
 	if len(filter) > search.MaxFilterLength {
 		return nil, &watchError{codeWatchInvalid, "The filter is too long."}
@@ -141,6 +142,7 @@ func newWatch(app core.App, msg *clientMessage, auth *core.Record) (*watch, erro
 		sort:         msg.Sort,
 		expand:       msg.Expand,
 		fields:       msg.Fields,
+		ownerField:   s.ownerField,
 		members:      map[string]uint64{},
 	}, nil
 }
@@ -307,16 +309,16 @@ func (w *watch) documents(event *core.RequestEvent, records []*core.Record) ([]m
 		h := fnv.New64a()
 		h.Write(raw)
 		hashes[i] = h.Sum64()
-		if docs[i], err = cloudDoc(raw); err != nil {
+		if docs[i], err = cloudDoc(raw, w.ownerField); err != nil {
 			return nil, nil, err
 		}
 	}
 	return docs, hashes, nil
 }
 
-// cloudDoc renames id and owner to CloudBase's _id and _openid, as the SDK's
-// toCloud does for the REST API.
-func cloudDoc(raw []byte) (map[string]any, error) {
+// cloudDoc renames id and ownerField to CloudBase's _id and _openid, as
+// the SDK's toCloud does for the REST API.
+func cloudDoc(raw []byte, ownerField string) (map[string]any, error) {
 	decoder := json.NewDecoder(bytes.NewReader(raw))
 	decoder.UseNumber()
 	doc := map[string]any{}

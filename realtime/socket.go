@@ -1,17 +1,12 @@
-package hooks
+package realtime
 
 import (
-	"bufio"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,89 +27,11 @@ const (
 	closeIdle          websocket.StatusCode = 4008 // nothing received for the idle timeout
 	closeSlowConsumer  websocket.StatusCode = 4009 // the client did not keep up with its messages
 	closeTooMany       websocket.StatusCode = 4029 // too many sockets for the user, or messages on this one
-	realtimeStoreKey                        = "wxbaseRealtime"
 )
 
-// realtimeLimits are the server's knobs; tests shorten them. The defaults
-// and why are in defaultRealtimeLimits; docs/realtime.md lists them.
-type realtimeLimits struct {
-	IdleTimeout   time.Duration // close a socket that sent nothing for this long
-	WriteTimeout  time.Duration // give up on one message write after this long
-	QueueSize     int           // messages waiting to be written, per socket
-	QueueBytes    int64         // bytes waiting to be written, per socket
-	MaxPending    int           // distinct changed records waiting to be evaluated, per socket
-	SnapshotLimit int           // CloudBase refuses larger initial results
-	ChunkSize     int           // documents per initial snapshot message
-
-	SocketsPerUser int     // open sockets of one user; more are closed with 4029
-	MessageRate    float64 // messages a second a socket may send, on average...
-	MessageBurst   int     // ...and at once; more close it with 4029
-	MaxWatches     int     // open watches per socket
-	MaxDocs        int     // documents the watches of one socket hold in all
-	BuildsPerUser  int     // initial snapshots built at once for one user
-	InitDocsRate   float64 // documents a second one user's inits may read, on average...
-	InitDocsBurst  int     // ...and at once; past them the next init waits
-}
-
-// defaultRealtimeLimits bound what one user can make the server hold. A
-// mini-program shares one socket (the SDK's), so 10 sockets leave room for
-// several devices and for sockets a flaky network left behind until their
-// idle timeout. A reconnect sends auth and up to 100 watches at once, which
-// the burst of 120 takes; after that a page sends a watch or two and a ping
-// every 25 s, far below 10 a second.
-//
-// Memory: building an initial snapshot holds the whole result (about 7 MB
-// live, and several times that allocated, for 5,000 small records), so a
-// user's sockets build one at a time. Once built it is encoded, and queued
-// a chunk at a time as the client reads: the 4 MB queue (16 MB before) only
-// absorbs bursts of changes, not inits. A watch keeps the id and a hash of
-// each document it holds, about 60 bytes each: 20,000 per socket.
-//
-// CPU: an init costs 10-20 µs of CPU a document (5,000 small records in
-// about 90 ms). A user's inits may read 25,000 documents at once (every
-// watch of an app restarting) and 5,000 a second after that, under a tenth
-// of a core: a user looping watch and unwatch on a large result mostly
-// waits on themselves.
-func defaultRealtimeLimits() realtimeLimits {
-	return realtimeLimits{
-		IdleTimeout:   90 * time.Second,
-		WriteTimeout:  10 * time.Second,
-		QueueSize:     256,
-		QueueBytes:    4 << 20,
-		MaxPending:    10000,
-		SnapshotLimit: 5000,
-		ChunkSize:     500,
-
-		SocketsPerUser: 10,
-		MessageRate:    10,
-		MessageBurst:   120,
-		MaxWatches:     100,
-		MaxDocs:        20000,
-		BuildsPerUser:  1,
-		InitDocsRate:   5000,
-		InitDocsBurst:  25000,
-	}
-}
-
-// realtime serves watch() over WebSockets: it holds every open socket and
-// tells the ones watching a collection when one of its records changed.
-type realtime struct {
-	app   core.App
-	reads *sharedReads
-
-	mu     sync.RWMutex
-	limits realtimeLimits
-	conns  map[*wsConn]struct{}
-	users  map[string]*userSockets
-	closed bool
-}
-
-func newRealtime(app core.App) *realtime {
-	rt := &realtime{app: app, reads: newSharedReads(), limits: defaultRealtimeLimits(),
-		conns: map[*wsConn]struct{}{}, users: map[string]*userSockets{}}
-	app.Store().Set(realtimeStoreKey, rt)
-	return rt
-}
+// codeAuthTokenInvalid answers a renewal token that is refused: the code
+// the HTTP API's 401 carries for the same token.
+const codeAuthTokenInvalid = "auth_token_invalid"
 
 // clientMessage is every message a client sends; type says which fields count.
 type clientMessage struct {
@@ -142,201 +59,16 @@ type serverMessage struct {
 	Expires    int64          `json:"expires,omitempty"` // the token's expiry, Unix seconds
 }
 
-// recordChanged runs after a record's create, update or delete is committed.
-// It only marks the record on the sockets that care: the writing request
-// never waits for a watcher.
-func (rt *realtime) recordChanged(e *core.RecordEvent) error {
-	err := e.Next()
-	number := rt.reads.committed()
-	rt.mu.RLock()
-	defer rt.mu.RUnlock()
-	if len(rt.conns) == 0 {
-		return err
-	}
-	state := stateOf(e.Record)
-	for c := range rt.conns {
-		c.mark(e.Record.Collection().Id, e.Record.Id, state, number)
-	}
-	return err
-}
-
-// collectionChanged runs after a collection is saved (its rules or fields
-// changed) or deleted. Any of its records may have entered or left a
-// watch's result without a record event, so each watch on it starts over
-// with a fresh init (or ends, if the collection is gone or now
-// superusers-only).
-func (rt *realtime) collectionChanged(e *core.CollectionEvent) error {
-	err := e.Next()
-	rt.mu.RLock()
-	for c := range rt.conns {
-		// Every watch starts over, not only those on this collection: a
-		// change here can change what another collection's filter reaches
-		// (a relation pointed elsewhere), and each start checks it anew.
-		c.markAllCollections()
-	}
-	rt.mu.RUnlock()
-	return err
-}
-
-// shutdown closes every socket with 1001 so clients reconnect elsewhere.
-func (rt *realtime) shutdown(e *core.TerminateEvent) error {
-	rt.mu.Lock()
-	rt.closed = true
-	conns := make([]*wsConn, 0, len(rt.conns))
-	for c := range rt.conns {
-		conns = append(conns, c)
-	}
-	rt.mu.Unlock()
-	for _, c := range conns {
-		c.closeWith(websocket.StatusGoingAway, "The server is shutting down.")
-	}
-	deadline := time.After(3 * time.Second)
-	for _, c := range conns {
-		select {
-		case <-c.done:
-		case <-deadline:
-		}
-	}
-	return e.Next()
-}
-
-// serveWS is GET /api/realtime/ws.
-func (rt *realtime) serveWS(e *core.RequestEvent) error {
-	rt.mu.RLock()
-	closed, limits := rt.closed, rt.limits
-	rt.mu.RUnlock()
-	if closed {
-		return e.Error(http.StatusServiceUnavailable, "The server is shutting down.", nil)
-	}
-	// Refused here, a request that is no WebSocket handshake gets
-	// PocketBase's JSON error, and keeps the server's timeouts.
-	if status, message := refuseHandshake(e.Request); status != 0 {
-		if status == http.StatusUpgradeRequired {
-			e.Response.Header().Set("Connection", "Upgrade")
-			e.Response.Header().Set("Upgrade", "websocket")
-		}
-		return e.Error(status, message, nil)
-	}
-	hijack := &hijackRecorder{ResponseWriter: e.Response}
-	// Mini-programs send no Origin a browser would; the token is the guard.
-	ws, err := websocket.Accept(hijack, e.Request, &websocket.AcceptOptions{InsecureSkipVerify: true})
-	if err != nil {
-		return nil // Accept has answered
-	}
-	// The server's read and write deadlines stay on a hijacked connection
-	// and would cut the socket minutes in. Only now that it is a WebSocket,
-	// with its own idle and write timeouts, are they lifted: a client that
-	// never completes a handshake stays under them.
-	if hijack.conn != nil {
-		if err := hijack.conn.SetDeadline(time.Time{}); err != nil {
-			ws.CloseNow()
-			return nil
-		}
-	}
-	ws.SetReadLimit(64 << 10)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &wsConn{
-		rt:          rt,
-		app:         e.App,
-		ws:          ws,
-		limits:      limits,
-		ctx:         ctx,
-		cancel:      cancel,
-		client:      subscriptions.NewDefaultClient(),
-		inbox:       make(chan *clientMessage),
-		out:         make(chan []byte, limits.QueueSize),
-		drained:     make(chan struct{}, 1),
-		wake:        make(chan struct{}, 1),
-		closing:     make(chan struct{}),
-		done:        make(chan struct{}),
-		watches:     map[string]*watch{},
-		collections: map[string]int{},
-		pending:     map[recordKey]*pendingChange{},
-		resync:      map[string]struct{}{},
-	}
-	c.client.Set(apis.RealtimeClientIPKey, e.RealIP())
-
-	rt.mu.Lock()
-	if rt.closed {
-		rt.mu.Unlock()
-		cancel()
-		ws.Close(websocket.StatusGoingAway, "The server is shutting down.")
-		return nil
-	}
-	rt.conns[c] = struct{}{}
-	rt.mu.Unlock()
-	// A topic-less client: PocketBase keeps its auth up to date (or clears it
-	// when the user is deleted or their tokens are revoked).
-	e.App.SubscriptionsBroker().Register(c.client)
-
-	c.run()
-
-	e.App.SubscriptionsBroker().Unregister(c.client.Id())
-	rt.leave(c)
-	rt.mu.Lock()
-	delete(rt.conns, c)
-	rt.mu.Unlock()
-	close(c.done)
-	return nil
-}
-
-// refuseHandshake returns the status and message for a request that is not
-// a WebSocket handshake Accept would take, or 0.
-func refuseHandshake(r *http.Request) (int, string) {
-	switch {
-	case !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket"):
-		return http.StatusUpgradeRequired, "This route is a WebSocket: open it with wx.connectSocket (an HTTP upgrade to websocket)."
-	case r.Header.Get("Sec-WebSocket-Version") != "13":
-		return http.StatusBadRequest, "Only WebSocket version 13 is supported."
-	}
-	keys := r.Header.Values("Sec-WebSocket-Key")
-	if len(keys) != 1 {
-		return http.StatusBadRequest, "The handshake needs one Sec-WebSocket-Key."
-	}
-	if key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keys[0])); err != nil || len(key) != 16 {
-		return http.StatusBadRequest, "The Sec-WebSocket-Key is not 16 bytes in base64."
-	}
-	return 0, ""
-}
-
-// headerHasToken tells whether a comma-separated header names token.
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, value := range h.Values(name) {
-		for _, t := range strings.Split(value, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// hijackRecorder keeps the connection websocket.Accept takes over, so its
-// deadlines can be lifted once the handshake has succeeded.
-type hijackRecorder struct {
-	http.ResponseWriter
-	conn net.Conn
-}
-
-func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	h.conn = conn
-	return conn, rw, err
-}
-
-func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
 type recordKey struct{ collectionID, id string }
 
 // wsConn is one socket: a reader (the request's goroutine), a worker that
 // owns the watches and evaluates every change in order, and a writer that
 // drains a bounded queue.
 type wsConn struct {
-	rt     *realtime
+	server *Server
 	app    core.App
 	ws     *websocket.Conn
-	limits realtimeLimits
+	limits Limits
 	ctx    context.Context
 	cancel context.CancelFunc
 	client *subscriptions.DefaultClient
@@ -644,7 +376,7 @@ func (c *wsConn) authenticate(token string) {
 		c.closeWith(closeProtocolError, "A socket serves one user; open a new one for another.")
 		return
 	}
-	if c.auth == nil && !c.rt.admit(c, userKey(record.Collection().Id, record.Id)) {
+	if c.auth == nil && !c.server.admit(c, userKey(record.Collection().Id, record.Id)) {
 		c.closeWith(closeTooMany, tooManySockets(c.limits.SocketsPerUser))
 		return
 	}
@@ -687,7 +419,7 @@ func (c *wsConn) watch(msg *clientMessage) {
 		c.sendError(msg.ID, &watchError{codeWatchInvalid, fmt.Sprintf("Too many watches on one socket: at most %d.", c.limits.MaxWatches)})
 		return
 	}
-	w, err := newWatch(c.app, msg, auth)
+	w, err := c.server.newWatch(c.app, msg, auth)
 	if err != nil {
 		c.sendError(msg.ID, asWatchError(err))
 		return
@@ -728,8 +460,8 @@ func (c *wsConn) buildSnapshot(w *watch, auth *core.Record) ([][]byte, error) {
 	if err != nil {
 		return nil, &watchError{codeWatchNotFound, "The watched collection no longer exists."}
 	}
-	if probesSecret(c.app, collection, &core.RequestInfo{Auth: auth}, w.filter, w.sort) {
-		return nil, &watchError{codeFilterRefused, secretFilterRefusal}
+	if err := c.server.checkFilter(c.app, collection, auth, w.filter, w.sort); err != nil {
+		return nil, &watchError{codeFilterRefused, err.Error()}
 	}
 	select {
 	case c.user.builds <- struct{}{}:
@@ -763,7 +495,7 @@ func (c *wsConn) buildSnapshot(w *watch, auth *core.Record) ([][]byte, error) {
 		refusal = fmt.Sprintf("This socket's watches already hold %d documents, and may hold %d in all: close some, or narrow this one with a filter.", held, c.limits.MaxDocs)
 	}
 
-	w.since = c.rt.reads.current()
+	w.since = c.server.reads.current()
 	var changes []docChange
 	var docs []map[string]any
 	err = catchPanic(func() (err error) {
@@ -840,7 +572,7 @@ func (c *wsConn) flush() {
 			}
 			var change *docChange
 			err := catchPanic(func() (err error) {
-				change, err = w.evaluate(c.app, c.rt.reads, auth, key.id, max(changed.newest, w.since))
+				change, err = w.evaluate(c.app, c.server.reads, auth, key.id, max(changed.newest, w.since))
 				return err
 			})
 			if err != nil {
