@@ -27,11 +27,12 @@ import (
 //go:embed all:pb_public
 var embeddedPublic embed.FS
 
-// readme is served at /README.md, so the landing page's quick start link
-// works on a server that has nothing else installed.
+// docs are served at their paths (/README.md, /docs/realtime.md, ...), so
+// the landing page's quick-start link, and the links between the documents,
+// work on a server that has nothing else installed.
 //
-//go:embed README.md
-var readme []byte
+//go:embed README.md BENCHMARKS.md docs/*.md sdk/miniprogram/README.md
+var docs embed.FS
 
 // inSourceTree reports whether the working directory is wxbase's source.
 func inSourceTree() bool {
@@ -53,7 +54,7 @@ func main() {
 		log.Fatal(err)
 	}
 	cfg.Public, _ = fs.Sub(embeddedPublic, "pb_public")
-	cfg.Readme = readme
+	cfg.Docs = docs
 
 	flags := app.RootCmd.PersistentFlags()
 	flags.BoolVar(&cfg.Mock, "wechat-mock", false,

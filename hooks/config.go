@@ -27,8 +27,9 @@ type Config struct {
 	Mock bool
 	// Public holds the static site served at "/" (pb_public, embedded).
 	Public fs.FS
-	// Readme is served at /README.md for the landing page's quick-start link.
-	Readme []byte
+	// Docs are the project's Markdown documents, each served as plain text
+	// at its own path (/README.md for the landing page's quick-start link).
+	Docs fs.FS
 	// Vault seals secrets; main makes it so that its key commands share it.
 	// nil makes a new one.
 	Vault *secrets.Vault

@@ -153,10 +153,8 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Priority: 999,
 		Func: func(se *core.ServeEvent) error {
-			if cfg.Readme != nil {
-				se.Router.GET("/README.md", func(e *core.RequestEvent) error {
-					return e.Blob(http.StatusOK, "text/plain; charset=utf-8", cfg.Readme)
-				})
+			if err := serveDocs(se, cfg.Docs); err != nil {
+				return err
 			}
 			if cfg.Public != nil && !se.Router.HasRoute(http.MethodGet, "/{path...}") {
 				se.Router.GET("/{path...}", apis.Static(cfg.Public, false))
