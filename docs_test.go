@@ -2,7 +2,9 @@ package main_test
 
 import (
 	"net/http"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -46,5 +48,43 @@ func TestServedDocsLinkOnlyToPagesTheServerHas(t *testing.T) {
 	}
 	if len(seen) < 4 {
 		t.Fatalf("followed only %v: the README's links to the other documents were not found", seen)
+	}
+}
+
+// readmeCollectionBody is the JSON body of the README's example of making a
+// collection through the API.
+var readmeCollectionBody = regexp.MustCompile(`(?s)curl -s -X POST http://127\.0\.0\.1:8090/api/collections -H "Authorization: \$SU" \\\n\s+-H 'Content-Type: application/json' -d '(\{.*?\n  \})'`)
+
+// TestReadmeCollectionExampleWorks sends the README's collection, as
+// written, to the real binary, then uses it as a signed-in user would:
+// create a record (owner stamped) and list it sorted by its autodate field.
+func TestReadmeCollectionExampleWorks(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := readmeCollectionBody.FindSubmatch(readme)
+	if match == nil {
+		t.Fatal("the README's collection example was not found")
+	}
+	dataDir := filepath.Join(t.TempDir(), "pb_data")
+	server := start(t, dataDir, nil, "--wechat-mock")
+	token := superuserToken(t, server, dataDir)
+	if status, body, _ := request(t, http.MethodPost, server.Base+"/api/collections", token, string(match[1])); status != http.StatusOK {
+		t.Fatalf("the README's collection: %d %s", status, body)
+	}
+	status, body, auth := login(t, server.Base, "mock:alice")
+	if status != http.StatusOK {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	user := auth["record"].(map[string]any)["id"].(string)
+	userToken := auth["token"].(string)
+	status, body, created := request(t, http.MethodPost, server.Base+"/api/collections/todos/records", userToken, `{"title":"milk"}`)
+	if status != http.StatusOK || created["owner"] != user || created["created"] == "" {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	status, body, list := request(t, http.MethodGet, server.Base+"/api/collections/todos/records?sort=-created", userToken, "")
+	if status != http.StatusOK || list["totalItems"] != float64(1) {
+		t.Fatalf("list sorted by created: %d %s", status, body)
 	}
 }

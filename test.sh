@@ -14,6 +14,15 @@ echo "== go vet"
 go vet ./...
 
 echo "== go test"
+# The race detector needs cgo, so a C compiler.
+if ! command -v gcc >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing gcc (go test -race needs a C compiler)"
+    apt-get update -qq && apt-get install -y -qq gcc >/dev/null
+  else
+    echo "go test -race needs a C compiler: install gcc (e.g. sudo apt-get install gcc) and run again"; exit 1
+  fi
+fi
 go test -race -count=1 ./...
 
 echo "== mini-program SDK (sdk/miniprogram)"
