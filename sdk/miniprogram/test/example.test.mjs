@@ -123,6 +123,37 @@ test("the example signs in, creates the profile, keeps it across launches and su
     }
 });
 
+test("the example keeps a chosen avatar and nickname when the picker's close fires onShow", async () => {
+    const device = new Device({ user: "picker-" + Date.now() });
+    const { page } = launchExample(device);
+    await page.onLoad();
+    assert.equal(page.data.error, "");
+
+    // A returning user with a stored profile.
+    page.onNicknameInput({ detail: { value: "stored" } });
+    await page.save();
+    assert.equal(page.data.nickname, "stored");
+
+    // chooseAvatar opens WeChat's picker, which hides the page; choosing an
+    // avatar shows it again, and onShow fires after bindchooseavatar.
+    const avatar = join(files, "picked.png");
+    writeFileSync(avatar, pngBytes);
+    page.onNicknameInput({ detail: { value: "typed" } });
+    page.onChooseAvatar({ detail: { avatarUrl: avatar } });
+    await page.onShow();
+    assert.equal(page.data.error, "");
+    assert.equal(page.data.avatarPath, avatar, "the chosen avatar survives onShow");
+    assert.equal(page.data.avatarURL, avatar);
+    assert.equal(page.data.nickname, "typed", "the typed nickname survives onShow");
+
+    // Saved, the next onShow shows the stored profile again.
+    await page.save();
+    await page.onShow();
+    assert.equal(page.data.nickname, "typed");
+    assert.match(page.data.avatarURL, /^http/);
+    assert.equal(page.data.avatarPath, "");
+});
+
 test("the example shows why it cannot sign in", async () => {
     const device = new Device({ user: "blocked-" + Date.now() });
     device.loginFailure = "login:fail network";

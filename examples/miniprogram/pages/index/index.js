@@ -13,6 +13,7 @@ Page({
     avatarPath: '',  // a newly chosen avatar, not uploaded yet
     saving: false,
     saved: false,
+    edited: false,   // a nickname or avatar chosen and not saved yet
   },
 
   onLoad() {
@@ -20,7 +21,9 @@ Page({
   },
 
   // Coming back to the page after a while: ensureLogin logs in again if
-  // the session expired meanwhile, then the profile is read afresh.
+  // the session expired meanwhile, then the profile is read afresh. The
+  // chooseAvatar picker also fires onShow when it closes: what the user
+  // chose and has not saved yet is kept, not overwritten by the stored one.
   onShow() {
     if (!this.data.loading) return this.load()
   },
@@ -29,7 +32,8 @@ Page({
     try {
       const { isNew } = await app.session
       const user = await this.readProfile()
-      this.setData({ loading: false, error: '', isNew, ...user })
+      // Unsaved choices win over the stored profile.
+      this.setData({ loading: false, error: '', isNew, ...(this.data.edited ? {} : user) })
     } catch (err) {
       this.setData({ loading: false, error: err.message })
     }
@@ -49,12 +53,12 @@ Page({
   // <button open-type="chooseAvatar" bindchooseavatar="onChooseAvatar">
   onChooseAvatar(e) {
     const { avatarUrl } = e.detail // a temporary local file
-    this.setData({ avatarPath: avatarUrl, avatarURL: avatarUrl, saved: false })
+    this.setData({ avatarPath: avatarUrl, avatarURL: avatarUrl, saved: false, edited: true })
   },
 
   // <input type="nickname" bindinput="onNicknameInput" bindblur="onNicknameInput">
   onNicknameInput(e) {
-    this.setData({ nickname: e.detail.value, saved: false })
+    this.setData({ nickname: e.detail.value, saved: false, edited: true })
   },
 
   async save() {
@@ -72,7 +76,7 @@ Page({
         await app.wxbase.uploadFile({ collection: 'users', id: me.id, field: 'avatar', filePath: this.data.avatarPath })
       }
       const user = await this.readProfile()
-      this.setData({ saving: false, saved: true, isNew: false, ...user })
+      this.setData({ saving: false, saved: true, edited: false, isNew: false, ...user })
     } catch (err) {
       this.setData({ saving: false, error: err.message })
     }
