@@ -114,6 +114,7 @@ func (f *Fake) IssuePhoneCode(appid string, phone Phone) string {
 		panic("wechattest: IssuePhoneCode: " + err.Error())
 	}
 	phone = phone.withDefaults()
+	defer f.saveChanges()
 	now := f.now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
