@@ -35,13 +35,20 @@ type env struct {
 	t    testing.TB
 	app  *tests.TestApp
 	fake *wechattest.Fake
-	cfg  *hooks.Config
-	base string // set by serve
+	cfg  hooks.Config
+	wx   *hooks.Wechat // what Register returned
+	base string        // set by serve
 }
 
 // newEnv makes a fresh data dir with wxbase's migrations applied and app A
 // (enabled) stored, and registers the same hooks as production.
 func newEnv(t testing.TB) *env {
+	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with configure changing the configuration first.
+func newEnvWith(t testing.TB, configure func(*hooks.Config)) *env {
 	t.Helper()
 	fake := wechattest.New()
 	fake.AddApp(appA, secretA)
@@ -56,10 +63,13 @@ func newEnv(t testing.TB) *env {
 	// Closes the databases and removes the app's copy of the data dir; safe
 	// to run again after an ApiScenario has cleaned up the same app.
 	t.Cleanup(app.Cleanup)
-	cfg := &hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
-	hooks.Register(app, cfg)
+	cfg := hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
+	if configure != nil {
+		configure(&cfg)
+	}
+	wx := hooks.Register(app, cfg)
 
-	e := &env{t: t, app: app, fake: fake, cfg: cfg}
+	e := &env{t: t, app: app, fake: fake, cfg: cfg, wx: wx}
 	e.addApp(appA, secretA, true)
 	return e
 }
@@ -73,9 +83,8 @@ func (e *env) restart() *env {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(app.Cleanup)
-	cfg := *e.cfg
-	hooks.Register(app, &cfg)
-	return &env{t: e.t, app: app, fake: e.fake, cfg: &cfg}
+	wx := hooks.Register(app, e.cfg)
+	return &env{t: e.t, app: app, fake: e.fake, cfg: e.cfg, wx: wx}
 }
 
 // factory lets ApiScenario reuse this env's app (the scenario cleans it up).

@@ -44,7 +44,7 @@ func (s *server) mockPhoneCode(e *core.RequestEvent) error {
 		}
 		phone = wechattest.Phone{PurePhoneNumber: number, CountryCode: country}
 	}
-	return e.JSON(http.StatusOK, map[string]string{"code": s.mockFake.IssuePhoneCode(account.AppID, phone)})
+	return e.JSON(http.StatusOK, map[string]string{"code": s.wechat.fake.IssuePhoneCode(account.AppID, phone)})
 }
 
 // mockEncrypt handles POST /api/wechat/mock/encrypt {data}: data sealed with
@@ -66,9 +66,9 @@ func (s *server) mockEncrypt(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	body.Data["watermark"] = s.mockFake.Watermark(account.AppID)
+	body.Data["watermark"] = s.wechat.fake.Watermark(account.AppID)
 	plain, _ := json.Marshal(body.Data)
-	encrypted, iv := s.mockFake.EncryptForUser(account.AppID, account.OpenID, plain)
+	encrypted, iv := s.wechat.fake.EncryptForUser(account.AppID, account.OpenID, plain)
 	return e.JSON(http.StatusOK, map[string]string{"encryptedData": encrypted, "iv": iv})
 }
 
@@ -87,6 +87,6 @@ func (s *server) mockExpireSession(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	s.mockFake.RotateSessionKeyNow(account.AppID, account.OpenID)
+	s.wechat.fake.RotateSessionKeyNow(account.AppID, account.OpenID)
 	return e.NoContent(http.StatusNoContent)
 }

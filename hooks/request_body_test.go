@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"wxbase/hooks"
 	"wxbase/wechat/wechattest"
 )
 
@@ -95,8 +96,7 @@ func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
 }
 
 func TestMockRoutesCheckTheWholeRequest(t *testing.T) {
-	e := newEnv(t)
-	e.cfg.Mock = true
+	e := newEnvWith(t, func(cfg *hooks.Config) { cfg.Mock = true })
 	base := e.serve()
 	status, body, login := post(t, base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:bodycheck"}`)
 	if status != 200 {
