@@ -78,13 +78,23 @@ func newEnvWith(t testing.TB, configure func(*hooks.Config)) *env {
 // the server would (a served app cannot be served twice in one process).
 func (e *env) restart() *env {
 	e.t.Helper()
+	return e.restartWith(nil)
+}
+
+// restartWith is restart with configure changing the configuration first.
+func (e *env) restartWith(configure func(*hooks.Config)) *env {
+	e.t.Helper()
 	app, err := tests.NewTestApp(e.app.DataDir())
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(app.Cleanup)
-	wx := hooks.Register(app, e.cfg)
-	return &env{t: e.t, app: app, fake: e.fake, cfg: e.cfg, wx: wx}
+	cfg := e.cfg
+	if configure != nil {
+		configure(&cfg)
+	}
+	wx := hooks.Register(app, cfg)
+	return &env{t: e.t, app: app, fake: e.fake, cfg: cfg, wx: wx}
 }
 
 // factory lets ApiScenario reuse this env's app (the scenario cleans it up).

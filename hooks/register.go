@@ -164,8 +164,14 @@ func (s *server) start(app core.App) error {
 	if s.cfg.Mock {
 		app.Logger().Warn("WeChat mock mode is ON: logins are answered by a built-in fake, never by WeChat. Do not use it in production.")
 		printMockWarning()
+		if err := s.startMock(app); err != nil {
+			return err
+		}
 	} else {
 		if err := syncEnvApp(app, s.vault, s.cfg.AppID, s.cfg.Secret); err != nil {
+			return err
+		}
+		if err := warnAboutMockApps(app); err != nil {
 			return err
 		}
 	}

@@ -98,7 +98,7 @@ func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
 func TestMockRoutesCheckTheWholeRequest(t *testing.T) {
 	e := newEnvWith(t, func(cfg *hooks.Config) { cfg.Mock = true })
 	base := e.serve()
-	status, body, login := post(t, base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:bodycheck"}`)
+	status, body, login := post(t, base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:bodycheck","appid":"wx0000000000000000"}`)
 	if status != 200 {
 		t.Fatalf("mock login: %d %s", status, body)
 	}

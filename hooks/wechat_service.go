@@ -25,7 +25,6 @@ type Wechat struct {
 	app    core.App
 	vault  *secrets.Vault
 	apps   *appCache
-	mock   bool
 	client *wechat.Client
 	broker *wechat.TokenBroker
 	// fake is the in-process WeChat that answers in --wechat-mock mode.
@@ -38,9 +37,11 @@ type Wechat struct {
 // newWechat makes the WeChat API that cfg describes; the broker persists
 // tokens in wechat_tokens.
 func newWechat(app core.App, v *secrets.Vault, cfg Config) *Wechat {
-	w := &Wechat{app: app, vault: v, apps: &appCache{vault: v}, mock: cfg.Mock}
+	w := &Wechat{app: app, vault: v, apps: &appCache{vault: v, withMock: cfg.Mock}}
 	var transport http.RoundTripper // nil: the network
 	if cfg.Mock {
+		// Any app of wechat_apps works with the fake, whatever its secret;
+		// the server refuses unknown appids before asking it.
 		w.fake = wechattest.New()
 		w.fake.AcceptAnyApp(true)
 		w.fake.EnableMockCodes(true)
@@ -55,7 +56,7 @@ func newWechat(app core.App, v *secrets.Vault, cfg Config) *Wechat {
 }
 
 func (w *Wechat) secret(_ context.Context, appID string) (string, error) {
-	found, err := w.apps.find(w.app, appID, w.mock)
+	found, err := w.apps.find(w.app, appID)
 	if err != nil {
 		return "", err
 	}
@@ -68,7 +69,7 @@ func (w *Wechat) resolve(appID string) (string, error) {
 	if !w.serving.Load() {
 		return "", errNotServing
 	}
-	found, err := w.apps.find(w.app, appID, w.mock)
+	found, err := w.apps.find(w.app, appID)
 	if err != nil {
 		return "", err
 	}
@@ -151,7 +152,7 @@ func (w *Wechat) UserAccount(userID, appID string) (*Account, error) {
 	}
 	query := w.app.RecordQuery(accountsCollection).AndWhere(dbx.HashExp{"user": userID})
 	if appID != "" {
-		found, err := w.apps.find(w.app, appID, w.mock)
+		found, err := w.apps.find(w.app, appID)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +169,7 @@ func (w *Wechat) UserAccount(userID, appID string) (*Account, error) {
 		return nil, appIDError("validation_required", "You signed in through several mini-programs, so appid is required.")
 	}
 	account := records[0]
-	resolvedAppID, err := w.apps.appIDOf(w.app, account.GetString("app"), appID, w.mock)
+	resolvedAppID, err := w.apps.appIDOf(w.app, account.GetString("app"))
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +209,9 @@ func (s *tokenStore) SaveToken(_ context.Context, appID, token string, fetchedAt
 		return err
 	}
 	if record == nil {
-		found, err := s.w.apps.find(s.w.app, appID, s.w.mock)
-		if err != nil || found.id == "" {
-			return err // the virtual mock app keeps its token in memory only
+		found, err := s.w.apps.find(s.w.app, appID)
+		if err != nil {
+			return err
 		}
 		collection, err := s.w.app.FindCachedCollectionByNameOrId(tokensCollection)
 		if err != nil {
@@ -229,8 +230,8 @@ func (s *tokenStore) SaveToken(_ context.Context, appID, token string, fetchedAt
 
 // record finds the app's token row; nil when there is none yet.
 func (s *tokenStore) record(appID string) (*core.Record, error) {
-	found, err := s.w.apps.find(s.w.app, appID, s.w.mock)
-	if err != nil || found.id == "" {
+	found, err := s.w.apps.find(s.w.app, appID)
+	if err != nil {
 		return nil, err
 	}
 	record, err := s.w.app.FindFirstRecordByData(tokensCollection, "app", found.id)
