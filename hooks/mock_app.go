@@ -20,6 +20,13 @@ const mockAppID = "wx0000000000000000"
 // mockAppName tells an admin, in the dashboard, what the row is for.
 const mockAppName = "Mock app: exists only for serve --wechat-mock"
 
+// Content containing these makes the mock's msg_sec_check answer "risky" or
+// "review", so moderation can be tried without WeChat.
+const (
+	mockRiskyWord  = "mock:risky"
+	mockReviewWord = "mock:review"
+)
+
 // ensureMockApp makes sure wechat_apps holds the enabled mock app, with a
 // random AppSecret (the fake accepts any, and the vault seals it like a real
 // one), and returns its record. A secret that no longer opens is replaced.

@@ -114,6 +114,28 @@ func TestMockModeResolvesAppsAsProductionDoes(t *testing.T) {
 	}
 }
 
+func TestMockModerationMarkers(t *testing.T) {
+	e := newMockEnv(t)
+	if status, body, _ := e.mockLogin("mock:writer", ""); status != 200 {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	for content, want := range map[string]string{
+		"hello":                                 wechat.SuggestPass,
+		"please mock:review this":               wechat.SuggestReview,
+		"mock:risky":                            wechat.SuggestRisky,
+		"mock:review and mock:risky in one":     wechat.SuggestRisky,
+		"MOCK:RISKY is another word (exact)":    wechat.SuggestPass,
+		"mock: risky is not the marker, either": wechat.SuggestPass,
+	} {
+		res, err := e.wx.MsgSecCheck(context.Background(), "", wechat.MsgSecCheckRequest{
+			OpenID: wechattest.MockOpenID("writer"), Scene: 3, Content: content,
+		})
+		if err != nil || res.Suggest != want {
+			t.Errorf("%q: got %+v, %v; want %s", content, res, err, want)
+		}
+	}
+}
+
 func TestMockAppIsIgnoredWithoutMockMode(t *testing.T) {
 	m := newMockEnv(t)
 	if status, body, _ := m.mockLogin("mock:alice", ""); status != 200 {

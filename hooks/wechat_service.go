@@ -45,6 +45,8 @@ func newWechat(app core.App, v *secrets.Vault, cfg Config) *Wechat {
 		w.fake = wechattest.New()
 		w.fake.AcceptAnyApp(true)
 		w.fake.EnableMockCodes(true)
+		w.fake.SetRiskyWords(mockRiskyWord)
+		w.fake.SetReviewWords(mockReviewWord)
 		transport = w.fake.Transport()
 	}
 	w.client = wechat.New(cfg.APIBase, cfg.Timeout, transport)
