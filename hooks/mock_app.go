@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -26,6 +27,10 @@ const (
 	mockRiskyWord  = "mock:risky"
 	mockReviewWord = "mock:review"
 )
+
+// mockStateFile, in pb_data, keeps the mock WeChat's state (session keys,
+// used codes, tokens) across restarts.
+const mockStateFile = "wechat_mock.json"
 
 // ensureMockApp makes sure wechat_apps holds the enabled mock app, with a
 // random AppSecret (the fake accepts any, and the vault seals it like a real
@@ -86,8 +91,8 @@ func attachMockAccounts(app core.App, mockApp *core.Record) (attached, left int6
 	return attached, left, err
 }
 
-// startMock readies mock mode's WeChat: the mock app and the accounts of
-// earlier runs.
+// startMock readies mock mode's WeChat: the mock app, the accounts of
+// earlier runs, and the fake's state from pb_data.
 func (s *server) startMock(app core.App) error {
 	mockApp, err := ensureMockApp(app, s.vault)
 	if err != nil {
@@ -102,6 +107,14 @@ func (s *server) startMock(app core.App) error {
 	}
 	if left > 0 {
 		app.Logger().Warn("Some accounts without an app were not attached to the mock app, which has accounts of the same openids.", "count", left)
+	}
+	fake := s.wechat.fake
+	fake.OnPersistError = func(err error) {
+		app.Logger().Warn("The mock WeChat's state could not be saved; it is kept in memory and saved on the next change.", "error", err)
+	}
+	path := filepath.Join(app.DataDir(), mockStateFile)
+	if err := fake.PersistTo(path); err != nil {
+		return fmt.Errorf("the mock WeChat's state (delete %s to start it afresh): %w", path, err)
 	}
 	return nil
 }
