@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -208,5 +209,32 @@ func TestMockModeAttachesAccountsOfEarlierRuns(t *testing.T) {
 	var appless int
 	if err := again.app.DB().NewQuery("SELECT count(*) FROM wechat_accounts WHERE app = ''").Row(&appless); err != nil || appless != 1 {
 		t.Fatalf("accounts without an app after the second start: %d, %v", appless, err)
+	}
+}
+
+func TestMockPhoneCodesAreForNumbersWeChatCouldGive(t *testing.T) {
+	e := newMockEnv(t)
+	_, _, user := e.mockLogin("mock:phoner", "")
+	base := e.serve()
+	for _, phone := range []string{"abc", "1234", "+861234", "12345678901", "138001380000", "+12025550123", "+1 202-555-0123", "+0 2025550123", "+1 123", "+1 234567890123456", "+86 1234"} {
+		status, body := call(t, "POST", base+"/api/wechat/mock/phone-code", user.Token, `{"phone":"`+phone+`"}`)
+		if status != 400 || !strings.Contains(body, `"phone":{"code":"validation_invalid_phone"`) {
+			t.Errorf("mock/phone-code %q: want 400 naming the phone, got %d %s", phone, status, body)
+		}
+	}
+	for phone, stored := range map[string]string{
+		"13800138000":     "+8613800138000",
+		"+86 13900139000": "+8613900139000",
+		"+1 2025550123":   "+12025550123",
+		"+683 4002":       "+6834002",
+	} {
+		status, body := call(t, "POST", base+"/api/wechat/mock/phone-code", user.Token, `{"phone":"`+phone+`"}`)
+		var answer struct{ Code string }
+		if json.Unmarshal([]byte(body), &answer); status != 200 || answer.Code == "" {
+			t.Fatalf("mock/phone-code %q: %d %s", phone, status, body)
+		}
+		if status, body := call(t, "POST", base+"/api/wechat/phone", user.Token, `{"code":"`+answer.Code+`"}`); status != 200 || !strings.Contains(body, `"phone":"`+stored+`"`) {
+			t.Errorf("the phone of %q: want %s stored, got %d %s", phone, stored, status, body)
+		}
 	}
 }
