@@ -78,8 +78,8 @@ func main() {
 	flags.BoolVar(&automigrate, "automigrate", osutils.IsProbablyGoRun() && inSourceTree(),
 		"write each schema change as a JS migration into the migrations directory (default on under `go run` in wxbase's source tree)")
 
-	// The JS hooks are set up below, before the command runs: read the
-	// flags they need now, as PocketBase's own examples do.
+	// wxbase's hooks and the JS hooks are set up below, before the command
+	// runs: read the flags they need now, as PocketBase's own examples do.
 	_ = app.RootCmd.ParseFlags(os.Args[1:])
 	if hooksDir == "" {
 		hooksDir = filepath.Join(app.DataDir(), "../pb_hooks")
@@ -100,7 +100,7 @@ func main() {
 	// Start-up stops when the key is lost, except for the command that
 	// recovers from it, so the vault must know before start-up.
 	cfg.Vault = secrets.NewVault(slices.Contains(os.Args[1:], secrets.RecoverCommand))
-	wx := hooks.Register(app, &cfg)
+	wx := hooks.Register(app, cfg)
 	app.RootCmd.AddCommand(
 		secrets.NewRotateCommand(app, cfg.Vault),
 		secrets.NewRecoverCommand(app, cfg.Vault, migrations.DefaultSettings),

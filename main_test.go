@@ -133,22 +133,41 @@ func TestMockModeLogsInOverHTTP(t *testing.T) {
 		t.Fatalf("another name, another user: %d %s", status, body)
 	}
 
+	// Appids are checked as in production: only the mock app's is known.
+	status, body, _ = request(t, http.MethodPost, p.Base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:carol","appid":"not-an-appid"}`)
+	if status != 400 || !strings.Contains(body, "validation_unknown_wechat_app") {
+		t.Fatalf("a mock login with an unknown appid: want 400, got %d %s", status, body)
+	}
+	status, body, _ = request(t, http.MethodGet, p.Base+"/api/wechat/session?appid=wxnope", first["token"].(string), "")
+	if status != 400 || !strings.Contains(body, "validation_unknown_wechat_app") {
+		t.Fatalf("a session check with an unknown appid: want 400, got %d %s", status, body)
+	}
+	status, body, _ = request(t, http.MethodPost, p.Base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:carol","appid":"wx0000000000000000"}`)
+	if status != 200 {
+		t.Fatalf("a mock login with the mock app's appid: %d %s", status, body)
+	}
+
 	// The token works on PocketBase's own records API, for the user's own record only.
 	status, body, list := request(t, http.MethodGet, p.Base+"/api/collections/users/records", first["token"].(string), "")
 	if status != 200 || list["totalItems"] != float64(1) || !strings.Contains(body, user["id"].(string)) {
 		t.Fatalf("own records with the token: %d %s", status, body)
 	}
 
-	// Restarted without mock mode, the server has no app and refuses mock codes.
+	// Restarted without mock mode, the server ignores the mock app, says
+	// so, and refuses mock codes as if it had no app.
 	token := superuserToken(t, p, dataDir)
 	p.Stop()
 	p = start(t, dataDir, nil, "--dev=false")
 	if strings.Contains(p.Output(), "--wechat-mock is ON") {
 		t.Fatal("the warning printed without mock mode")
 	}
+	if !regexp.MustCompile(`WARNING: wechat_apps holds wx0000000000000000, the app of --wechat-mock, which is off:\s+the app is ignored\. Delete its row`).MatchString(p.Output()) {
+		t.Fatalf("no warning about the mock app left in wechat_apps:\n%s", p.Output())
+	}
 	status, body, apps := request(t, http.MethodGet, p.Base+"/api/collections/wechat_apps/records", token, "")
-	if status != 200 || apps["totalItems"] != float64(0) {
-		t.Fatalf("mock mode wrote to wechat_apps: %d %s", status, body)
+	items, _ := apps["items"].([]any)
+	if status != 200 || len(items) != 1 || items[0].(map[string]any)["appid"] != "wx0000000000000000" || items[0].(map[string]any)["mock"] != true {
+		t.Fatalf("wechat_apps after mock mode: want the mock app alone, got %d %s", status, body)
 	}
 	status, body, refused := login(t, p.Base, "mock:alice:after-restart")
 	if status != 400 || !strings.Contains(body, "validation_no_wechat_app") || refused["token"] != nil {

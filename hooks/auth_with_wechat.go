@@ -41,7 +41,7 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 		return e.BadRequestError("Invalid login data.", err)
 	}
 
-	app, err := s.apps.find(e.App, form.AppID, s.cfg.Mock)
+	app, err := s.apps.find(e.App, form.AppID)
 	if err != nil {
 		var fieldErrs validation.Errors
 		if errors.As(err, &fieldErrs) {

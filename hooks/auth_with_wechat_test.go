@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"wxbase/hooks"
 	"wxbase/wechat/wechattest"
 )
 
@@ -211,8 +212,7 @@ func TestWrongSecretConfiguredIsAServerError(t *testing.T) {
 
 func TestUnreachableWechatIsRetryable(t *testing.T) {
 	t.Run("timeout", func(t *testing.T) {
-		e := newEnv(t)
-		e.cfg.Timeout = 150 * time.Millisecond
+		e := newEnv(t, func(cfg *hooks.Config) { cfg.Timeout = 150 * time.Millisecond })
 		e.fake.SetLatency(3 * time.Second)
 		base := e.serve()
 		started := time.Now()
@@ -229,8 +229,7 @@ func TestUnreachableWechatIsRetryable(t *testing.T) {
 		}
 	})
 	t.Run("refused connection", func(t *testing.T) {
-		e := newEnv(t)
-		e.cfg.APIBase = closedURL(t)
+		e := newEnv(t, func(cfg *hooks.Config) { cfg.APIBase = closedURL(t) })
 		base := e.serve()
 		status, body, res := post(t, base+loginURL, "", loginBody("0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p", appA))
 		if status != 503 || res.Data["code"] != "wechat_unavailable" {

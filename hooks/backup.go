@@ -26,8 +26,9 @@ import (
 
 // KeptOutOfBackups names the entries directly in pb_data that no backup
 // holds and no restore replaces. The encryption key is one: a backup that
-// carried the key would also open the secrets it carries.
-var KeptOutOfBackups = []string{secrets.KeyringFile}
+// carried the key would also open the secrets it carries. The mock WeChat's
+// state is another: it holds its session keys and tokens unsealed.
+var KeptOutOfBackups = []string{secrets.KeyringFile, mockStateFile}
 
 // createBackup replaces the default action of PocketBase's CreateBackup, so
 // the API, the dashboard and scheduled backups all take this path. It

@@ -58,6 +58,7 @@ func TestBackupHoldsNoKeyFileAndRestores(t *testing.T) {
 	stored := e.addApp(appB, secretB, false)
 	for name, content := range map[string]string{
 		"wxbase.key":                   "not for backups",
+		"wechat_mock.json":             "nor the mock WeChat's keys",
 		"storage/abc/photo_123.jpg":    "a stored file",
 		"storage/abc/other.sqlite-wal": "a log without its database",
 	} {
@@ -97,8 +98,10 @@ func TestBackupHoldsNoKeyFileAndRestores(t *testing.T) {
 	if content, err := os.ReadFile(filepath.Join(dir, "storage", "abc", "photo_123.jpg")); string(content) != "a stored file" {
 		t.Errorf("the restored stored file: %q, %v", content, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "wxbase.key")); err == nil {
-		t.Errorf("the restored pb_data holds the key file")
+	for _, kept := range []string{"wxbase.key", "wechat_mock.json"} {
+		if _, err := os.Stat(filepath.Join(dir, kept)); err == nil {
+			t.Errorf("the restored pb_data holds %s", kept)
+		}
 	}
 }
 

@@ -12,8 +12,8 @@ import (
 	"wxbase/wechat"
 )
 
-// Config is what wxbase reads from its environment and flags. Register keeps
-// a pointer and reads it when the server starts, after flags are parsed.
+// Config is what wxbase reads from its environment and flags; main parses
+// the flags before it calls Register, which takes a copy.
 type Config struct {
 	// APIBase is WeChat's API base URL (WECHAT_API_BASE); staging and tests
 	// point it at a fake.
@@ -33,9 +33,6 @@ type Config struct {
 	// Vault seals secrets; main makes it so that its key commands share it.
 	// nil makes a new one.
 	Vault *secrets.Vault
-	// Transport, when set, carries upstream calls (tests use it to reach a
-	// fake in-process); nil means the network.
-	Transport http.RoundTripper
 	// HTTP replaces the HTTP server's connection timeouts (--http-*-timeout).
 	HTTP HTTPTimeouts
 	// Realtime configures the watch() WebSocket; its zero value is the

@@ -148,7 +148,7 @@ func TestAPhoneFieldThatExistedBeforeWxbaseIsGuarded(t *testing.T) {
 		t.Fatal(err)
 	}
 	// wxbase is installed: its hooks are bound, then its migration runs.
-	hooks.Register(app, &hooks.Config{})
+	hooks.Register(app, hooks.Config{})
 	if err := phoneMigration.Up(app); err != nil {
 		t.Fatal(err)
 	}

@@ -36,8 +36,9 @@ type env struct {
 	t    testing.TB
 	app  *tests.TestApp
 	fake *wechattest.Fake
-	cfg  *hooks.Config
-	base string // set by serve
+	cfg  hooks.Config
+	wx   *hooks.Wechat // what Register returned
+	base string        // set by serve
 }
 
 // newEnv makes a fresh data dir with wxbase's migrations applied and app A
@@ -58,13 +59,13 @@ func newEnv(t testing.TB, configure ...func(*hooks.Config)) *env {
 	// Closes the databases and removes the app's copy of the data dir; safe
 	// to run again after an ApiScenario has cleaned up the same app.
 	t.Cleanup(app.Cleanup)
-	cfg := &hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
+	cfg := hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
 	for _, f := range configure {
-		f(cfg)
+		f(&cfg)
 	}
-	hooks.Register(app, cfg)
+	wx := hooks.Register(app, cfg)
 
-	e := &env{t: t, app: app, fake: fake, cfg: cfg}
+	e := &env{t: t, app: app, fake: fake, cfg: cfg, wx: wx}
 	e.addApp(appA, secretA, true)
 	return e
 }
@@ -78,14 +79,23 @@ func withRealtimeLimits(set func(*realtime.Limits)) func(*hooks.Config) {
 // the server would (a served app cannot be served twice in one process).
 func (e *env) restart() *env {
 	e.t.Helper()
+	return e.restartWith(nil)
+}
+
+// restartWith is restart with configure changing the configuration first.
+func (e *env) restartWith(configure func(*hooks.Config)) *env {
+	e.t.Helper()
 	app, err := tests.NewTestApp(e.app.DataDir())
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(app.Cleanup)
-	cfg := *e.cfg
-	hooks.Register(app, &cfg)
-	return &env{t: e.t, app: app, fake: e.fake, cfg: &cfg}
+	cfg := e.cfg
+	if configure != nil {
+		configure(&cfg)
+	}
+	wx := hooks.Register(app, cfg)
+	return &env{t: e.t, app: app, fake: e.fake, cfg: cfg, wx: wx}
 }
 
 // factory lets ApiScenario reuse this env's app (the scenario cleans it up).

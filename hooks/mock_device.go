@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/wechat/wechattest"
@@ -18,8 +19,9 @@ import (
 // session per appid), in the body or, for expire-session, the query.
 
 // mockPhoneCode handles POST /api/wechat/mock/phone-code {phone}: a code, as
-// the getPhoneNumber button gives one, for that number ("13800138000" for
-// +86, or "+<country code> <number>").
+// the getPhoneNumber button gives one, for that number: "13800138000" (a
+// mainland China mobile number) or "+<country code> <number>". A number
+// WeChat could not give is a 400 here, not an error at /api/wechat/phone.
 func (s *server) mockPhoneCode(e *core.RequestEvent) error {
 	var body struct {
 		Phone string `json:"phone"`
@@ -32,20 +34,24 @@ func (s *server) mockPhoneCode(e *core.RequestEvent) error {
 	if body.Phone == "" {
 		return e.BadRequestError(usage, nil)
 	}
+	phone, err := wechattest.ParsePhone(body.Phone)
+	if err != nil {
+		why := err.Error()
+		return e.BadRequestError("Invalid phone number.", validation.Errors{
+			"phone": validation.NewError("validation_invalid_phone", strings.ToUpper(why[:1])+why[1:]+`. `+phoneRules),
+		})
+	}
 	account, err := s.callerAccount(e, body.AppID)
 	if err != nil {
 		return err
 	}
-	phone := wechattest.Phone{PurePhoneNumber: body.Phone, CountryCode: "86"}
-	if rest, ok := strings.CutPrefix(body.Phone, "+"); ok {
-		country, number, found := strings.Cut(rest, " ")
-		if !found {
-			return e.BadRequestError(`Write an international number as "+<country code> <number>".`, nil)
-		}
-		phone = wechattest.Phone{PurePhoneNumber: number, CountryCode: country}
-	}
-	return e.JSON(http.StatusOK, map[string]string{"code": s.mockFake.IssuePhoneCode(account.AppID, phone)})
+	return e.JSON(http.StatusOK, map[string]string{"code": s.wechat.fake.IssuePhoneCode(account.AppID, phone)})
 }
+
+// phoneRules says which numbers mock/phone-code takes: those WeChat can give.
+const phoneRules = `Send a mainland China mobile number as 11 digits, 13 to 19 first ("13800138000"), ` +
+	`any other as "+<country code> <number>" ("+1 2025550123"): a country code of 1 to 3 digits not starting with 0, ` +
+	`a space, then 4 digits or more, at most 15 digits in all.`
 
 // mockEncrypt handles POST /api/wechat/mock/encrypt {data}: data sealed with
 // the user's session_key and watermarked, as wx.getWeRunData and the like
@@ -66,9 +72,9 @@ func (s *server) mockEncrypt(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	body.Data["watermark"] = s.mockFake.Watermark(account.AppID)
+	body.Data["watermark"] = s.wechat.fake.Watermark(account.AppID)
 	plain, _ := json.Marshal(body.Data)
-	encrypted, iv := s.mockFake.EncryptForUser(account.AppID, account.OpenID, plain)
+	encrypted, iv := s.wechat.fake.EncryptForUser(account.AppID, account.OpenID, plain)
 	return e.JSON(http.StatusOK, map[string]string{"encryptedData": encrypted, "iv": iv})
 }
 
@@ -87,6 +93,6 @@ func (s *server) mockExpireSession(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	s.mockFake.RotateSessionKeyNow(account.AppID, account.OpenID)
+	s.wechat.fake.RotateSessionKeyNow(account.AppID, account.OpenID)
 	return e.NoContent(http.StatusNoContent)
 }

@@ -14,25 +14,22 @@ import (
 	"wxbase/realtime"
 	"wxbase/secrets"
 	"wxbase/wechat"
-	"wxbase/wechat/wechattest"
 )
 
-// server holds what the routes share once the server has started.
+// server holds what the routes share.
 type server struct {
-	cfg    *Config
-	client *wechat.Client
+	cfg    Config
 	vault  *secrets.Vault
 	apps   *appCache
+	client *wechat.Client
 	wechat *Wechat
 	reads  preparedReads // the returning-user login's account read
-
-	mockFake *wechattest.Fake // the in-process WeChat of --wechat-mock
 }
 
-// Register shows, in one place, every route and hook wxbase adds. cfg is
-// read when the server starts, so flags parsed after Register still count.
-// It returns the WeChat API for server code (Go, and pb_hooks via $wechat).
-func Register(app core.App, cfg *Config) *Wechat {
+// Register shows, in one place, every route and hook wxbase adds, configured
+// by cfg. It returns the WeChat API for server code (Go, and pb_hooks via
+// $wechat), which works once the server has started.
+func Register(app core.App, cfg Config) *Wechat {
 	v := cfg.Vault
 	if v == nil {
 		v = &secrets.Vault{}
@@ -42,8 +39,8 @@ func Register(app core.App, cfg *Config) *Wechat {
 			app.Logger().Error("The encryption key could not be resolved.", "error", err)
 		}
 	}
-	apps := &appCache{vault: v}
-	s := &server{cfg: cfg, vault: v, apps: apps, wechat: &Wechat{vault: v, apps: apps}}
+	wx := newWechat(app, v, cfg)
+	s := &server{cfg: cfg, vault: v, apps: wx.apps, client: wx.client, wechat: wx}
 
 	// Secrets (secrets.Sealed, by collection and field id) are encrypted at
 	// rest from the first start, with a key the data directory keeps apart
@@ -153,11 +150,11 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Priority: 999,
 		Func: func(se *core.ServeEvent) error {
-			if err := serveDocs(se, cfg.Docs); err != nil {
+			if err := serveDocs(se, s.cfg.Docs); err != nil {
 				return err
 			}
-			if cfg.Public != nil && !se.Router.HasRoute(http.MethodGet, "/{path...}") {
-				se.Router.GET("/{path...}", apis.Static(cfg.Public, false))
+			if s.cfg.Public != nil && !se.Router.HasRoute(http.MethodGet, "/{path...}") {
+				se.Router.GET("/{path...}", apis.Static(s.cfg.Public, false))
 			}
 			return se.Next()
 		},
@@ -165,22 +162,19 @@ func Register(app core.App, cfg *Config) *Wechat {
 	return s.wechat
 }
 
-// start builds the WeChat client and applies the environment's app.
+// start applies the environment's app and opens the WeChat API to server code.
 func (s *server) start(app core.App) error {
-	transport := s.cfg.Transport
 	if s.cfg.Mock {
-		s.mockFake = wechattest.New()
-		s.mockFake.AcceptAnyApp(true)
-		s.mockFake.EnableMockCodes(true)
-		transport = s.mockFake.Transport()
 		app.Logger().Warn("WeChat mock mode is ON: logins are answered by a built-in fake, never by WeChat. Do not use it in production.")
 		printMockWarning()
-	}
-	s.client = wechat.New(s.cfg.APIBase, s.cfg.Timeout, transport)
-	s.wechat.start(app, s.client, s.cfg.Mock)
-
-	if !s.cfg.Mock {
+		if err := s.startMock(app); err != nil {
+			return err
+		}
+	} else {
 		if err := syncEnvApp(app, s.vault, s.cfg.AppID, s.cfg.Secret); err != nil {
+			return err
+		}
+		if err := warnAboutMockApps(app); err != nil {
 			return err
 		}
 	}
@@ -196,5 +190,6 @@ func (s *server) start(app core.App) error {
 		// token is fetched again, an AppSecret must be entered again.
 		app.Logger().Warn("Stored secrets that no key of the keyring opens were left as they are.", "values", unopenable)
 	}
+	s.wechat.serving.Store(true)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"wxbase/hooks"
 	"wxbase/wechat/wechattest"
 )
 
@@ -95,10 +96,9 @@ func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
 }
 
 func TestMockRoutesCheckTheWholeRequest(t *testing.T) {
-	e := newEnv(t)
-	e.cfg.Mock = true
+	e := newEnv(t, func(cfg *hooks.Config) { cfg.Mock = true })
 	base := e.serve()
-	status, body, login := post(t, base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:bodycheck"}`)
+	status, body, login := post(t, base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:bodycheck","appid":"wx0000000000000000"}`)
 	if status != 200 {
 		t.Fatalf("mock login: %d %s", status, body)
 	}

@@ -27,7 +27,7 @@ func (s *server) resetSessionKey(e *core.RequestEvent) error {
 	if err != nil {
 		return e.NotFoundError("No such WeChat account.", err)
 	}
-	appID, err := s.apps.appIDOf(e.App, record.GetString("app"), "", s.cfg.Mock)
+	appID, err := s.apps.appIDOf(e.App, record.GetString("app"))
 	if err != nil {
 		var fieldErrs validation.Errors
 		if errors.As(err, &fieldErrs) || errors.Is(err, errNoAccount) {

@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/hooks"
 )
 
 const resetPath = "/wxa/resetusersessionkey"
@@ -22,12 +26,9 @@ type resetEnv struct {
 	accountID          string
 }
 
-func newResetEnv(t *testing.T, configure func(*env)) *resetEnv {
+func newResetEnv(t *testing.T, configure func(*hooks.Config)) *resetEnv {
 	t.Setenv("pb_test_env", testKey) // the test app's --encryptionEnv
-	e := newEnv(t)
-	if configure != nil {
-		configure(e)
-	}
+	e := newEnv(t, configure)
 	r := &resetEnv{env: e, openID: "oResetKey0000000000000000000"}
 	e.login(appA, r.openID)
 	account, err := e.app.FindFirstRecordByData("wechat_accounts", "openid", r.openID)
@@ -119,28 +120,42 @@ func TestResetSessionKeyRefusesAnyBodyBeforeCallingWechat(t *testing.T) {
 	}
 }
 
-// lateResetAnswers carries upstream calls to the fake; a reset's answer
-// comes back late, as over a slow network: WeChat has already replaced the
-// key when the answer reaches the server, and a request given up by then
-// never reads it.
-type lateResetAnswers struct{ delay time.Duration }
-
-func (l lateResetAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
-	res, err := http.DefaultTransport.RoundTrip(req.Clone(context.WithoutCancel(req.Context())))
-	if err != nil || !strings.HasSuffix(req.URL.Path, resetPath) {
-		return res, err
-	}
-	select {
-	case <-time.After(l.delay):
-		return res, nil
-	case <-req.Context().Done():
-		res.Body.Close()
-		return nil, req.Context().Err()
-	}
+// lateResets stands between the server and the fake WeChat at upstream:
+// a reset's answer comes back late, as over a slow network: WeChat has
+// already replaced the key when the answer reaches the server, and a request
+// given up by then never reads it. It returns the base URL to call.
+func lateResets(t *testing.T, upstream string, delay time.Duration) string {
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out, err := http.NewRequestWithContext(context.WithoutCancel(r.Context()), r.Method, upstream+r.URL.RequestURI(), r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		out.Header = r.Header.Clone()
+		res, err := http.DefaultClient.Do(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if r.URL.Path == resetPath {
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Header().Set("Content-Type", res.Header.Get("Content-Type"))
+		w.WriteHeader(res.StatusCode)
+		w.Write(body)
+	}))
+	t.Cleanup(proxy.Close)
+	return proxy.URL
 }
 
 func TestResetSessionKeyIsStoredWhenTheCallerHangsUp(t *testing.T) {
-	r := newResetEnv(t, func(e *env) { e.cfg.Transport = lateResetAnswers{delay: 300 * time.Millisecond} })
+	r := newResetEnv(t, func(cfg *hooks.Config) { cfg.APIBase = lateResets(t, cfg.APIBase, 300*time.Millisecond) })
 	old := r.storedKey()
 
 	req, _ := http.NewRequest("POST", r.url, nil)

@@ -19,3 +19,11 @@ func printMockWarning() {
 	banner.Fprintln(os.Stderr, line)
 	fmt.Fprintln(os.Stderr)
 }
+
+// printMockAppWarning points an admin at a mock app left in wechat_apps.
+func printMockAppWarning(appID string) {
+	warning := color.New(color.FgHiYellow, color.Bold)
+	warning.Fprintf(os.Stderr, "WARNING: wechat_apps holds %s, the app of --wechat-mock, which is off:\n", appID)
+	warning.Fprintln(os.Stderr, "  the app is ignored. Delete its row in the dashboard (wechat_apps).")
+	fmt.Fprintln(os.Stderr)
+}

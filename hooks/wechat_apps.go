@@ -22,27 +22,23 @@ const (
 
 // wechatApp is one mini-program's credentials, as a login needs them.
 type wechatApp struct {
-	id         string // the wechat_apps record id; "" for the virtual mock app
+	id         string // the wechat_apps record id
 	appID      string
 	secret     string
 	enabled    bool
 	unreadable bool // its stored secret does not open (see the server's log)
 }
 
-// mockSecret is the virtual mock app's secret: the in-process fake accepts
-// any, and it is not a real credential.
-const mockSecret = "mock-secret"
-
-// defaultMockAppID names the virtual app when a mock login gives no appid.
-const defaultMockAppID = "wx0000000000000000"
-
 // appCache keeps wechat_apps in memory: every login needs its app, and the
 // table changes only when an admin edits it. Record hooks drop the cache
 // after each committed change; the next login reloads it.
 type appCache struct {
 	vault *secrets.Vault
-	mu    sync.Mutex
-	apps  map[string]*wechatApp // by appid; nil means "reload"
+	// withMock counts the apps marked mock (--wechat-mock); without it they
+	// are left out, as if they were not there.
+	withMock bool
+	mu       sync.Mutex
+	apps     map[string]*wechatApp // by appid; nil means "reload"
 }
 
 func (c *appCache) invalidate() {
@@ -69,6 +65,9 @@ func (c *appCache) load(app core.App) (map[string]*wechatApp, error) {
 	}
 	apps := make(map[string]*wechatApp, len(records))
 	for _, record := range records {
+		if record.GetBool("mock") && !c.withMock {
+			continue
+		}
 		secret, err := c.vault.Read(record)
 		if err != nil {
 			// One app's unreadable secret must not stop the others' logins.
@@ -89,15 +88,7 @@ func (c *appCache) load(app core.App) (map[string]*wechatApp, error) {
 
 // find picks the app a login is for. appID may be empty when exactly one app
 // is enabled. Failures are field errors on "appid".
-func (c *appCache) find(app core.App, appID string, mock bool) (*wechatApp, error) {
-	if mock {
-		// Mock logins never touch wechat_apps, so a later real start is unaffected.
-		if appID == "" {
-			appID = defaultMockAppID
-		}
-		return &wechatApp{appID: appID, secret: mockSecret, enabled: true}, nil
-	}
-
+func (c *appCache) find(app core.App, appID string) (*wechatApp, error) {
 	apps, err := c.load(app)
 	if err != nil {
 		return nil, err
@@ -136,18 +127,10 @@ func (c *appCache) find(app core.App, appID string, mock bool) (*wechatApp, erro
 	return found, nil
 }
 
-// appIDOf names the app an account belongs to, by its record id. Accounts
-// of the virtual mock app have none: they take the appid asked for, or the
-// default one.
-func (c *appCache) appIDOf(app core.App, recordID, requested string, mock bool) (string, error) {
+// appIDOf names the app an account belongs to, by its record id.
+func (c *appCache) appIDOf(app core.App, recordID string) (string, error) {
 	if recordID == "" {
-		if !mock {
-			return "", errNoAccount
-		}
-		if requested == "" {
-			requested = defaultMockAppID
-		}
-		return requested, nil
+		return "", errNoAccount
 	}
 	apps, err := c.load(app)
 	if err != nil {
@@ -182,7 +165,12 @@ func keepSecretWhenEmpty(e *core.RecordRequestEvent) error {
 
 // refuseDeletingUsedApp stops a delete that would orphan accounts: a user
 // whose account lost its app would get a new, empty user on next login.
+// The mock app may go: its accounts are made-up users, who keep their user
+// records, and the next --wechat-mock start attaches them to its new app.
 func refuseDeletingUsedApp(e *core.RecordRequestEvent) error {
+	if e.Record.GetBool("mock") {
+		return e.Next()
+	}
 	var count int
 	err := e.App.RecordQuery(accountsCollection).
 		Select("count(*)").

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -12,32 +14,51 @@ import (
 
 	"wxbase/secrets"
 	"wxbase/wechat"
+	"wxbase/wechat/wechattest"
 )
 
 // Wechat is wxbase's WeChat API for server code, in Go or in pb_hooks: it
 // finds each app's credentials, keeps one access token per app (shared,
 // persisted, refreshed before expiry) and retries once when WeChat says the
-// token went stale. Register returns it; it is usable once the server runs.
+// token went stale. Register returns it; it answers once the server runs.
 type Wechat struct {
 	app    core.App
 	vault  *secrets.Vault
 	apps   *appCache
-	mock   bool
 	client *wechat.Client
 	broker *wechat.TokenBroker
+	// fake is the in-process WeChat that answers in --wechat-mock mode.
+	fake *wechattest.Fake
+	// serving is set once the server has started: the API is for the
+	// server's code, not for other commands.
+	serving atomic.Bool
 }
 
-// start wires the client in; the broker persists tokens in wechat_tokens.
-func (w *Wechat) start(app core.App, client *wechat.Client, mock bool) {
-	w.app, w.client, w.mock = app, client, mock
-	w.broker = wechat.NewTokenBroker(client, w.secret, &tokenStore{w: w})
+// newWechat makes the WeChat API that cfg describes; the broker persists
+// tokens in wechat_tokens.
+func newWechat(app core.App, v *secrets.Vault, cfg Config) *Wechat {
+	w := &Wechat{app: app, vault: v, apps: &appCache{vault: v, withMock: cfg.Mock}}
+	var transport http.RoundTripper // nil: the network
+	if cfg.Mock {
+		// Any app of wechat_apps works with the fake, whatever its secret;
+		// the server refuses unknown appids before asking it.
+		w.fake = wechattest.New()
+		w.fake.AcceptAnyApp(true)
+		w.fake.EnableMockCodes(true)
+		w.fake.SetRiskyWords(mockRiskyWord)
+		w.fake.SetReviewWords(mockReviewWord)
+		transport = w.fake.Transport()
+	}
+	w.client = wechat.New(cfg.APIBase, cfg.Timeout, transport)
+	w.broker = wechat.NewTokenBroker(w.client, w.secret, &tokenStore{w: w})
 	w.broker.OnStoreError = func(appID string, err error) {
 		app.Logger().Warn("Failed to persist a WeChat access token; it is kept in memory", "appid", appID, "error", err)
 	}
+	return w
 }
 
 func (w *Wechat) secret(_ context.Context, appID string) (string, error) {
-	found, err := w.apps.find(w.app, appID, w.mock)
+	found, err := w.apps.find(w.app, appID)
 	if err != nil {
 		return "", err
 	}
@@ -47,10 +68,10 @@ func (w *Wechat) secret(_ context.Context, appID string) (string, error) {
 // resolve turns an appid that may be empty (the one enabled app) into the
 // app's appid, so tokens are cached and fetched under their real name.
 func (w *Wechat) resolve(appID string) (string, error) {
-	if w.broker == nil {
+	if !w.serving.Load() {
 		return "", errNotServing
 	}
-	found, err := w.apps.find(w.app, appID, w.mock)
+	found, err := w.apps.find(w.app, appID)
 	if err != nil {
 		return "", err
 	}
@@ -121,19 +142,19 @@ func (w *Wechat) SendSubscribeMessage(ctx context.Context, appID string, msg wec
 
 // Account is a user's WeChat identity in one app.
 type Account struct {
-	AppID, OpenID, UnionID string
-	record                 *core.Record
+	AppID, OpenID string
+	record        *core.Record
 }
 
 // UserAccount finds the user's account for appID; appID may be empty when
 // the user has exactly one account.
 func (w *Wechat) UserAccount(userID, appID string) (*Account, error) {
-	if w.app == nil {
+	if !w.serving.Load() {
 		return nil, errNotServing
 	}
 	query := w.app.RecordQuery(accountsCollection).AndWhere(dbx.HashExp{"user": userID})
 	if appID != "" {
-		found, err := w.apps.find(w.app, appID, w.mock)
+		found, err := w.apps.find(w.app, appID)
 		if err != nil {
 			return nil, err
 		}
@@ -150,11 +171,11 @@ func (w *Wechat) UserAccount(userID, appID string) (*Account, error) {
 		return nil, appIDError("validation_required", "You signed in through several mini-programs, so appid is required.")
 	}
 	account := records[0]
-	resolvedAppID, err := w.apps.appIDOf(w.app, account.GetString("app"), appID, w.mock)
+	resolvedAppID, err := w.apps.appIDOf(w.app, account.GetString("app"))
 	if err != nil {
 		return nil, err
 	}
-	return &Account{AppID: resolvedAppID, OpenID: account.GetString("openid"), UnionID: account.GetString("unionid"), record: account}, nil
+	return &Account{AppID: resolvedAppID, OpenID: account.GetString("openid"), record: account}, nil
 }
 
 var errNoAccount = errors.New("the user has no WeChat account for this mini-program")
@@ -190,9 +211,9 @@ func (s *tokenStore) SaveToken(_ context.Context, appID, token string, fetchedAt
 		return err
 	}
 	if record == nil {
-		found, err := s.w.apps.find(s.w.app, appID, s.w.mock)
-		if err != nil || found.id == "" {
-			return err // the virtual mock app keeps its token in memory only
+		found, err := s.w.apps.find(s.w.app, appID)
+		if err != nil {
+			return err
 		}
 		collection, err := s.w.app.FindCachedCollectionByNameOrId(tokensCollection)
 		if err != nil {
@@ -211,8 +232,8 @@ func (s *tokenStore) SaveToken(_ context.Context, appID, token string, fetchedAt
 
 // record finds the app's token row; nil when there is none yet.
 func (s *tokenStore) record(appID string) (*core.Record, error) {
-	found, err := s.w.apps.find(s.w.app, appID, s.w.mock)
-	if err != nil || found.id == "" {
+	found, err := s.w.apps.find(s.w.app, appID)
+	if err != nil {
 		return nil, err
 	}
 	record, err := s.w.app.FindFirstRecordByData(tokensCollection, "app", found.id)

@@ -78,8 +78,8 @@ func createWechatAccounts(app core.App) error {
 
 	accounts := core.NewBaseCollection(accountsCollection)
 	accounts.Fields.Add(
-		// Not required: accounts made by --wechat-mock logins belong to no
-		// stored app, so they can never match a real login.
+		// Not required: accounts made by --wechat-mock logins belonged to
+		// no stored app until the mock app (1764000400_mock_app.go).
 		&core.RelationField{Name: "app", CollectionId: apps.Id, MaxSelect: 1},
 		&core.TextField{Name: "openid", Required: true, Max: 128, Presentable: true},
 		&core.TextField{Name: "unionid", Max: 128},

@@ -66,9 +66,6 @@ func New(baseURL string, timeout time.Duration, transport http.RoundTripper) *Cl
 	}
 }
 
-// Timeout is the limit on each upstream call.
-func (c *Client) Timeout() time.Duration { return c.timeout }
-
 // newTransport keeps connections to WeChat open for reuse. Go's default
 // keeps only 2 idle connections per host, so under load every other call
 // would dial (and, against the real API, do a TLS handshake) again.

@@ -24,6 +24,7 @@ func (f *Fake) EncryptForUser(appid, openid string, plaintext []byte) (encrypted
 	}
 	keyText := s.key
 	f.mu.Unlock()
+	f.saveChanges()
 
 	key, err := base64.StdEncoding.DecodeString(keyText)
 	if err != nil {

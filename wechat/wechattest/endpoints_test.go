@@ -319,14 +319,14 @@ func TestGetUserPhoneNumber(t *testing.T) {
 		t.Fatalf("number countryCode: %s", r.raw)
 	}
 	f.SetPhoneWatermarkAppID("wxElsewhere")
-	if r := phone(f.IssuePhoneCode(appID, Phone{PurePhoneNumber: "1"})); !strings.Contains(r.raw, `"appid":"wxElsewhere"`) {
+	if r := phone(f.IssuePhoneCode(appID, Phone{PurePhoneNumber: "13800138001"})); !strings.Contains(r.raw, `"appid":"wxElsewhere"`) {
 		t.Fatalf("watermark override: %s", r.raw)
 	}
 	f.SetPhoneWatermarkAppID("")
 
-	expiring := f.IssuePhoneCode(appID, Phone{PurePhoneNumber: "1"})
+	expiring := f.IssuePhoneCode(appID, Phone{PurePhoneNumber: "13800138001"})
 	clk.Add(5*time.Minute - time.Second)
-	other := f.IssuePhoneCode("wxOther", Phone{PurePhoneNumber: "1"})
+	other := f.IssuePhoneCode("wxOther", Phone{PurePhoneNumber: "13800138001"})
 	wantCode(t, phone(other), 40029) // another app's code
 	clk.Add(time.Second)
 	wantCode(t, phone(expiring), 40029)
@@ -589,5 +589,73 @@ func TestNewEndpointsConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if f.AccessTokenCalls(appID) != 20 {
 		t.Fatalf("AccessTokenCalls = %d", f.AccessTokenCalls(appID))
+	}
+}
+
+func TestParsePhone(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Phone // zero: refused
+	}{
+		{"13800138000", Phone{PhoneNumber: "13800138000", PurePhoneNumber: "13800138000", CountryCode: "86"}},
+		{"19912345678", Phone{PhoneNumber: "19912345678", PurePhoneNumber: "19912345678", CountryCode: "86"}},
+		{"+86 13800138000", Phone{PhoneNumber: "13800138000", PurePhoneNumber: "13800138000", CountryCode: "86"}},
+		{"+1 2025550123", Phone{PhoneNumber: "+12025550123", PurePhoneNumber: "2025550123", CountryCode: "1"}},
+		{"+852 51234567", Phone{PhoneNumber: "+85251234567", PurePhoneNumber: "51234567", CountryCode: "852"}},
+		{"+683 4002", Phone{PhoneNumber: "+6834002", PurePhoneNumber: "4002", CountryCode: "683"}},                         // four digits, the shortest
+		{"+44 777777777777", Phone{PhoneNumber: "+44777777777777", PurePhoneNumber: "777777777777", CountryCode: "44"}},    // 14 digits
+		{"+1 23456789012345", Phone{PhoneNumber: "+123456789012345", PurePhoneNumber: "23456789012345", CountryCode: "1"}}, // 15 digits
+		{"", Phone{}},
+		{"abc", Phone{}},
+		{"1234", Phone{}},
+		{"1380013800", Phone{}},   // 10 digits
+		{"138001380000", Phone{}}, // 12 digits
+		{"23800138000", Phone{}},  // not 1 first
+		{"12800138000", Phone{}},  // no mainland mobile starts 12
+		{"138 0013 8000", Phone{}},
+		{"+12025550123", Phone{}}, // no space after the country code
+		{"+1 202-555-0123", Phone{}},
+		{"+1  2025550123", Phone{}},
+		{"+0 2025550123", Phone{}},
+		{"+1234 567890", Phone{}},
+		{"+ 2025550123", Phone{}},
+		{"+1 ", Phone{}},
+		{"+1 123", Phone{}},             // three digits
+		{"+1 234567890123456", Phone{}}, // 16 digits in all
+		{"+86 1234", Phone{}},           // +86 is a mainland number
+		{"+1 2025550123 ", Phone{}},     // trailing space
+		{"+١ ٢٠٢٥٥٥٠١٢٣", Phone{}},      // digits of another script
+		{"１３８００１３８０００", Phone{}},        // full-width digits
+	} {
+		got, err := ParsePhone(c.in)
+		if c.want == (Phone{}) {
+			if err == nil {
+				t.Errorf("ParsePhone(%q) = %+v, want an error", c.in, got)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("ParsePhone(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestIssuePhoneCodeRefusesWhatWeChatNeverGives(t *testing.T) {
+	f := New()
+	for _, p := range []Phone{
+		{PurePhoneNumber: "1"},
+		{PurePhoneNumber: "abc"},
+		{PurePhoneNumber: "13800138000", PhoneNumber: "+8613800138000"}, // WeChat gives mainland numbers bare
+		{PurePhoneNumber: "2025550123", CountryCode: "1", PhoneNumber: "2025550123"},
+		{PurePhoneNumber: "2025550123", CountryCode: "+1"},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("IssuePhoneCode(%+v) issued a code", p)
+				}
+			}()
+			f.IssuePhoneCode(appID, p)
+		}()
 	}
 }

@@ -9,6 +9,9 @@
 // It deliberately imports nothing from wxbase/wechat: a fake that shared code
 // with the client would share its mistakes and could not catch them.
 //
+// PersistTo keeps what WeChat would remember (codes, session keys, tokens
+// and more) in a file, so a server restarted on it finds the same WeChat.
+//
 // Each endpoint is one method of Fake registered in the endpoints table
 // below; the common behaviour (call counting, latency, fault injection,
 // method check, response encoding) lives in ServeHTTP so a new endpoint only
@@ -60,6 +63,10 @@ type Fake struct {
 	// (e.g. a function reading an atomic value).
 	Now func() time.Time
 
+	// OnPersistError, when set, is told of each write of the PersistTo file
+	// that failed. Like Now, set it before the fake serves.
+	OnPersistError func(error)
+
 	// mu guards everything below. One lock keeps the code/session logic
 	// obviously atomic (two requests racing for one code: exactly one wins);
 	// the fake never does slow work while holding it.
@@ -104,6 +111,15 @@ type Fake struct {
 	templates map[appTemplate][]string // template -> its data keys
 	consents  map[consent]int          // one-time subscriptions left
 	sent      map[string][]SentMessage // appid -> messages sent
+
+	// Persistence (persist.go): the file, the state last written or being
+	// written, and how many snapshots were taken.
+	persistPath string
+	persisted   []byte
+	snapshots   uint64
+	// writeMu orders the writes; written is the last snapshot on disk.
+	writeMu sync.Mutex
+	written uint64
 }
 
 // issuedCode is a login code returned by IssueCode.
@@ -212,7 +228,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", ep.method)
 		writeHTTPError(w, http.StatusMethodNotAllowed)
 	default:
-		writeJSON(w, ep.serve(f, r))
+		answer := ep.serve(f, r)
+		f.saveChanges() // what WeChat answered, it has remembered
+		writeJSON(w, answer)
 	}
 }
 
@@ -286,6 +304,7 @@ func (f *Fake) checkAppLocked(appid, secret string) *apiError {
 // code is simply refused later if the app is unknown.
 func (f *Fake) IssueCode(appid, openid string) string {
 	now := f.now()
+	defer f.saveChanges()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.codes) >= f.sweepAt {
@@ -309,6 +328,7 @@ func (f *Fake) IssueCode(appid, openid string) string {
 // SetUnionID makes code2Session return this unionid for the openid (any
 // app); "" removes it. For a mock user it overrides MockUnionID.
 func (f *Fake) SetUnionID(openid, unionid string) {
+	defer f.saveChanges()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if unionid == "" {
@@ -335,6 +355,7 @@ func (f *Fake) SessionKey(appid, openid string) string {
 // still accepts the old key until then. For a key that dies at once, use
 // RotateSessionKeyNow.
 func (f *Fake) RotateSessionKey(appid, openid string) {
+	defer f.saveChanges()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if s := f.sessions[appUser{appid, openid}]; s != nil {
@@ -373,6 +394,7 @@ func (s *session) replaceKey() {
 // key behind the server's back (the user's wx.login on the device, or the
 // key expiring). A user who never logged in gets a first key.
 func (f *Fake) RotateSessionKeyNow(appid, openid string) string {
+	defer f.saveChanges()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u := appUser{appid, openid}

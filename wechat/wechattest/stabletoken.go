@@ -188,6 +188,7 @@ func (f *Fake) ForceRefreshCalls(appid string) int {
 // 42001 from now on, and the next stable_token call issues a new one.
 func (f *Fake) ExpireAccessTokens(appid string) {
 	now := f.now()
+	defer f.saveChanges()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st := f.appTokens[appid]
@@ -207,6 +208,7 @@ func (f *Fake) ExpireAccessTokens(appid string) {
 // was its app's current token, the next stable_token call issues a new one.
 // An unknown token is ignored.
 func (f *Fake) InvalidateAccessToken(token string) {
+	defer f.saveChanges()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.tokens[token]

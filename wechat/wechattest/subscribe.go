@@ -28,6 +28,7 @@ type SentMessage struct {
 // AddTemplate makes templateID a template of appid whose data keys are
 // fields (e.g. "thing1", "time2"). Adding it again replaces its fields.
 func (f *Fake) AddTemplate(appid, templateID string, fields ...string) {
+	defer f.saveChanges()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.templates[appTemplate{appid, templateID}] = slices.Clone(fields)
@@ -37,6 +38,7 @@ func (f *Fake) AddTemplate(appid, templateID string, fields ...string) {
 // (wx.requestSubscribeMessage): each call allows one send, as WeChat's
 // one-time subscriptions do.
 func (f *Fake) Subscribe(appid, openid, templateID string) {
+	defer f.saveChanges()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.consents[consent{appid, openid, templateID}]++

@@ -40,8 +40,8 @@ after(async () => {
 const devices = [];
 const seenKeys = new Set();
 
-// The mock routes act for the mock server's default appid (they take none),
-// so the phones here are that mini-program: the SDK still sends its appid.
+// The phones here are the mock server's own mini-program: the SDK sends
+// its appid, which the server knows.
 const appId = "wx0000000000000000";
 
 async function signIn(user, options = {}) {

@@ -22,7 +22,9 @@ export function plain(value) {
 }
 
 export class Device {
-    constructor({ user = "alice", appId = "wx0123456789abcdef", bundle = bundlePath } = {}) {
+    // appId defaults to the app the --wechat-mock server makes: it refuses
+    // appids that wechat_apps does not hold, as a real server does.
+    constructor({ user = "alice", appId = "wx0000000000000000", bundle = bundlePath } = {}) {
         this.bundle = bundle; // the file launch() loads
         this.user = user; // who wx.login signs in as
         this.appId = appId;
