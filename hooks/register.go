@@ -72,9 +72,9 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
 	// Phone numbers come only from WeChat, and only their owner sees them.
-	app.OnRecordEnrich("users").BindFunc(hidePhoneFromOthers)
-	app.OnRecordCreateRequest("users").BindFunc(refusePhoneWrites)
-	app.OnRecordUpdateRequest("users").BindFunc(refusePhoneWrites)
+	app.OnRecordEnrich(usersCollection).BindFunc(hidePhoneFromOthers)
+	app.OnRecordCreateRequest(usersCollection).BindFunc(refusePhoneWrites)
+	app.OnRecordUpdateRequest(usersCollection).BindFunc(refusePhoneWrites)
 
 	// CloudBase's _openid: records are stamped with their owner by the server.
 	app.OnRecordCreateRequest().BindFunc(stampOwner)
@@ -124,12 +124,12 @@ func Register(app core.App, cfg *Config) *Wechat {
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
 		se.Router.GET("/api/realtime/ws", rt.serveWS).Bind(apis.SkipSuccessActivityLog())
 		wx := se.Router.Group("/api/wechat")
-		wx.POST("/phone", s.bindPhone).Bind(apis.RequireAuth("users"))
-		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth("users"))
-		wx.GET("/session", s.checkSession).Bind(apis.RequireAuth("users"))
+		wx.POST("/phone", s.bindPhone).Bind(apis.RequireAuth(usersCollection))
+		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth(usersCollection))
+		wx.GET("/session", s.checkSession).Bind(apis.RequireAuth(usersCollection))
 		wx.POST("/accounts/{id}/reset-session-key", s.resetSessionKey).Bind(apis.RequireSuperuserAuth())
 		if s.cfg.Mock {
-			mock := wx.Group("/mock").Bind(apis.RequireAuth("users"))
+			mock := wx.Group("/mock").Bind(apis.RequireAuth(usersCollection))
 			mock.POST("/phone-code", s.mockPhoneCode)
 			mock.POST("/encrypt", s.mockEncrypt)
 			mock.POST("/expire-session", s.mockExpireSession)

@@ -14,10 +14,16 @@ import (
 	"wxbase/secrets"
 )
 
+// The collections wxbase works with, by name.
 const (
 	appsCollection     = "wechat_apps"
 	accountsCollection = "wechat_accounts"
 	tokensCollection   = "wechat_tokens"
+	// usersCollection holds WeChat's users: the collection wxbase's
+	// migrations point wechat_accounts.user at, whose records the WeChat
+	// routes sign in, give a phone number and stamp as owners. The login
+	// route itself takes whichever auth collection that relation points at.
+	usersCollection = "users"
 )
 
 // wechatApp is one mini-program's credentials, as a login needs them.
