@@ -95,7 +95,7 @@ type wechatLoginForm struct {
 func (form *wechatLoginForm) validate() error {
 	return validation.ValidateStruct(form,
 		validation.Field(&form.Code, validation.Required, validation.Length(1, 128), validation.By(printableNoSpace)),
-		validation.Field(&form.AppID, validation.Length(0, 64), validation.By(printableNoSpace)),
+		validation.Field(&form.AppID, appIDRules...),
 	)
 }
 

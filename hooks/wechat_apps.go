@@ -170,6 +170,20 @@ func (c *appCache) appIDOf(app core.App, recordID, requested string, mock bool) 
 	return "", errNoAccount
 }
 
+// appIDRules is what an appid sent by a client must be before it is looked
+// up: at most 64 printable ASCII characters without spaces; "" picks the one
+// enabled mini-program (or the user's one account).
+var appIDRules = []validation.Rule{validation.Length(0, 64), validation.By(printableNoSpace)}
+
+// queryAppID reads ?appid=, refusing one that breaks appIDRules.
+func queryAppID(e *core.RequestEvent) (string, error) {
+	appID := e.Request.URL.Query().Get("appid")
+	if validation.Validate(appID, appIDRules...) != nil {
+		return "", e.BadRequestError("Invalid appid.", nil)
+	}
+	return appID, nil
+}
+
 func appIDError(code, message string) error {
 	return validation.Errors{"appid": validation.NewError(code, message)}
 }

@@ -80,6 +80,6 @@ type phoneForm struct {
 func (form *phoneForm) validate() error {
 	return validation.ValidateStruct(form,
 		validation.Field(&form.Code, validation.Required, validation.Length(1, 128), validation.By(printableNoSpace)),
-		validation.Field(&form.AppID, validation.Length(0, 64), validation.By(printableNoSpace)),
+		validation.Field(&form.AppID, appIDRules...),
 	)
 }
