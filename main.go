@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dop251/goja"
 	"github.com/fatih/color"
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/plugins/jsvm"
@@ -97,13 +96,14 @@ func main() {
 	)
 
 	// Server logic without recompiling: pb_hooks/*.pb.js are our cloud
-	// functions, with the WeChat API as $wechat. (The JS runtimes are made
-	// here, so the API must exist first.)
-	jsvm.MustRegister(app, jsvm.Config{
+	// functions, with the WeChat API as $wechat and the login hook as
+	// onWechatLogin. (The JS runtimes are made here, so the API must exist
+	// first.)
+	jsvm.MustRegister(wx.JSApp(), jsvm.Config{
 		HooksDir:      hooksDir,
 		HooksWatch:    hooksWatch,
 		HooksPoolSize: 15,
-		OnInit:        func(vm *goja.Runtime) { hooks.BindJS(vm, wx) },
+		OnInit:        wx.BindJS,
 	})
 	// Schema changes made in the dashboard during `go run` in this source
 	// tree become Go migrations in ./migrations, compiled into the next

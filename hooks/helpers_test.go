@@ -36,6 +36,7 @@ type env struct {
 	app  *tests.TestApp
 	fake *wechattest.Fake
 	cfg  *hooks.Config
+	wx   *hooks.Wechat
 	base string // set by serve
 }
 
@@ -57,9 +58,9 @@ func newEnv(t testing.TB) *env {
 	// to run again after an ApiScenario has cleaned up the same app.
 	t.Cleanup(app.Cleanup)
 	cfg := &hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
-	hooks.Register(app, cfg)
+	wx := hooks.Register(app, cfg)
 
-	e := &env{t: t, app: app, fake: fake, cfg: cfg}
+	e := &env{t: t, app: app, fake: fake, cfg: cfg, wx: wx}
 	e.addApp(appA, secretA, true)
 	return e
 }
@@ -74,8 +75,8 @@ func (e *env) restart() *env {
 	}
 	e.t.Cleanup(app.Cleanup)
 	cfg := *e.cfg
-	hooks.Register(app, &cfg)
-	return &env{t: e.t, app: app, fake: e.fake, cfg: &cfg}
+	wx := hooks.Register(app, &cfg)
+	return &env{t: e.t, app: app, fake: e.fake, cfg: &cfg, wx: wx}
 }
 
 // factory lets ApiScenario reuse this env's app (the scenario cleans it up).

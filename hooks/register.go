@@ -42,7 +42,9 @@ func Register(app core.App, cfg *Config) *Wechat {
 		}
 	}
 	apps := &appCache{vault: v}
-	s := &server{cfg: cfg, vault: v, apps: apps, wechat: &Wechat{vault: v, apps: apps}}
+	wx := &Wechat{vault: v, apps: apps, onLogin: &hook.Hook[*LoginEvent]{}}
+	wx.js = &jsApp{App: app, wechat: wx}
+	s := &server{cfg: cfg, vault: v, apps: apps, wechat: wx}
 
 	// Secrets (secrets.Sealed, by collection and field id) are encrypted at
 	// rest from the first start, with a key the data directory keeps apart

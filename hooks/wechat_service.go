@@ -8,6 +8,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"wxbase/secrets"
@@ -17,7 +18,8 @@ import (
 // Wechat is wxbase's WeChat API for server code, in Go or in pb_hooks: it
 // finds each app's credentials, keeps one access token per app (shared,
 // persisted, refreshed before expiry) and retries once when WeChat says the
-// token went stale. Register returns it; it is usable once the server runs.
+// token went stale. Register returns it; its calls work once the server
+// runs, and its login hook (OnLogin) takes handlers at once.
 type Wechat struct {
 	app    core.App
 	vault  *secrets.Vault
@@ -25,6 +27,9 @@ type Wechat struct {
 	mock   bool
 	client *wechat.Client
 	broker *wechat.TokenBroker
+
+	onLogin *hook.Hook[*LoginEvent]
+	js      *jsApp // the app as pb_hooks' runtimes are made from it
 }
 
 // start wires the client in; the broker persists tokens in wechat_tokens.
