@@ -11,15 +11,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fatih/color"
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/plugins/jsvm"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"wxbase/hooks"
-	"wxbase/migrations"
-	"wxbase/secrets"
 )
 
 //go:embed all:pb_public
@@ -44,7 +41,6 @@ func main() {
 	// an operator may set, or the key wxbase made in pb_data, which the
 	// vault puts there.
 	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DefaultEncryptionEnv: "WXBASE_ENCRYPTION_KEY"})
-	color.Output = hooks.MaskDevSQL(color.Output)
 
 	cfg, err := hooks.ConfigFromEnv()
 	if err != nil {
@@ -86,14 +82,8 @@ func main() {
 		}
 	}
 
-	// Start-up stops when the key is lost, except for the command that
-	// recovers from it, so the vault must know before start-up.
-	cfg.Vault = secrets.NewVault(slices.Contains(os.Args[1:], secrets.RecoverCommand))
+	// Every route, hook, command and start-up task wxbase adds.
 	wx := hooks.Register(app, &cfg)
-	app.RootCmd.AddCommand(
-		secrets.NewRotateCommand(app, cfg.Vault),
-		secrets.NewRecoverCommand(app, cfg.Vault, migrations.DefaultSettings),
-	)
 
 	// Server logic without recompiling: pb_hooks/*.pb.js are our cloud
 	// functions, with the WeChat API as $wechat and the login hook as

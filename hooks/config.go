@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"wxbase/secrets"
 	"wxbase/wechat"
 )
 
@@ -28,9 +27,6 @@ type Config struct {
 	Public fs.FS
 	// Readme is served at /README.md for the landing page's quick-start link.
 	Readme []byte
-	// Vault seals secrets; main makes it so that its key commands share it.
-	// nil makes a new one.
-	Vault *secrets.Vault
 	// Transport, when set, carries upstream calls (tests use it to reach a
 	// fake in-process); nil means the network.
 	Transport http.RoundTripper

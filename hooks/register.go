@@ -1,16 +1,22 @@
 // Package hooks binds everything wxbase adds onto a PocketBase app: routes,
-// record hooks and start-up tasks. main and the tests both call Register, so
-// the tests exercise exactly what production runs.
+// record hooks, start-up tasks, and the binary's commands and terminal. main
+// and the tests both call Register, so the tests exercise exactly what
+// production runs.
 package hooks
 
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"slices"
 
+	"github.com/fatih/color"
+	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"wxbase/migrations"
 	"wxbase/secrets"
 	"wxbase/wechat"
 	"wxbase/wechat/wechattest"
@@ -28,13 +34,22 @@ type server struct {
 	mockFake *wechattest.Fake // the in-process WeChat of --wechat-mock
 }
 
-// Register shows, in one place, every route and hook wxbase adds. cfg is
-// read when the server starts, so flags parsed after Register still count.
-// It returns the WeChat API for server code (Go, and pb_hooks via $wechat).
+// Register shows, in one place, everything wxbase adds. cfg is read when
+// the server starts, so flags parsed after Register still count. It returns
+// the WeChat API for server code, with the login hook (Wechat.OnLogin).
+//
+// One thing stays in main: pb_hooks get $wechat and onWechatLogin from
+// jsvm.MustRegister(wx.JSApp(), jsvm.Config{OnInit: wx.BindJS, ...}), which
+// must follow the parsing of --hooksDir.
 func Register(app core.App, cfg *Config) *Wechat {
-	v := cfg.Vault
-	if v == nil {
-		v = &secrets.Vault{}
+	// The binary's own app, which has a command line; tests' apps share a
+	// process, and seal their secrets alone.
+	binary, _ := app.(*pocketbase.PocketBase)
+	v := &secrets.Vault{}
+	if binary != nil {
+		// Start-up stops when the key is lost, except for the command that
+		// recovers from it, so the vault must know before start-up.
+		v = secrets.NewVault(slices.Contains(os.Args[1:], secrets.RecoverCommand))
 	}
 	if app.IsBootstrapped() { // a test app, migrated before Register
 		if err := v.Resolve(app); err != nil {
@@ -42,9 +57,9 @@ func Register(app core.App, cfg *Config) *Wechat {
 		}
 	}
 	apps := &appCache{vault: v}
-	wx := &Wechat{vault: v, apps: apps, onLogin: &hook.Hook[*LoginEvent]{}}
-	wx.js = &jsApp{App: app, wechat: wx}
-	s := &server{cfg: cfg, vault: v, apps: apps, wechat: wx}
+	w := &Wechat{vault: v, apps: apps, onLogin: &hook.Hook[*LoginEvent]{}}
+	w.js = &jsApp{App: app, wechat: w}
+	s := &server{cfg: cfg, vault: v, apps: apps, wechat: w}
 
 	// Secrets (secrets.Sealed, by collection and field id) are encrypted at
 	// rest from the first start, with a key the data directory keeps apart
@@ -110,19 +125,43 @@ func Register(app core.App, cfg *Config) *Wechat {
 	app.OnBackupCreate().Bind(&hook.Handler[*core.BackupEvent]{Priority: 999, Func: createBackup})
 	app.OnBackupRestore().BindFunc(keepOutOfRestore)
 
+	if binary != nil {
+		// The encryption key's commands: rotate-encryption-key, and
+		// recover-lost-key, which starts afresh what no key opens.
+		binary.RootCmd.AddCommand(
+			secrets.NewRotateCommand(app, v),
+			secrets.NewRecoverCommand(app, v, migrations.DefaultSettings),
+		)
+		// Dev mode prints every SQL statement, every stored value in it:
+		// the terminal gets them with their literals masked.
+		color.Output = maskDevSQL(color.Output)
+	}
+
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		// Tests' routers have no server.
+		// Start-up, in order: the HTTP server's timeouts (tests' routers have
+		// no server); the WeChat client, or the in-process fake of
+		// --wechat-mock; the app of WECHAT_APPID/WECHAT_SECRET, created or
+		// updated; and what is stored unsealed (an upgrade, an import),
+		// sealed with the key.
 		if se.Server != nil {
 			if err := s.cfg.HTTP.apply(se.Server); err != nil {
 				return err
 			}
 		}
-		if err := s.start(se.App); err != nil {
+		s.startClient(se.App)
+		if !s.cfg.Mock {
+			if err := syncEnvApp(se.App, s.vault, s.cfg.AppID, s.cfg.Secret); err != nil {
+				return err
+			}
+		}
+		if err := s.sealStored(se.App); err != nil {
 			return err
 		}
 
 		se.Router.Bind(rejectInvalidToken())
 		se.Router.BindFunc(refuseProbingListRequests)
+		// WeChat login; its hook, Wechat.OnLogin, runs between WeChat's
+		// answer and the user's creation.
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
 		se.Router.GET("/api/realtime/ws", rt.serveWS).Bind(apis.SkipSuccessActivityLog())
 		wx := se.Router.Group("/api/wechat")
@@ -164,8 +203,8 @@ func Register(app core.App, cfg *Config) *Wechat {
 	return s.wechat
 }
 
-// start builds the WeChat client and applies the environment's app.
-func (s *server) start(app core.App) error {
+// startClient builds the WeChat client, on the in-process fake in mock mode.
+func (s *server) startClient(app core.App) {
 	transport := s.cfg.Transport
 	if s.cfg.Mock {
 		s.mockFake = wechattest.New()
@@ -177,12 +216,11 @@ func (s *server) start(app core.App) error {
 	}
 	s.client = wechat.New(s.cfg.APIBase, s.cfg.Timeout, transport)
 	s.wechat.start(app, s.client, s.cfg.Mock)
+}
 
-	if !s.cfg.Mock {
-		if err := syncEnvApp(app, s.vault, s.cfg.AppID, s.cfg.Secret); err != nil {
-			return err
-		}
-	}
+// sealStored seals the secrets stored in the clear, and names those no key
+// of the keyring opens.
+func (s *server) sealStored(app core.App) error {
 	sealed, unopenable, err := s.vault.SealStored(app)
 	if err != nil {
 		return fmt.Errorf("sealing the stored secrets: %w", err)
