@@ -40,8 +40,9 @@ type LoginEvent struct {
 	// which the login does not save.
 	//
 	// A handler may change fields, but not which user this is: a record
-	// swapped for another, given another id, saved or marked as stored or as
-	// new refuses the login (403, wechat_login_refused).
+	// swapped for another, given another id, or marked as stored or as new
+	// refuses the login (403, wechat_login_refused). So does a new user the
+	// handler saved itself, which then stays: the login saves it.
 	Record *core.Record
 }
 
@@ -58,7 +59,8 @@ type LoginEvent struct {
 //     message; data.code is the code string it was given, else
 //     wechat_login_refused;
 //   - any other error is answered 403 "This login was refused." with
-//     data.code wechat_login_refused: its text is logged, never sent;
+//     data.code wechat_login_refused: its text goes to the request log's
+//     details, never to the client;
 //   - returning without calling e.Next() and without answering the
 //     request refuses the same way.
 //
