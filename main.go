@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dop251/goja"
-	"github.com/fatih/color"
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/cmd"
 	"github.com/pocketbase/pocketbase/plugins/jsvm"
@@ -20,8 +18,6 @@ import (
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"wxbase/hooks"
-	"wxbase/migrations"
-	"wxbase/secrets"
 )
 
 //go:embed all:pb_public
@@ -47,7 +43,6 @@ func main() {
 	// an operator may set, or the key wxbase made in pb_data, which the
 	// vault puts there.
 	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DefaultEncryptionEnv: "WXBASE_ENCRYPTION_KEY"})
-	color.Output = hooks.MaskDevSQL(color.Output)
 
 	cfg, err := hooks.ConfigFromEnv()
 	if err != nil {
@@ -97,25 +92,19 @@ func main() {
 		}
 	}
 
-	// Start-up stops when the key is lost, except for the command that
-	// recovers from it, so the vault must know before start-up.
-	cfg.Vault = secrets.NewVault(slices.Contains(os.Args[1:], secrets.RecoverCommand))
+	// Every route, hook, command and start-up task wxbase adds.
 	wx := hooks.Register(app, cfg)
-	app.RootCmd.AddCommand(
-		secrets.NewRotateCommand(app, cfg.Vault),
-		secrets.NewRecoverCommand(app, cfg.Vault, migrations.DefaultSettings),
-	)
 
 	// Server logic without recompiling: pb_hooks/*.pb.js are our cloud
-	// functions, with the WeChat API as $wechat. (The JS runtimes are made
-	// here, so the API must exist first.) pb_migrations/*.js are applied at
-	// every start, before serving.
-	jsvm.MustRegister(app, jsvm.Config{
+	// functions, with the WeChat API as $wechat and the login hook as
+	// onWechatLogin. (The JS runtimes are made here, so the API must exist
+	// first.) pb_migrations/*.js are applied at every start, before serving.
+	jsvm.MustRegister(wx.JSApp(), jsvm.Config{
 		HooksDir:      hooksDir,
 		HooksWatch:    hooksWatch,
 		HooksPoolSize: 15,
 		MigrationsDir: migrationsDir,
-		OnInit:        func(vm *goja.Runtime) { hooks.BindJS(vm, wx) },
+		OnInit:        wx.BindJS,
 	})
 	// Schema changes made in the dashboard or the API are written as JS
 	// migrations beside pb_data, as PocketBase's prebuilt binary does: they

@@ -25,8 +25,9 @@ const noPasswordHash = "!wechat-login-no-password"
 
 // authWithWechat handles POST /api/collections/{collection}/auth-with-wechat:
 // it trades a wx.login code for a PocketBase auth token, creating the user on
-// first sight. WeChat is called before any transaction, so no database lock
-// is held while waiting on the network.
+// first sight. WeChat is called, and then the login hook (Wechat.OnLogin)
+// run, before any transaction, so no database lock is held while waiting on
+// the network or on server code.
 func (s *server) authWithWechat(e *core.RequestEvent) error {
 	users, err := findWechatUsersCollection(e)
 	if err != nil {
@@ -55,9 +56,33 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 		return s.loginError(e, app.appID, err)
 	}
 
-	link, err := linkWechatAccount(e.App, &s.reads, s.vault, users, app, session)
+	plan, err := planLogin(e.App, &s.reads, users, session, app)
 	if err != nil {
 		return e.InternalServerError("Failed to save the WeChat account.", err)
+	}
+	unionID := session.UnionID
+	if unionID == "" && plan.account != nil {
+		unionID = plan.account.GetString("unionid") // WeChat omits it at times
+	}
+	event := &LoginEvent{RequestEvent: e, AppID: app.appID, OpenID: session.OpenID, UnionID: unionID, IsNew: plan.isNew, Record: plan.user}
+	var link *accountLink
+	err = s.wechat.onLogin.Trigger(event, func(le *LoginEvent) error {
+		if !plan.kept(le.Record) {
+			return errRecordReplaced
+		}
+		var err error
+		if link, err = commitLogin(e.App, s.vault, users, app, session, plan); err != nil {
+			return &loginFailed{e.InternalServerError("Failed to save the WeChat account.", err)}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return loginRefusal(e, err)
+	case link == nil && e.Written():
+		return nil // a handler answered the request itself
+	case link == nil:
+		return loginRefusal(e, errLoginNotContinued)
 	}
 
 	meta := map[string]any{"isNew": link.isNew, "openid": session.OpenID}
@@ -95,7 +120,7 @@ type wechatLoginForm struct {
 func (form *wechatLoginForm) validate() error {
 	return validation.ValidateStruct(form,
 		validation.Field(&form.Code, validation.Required, validation.Length(1, 128), validation.By(printableNoSpace)),
-		validation.Field(&form.AppID, validation.Length(0, 64), validation.By(printableNoSpace)),
+		validation.Field(&form.AppID, appIDRules...),
 	)
 }
 
@@ -118,48 +143,102 @@ type accountLink struct {
 	isNew         bool
 }
 
-// linkWechatAccount finds or creates the user for this WeChat identity and
-// stores the fresh session_key.
-//
-// A returning user whose session_key and unionid did not change is served
-// from reads alone. Anything else runs in one short transaction that looks
-// the account up again, so concurrent first logins of one openid serialise
-// on SQLite's single writer and all end with the same user.
-func linkWechatAccount(app core.App, reads *preparedReads, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+// loginPlan is what a login is about to do, read before the login hook runs
+// and without a transaction: sign in the user the openid's account points
+// at, or (a first login through this app) the user of the same unionid, or
+// create user, a record not yet saved.
+type loginPlan struct {
+	account *core.Record // the openid's account in this app; nil on a first login through it
+	user    *core.Record // LoginEvent.Record
+	userID  string       // user's id as read; "" for a new user
+	isNew   bool
+}
+
+// planLogin reads who is logging in.
+func planLogin(app core.App, reads *preparedReads, users *core.Collection, session *wechat.Session, wxApp *wechatApp) (*loginPlan, error) {
 	account, err := reads.account(app, wxApp.id, session.OpenID)
-	if err == nil && !accountChanged(app, v, account, session) {
+	switch {
+	case err == nil:
 		user, err := app.FindRecordById(users, account.GetString("user"))
 		if err == nil {
-			return &accountLink{user: user, account: account}, nil
+			return &loginPlan{account: account, user: user, userID: user.Id}, nil
 		}
-		// The user vanished between the two reads: let the transaction decide.
-	} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		// The user was deleted since the account was read, and the account
+		// with it (a cascade): a first login, which the transaction checks.
+	case !errors.Is(err, sql.ErrNoRows):
 		return nil, err
 	}
 
-	link, err := upsertAccount(app, v, users, wxApp, session)
+	// The same person may already be a user through another mini-program of
+	// the same company.
+	if session.UnionID != "" {
+		user, err := findUserByUnionID(app, users, session.UnionID)
+		if err == nil {
+			return &loginPlan{user: user, userID: user.Id}, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	user := core.NewRecord(users)
+	user.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: noPasswordHash})
+	return &loginPlan{user: user, isNew: true}, nil
+}
+
+// kept reports whether the login hook left the plan's user as it was: the
+// same record, with the same id, still new or still stored. Its fields may
+// have changed; anything else could sign the openid in as another user.
+func (p *loginPlan) kept(record *core.Record) bool {
+	return record == p.user && record.Id == p.userID && record.IsNew() == p.isNew
+}
+
+// errLoginChanged: between the plan and the transaction, the openid's
+// account or its user changed (an admin's edit) in a way that would sign
+// in a user the login hook did not see.
+var errLoginChanged = errors.New("the WeChat account changed during the login; log in again")
+
+// commitLogin carries out the plan and stores the fresh session_key.
+//
+// A returning user whose session_key and unionid did not change is served
+// from the plan's reads alone. Anything else runs in one short transaction
+// that looks the account up again, so concurrent first logins of one openid
+// serialise on SQLite's single writer and all end with the same user.
+func commitLogin(app core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session, plan *loginPlan) (*accountLink, error) {
+	if plan.account != nil && !accountChanged(app, v, plan.account, session) {
+		return &accountLink{user: plan.user, account: plan.account}, nil
+	}
+	link, err := upsertAccount(app, v, users, wxApp, session, plan)
 	if isUniqueViolation(err) {
 		// Another writer (another process on the same file) won the race
 		// between our read and our insert: its account is now visible.
-		link, err = upsertAccount(app, v, users, wxApp, session)
+		link, err = upsertAccount(app, v, users, wxApp, session, plan)
 	}
 	return link, err
 }
 
-func upsertAccount(app core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+func upsertAccount(app core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session, plan *loginPlan) (*accountLink, error) {
 	var link *accountLink
 	err := app.RunInTransaction(func(tx core.App) error {
 		var err error
-		link, err = upsertAccountTx(tx, v, users, wxApp, session)
+		link, err = upsertAccountTx(tx, v, users, wxApp, session, plan)
 		return err
 	})
 	if err != nil {
+		if plan.isNew && !plan.user.IsNew() {
+			// Saved in the transaction that rolled back: new again.
+			plan.user.Id = ""
+			plan.user.MarkAsNew()
+		}
 		return nil, err
 	}
 	return link, nil
 }
 
-func upsertAccountTx(tx core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session) (*accountLink, error) {
+func upsertAccountTx(tx core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session, plan *loginPlan) (*accountLink, error) {
+	link := &accountLink{}
 	account, err := findAccount(tx, wxApp.id, session.OpenID)
 	switch {
 	case err == nil:
@@ -172,31 +251,46 @@ func upsertAccountTx(tx core.App, v *secrets.Vault, users *core.Collection, wxAp
 				return nil, err
 			}
 		}
-		user, err := tx.FindRecordById(users, account.GetString("user"))
-		if err != nil {
-			return nil, err
+		link.account = account
+		switch {
+		case account.GetString("user") == plan.userID:
+			link.user = plan.user
+		case plan.isNew:
+			// A concurrent first login of this openid created the user
+			// first; this one signs in as that user.
+			if link.user, err = tx.FindRecordById(users, account.GetString("user")); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, errLoginChanged
 		}
-		return &accountLink{user: user, account: account}, nil
+		return link, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, err
 	}
 
-	// A first login through this app. The same person may already be a
-	// user through another mini-program of the same company (unionid).
-	link := &accountLink{}
+	// A first login through this app.
+	var known *core.Record
 	if session.UnionID != "" {
-		link.user, err = findUserByUnionID(tx, users, session.UnionID)
+		known, err = findUserByUnionID(tx, users, session.UnionID)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
 	}
-	if link.user == nil {
-		link.user = core.NewRecord(users)
-		link.user.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: noPasswordHash})
-		if err := tx.Save(link.user); err != nil {
+	switch {
+	case known != nil && known.Id == plan.userID:
+		link.user = plan.user
+	case known != nil && plan.isNew:
+		// A concurrent login through another app of the same unionid
+		// created the user first.
+		link.user = known
+	case known == nil && plan.isNew:
+		if err := tx.Save(plan.user); err != nil {
 			return nil, err
 		}
-		link.isNew = true
+		link.user, link.isNew = plan.user, true
+	default:
+		return nil, errLoginChanged
 	}
 
 	accounts, err := tx.FindCachedCollectionByNameOrId(accountsCollection)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"wxbase/realtime"
-	"wxbase/secrets"
 	"wxbase/wechat"
 )
 
@@ -30,9 +29,6 @@ type Config struct {
 	// Docs are the project's Markdown documents, each served as plain text
 	// at its own path (/README.md for the landing page's quick-start link).
 	Docs fs.FS
-	// Vault seals secrets; main makes it so that its key commands share it.
-	// nil makes a new one.
-	Vault *secrets.Vault
 	// HTTP replaces the HTTP server's connection timeouts (--http-*-timeout).
 	HTTP HTTPTimeouts
 	// Realtime configures the watch() WebSocket; its zero value is the

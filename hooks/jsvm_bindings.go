@@ -4,16 +4,52 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/dop251/goja"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/plugins/jsvm"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"wxbase/wechat"
 )
 
-// BindJS makes the WeChat API available to pb_hooks scripts as $wechat, so
-// server logic can moderate content or notify a user without recompiling.
-// Errors become JavaScript exceptions. README.md documents each function.
-func BindJS(vm *goja.Runtime, w *Wechat) {
+// jsApp is the app pb_hooks' runtimes are made from: the app itself plus
+// OnWechatLogin. jsvm makes a global on<Name> for each On<Name> hook method
+// of the app it is given (hooksBinds, which reflects on the app), and runs
+// each handler in its pool of runtimes with $app set to the event's app; so
+// onWechatLogin handlers run exactly as onRecordCreate's do.
+type jsApp struct {
+	core.App
+	wechat *Wechat
+}
+
+// OnWechatLogin is Wechat.OnLogin, as pb_hooks see it: onWechatLogin.
+func (a *jsApp) OnWechatLogin() *hook.Hook[*LoginEvent] {
+	return a.wechat.onLogin
+}
+
+// JSApp is the app to register PocketBase's jsvm plugin with, so that
+// pb_hooks scripts have onWechatLogin. Its runtimes get BindJS as OnInit.
+func (w *Wechat) JSApp() core.App {
+	return w.js
+}
+
+// BindJS is jsvm's OnInit: it makes the WeChat API available to pb_hooks
+// scripts as $wechat, so server logic can moderate content or notify a user
+// without recompiling. Errors become JavaScript exceptions. README.md
+// documents each function.
+//
+// jsvm sets $app to the app it was registered with, JSApp; scripts get the
+// app itself, as they would without wxbase.
+func (w *Wechat) BindJS(vm *goja.Runtime) {
+	if app := vm.Get("$app"); app != nil && app.Export() == any(w.js) {
+		if err := vm.Set("$app", w.js.App); err != nil {
+			panic(err)
+		}
+	}
+	vm.SetFieldNameMapper(jsNames{})
+
 	ctx := context.Background()
 	api := vm.NewObject()
 	set := func(name string, fn any) {
@@ -104,6 +140,21 @@ func BindJS(vm *goja.Runtime, w *Wechat) {
 	if err := vm.Set("$wechat", api); err != nil {
 		panic(err)
 	}
+}
+
+// jsNames is jsvm's naming of Go fields in scripts, except for LoginEvent's
+// ids, spelled as WeChat and the rest of wxbase spell them (e.openid, not
+// e.openID): a handler testing a misspelt id would read undefined and let a
+// banned user in.
+type jsNames struct{ jsvm.FieldMapper }
+
+var loginEventNames = map[string]string{"AppID": "appid", "OpenID": "openid", "UnionID": "unionid"}
+
+func (m jsNames) FieldName(t reflect.Type, f reflect.StructField) string {
+	if name, ok := loginEventNames[f.Name]; ok && t == reflect.TypeFor[LoginEvent]() {
+		return name
+	}
+	return m.FieldMapper.FieldName(t, f)
 }
 
 func str(v any) string {

@@ -11,7 +11,7 @@ import (
 	"wxbase/wechat"
 )
 
-// Stable data.code values of failed logins, so clients branch without
+// Stable data.code values of failed WeChat calls, so clients branch without
 // parsing sentences.
 const (
 	codeWechatCodeInvalid   = "wechat_code_invalid"
@@ -23,45 +23,66 @@ const (
 	codeWechatRejected      = "wechat_rejected"
 )
 
-// loginError turns a failed code2Session into the API error the client sees.
-// err never holds a secret or a URL (package wechat promises it), so it is
-// safe as the logged cause.
-func (s *server) loginError(e *core.RequestEvent, appID string, err error) error {
-	switch wechat.Errcode(err) {
-	case wechat.ErrcodeInvalidCode:
-		return wechatError(http.StatusBadRequest, codeWechatCodeInvalid, wechat.ErrcodeInvalidCode,
-			"The login code is invalid or expired; call wx.login for a new one.", err)
-	case wechat.ErrcodeCodeUsed:
-		return wechatError(http.StatusBadRequest, codeWechatCodeUsed, wechat.ErrcodeCodeUsed,
-			"The login code was already used; each wx.login code works once, so call wx.login again.", err)
-	case wechat.ErrcodeUserBlocked:
-		return wechatError(http.StatusForbidden, codeWechatUserBlocked, wechat.ErrcodeUserBlocked,
-			"WeChat blocked this login: it flags the user as high-risk (errcode 40226).", err)
-	case wechat.ErrcodeRateLimited:
-		e.Response.Header().Set("Retry-After", "60")
-		return wechatError(http.StatusTooManyRequests, codeWechatRateLimited, wechat.ErrcodeRateLimited,
-			"WeChat is rate limiting logins for this user; try again in a minute.", err)
-	}
-	return upstreamError(e, appID, err)
+// answer is what the client gets for one errcode.
+type answer struct {
+	status     int
+	code       string
+	message    string
+	retryAfter string // seconds; "" sends no Retry-After
 }
 
-// upstreamError maps the failures every WeChat call shares: WeChat down or
-// busy (retryable), rate limits, credentials only an admin can fix, and
-// anything else WeChat refused.
+// loginAnswers word code2Session's errcodes for a login: the code comes
+// from wx.login, and a rate limit is WeChat's, per user.
+var loginAnswers = map[int]answer{
+	wechat.ErrcodeInvalidCode: {http.StatusBadRequest, codeWechatCodeInvalid,
+		"The login code is invalid or expired; call wx.login for a new one.", ""},
+	wechat.ErrcodeCodeUsed: {http.StatusBadRequest, codeWechatCodeUsed,
+		"The login code was already used; each wx.login code works once, so call wx.login again.", ""},
+	wechat.ErrcodeUserBlocked: {http.StatusForbidden, codeWechatUserBlocked,
+		"WeChat blocked this login: it flags the user as high-risk (errcode 40226).", ""},
+	wechat.ErrcodeRateLimited: {http.StatusTooManyRequests, codeWechatRateLimited,
+		"WeChat is rate limiting logins for this user; try again in a minute.", "60"},
+}
+
+// callAnswers word the same errcodes for the other calls (phone number,
+// session check, open data, session key reset), whose codes, if any, come
+// from other buttons.
+var callAnswers = map[int]answer{
+	wechat.ErrcodeInvalidCode: {http.StatusBadRequest, codeWechatCodeInvalid,
+		"The code is invalid, expired or already used; ask WeChat for a new one.", ""},
+	wechat.ErrcodeRateLimited: {http.StatusTooManyRequests, codeWechatRateLimited,
+		"WeChat is rate limiting this request; try again in a minute.", "60"},
+}
+
+// loginError turns a failed code2Session into the API error the client sees.
+func (s *server) loginError(e *core.RequestEvent, appID string, err error) error {
+	return wechatFailure(e, appID, err, loginAnswers)
+}
+
+// upstreamError turns any other failed WeChat call into the API error the
+// client sees.
 func upstreamError(e *core.RequestEvent, appID string, err error) error {
+	return wechatFailure(e, appID, err, callAnswers)
+}
+
+// wechatFailure answers the errcodes the route words itself, then the
+// failures every WeChat call shares: WeChat down or busy (retryable),
+// credentials only an admin can fix, and anything else WeChat refused.
+// err never holds a secret or a URL (package wechat promises it), so it is
+// safe as the logged cause.
+func wechatFailure(e *core.RequestEvent, appID string, err error, answers map[int]answer) error {
 	errcode := wechat.Errcode(err)
+	if a, ok := answers[errcode]; ok {
+		if a.retryAfter != "" {
+			e.Response.Header().Set("Retry-After", a.retryAfter)
+		}
+		return wechatError(a.status, a.code, errcode, a.message, err)
+	}
 	switch {
 	case wechat.IsUnavailable(err), errcode == wechat.ErrcodeSystemBusy:
 		e.Response.Header().Set("Retry-After", "1")
 		return wechatError(http.StatusServiceUnavailable, codeWechatUnavailable, errcode,
 			"WeChat is unavailable right now; try again shortly.", err)
-	case errcode == wechat.ErrcodeRateLimited:
-		e.Response.Header().Set("Retry-After", "60")
-		return wechatError(http.StatusTooManyRequests, codeWechatRateLimited, errcode,
-			"WeChat is rate limiting this request; try again in a minute.", err)
-	case errcode == wechat.ErrcodeInvalidCode:
-		return wechatError(http.StatusBadRequest, codeWechatCodeInvalid, errcode,
-			"The code is invalid, expired or already used; ask WeChat for a new one.", err)
 	case isCredentialErrcode(errcode):
 		e.App.Logger().Error("WeChat rejected this server's credentials for a mini-program; fix its AppSecret in the dashboard (wechat_apps)",
 			"appid", appID, "errcode", errcode)

@@ -19,7 +19,7 @@ func ownerRelation(app core.App, collection *core.Collection) (*core.RelationFie
 		if !ok || relation.Name != ownerField {
 			continue
 		}
-		users, err := app.FindCachedCollectionByNameOrId("users")
+		users, err := app.FindCachedCollectionByNameOrId(usersCollection)
 		if err != nil || relation.CollectionId != users.Id {
 			return nil, -1
 		}
@@ -61,7 +61,7 @@ func stampOwner(e *core.RecordRequestEvent) error {
 		return e.Next()
 	}
 	owner := ""
-	if e.Auth != nil && e.Auth.Collection().Name == "users" {
+	if e.Auth != nil && e.Auth.Collection().Name == usersCollection {
 		owner = e.Auth.Id
 	}
 	// Set replaces the whole value, also on a relation of several users

@@ -1,16 +1,22 @@
 // Package hooks binds everything wxbase adds onto a PocketBase app: routes,
-// record hooks and start-up tasks. main and the tests both call Register, so
-// the tests exercise exactly what production runs.
+// record hooks, start-up tasks, and the binary's commands and terminal. main
+// and the tests both call Register, so the tests exercise exactly what
+// production runs.
 package hooks
 
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"slices"
 
+	"github.com/fatih/color"
+	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"wxbase/migrations"
 	"wxbase/realtime"
 	"wxbase/secrets"
 	"wxbase/wechat"
@@ -26,13 +32,22 @@ type server struct {
 	reads  preparedReads // the returning-user login's account read
 }
 
-// Register shows, in one place, every route and hook wxbase adds, configured
-// by cfg. It returns the WeChat API for server code (Go, and pb_hooks via
-// $wechat), which works once the server has started.
+// Register shows, in one place, everything wxbase adds, configured by cfg.
+// It returns the WeChat API for server code, with the login hook
+// (Wechat.OnLogin); its calls work once the server has started.
+//
+// One thing stays in main: pb_hooks get $wechat and onWechatLogin from
+// jsvm.MustRegister(wx.JSApp(), jsvm.Config{OnInit: wx.BindJS, ...}), which
+// must follow the parsing of --hooksDir.
 func Register(app core.App, cfg Config) *Wechat {
-	v := cfg.Vault
-	if v == nil {
-		v = &secrets.Vault{}
+	// The binary's own app, which has a command line; tests' apps share a
+	// process, and seal their secrets alone.
+	binary, _ := app.(*pocketbase.PocketBase)
+	v := &secrets.Vault{}
+	if binary != nil {
+		// Start-up stops when the key is lost, except for the command that
+		// recovers from it, so the vault must know before start-up.
+		v = secrets.NewVault(slices.Contains(os.Args[1:], secrets.RecoverCommand))
 	}
 	if app.IsBootstrapped() { // a test app, migrated before Register
 		if err := v.Resolve(app); err != nil {
@@ -70,9 +85,9 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
 	// Phone numbers come only from WeChat, and only their owner sees them.
-	app.OnRecordEnrich("users").BindFunc(hidePhoneFromOthers)
-	app.OnRecordCreateRequest("users").BindFunc(refusePhoneWrites)
-	app.OnRecordUpdateRequest("users").BindFunc(refusePhoneWrites)
+	app.OnRecordEnrich(usersCollection).BindFunc(hidePhoneFromOthers)
+	app.OnRecordCreateRequest(usersCollection).BindFunc(refusePhoneWrites)
+	app.OnRecordUpdateRequest(usersCollection).BindFunc(refusePhoneWrites)
 
 	// CloudBase's _openid: records are stamped with their owner by the server.
 	app.OnRecordCreateRequest().BindFunc(stampOwner)
@@ -110,8 +125,21 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnBackupCreate().Bind(&hook.Handler[*core.BackupEvent]{Priority: 999, Func: createBackup})
 	app.OnBackupRestore().BindFunc(keepOutOfRestore)
 
+	if binary != nil {
+		// The encryption key's commands: rotate-encryption-key, and
+		// recover-lost-key, which starts afresh what no key opens.
+		binary.RootCmd.AddCommand(
+			secrets.NewRotateCommand(app, v),
+			secrets.NewRecoverCommand(app, v, migrations.DefaultSettings),
+		)
+		// Dev mode prints every SQL statement, every stored value in it:
+		// the terminal gets them with their literals masked.
+		color.Output = maskDevSQL(color.Output)
+	}
+
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		// Tests' routers have no server.
+		// Start-up: the HTTP server's timeouts (tests' routers have no
+		// server), then the start-up tasks of start, below.
 		if se.Server != nil {
 			if err := s.cfg.HTTP.apply(se.Server); err != nil {
 				return err
@@ -123,15 +151,17 @@ func Register(app core.App, cfg Config) *Wechat {
 
 		se.Router.Bind(rejectInvalidToken())
 		se.Router.BindFunc(refuseProbingListRequests)
+		// WeChat login; its hook, Wechat.OnLogin, runs between WeChat's
+		// answer and the user's creation.
 		se.Router.POST("/api/collections/{collection}/auth-with-wechat", s.authWithWechat)
 		se.Router.GET("/api/realtime/ws", rt.ServeWS).Bind(apis.SkipSuccessActivityLog())
 		wx := se.Router.Group("/api/wechat")
-		wx.POST("/phone", s.bindPhone).Bind(apis.RequireAuth("users"))
-		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth("users"))
-		wx.GET("/session", s.checkSession).Bind(apis.RequireAuth("users"))
+		wx.POST("/phone", s.bindPhone).Bind(apis.RequireAuth(usersCollection))
+		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth(usersCollection))
+		wx.GET("/session", s.checkSession).Bind(apis.RequireAuth(usersCollection))
 		wx.POST("/accounts/{id}/reset-session-key", s.resetSessionKey).Bind(apis.RequireSuperuserAuth())
 		if s.cfg.Mock {
-			mock := wx.Group("/mock").Bind(apis.RequireAuth("users"))
+			mock := wx.Group("/mock").Bind(apis.RequireAuth(usersCollection))
 			mock.POST("/phone-code", s.mockPhoneCode)
 			mock.POST("/encrypt", s.mockEncrypt)
 			mock.POST("/expire-session", s.mockExpireSession)
@@ -162,7 +192,10 @@ func Register(app core.App, cfg Config) *Wechat {
 	return s.wechat
 }
 
-// start applies the environment's app and opens the WeChat API to server code.
+// start, in order: the WeChat client, or the in-process fake of
+// --wechat-mock with its mock app; the app of WECHAT_APPID/WECHAT_SECRET,
+// created or updated; what is stored unsealed (an upgrade, an import),
+// sealed with the key. Then the WeChat API opens to server code.
 func (s *server) start(app core.App) error {
 	if s.cfg.Mock {
 		app.Logger().Warn("WeChat mock mode is ON: logins are answered by a built-in fake, never by WeChat. Do not use it in production.")

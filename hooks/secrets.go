@@ -24,13 +24,13 @@ var sqlLiteral = regexp.MustCompile(`'(?:[^']|'')*'|\b0x[0-9a-fA-F]+\b`)
 // devSQLLine recognises PocketBase's dev-mode statement log: "[1.23ms] SQL".
 var devSQLLine = regexp.MustCompile(`^\[[0-9.]+ms\] `)
 
-// MaskDevSQL wraps the writer that PocketBase's dev mode (on under `go run`
+// maskDevSQL wraps the writer that PocketBase's dev mode (on under `go run`
 // and with --dev) prints every SQL statement to, and replaces each literal
 // in those statements with '***': the statements carry every stored value,
 // the AppSecret, session keys and PocketBase's own token secrets included.
 // It wraps the writer rather than PocketBase's log functions because the
 // first statements run during bootstrap, before any hook could swap them.
-func MaskDevSQL(w io.Writer) io.Writer {
+func maskDevSQL(w io.Writer) io.Writer {
 	return &devSQLMasker{w: w}
 }
 

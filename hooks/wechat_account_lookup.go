@@ -15,7 +15,7 @@ const codeWechatAccountMissing = "wechat_account_missing"
 // is none. The token does not say which mini-program the user came through,
 // so routes take appid from the client.
 func (s *server) callerAccount(e *core.RequestEvent, appID string) (*Account, error) {
-	if e.Auth == nil || e.Auth.Collection().Name != "users" {
+	if e.Auth == nil || e.Auth.Collection().Name != usersCollection {
 		return nil, e.UnauthorizedError("Sign in with WeChat first.", nil)
 	}
 	account, err := s.wechat.UserAccount(e.Auth.Id, appID)

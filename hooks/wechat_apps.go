@@ -14,10 +14,16 @@ import (
 	"wxbase/secrets"
 )
 
+// The collections wxbase works with, by name.
 const (
 	appsCollection     = "wechat_apps"
 	accountsCollection = "wechat_accounts"
 	tokensCollection   = "wechat_tokens"
+	// usersCollection holds WeChat's users: the collection wxbase's
+	// migrations point wechat_accounts.user at, whose records the WeChat
+	// routes sign in, give a phone number and stamp as owners. The login
+	// route itself takes whichever auth collection that relation points at.
+	usersCollection = "users"
 )
 
 // wechatApp is one mini-program's credentials, as a login needs them.
@@ -145,6 +151,20 @@ func (c *appCache) appIDOf(app core.App, recordID string) (string, error) {
 		}
 	}
 	return "", errNoAccount
+}
+
+// appIDRules is what an appid sent by a client must be before it is looked
+// up: at most 64 printable ASCII characters without spaces; "" picks the one
+// enabled mini-program (or the user's one account).
+var appIDRules = []validation.Rule{validation.Length(0, 64), validation.By(printableNoSpace)}
+
+// queryAppID reads ?appid=, refusing one that breaks appIDRules.
+func queryAppID(e *core.RequestEvent) (string, error) {
+	appID := e.Request.URL.Query().Get("appid")
+	if validation.Validate(appID, appIDRules...) != nil {
+		return "", e.BadRequestError("Invalid appid.", nil)
+	}
+	return appID, nil
 }
 
 func appIDError(code, message string) error {

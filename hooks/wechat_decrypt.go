@@ -79,6 +79,6 @@ func (form *decryptForm) validate() error {
 		validation.Field(&form.IV, validation.Required, validation.Length(1, 64)),
 		validation.Field(&form.RawData, validation.Length(0, 64<<10)),
 		validation.Field(&form.Signature, validation.Length(0, 128)),
-		validation.Field(&form.AppID, validation.Length(0, 64), validation.By(printableNoSpace)),
+		validation.Field(&form.AppID, appIDRules...),
 	)
 }

@@ -42,7 +42,7 @@ func (s *server) bindPhone(e *core.RequestEvent) error {
 
 	err = e.App.RunInTransaction(func(tx core.App) error {
 		var holders int
-		err := tx.RecordQuery("users").Select("count(*)").
+		err := tx.RecordQuery(usersCollection).Select("count(*)").
 			AndWhere(dbx.HashExp{phoneField: phone}).
 			AndWhere(dbx.Not(dbx.HashExp{"id": e.Auth.Id})).
 			Row(&holders)
@@ -52,7 +52,7 @@ func (s *server) bindPhone(e *core.RequestEvent) error {
 		if holders > 0 {
 			return errPhoneTaken
 		}
-		user, err := tx.FindRecordById("users", e.Auth.Id)
+		user, err := tx.FindRecordById(usersCollection, e.Auth.Id)
 		if err != nil {
 			return err
 		}
@@ -80,6 +80,6 @@ type phoneForm struct {
 func (form *phoneForm) validate() error {
 	return validation.ValidateStruct(form,
 		validation.Field(&form.Code, validation.Required, validation.Length(1, 128), validation.By(printableNoSpace)),
-		validation.Field(&form.AppID, validation.Length(0, 64), validation.By(printableNoSpace)),
+		validation.Field(&form.AppID, appIDRules...),
 	)
 }

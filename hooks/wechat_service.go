@@ -10,6 +10,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"wxbase/secrets"
@@ -20,7 +21,8 @@ import (
 // Wechat is wxbase's WeChat API for server code, in Go or in pb_hooks: it
 // finds each app's credentials, keeps one access token per app (shared,
 // persisted, refreshed before expiry) and retries once when WeChat says the
-// token went stale. Register returns it; it answers once the server runs.
+// token went stale. Register returns it; its calls work once the server
+// runs, and its login hook (OnLogin) takes handlers at once.
 type Wechat struct {
 	app    core.App
 	vault  *secrets.Vault
@@ -32,12 +34,16 @@ type Wechat struct {
 	// serving is set once the server has started: the API is for the
 	// server's code, not for other commands.
 	serving atomic.Bool
+
+	onLogin *hook.Hook[*LoginEvent]
+	js      *jsApp // the app as pb_hooks' runtimes are made from it
 }
 
 // newWechat makes the WeChat API that cfg describes; the broker persists
 // tokens in wechat_tokens.
 func newWechat(app core.App, v *secrets.Vault, cfg Config) *Wechat {
-	w := &Wechat{app: app, vault: v, apps: &appCache{vault: v, withMock: cfg.Mock}}
+	w := &Wechat{app: app, vault: v, apps: &appCache{vault: v, withMock: cfg.Mock}, onLogin: &hook.Hook[*LoginEvent]{}}
+	w.js = &jsApp{App: app, wechat: w}
 	var transport http.RoundTripper // nil: the network
 	if cfg.Mock {
 		// Any app of wechat_apps works with the fake, whatever its secret;

@@ -13,9 +13,9 @@ func (s *server) checkSession(e *core.RequestEvent) error {
 	if err := readNoBody(e); err != nil {
 		return err
 	}
-	appID := e.Request.URL.Query().Get("appid")
-	if err := printableNoSpace(appID); err != nil || len(appID) > 64 {
-		return e.BadRequestError("Invalid appid.", nil)
+	appID, err := queryAppID(e)
+	if err != nil {
+		return err
 	}
 	account, err := s.callerAccount(e, appID)
 	if err != nil {
