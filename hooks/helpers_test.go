@@ -61,7 +61,9 @@ func newEnv(t testing.TB, configure ...func(*hooks.Config)) *env {
 	t.Cleanup(app.Cleanup)
 	cfg := hooks.Config{APIBase: baseURL, Timeout: 2 * time.Second}
 	for _, f := range configure {
-		f(&cfg)
+		if f != nil {
+			f(&cfg)
+		}
 	}
 	wx := hooks.Register(app, cfg)
 
