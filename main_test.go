@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/dbx"
 	_ "github.com/pocketbase/pocketbase/core" // registers the sqlite driver
 
+	"wxbase/internal/testkit"
 	"wxbase/internal/wxbaseproc"
 	"wxbase/wechat/wechattest"
 )
@@ -50,55 +51,10 @@ func start(t *testing.T, dataDir string, env []string, args ...string) *wxbasepr
 	return server
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := wxbaseproc.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
-// request sends a JSON request and decodes the JSON answer.
-func request(t *testing.T, method, url, token, body string) (int, string, map[string]any) {
-	t.Helper()
-	var reader io.Reader
-	if body != "" {
-		reader = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, url, reader)
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	decoded := map[string]any{}
-	_ = json.Unmarshal(raw, &decoded)
-	return res.StatusCode, string(raw), decoded
-}
-
+// login signs a WeChat user in on base with code.
 func login(t *testing.T, base, code string) (int, string, map[string]any) {
 	t.Helper()
-	return request(t, http.MethodPost, base+"/api/collections/users/auth-with-wechat", "", `{"code":"`+code+`"}`)
-}
-
-// superuserToken creates a superuser with the CLI and signs it in.
-func superuserToken(t *testing.T, p *wxbaseproc.Server, dataDir string, env ...string) string {
-	t.Helper()
-	if err := wxbaseproc.UpsertSuperuser(binary, dataDir, "admin@example.com", "correct-horse-battery", env...); err != nil {
-		t.Fatal(err)
-	}
-	status, body, res := request(t, http.MethodPost, p.Base+"/api/collections/_superusers/auth-with-password", "",
-		`{"identity":"admin@example.com","password":"correct-horse-battery"}`)
-	if status != 200 {
-		t.Fatalf("superuser login: %d %s", status, body)
-	}
-	return res["token"].(string)
+	return testkit.CallJSON(t, http.MethodPost, base+testkit.LoginPath, "", testkit.LoginBody(code))
 }
 
 func TestMockModeLogsInOverHTTP(t *testing.T) {
@@ -134,19 +90,19 @@ func TestMockModeLogsInOverHTTP(t *testing.T) {
 	}
 
 	// The token works on PocketBase's own records API, for the user's own record only.
-	status, body, list := request(t, http.MethodGet, p.Base+"/api/collections/users/records", first["token"].(string), "")
+	status, body, list := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/collections/users/records", first["token"].(string), "")
 	if status != 200 || list["totalItems"] != float64(1) || !strings.Contains(body, user["id"].(string)) {
 		t.Fatalf("own records with the token: %d %s", status, body)
 	}
 
 	// Restarted without mock mode, the server has no app and refuses mock codes.
-	token := superuserToken(t, p, dataDir)
+	token := testkit.ServerSuperuserToken(t, binary, p)
 	p.Stop()
 	p = start(t, dataDir, nil, "--dev=false")
 	if strings.Contains(p.Output(), "--wechat-mock is ON") {
 		t.Fatal("the warning printed without mock mode")
 	}
-	status, body, apps := request(t, http.MethodGet, p.Base+"/api/collections/wechat_apps/records", token, "")
+	status, body, apps := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/collections/wechat_apps/records", token, "")
 	if status != 200 || apps["totalItems"] != float64(0) {
 		t.Fatalf("mock mode wrote to wechat_apps: %d %s", status, body)
 	}
@@ -161,7 +117,7 @@ func TestLandingPageAndReadme(t *testing.T) {
 	secret := "f00df00df00df00df00df00df00df00d"
 	p := start(t, dataDir, []string{"WECHAT_APPID=wx5555555555555555", "WECHAT_SECRET=" + secret}, "--dev=false")
 
-	status, body, _ := request(t, http.MethodGet, p.Base+"/", "", "")
+	status, body, _ := testkit.CallJSON(t, http.MethodGet, p.Base+"/", "", "")
 	if status != 200 || !strings.Contains(body, "wxbase") || !strings.Contains(body, `href="/_/"`) || !strings.Contains(body, `href="/README.md"`) {
 		t.Fatalf("landing page: %d %s", status, body)
 	}
@@ -170,7 +126,7 @@ func TestLandingPageAndReadme(t *testing.T) {
 			t.Fatalf("the landing page reveals configuration (%s)", private)
 		}
 	}
-	status, body, _ = request(t, http.MethodGet, p.Base+"/README.md", "", "")
+	status, body, _ = testkit.CallJSON(t, http.MethodGet, p.Base+"/README.md", "", "")
 	if status != 200 || !strings.Contains(body, "## Quick start") {
 		t.Fatalf("README: %d %.200s", status, body)
 	}
@@ -186,7 +142,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	env := []string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret, "WECHAT_TIMEOUT=300ms"}
 
 	// 1. WeChat refuses connections.
-	closed := freeAddr(t)
+	closed := testkit.ClosedAddr(t)
 	p := start(t, dataDir, append(env, "WECHAT_API_BASE=http://"+closed), "--dev")
 	if status, body, _ := login(t, p.Base, "0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p"); status != 503 {
 		t.Fatalf("refused connection: %d %s", status, body)
@@ -219,7 +175,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		{"POST", "/api/wechat/phone", `{"code":"` + fake.IssuePhoneCode(appID, wechattest.Phone{PurePhoneNumber: "13800138000"}) + `"}`},
 		{"POST", "/api/wechat/decrypt", `{"encryptedData":"AAAAAAAAAAAAAAAAAAAAAA==","iv":"AAAAAAAAAAAAAAAAAAAAAA=="}`},
 	} {
-		status, body, _ := request(t, c.method, p.Base+c.path, token, c.body)
+		status, body, _ := testkit.CallJSON(t, c.method, p.Base+c.path, token, c.body)
 		if status >= 500 {
 			t.Fatalf("%s %s: %d %s", c.method, c.path, status, body)
 		}
@@ -232,7 +188,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	// Positive controls: the secrets are stored, dev mode printed the very
 	// statements that wrote them, and the logs hold the failures.
 	data := openDB(t, filepath.Join(dataDir, "data.db"))
-	key := keyringKeys(t, dataDir)[0]
+	key := testkit.KeyringKeys(t, dataDir)[0]
 	storedSecret, _ := storedPlain(t, dataDir, key, "wechat_apps", "secret")
 	storedKey, _ := storedPlain(t, dataDir, key, "wechat_accounts", "session_key")
 	accessToken, _ := storedPlain(t, dataDir, key, "wechat_tokens", "token")
@@ -305,19 +261,12 @@ func TestPostWithMethodOverrideUpdatesRecords(t *testing.T) {
 	userURL := p.Base + "/api/collections/users/records/" + res["record"].(map[string]any)["id"].(string)
 
 	send := func(method, url, contentType string, body io.Reader, override string) (int, string) {
-		req, _ := http.NewRequest(method, url, body)
-		req.Header.Set("Content-Type", contentType)
-		req.Header.Set("Authorization", token)
+		req := testkit.Request{Method: method, URL: url, Token: token, ContentType: contentType, Body: body}
 		if override != "" {
+			req.Header = http.Header{}
 			req.Header.Set("X-HTTP-Method-Override", override)
 		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		raw, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(raw)
+		return req.MustSend(t)
 	}
 
 	status, body = send("POST", userURL, "application/json", strings.NewReader(`{"name":"Alice"}`), "PATCH")
@@ -384,12 +333,12 @@ func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("login: %d %s", status, body)
 	}
-	status, body, answer := request(t, http.MethodPost, p.Base+"/api/functions/whoami", res["token"].(string), `{"question":42}`)
+	status, body, answer := testkit.CallJSON(t, http.MethodPost, p.Base+"/api/functions/whoami", res["token"].(string), `{"question":42}`)
 	if status != 200 || answer["openid"] != wechattest.MockOpenID("caller") || answer["user"] != res["record"].(map[string]any)["id"] ||
 		answer["data"].(map[string]any)["question"] != float64(42) {
 		t.Fatalf("whoami: %d %s", status, body)
 	}
-	if status, _, _ := request(t, http.MethodPost, p.Base+"/api/functions/whoami", "", `{}`); status != 401 {
+	if status, _, _ := testkit.CallJSON(t, http.MethodPost, p.Base+"/api/functions/whoami", "", `{}`); status != 401 {
 		t.Fatalf("whoami without a token: want 401, got %d", status)
 	}
 }
@@ -403,7 +352,7 @@ func TestFirstHookFileIsPickedUpWhileRunning(t *testing.T) {
 	if info, err := os.Stat(hooksDir); err != nil || !info.IsDir() {
 		t.Fatalf("the server made no %s to watch: %v", hooksDir, err)
 	}
-	if status, _, _ := request(t, http.MethodGet, p.Base+"/api/functions/hello", "", ""); status != 404 {
+	if status, _, _ := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/functions/hello", "", ""); status != 404 {
 		t.Fatalf("before the hook file: want 404, got %d", status)
 	}
 	hook := `routerAdd("GET", "/api/functions/hello", (e) => e.json(200, { hello: "world" }))` + "\n"
@@ -412,7 +361,7 @@ func TestFirstHookFileIsPickedUpWhileRunning(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		status, body, answer := request(t, http.MethodGet, p.Base+"/api/functions/hello", "", "")
+		status, body, answer := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/functions/hello", "", "")
 		if status == 200 && answer["hello"] == "world" {
 			return
 		}
@@ -441,7 +390,7 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(hooksDir, "moderation.pb.js"), match[1], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	status, body, _ := request(t, "POST", l.server.Base+"/api/collections", l.admin, `{"name":"posts","type":"base",
+	status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/collections", l.admin, `{"name":"posts","type":"base",
 		"listRule":"","viewRule":"","createRule":"@request.auth.id != \"\"",
 		"fields":[{"name":"text","type":"text"},{"name":"owner","type":"relation","collectionId":"_pb_users_auth_","maxSelect":1}]}`)
 	if status != 200 {
@@ -460,7 +409,7 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 	}
 	token := res["token"].(string)
 
-	status, body, _ = request(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"hello world"}`)
+	status, body, _ = testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"hello world"}`)
 	if status != 200 {
 		t.Fatalf("a clean post: %d %s", status, body)
 	}
@@ -468,7 +417,7 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 	if len(sent) != 1 || sent[0].ToUser != openID {
 		t.Fatalf("the author was not notified: %+v", sent)
 	}
-	status, body, _ = request(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"something forbidden"}`)
+	status, body, _ = testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"something forbidden"}`)
 	if status != 400 || !strings.Contains(body, "cannot be published") {
 		t.Fatalf("a risky post: want 400, got %d %s", status, body)
 	}
@@ -490,7 +439,7 @@ func TestMockModeServerFeatures(t *testing.T) {
 	}
 	token := res["token"].(string)
 	call := func(method, path, body string) (int, string, map[string]any) {
-		return request(t, method, p.Base+path, token, body)
+		return testkit.CallJSON(t, method, p.Base+path, token, body)
 	}
 
 	_, _, code := call("POST", "/api/wechat/mock/phone-code", `{"phone":"13800138000"}`)

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 )
 
 // listTotal lists posts as Alice with a filter and returns totalItems, or
@@ -123,7 +124,7 @@ func TestViewsCannotReadPhonesFromIndexStatistics(t *testing.T) {
 // users.phone. Nothing checks at start that each guarded field exists with
 // the id the guards match. Here a rule testing the phone is then accepted.
 func TestAPhoneFieldThatExistedBeforeWxbaseIsGuarded(t *testing.T) {
-	app, err := tests.NewTestApp(t.TempDir()) // migrated, no wxbase hooks yet
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t)) // migrated, no wxbase hooks yet
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"wxbase/internal/testkit"
 	"wxbase/wechat/wechattest"
 )
 
@@ -62,7 +63,7 @@ func newPhoneScene(t *testing.T) *phoneScene {
 
 // listPosts lists posts as Alice with a raw (already escaped) query.
 func (s *phoneScene) listPosts(t *testing.T, rawQuery string) (int, string) {
-	return call(t, http.MethodGet, s.base+"/api/collections/posts/records?"+rawQuery, s.aliceToken, "")
+	return testkit.Call(t, http.MethodGet, s.base+"/api/collections/posts/records?"+rawQuery, s.aliceToken, "")
 }
 
 // sseClient is a connected PocketBase realtime (SSE) client.
@@ -160,10 +161,10 @@ func TestSubscriptionFilterIsCheckedWhateverItsSort(t *testing.T) {
 // _superusers and runs the query.
 func TestFilterIsCheckedWhateverTheSortResolvesTo(t *testing.T) {
 	e := newEnv(t)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 	count := func(filter string) (int, string) {
-		status, raw := call(t, http.MethodGet, base+"/api/collections/wechat_apps/records?filter="+url.QueryEscape(filter)+"&sort="+url.QueryEscape("@request.auth.created"), token, "")
+		status, raw := testkit.Call(t, http.MethodGet, base+"/api/collections/wechat_apps/records?filter="+url.QueryEscape(filter)+"&sort="+url.QueryEscape("@request.auth.created"), token, "")
 		var res struct {
 			TotalItems int `json:"totalItems"`
 		}
@@ -226,10 +227,10 @@ func TestCachedDecisionsKeepFilterAndSortApart(t *testing.T) {
 // access token is stored in plaintext where the superuser can read it.
 func TestGuardedCollectionsCannotBeDeletedAndReplaced(t *testing.T) {
 	e := newEnv(t)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 	apps, _ := e.app.FindCollectionByNameOrId("wechat_apps")
-	if status, raw := call(t, http.MethodDelete, base+"/api/collections/wechat_tokens", token, ""); status != 204 {
+	if status, raw := testkit.Call(t, http.MethodDelete, base+"/api/collections/wechat_tokens", token, ""); status != 204 {
 		if status != 400 || !strings.Contains(raw, "validation_guarded_collection") {
 			t.Fatalf("deleting wechat_tokens: %d %s", status, raw)
 		}
@@ -248,17 +249,17 @@ func TestGuardedCollectionsCannotBeDeletedAndReplaced(t *testing.T) {
 			{"name": "expires_at", "type": "date"},
 		},
 	})
-	if status, raw := call(t, http.MethodPost, base+"/api/collections", token, create); status != 200 {
+	if status, raw := testkit.Call(t, http.MethodPost, base+"/api/collections", token, create); status != 200 {
 		t.Logf("recreating wechat_tokens with another id: %d %s", status, raw)
 		return
 	}
 	// Any use of the access token: here a user binds a phone number.
 	userToken, _ := e.login(appA, "oTokenVictim0000000000000000")
 	code := e.fake.IssuePhoneCode(appA, wechattest.Phone{PurePhoneNumber: "13800138000", CountryCode: "86"})
-	if status, raw := call(t, http.MethodPost, base+"/api/wechat/phone", userToken, `{"code":"`+code+`"}`); status != 200 {
+	if status, raw := testkit.Call(t, http.MethodPost, base+"/api/wechat/phone", userToken, `{"code":"`+code+`"}`); status != 200 {
 		t.Fatalf("binding a phone: %d %s", status, raw)
 	}
-	status, raw := call(t, http.MethodGet, base+"/api/collections/wechat_tokens/records", token, "")
+	status, raw := testkit.Call(t, http.MethodGet, base+"/api/collections/wechat_tokens/records", token, "")
 	var list struct {
 		Items []map[string]any `json:"items"`
 	}
@@ -272,7 +273,7 @@ func TestGuardedCollectionsCannotBeDeletedAndReplaced(t *testing.T) {
 
 // listView lists a view collection as a guest and returns the body.
 func listView(t *testing.T, base, name string) (int, string) {
-	return call(t, http.MethodGet, base+"/api/collections/"+name+"/records", "", "")
+	return testkit.Call(t, http.MethodGet, base+"/api/collections/"+name+"/records", "", "")
 }
 
 // checkView decides from the Column opcodes of the view's statement; a
@@ -426,7 +427,7 @@ func TestRulesCannotReuseACollectionAliasToReachPhones(t *testing.T) {
 // The same collision in a superuser's list filter reaches wechat_apps.secret.
 func TestFiltersCannotReuseACollectionAliasToReachSecrets(t *testing.T) {
 	e := newEnv(t)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 	decoy := core.NewBaseCollection("decoy")
 	decoy.Fields.Add(&core.TextField{Name: "secret"})
@@ -435,7 +436,7 @@ func TestFiltersCannotReuseACollectionAliasToReachSecrets(t *testing.T) {
 	}
 	count := func(guess string) (int, string) {
 		filter := "@collection.decoy:x.secret ?~ '" + guess + "' && @collection.wechat_apps:x.id ?!= ''"
-		status, raw := call(t, http.MethodGet, base+"/api/collections/wechat_apps/records?filter="+url.QueryEscape(filter), token, "")
+		status, raw := testkit.Call(t, http.MethodGet, base+"/api/collections/wechat_apps/records?filter="+url.QueryEscape(filter), token, "")
 		if status != 200 {
 			return -status, raw
 		}

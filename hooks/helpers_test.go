@@ -3,7 +3,6 @@ package hooks_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -18,9 +17,11 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"wxbase/hooks"
-	_ "wxbase/migrations"
+	"wxbase/internal/testkit"
 	"wxbase/wechat/wechattest"
 )
+
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // Realistic credentials for the fake WeChat.
 const (
@@ -39,8 +40,9 @@ type env struct {
 	base string // set by serve
 }
 
-// newEnv makes a fresh data dir with wxbase's migrations applied and app A
-// (enabled) stored, and registers the same hooks as production.
+// newEnv makes a fresh data dir with wxbase's migrations applied (a copy of
+// the test process's migrated one) and app A (enabled) stored, and
+// registers the same hooks as production.
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	fake := wechattest.New()
@@ -49,7 +51,7 @@ func newEnv(t testing.TB) *env {
 	baseURL, closeFake := fake.Listen()
 	t.Cleanup(closeFake)
 
-	app, err := tests.NewTestApp(t.TempDir())
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,26 +107,6 @@ func (e *env) count(collection string) int {
 		e.t.Fatal(err)
 	}
 	return int(total)
-}
-
-// superuserToken creates a superuser and returns its auth token.
-func (e *env) superuserToken() string {
-	e.t.Helper()
-	superusers, err := e.app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	record := core.NewRecord(superusers)
-	record.SetEmail("admin@example.com")
-	record.SetPassword("correct horse battery")
-	if err := e.app.Save(record); err != nil {
-		e.t.Fatal(err)
-	}
-	token, err := record.NewAuthToken()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return token
 }
 
 // serve starts the app's real router on a loopback server, as `serve` would.
@@ -192,58 +174,21 @@ type loginResponse struct {
 // post sends a JSON body and returns the status, raw body and decoded login answer.
 func post(t testing.TB, url, token, body string) (int, string, loginResponse) {
 	t.Helper()
-	status, raw := call(t, http.MethodPost, url, token, body)
+	status, raw := testkit.Call(t, http.MethodPost, url, token, body)
 	var decoded loginResponse
 	_ = json.Unmarshal([]byte(raw), &decoded)
 	return status, raw, decoded
-}
-
-func loginBody(code, appID string) string {
-	body, _ := json.Marshal(map[string]string{"code": code, "appid": appID})
-	return string(body)
 }
 
 // login signs a WeChat user in through the real route and returns their
 // token and user id.
 func (e *env) login(appID, openID string) (token, userID string) {
 	e.t.Helper()
-	status, body, res := post(e.t, e.serve()+"/api/collections/users/auth-with-wechat", "", loginBody(e.fake.IssueCode(appID, openID), appID))
+	status, body, res := post(e.t, e.serve()+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appID, openID), appID))
 	if status != 200 {
 		e.t.Fatalf("login of %s: %d %s", openID, status, body)
 	}
 	return res.Token, res.Record["id"].(string)
-}
-
-// call sends one request to the served app and returns status and body.
-func call(t testing.TB, method, url, token, body string) (int, string) {
-	t.Helper()
-	return callAs(t, method, url, token, "application/json", body)
-}
-
-// callAs is call with another Content-Type ("" sends none).
-func callAs(t testing.TB, method, url, token, contentType, body string) (int, string) {
-	t.Helper()
-	var reader io.Reader
-	if body != "" {
-		reader = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(raw)
 }
 
 // expectBody checks an answer the way tests.ApiScenario does: every

@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 )
 
 // A Go hook that panics while a watch is evaluated ends that watch with
@@ -62,7 +63,7 @@ func TestWatchSurvivesAPanickingHook(t *testing.T) {
 			t.Fatalf("after the panics: %s", m.raw)
 		}
 	}
-	if status, body := call(t, "GET", e.serve()+"/api/collections/users/records", aliceToken, ""); status != 200 {
+	if status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/users/records", aliceToken, ""); status != 200 {
 		t.Fatalf("HTTP after the panics: %d %s", status, body)
 	}
 

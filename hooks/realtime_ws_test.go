@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 )
 
 // wsMessage is any message the server sends on /api/realtime/ws.
@@ -263,7 +264,7 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 
 	base := e.serve() + "/api/collections/todos/records"
 	// Bob's writes never reach alice: the next thing she sees is her own.
-	if status, body := call(t, "POST", base, bobToken, `{"title":"b2"}`); status != 200 {
+	if status, body := testkit.Call(t, "POST", base, bobToken, `{"title":"b2"}`); status != 200 {
 		t.Fatal(status, body)
 	}
 	status, body, _ := post(t, base, aliceToken, `{"title":"a3"}`)
@@ -277,7 +278,7 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 		t.Fatalf("create: %+v", added)
 	}
 
-	if status, body := call(t, "PATCH", base+"/"+created.ID, aliceToken, `{"title":"a3 edited"}`); status != 200 {
+	if status, body := testkit.Call(t, "PATCH", base+"/"+created.ID, aliceToken, `{"title":"a3 edited"}`); status != 200 {
 		t.Fatal(status, body)
 	}
 	updated := alice.change("w1")
@@ -285,7 +286,7 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 		t.Fatalf("update: %+v", updated)
 	}
 
-	if status, body := call(t, "DELETE", base+"/"+created.ID, aliceToken, ""); status != 204 {
+	if status, body := testkit.Call(t, "DELETE", base+"/"+created.ID, aliceToken, ""); status != 204 {
 		t.Fatal(status, body)
 	}
 	removed := alice.change("w1")
@@ -399,7 +400,7 @@ func TestWatchNeverShowsHiddenFieldsAndHonoursFieldsAndExpand(t *testing.T) {
 	}
 
 	// The same watch as a superuser shows the field, so the check above can fail.
-	admin := e.dialWS(e.superuserToken())
+	admin := e.dialWS(testkit.SuperuserToken(t, e.app))
 	docs := admin.watch("all", "notes", nil)
 	if len(docs) != 1 || docs[0]["secret"] != "s3cr3t-value-3" {
 		t.Fatalf("superuser's snapshot: %v", docs)
@@ -726,7 +727,7 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 	e.login(appA, openID)
 	sessionKey := e.fake.SessionKey(appA, openID)
 	requireStoredSecrets(t, e.app, openID, sessionKey)
-	adminToken := e.superuserToken()
+	adminToken := testkit.SuperuserToken(t, e.app)
 	admin := e.dialWS(adminToken)
 
 	// Watching the collection works, and never shows the key.
@@ -767,7 +768,7 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 	}
 	// The list API refuses the same probes from any collection.
 	for _, filter := range []string{"wechat_accounts_via_user.session_key ?~ 'a'", "@collection.wechat_apps.secret ?~ 'a'"} {
-		status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
+		status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
 		if status != 400 || !strings.Contains(body, "not allowed") {
 			t.Fatalf("list API, %s: %d %s", filter, status, body)
 		}
@@ -778,7 +779,7 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, filter := range []string{accounts.Id + "_via_user.session_key ?~ 'a'", "@collection." + accounts.Id + ".session_key ?~ 'a'"} {
-		status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
+		status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
 		if status != 400 || !strings.Contains(body, "not allowed") {
 			t.Fatalf("list API, %s: %d %s", filter, status, body)
 		}
@@ -809,12 +810,12 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for filter, want := range map[string]int{`push_token = "abc"`: 200, `app.secret ~ "a"`: 400} {
-		if status, body := call(t, "GET", e.serve()+"/api/collections/devices/records?filter="+url.QueryEscape(filter), adminToken, ""); status != want {
+		if status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/devices/records?filter="+url.QueryEscape(filter), adminToken, ""); status != want {
 			t.Fatalf("devices, %s: %d %s, want %d", filter, status, body, want)
 		}
 	}
 	// A users filter that reaches no secret is fine.
-	if status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(`name != "token"`), adminToken, ""); status != 200 {
+	if status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(`name != "token"`), adminToken, ""); status != 200 {
 		t.Fatalf("an innocent filter: %d %s", status, body)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/internal/testkit"
 )
 
 const resetPath = "/wxa/resetusersessionkey"
@@ -23,7 +25,7 @@ type resetEnv struct {
 }
 
 func newResetEnv(t *testing.T, configure func(*env)) *resetEnv {
-	t.Setenv("pb_test_env", testKey) // the test app's --encryptionEnv
+	t.Setenv(testkit.EncryptionEnv, testKey) // the test app's --encryptionEnv
 	e := newEnv(t)
 	if configure != nil {
 		configure(e)
@@ -36,7 +38,7 @@ func newResetEnv(t *testing.T, configure func(*env)) *resetEnv {
 	}
 	r.accountID = account.Id
 	r.url = e.serve() + "/api/wechat/accounts/" + account.Id + "/reset-session-key"
-	r.admin = e.superuserToken()
+	r.admin = testkit.SuperuserToken(t, e.app)
 	return r
 }
 
@@ -89,7 +91,7 @@ func TestResetSessionKeyRefusesAnyBodyBeforeCallingWechat(t *testing.T) {
 		{"an unparsable fields parameter", "application/json", "", "?fields=id:excerpt(x)"},
 	} {
 		resets := r.fake.Calls(resetPath)
-		status, body := callAs(t, "POST", r.url+c.query, r.admin, c.contentType, c.body)
+		status, body := testkit.CallAs(t, "POST", r.url+c.query, r.admin, c.contentType, c.body)
 		if status != 400 || !isApiError(body, 400) {
 			t.Errorf("%s: want PocketBase's 400, got %d %s", c.name, status, body)
 		}
@@ -109,7 +111,7 @@ func TestResetSessionKeyRefusesAnyBodyBeforeCallingWechat(t *testing.T) {
 		{"an empty object", "application/json", `{}`},
 		{"an empty object, spaced", "application/json; charset=utf-8", " { }\n"},
 	} {
-		status, body := callAs(t, "POST", r.url, r.admin, c.contentType, c.body)
+		status, body := testkit.CallAs(t, "POST", r.url, r.admin, c.contentType, c.body)
 		fresh := r.fake.SessionKey(appA, r.openID)
 		if status != 200 || fresh == key || r.storedKey() != fresh || r.fake.Calls(resetPath) != base+i+1 {
 			t.Fatalf("%s: want the key reset and stored, got %d %s", c.name, status, body)
@@ -170,7 +172,7 @@ func TestResetSessionKeySaysSoWhenTheNewKeyCannotBeStored(t *testing.T) {
 	})
 	old := r.storedKey()
 
-	status, body := call(t, "POST", r.url, r.admin, "")
+	status, body := testkit.Call(t, "POST", r.url, r.admin, "")
 	if r.fake.Calls(resetPath) != 1 || r.fake.SessionKey(appA, r.openID) == old {
 		t.Fatalf("WeChat did not reset the key: %d %s", status, body)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wxbase/internal/testkit"
 )
 
 func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
@@ -42,7 +44,7 @@ func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
 	}
 	base := e.serve()
 	for _, c := range calls {
-		status, body := call(t, c.method, base+c.url, aliceToken, c.body)
+		status, body := testkit.Call(t, c.method, base+c.url, aliceToken, c.body)
 		if status != c.status {
 			t.Errorf("%s: want %d, got %d %s", c.name, c.status, status, body)
 		}
@@ -50,7 +52,7 @@ func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
 	}
 
 	// Alice's own list holds only Alice.
-	status, body := call(t, "GET", base+"/api/collections/users/records", aliceToken, "")
+	status, body := testkit.Call(t, "GET", base+"/api/collections/users/records", aliceToken, "")
 	if status != 200 {
 		t.Fatalf("own list: %d", status)
 	}
@@ -63,7 +65,7 @@ func TestSuperusersNeverSeeSecretOrSessionKey(t *testing.T) {
 	_, userID := e.login(appA, openID)
 	sessionKey := e.fake.SessionKey(appA, openID)
 	requireStoredSecrets(t, e.app, openID, sessionKey)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
 	account, _ := e.app.FindFirstRecordByData("wechat_accounts", "openid", openID)
 
@@ -77,7 +79,7 @@ func TestSuperusersNeverSeeSecretOrSessionKey(t *testing.T) {
 	}
 	base := e.serve()
 	for name, url := range urls {
-		status, body := call(t, "GET", base+url, token, "")
+		status, body := testkit.Call(t, "GET", base+url, token, "")
 		if status != 200 {
 			t.Fatalf("%s: %d %s", name, status, body)
 		}
@@ -160,13 +162,13 @@ func subscribe(t *testing.T, base, token string, collections ...string) func(n i
 
 func TestDashboardEditKeepsTheSecret(t *testing.T) {
 	e := newEnv(t)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
 	url := "/api/collections/wechat_apps/records/" + apps.Id
 
 	base := e.serve()
 	edit := func(name, body, wantSecret string) {
-		status, answer := call(t, http.MethodPatch, base+url, token, body)
+		status, answer := testkit.Call(t, http.MethodPatch, base+url, token, body)
 		if status != 200 {
 			t.Fatalf("%s: %d %s", name, status, answer)
 		}
@@ -184,9 +186,9 @@ func TestDashboardEditKeepsTheSecret(t *testing.T) {
 func TestAppWithAccountsCannotBeDeleted(t *testing.T) {
 	e := newEnv(t)
 	e.login(appA, "oKeepMe000000000000000000000")
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
-	status, body := call(t, http.MethodDelete, e.serve()+"/api/collections/wechat_apps/records/"+apps.Id, token, "")
+	status, body := testkit.Call(t, http.MethodDelete, e.serve()+"/api/collections/wechat_apps/records/"+apps.Id, token, "")
 	if status != 400 {
 		t.Fatalf("want 400, got %d %s", status, body)
 	}
@@ -200,7 +202,7 @@ func TestUserDeletingTheirAccountRemovesTheirWechatAccounts(t *testing.T) {
 	e := newEnv(t)
 	token, userID := e.login(appA, "oLeaving000000000000000000AA")
 	e.login(appA, "oStaying000000000000000000AA")
-	status, body := call(t, http.MethodDelete, e.serve()+"/api/collections/users/records/"+userID, token, "")
+	status, body := testkit.Call(t, http.MethodDelete, e.serve()+"/api/collections/users/records/"+userID, token, "")
 	if status != 204 {
 		t.Fatalf("want 204, got %d %s", status, body)
 	}
@@ -221,7 +223,7 @@ func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
 	e.login(appA, openID)
 	sessionKey := e.fake.SessionKey(appA, openID)
 	requireStoredSecrets(t, e.app, openID, sessionKey)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 
 	cases := []struct {
@@ -242,7 +244,7 @@ func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
 		{"sort on secret", "GET", "/api/collections/wechat_apps/records?sort=secret", "", 400},
 	}
 	for _, c := range cases {
-		status, body := call(t, c.method, base+c.url, token, c.body)
+		status, body := testkit.Call(t, c.method, base+c.url, token, c.body)
 		if status != c.status {
 			t.Errorf("%s: want %d, got %d %s", c.name, c.status, status, body)
 		}
@@ -257,7 +259,7 @@ func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
 	}
 	for _, table := range tables {
 		body, _ := json.Marshal(map[string]string{"query": "SELECT * FROM \"" + table + "\""})
-		status, answer := call(t, "POST", base+"/api/sql", token, string(body))
+		status, answer := testkit.Call(t, "POST", base+"/api/sql", token, string(body))
 		if status != 200 {
 			t.Fatalf("dumping %s: %d %s", table, status, answer)
 		}
@@ -271,7 +273,7 @@ func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
 func TestRealtimeSubscriptionsCannotProbeSecrets(t *testing.T) {
 	e := newEnv(t)
 	e.login(appA, "oProbedBySSE0000000000000000")
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/internal/testkit"
 )
 
 // The batch API creates and updates wechat_apps with an explicit id: the
@@ -15,14 +17,14 @@ import (
 func TestBatchWritesSealAndHide(t *testing.T) {
 	e := newEnv(t)
 	base := e.serve()
-	admin := e.superuserToken()
-	status, body := call(t, "POST", base+"/api/batch", admin, `{"requests":[
+	admin := testkit.SuperuserToken(t, e.app)
+	status, body := testkit.Call(t, "POST", base+"/api/batch", admin, `{"requests":[
 		{"method":"POST","url":"/api/collections/wechat_apps/records","body":{"id":"batchapp0000001","name":"b","appid":"`+appB+`","secret":"`+secretB+`","enabled":true}},
 		{"method":"PATCH","url":"/api/collections/wechat_apps/records/batchapp0000001","body":{"name":"b2"}},
 		{"method":"GET","url":"/api/collections/wechat_apps/records/batchapp0000001"}]}`)
 	if status != 200 {
 		// GET is not allowed in batch; retry without it.
-		status, body = call(t, "POST", base+"/api/batch", admin, `{"requests":[
+		status, body = testkit.Call(t, "POST", base+"/api/batch", admin, `{"requests":[
 		{"method":"POST","url":"/api/collections/wechat_apps/records","body":{"id":"batchapp0000001","name":"b","appid":"`+appB+`","secret":"`+secretB+`","enabled":true}},
 		{"method":"PATCH","url":"/api/collections/wechat_apps/records/batchapp0000001","body":{"name":"b2"}}]}`)
 	}
@@ -48,14 +50,14 @@ func TestExpandHidesSealed(t *testing.T) {
 	e := newEnv(t)
 	e.login(appA, "oExpand000000000000000000000")
 	base := e.serve()
-	admin := e.superuserToken()
+	admin := testkit.SuperuserToken(t, e.app)
 	for _, url := range []string{
 		"/api/collections/wechat_accounts/records?expand=app",
 		"/api/collections/wechat_accounts/records?fields=session_key,expand.app.secret&expand=app",
 		"/api/collections/wechat_apps/records?expand=wechat_accounts_via_app",
 		"/api/collections/users/records?expand=wechat_accounts_via_user.app",
 	} {
-		status, body := call(t, "GET", base+url, admin, "")
+		status, body := testkit.Call(t, "GET", base+url, admin, "")
 		if status != 200 {
 			t.Logf("%s: %d %s", url, status, body)
 			continue
@@ -113,14 +115,14 @@ func TestOneUnopenableSecretDoesNotStopOtherLogins(t *testing.T) {
 	e := newEnv(t)
 	e.login(appA, "oProbe000000000000000000000")
 	base := e.serve()
-	admin := e.superuserToken()
-	status, body := call(t, "POST", base+"/api/collections/wechat_apps/records", admin,
+	admin := testkit.SuperuserToken(t, e.app)
+	status, body := testkit.Call(t, "POST", base+"/api/collections/wechat_apps/records", admin,
 		`{"name":"l","appid":"wx4444444444444444","secret":"wxv2:","enabled":true}`)
 	if status != 400 {
 		t.Errorf("a secret of just the sealed prefix: %d %s", status, body)
 	}
-	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
-		loginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
+	status, body = testkit.Call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		testkit.LoginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
 	if status != 200 {
 		t.Errorf("a login to another mini-program afterwards: %d %s", status, body)
 	}
@@ -131,13 +133,13 @@ func TestOneUnopenableSecretDoesNotStopOtherLogins(t *testing.T) {
 		Bind(map[string]any{"id": b.Id}).Execute(); err != nil {
 		t.Fatal(err)
 	}
-	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
-		loginBody(e.fake.IssueCode(appB, "oProbeB00000000000000000000"), appB))
+	status, body = testkit.Call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		testkit.LoginBody(e.fake.IssueCode(appB, "oProbeB00000000000000000000"), appB))
 	if status != 400 || !strings.Contains(body, "validation_wechat_app_secret_unreadable") {
 		t.Errorf("a login to the app whose secret does not open: %d %s", status, body)
 	}
-	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
-		loginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
+	status, body = testkit.Call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		testkit.LoginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
 	if status != 200 {
 		t.Errorf("a login to another app beside an unreadable secret: %d %s", status, body)
 	}

@@ -1,0 +1,54 @@
+package testkit
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/internal/wxbaseproc"
+)
+
+// The superuser the tests sign in as.
+const (
+	SuperuserEmail    = "admin@example.com"
+	SuperuserPassword = "correct-horse-battery"
+)
+
+// SuperuserToken creates the tests' superuser in app and returns an auth
+// token for it.
+func SuperuserToken(t testing.TB, app core.App) string {
+	t.Helper()
+	superusers, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := core.NewRecord(superusers)
+	record.SetEmail(SuperuserEmail)
+	record.SetPassword(SuperuserPassword)
+	if err := app.Save(record); err != nil {
+		t.Fatal(err)
+	}
+	token, err := record.NewAuthToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// ServerSuperuserToken creates or updates the tests' superuser with the
+// binary's CLI, as the README says to, and signs it in on server; env is
+// added to the CLI's environment (an encryption key, say).
+func ServerSuperuserToken(t testing.TB, binary string, server *wxbaseproc.Server, env ...string) string {
+	t.Helper()
+	if err := wxbaseproc.UpsertSuperuser(binary, server.DataDir, SuperuserEmail, SuperuserPassword, env...); err != nil {
+		t.Fatal(err)
+	}
+	status, body, res := CallJSON(t, http.MethodPost, server.Base+"/api/collections/_superusers/auth-with-password", "",
+		`{"identity":"`+SuperuserEmail+`","password":"`+SuperuserPassword+`"}`)
+	token, _ := res["token"].(string)
+	if status != 200 || token == "" {
+		t.Fatalf("superuser login: %d %s", status, body)
+	}
+	return token
+}
