@@ -3,8 +3,10 @@ package testkit
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
 
 	"wxbase/internal/wxbaseproc"
 )
@@ -49,6 +51,25 @@ func ServerSuperuserToken(t testing.TB, binary string, server *wxbaseproc.Server
 	token, _ := res["token"].(string)
 	if status != 200 || token == "" {
 		t.Fatalf("superuser login: %d %s", status, body)
+	}
+	return token
+}
+
+// ExpiredAuthToken is an auth token of record that expired a minute ago:
+// signed as PocketBase signs record.NewStaticAuthToken, with the record's
+// key and its collection's token secret, so only its expiry makes it
+// invalid.
+func ExpiredAuthToken(t testing.TB, record *core.Record) string {
+	t.Helper()
+	claims := map[string]any{
+		core.TokenClaimType:         core.TokenTypeAuth,
+		core.TokenClaimId:           record.Id,
+		core.TokenClaimCollectionId: record.Collection().Id,
+		core.TokenClaimRefreshable:  false,
+	}
+	token, err := security.NewJWT(claims, record.TokenKey()+record.Collection().AuthToken.Secret, -time.Minute)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return token
 }
