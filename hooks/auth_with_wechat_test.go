@@ -37,6 +37,7 @@ func requireStoredSecrets(t testing.TB, app *tests.TestApp, openID, sessionKey s
 }
 
 func TestLoginCreatesUserAndReturnsToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	code := e.fake.IssueCode(appA, "oNewUser0000000000000000000A")
 	e.fake.SetUnionID("oNewUser0000000000000000000A", "uCompany000000000000000000001")
@@ -66,6 +67,7 @@ func TestLoginCreatesUserAndReturnsToken(t *testing.T) {
 }
 
 func TestLoginNeverReturnsSessionKeyOrSecret(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oScanUser000000000000000000A"
 	base := e.serve()
@@ -91,6 +93,7 @@ func TestLoginNeverReturnsSessionKeyOrSecret(t *testing.T) {
 }
 
 func TestReturningLoginIsTheSameUserAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base := e.serve()
 	openID := "oReturning00000000000000000A"
@@ -133,6 +136,7 @@ func TestReturningLoginIsTheSameUserAndWritesNothing(t *testing.T) {
 }
 
 func TestReplayedCodeIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base := e.serve()
 	code := e.fake.IssueCode(appA, "oReplay000000000000000000000")
@@ -146,6 +150,7 @@ func TestReplayedCodeIsRefused(t *testing.T) {
 }
 
 func TestLoginErrorsFromWechat(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		fault  wechattest.Fault
@@ -194,6 +199,7 @@ func TestLoginErrorsFromWechat(t *testing.T) {
 }
 
 func TestWrongSecretConfiguredIsAServerError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addApp(appB, "not-the-real-secret-0000000000000", true)
 	(&tests.ApiScenario{
@@ -208,7 +214,9 @@ func TestWrongSecretConfiguredIsAServerError(t *testing.T) {
 }
 
 func TestUnreachableWechatIsRetryable(t *testing.T) {
+	t.Parallel()
 	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		e.cfg.Timeout = 150 * time.Millisecond
 		e.fake.SetLatency(3 * time.Second)
@@ -227,6 +235,7 @@ func TestUnreachableWechatIsRetryable(t *testing.T) {
 		}
 	})
 	t.Run("refused connection", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t)
 		e.cfg.APIBase = "http://" + testkit.ClosedAddr(t)
 		base := e.serve()
@@ -241,6 +250,7 @@ func TestUnreachableWechatIsRetryable(t *testing.T) {
 }
 
 func TestLoginChoosesTheApp(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		setup    func(e *env)
@@ -282,6 +292,7 @@ func TestLoginChoosesTheApp(t *testing.T) {
 }
 
 func TestMalformedBodiesNeverReachWechat(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, body, expected string }{
 		{"not JSON", `{"code":`, `"status":400`},
 		{"no code", `{"appid":"` + appA + `"}`, `"code":{"code":"validation_required"`},
@@ -313,6 +324,7 @@ func TestMalformedBodiesNeverReachWechat(t *testing.T) {
 }
 
 func TestLoginOnlyForTheWechatUsersCollection(t *testing.T) {
+	t.Parallel()
 	for _, collection := range []string{"_superusers", "wechat_apps", "missing"} {
 		e := newEnv(t)
 		(&tests.ApiScenario{
@@ -329,6 +341,7 @@ func TestLoginOnlyForTheWechatUsersCollection(t *testing.T) {
 }
 
 func TestTwoAppsWithOneUnionIDShareOneUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addApp(appB, secretB, true)
 	base := e.serve()
@@ -352,6 +365,7 @@ func TestTwoAppsWithOneUnionIDShareOneUser(t *testing.T) {
 }
 
 func TestConcurrentFirstLoginsMakeOneUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Latency keeps every request in flight at once before any of them writes.
 	e.fake.SetLatency(150 * time.Millisecond)
@@ -399,6 +413,7 @@ func TestConcurrentFirstLoginsMakeOneUser(t *testing.T) {
 }
 
 func TestJunkCodeFloodMeetsTheRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base := e.serve()
 	const burst = 300
@@ -426,6 +441,7 @@ func TestJunkCodeFloodMeetsTheRateLimit(t *testing.T) {
 // say) must not look like a password change to PocketBase, which would drop
 // the user's auth origins: the user is loaded as PocketBase loads it.
 func TestReturningLoginUserSavesCleanly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, userID := e.login(appA, "oSavedOnLogin000000000000000")
 	user, err := e.app.FindRecordById("users", userID)

@@ -80,6 +80,7 @@ func readmePresets(t *testing.T) [][5]*string {
 }
 
 func TestPermissionPresetsFromReadme(t *testing.T) {
+	t.Parallel()
 	// What alice (the creator), bob (another user) and a guest may do under
 	// each preset, in the README's order.
 	type can struct{ listOwn, bobLists, guestLists, create, updateOwn, bobUpdates, deleteOwn bool }
@@ -125,6 +126,7 @@ func TestPermissionPresetsFromReadme(t *testing.T) {
 }
 
 func TestOwnerIsStampedByTheServer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceOwner00000000000000000")
 	_, bobID := e.login(appA, "oBobOwner0000000000000000000")
@@ -196,6 +198,7 @@ func TestOwnerIsStampedByTheServer(t *testing.T) {
 }
 
 func TestBadTokenIs401NotGuest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token, userID := e.login(appA, "oTokenUser000000000000000000")
 	user, _ := e.app.FindRecordById("users", userID)

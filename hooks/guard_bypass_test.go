@@ -126,6 +126,7 @@ func (c *sseClient) got(d time.Duration) (string, bool) {
 // the sort, and "both fail" is taken as "invalid anyway". PocketBase's
 // realtime ignores the sort and runs the filter on every event.
 func TestSubscriptionFilterIsCheckedWhateverItsSort(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	right, wrong := dialSSE(t, s.base), dialSSE(t, s.base)
 	for _, c := range []struct {
@@ -160,6 +161,7 @@ func TestSubscriptionFilterIsCheckedWhateverItsSort(t *testing.T) {
 // valid sort, so both resolutions fail; PocketBase resolves it to a join on
 // _superusers and runs the query.
 func TestFilterIsCheckedWhateverTheSortResolvesTo(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
@@ -192,6 +194,7 @@ func TestFilterIsCheckedWhateverTheSortResolvesTo(t *testing.T) {
 // cache with (filter F, sort "\x00") — "not a probe", the sort being invalid —
 // answers every later (F + "\x00", "") from the cache: PocketBase runs F.
 func TestCachedDecisionsKeepFilterAndSortApart(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	ws := s.e.dialWS(s.aliceToken)
 	total := func(guess string) (int, string) {
@@ -226,6 +229,7 @@ func TestCachedDecisionsKeepFilterAndSortApart(t *testing.T) {
 // guards and the vault match by id, the token store by name, so the next
 // access token is stored in plaintext where the superuser can read it.
 func TestGuardedCollectionsCannotBeDeletedAndReplaced(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
@@ -282,6 +286,7 @@ func listView(t *testing.T, base, name string) (int, string) {
 // public view that lists the users whose number starts with a guess is
 // accepted. GLOB with a literal prefix becomes such a range.
 func TestViewsCannotCompareGuardedFieldsThroughAnIndex(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	everyone := ""
 	for _, guess := range []string{"+86138", "+86139"} {
@@ -303,6 +308,7 @@ func TestViewsCannotCompareGuardedFieldsThroughAnIndex(t *testing.T) {
 // Column opcode on the index cursor is not matched. The view shows every
 // user's number to guests, and the sealed AppSecret (ciphertext) too.
 func TestViewsCannotReadGuardedFieldsFromAnExpressionIndex(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	users, _ := s.e.app.FindCollectionByNameOrId("users")
 	users.AddIndex("idx_users_phone_lower", false, "lower(phone)", "")
@@ -342,6 +348,7 @@ func TestViewsCannotReadGuardedFieldsFromAnExpressionIndex(t *testing.T) {
 // A reads nothing guarded; A may then be changed to read users.phone (it is
 // for superusers only), and B shows every number to guests.
 func TestAViewReadByAnotherCannotLaterReadPhones(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	inner := core.NewViewCollection("inner_people")
 	inner.ViewQuery = "SELECT id, name AS p FROM users"
@@ -373,6 +380,7 @@ func TestAViewReadByAnotherCannotLaterReadPhones(t *testing.T) {
 // superusers-only collections allowed). Here a posts list rule lets a
 // signed-in user test another user's number, passed as ?g=.
 func TestRulesCannotReachPhonesThroughAView(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	pv := core.NewViewCollection("phone_book")
 	pv.ViewQuery = "SELECT id, phone FROM users"
@@ -402,6 +410,7 @@ func TestRulesCannotReachPhonesThroughAView(t *testing.T) {
 // but once "@collection.users:x.id" re-registers the alias the SQL reads
 // users.phone. The guard sees decoy.phone, which is not guarded.
 func TestRulesCannotReuseACollectionAliasToReachPhones(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	decoy := core.NewBaseCollection("decoy")
 	decoy.Fields.Add(&core.TextField{Name: "phone"})
@@ -426,6 +435,7 @@ func TestRulesCannotReuseACollectionAliasToReachPhones(t *testing.T) {
 
 // The same collision in a superuser's list filter reaches wechat_apps.secret.
 func TestFiltersCannotReuseACollectionAliasToReachSecrets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()

@@ -20,6 +20,7 @@ import (
 // alike.
 
 func TestImportedCollectionsGetTheSameChecks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oImported000000000000000000A"
 	e.login(appA, openID)
@@ -57,6 +58,7 @@ func TestImportedCollectionsGetTheSameChecks(t *testing.T) {
 }
 
 func TestGuardedCollectionsAndFieldsCannotBeRenamed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
@@ -93,6 +95,7 @@ func TestGuardedCollectionsAndFieldsCannotBeRenamed(t *testing.T) {
 }
 
 func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindCollectionByNameOrId("wechat_apps")
@@ -174,6 +177,7 @@ func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
 }
 
 func TestUsersCannotProbeOtherUsersPhoneNumbers(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	e, base, aliceToken, bobID, posts := s.e, s.base, s.aliceToken, s.bobID, s.posts
 
@@ -229,6 +233,7 @@ func mustJSON(t testing.TB, v any) string {
 // A rule that is harmless when saved must not become a probe when a
 // collection it follows changes: the change is refused.
 func TestChangingARelationCannotTurnAnotherRuleIntoAProbe(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	users, _ := e.app.FindCollectionByNameOrId("users")
 	decoy := core.NewBaseCollection("contacts")
@@ -263,6 +268,7 @@ func TestChangingARelationCannotTurnAnotherRuleIntoAProbe(t *testing.T) {
 // handler, whose OnRecordsListRequest hook fires after its query, and HEAD
 // (which Go answers with the GET handler) is refused alike.
 func TestListProbesAreRefusedBeforeAnyQuery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := testkit.SuperuserToken(t, e.app)
 	var listed int
@@ -293,6 +299,7 @@ func TestListProbesAreRefusedBeforeAnyQuery(t *testing.T) {
 // schema changes: pointed at users through a new relation, its filter now
 // tests phone numbers, and the watch ends.
 func TestAWatchEndsWhenASchemaChangeTurnsItIntoAProbe(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	contacts := core.NewBaseCollection("contacts")
 	signedIn := "@request.auth.id != ''"

@@ -87,6 +87,7 @@ func jsonBody(v any) string {
 }
 
 func TestUsersCannotChangeTheOwnerWhateverTheRelationAllows(t *testing.T) {
+	t.Parallel()
 	for _, maxSelect := range []int{1, 5} {
 		e := newEnv(t)
 		aliceToken, aliceID := e.login(appA, "oAliceKeep000000000000000000")
@@ -177,6 +178,7 @@ func TestUsersCannotChangeTheOwnerWhateverTheRelationAllows(t *testing.T) {
 }
 
 func TestOwnerIsOnlyTheCreatorOnAMultiUserOwnerRelation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceMulti00000000000000000")
 	_, bobID := e.login(appA, "oBobMulti000000000000000000A")
@@ -236,6 +238,7 @@ func TestOwnerIsOnlyTheCreatorOnAMultiUserOwnerRelation(t *testing.T) {
 }
 
 func TestOwnerRelationHoldsOneUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	users, err := e.app.FindCollectionByNameOrId("users")
 	if err != nil {
@@ -285,6 +288,7 @@ func TestOwnerRelationHoldsOneUser(t *testing.T) {
 // An import saves collections without PocketBase's validation hooks: a
 // multi-user owner is refused there too.
 func TestImportRefusesAMultiUserOwner(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	users, err := e.app.FindCollectionByNameOrId("users")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestPhoneIsSetOnlyByTheServerAndSeenOnlyByItsOwner(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAlicePhone00000000000000000")
 	bobToken, bobID := e.login(appA, "oBobPhone0000000000000000000")

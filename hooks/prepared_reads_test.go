@@ -15,6 +15,7 @@ import (
 // would, for every kind of field, across schema changes and a reopened
 // database.
 func TestPreparedReadsLoadWhatFindRecordByIdLoads(t *testing.T) {
+	t.Parallel()
 	app, err := tests.NewTestApp()
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 // watch_failed and is logged with its stack; the server, the socket's other
 // watches, other sockets and HTTP requests go on.
 func TestWatchSurvivesAPanickingHook(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.app.Settings().Logs.MaxDays = 1 // the test app keeps no logs
 	aliceToken, aliceID := e.login(appA, "oAlicePanic00000000000000000")
@@ -114,6 +115,7 @@ func (e *env) authOutcome(token string) (accepted *wsClient, code websocket.Stat
 // once its auth names that user, other users still connect, and a closed
 // socket frees its place.
 func TestWatchSocketsPerUserAreCapped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.SocketsPerUser = 3 })
 	aliceToken, _ := e.login(appA, "oAliceSockets000000000000000")
@@ -202,6 +204,7 @@ func TestWatchMessagesAreRateLimited(t *testing.T) {
 // that would pass it is refused with watch_too_large, and closing one
 // makes room.
 func TestWatchDocumentsPerSocketAreCapped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.MaxDocs = 10 })
 	token, aliceID := e.login(appA, "oAliceDocs000000000000000000")
@@ -231,6 +234,7 @@ func TestWatchDocumentsPerSocketAreCapped(t *testing.T) {
 // it is queued as the client reads, not all at once, so it never counts as
 // a slow consumer.
 func TestWatchLargeInitReachesASlowReader(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	hooks.SetRealtimeLimits(e.app, func(l *hooks.RealtimeLimits) { l.QueueBytes = 256 << 10 })
 	open := `@request.auth.id != ""`

@@ -245,6 +245,7 @@ func titles(docs []map[string]any) []string {
 }
 
 func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceWatch00000000000000000")
 	bobToken, bobID := e.login(appA, "oBobWatch0000000000000000000")
@@ -297,6 +298,7 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 }
 
 func TestWatchRemovesRecordsThatLeaveTheResult(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceLeave00000000000000000")
 	_, bobID := e.login(appA, "oBobLeave0000000000000000000")
@@ -361,6 +363,7 @@ func TestWatchRemovesRecordsThatLeaveTheResult(t *testing.T) {
 }
 
 func TestWatchNeverShowsHiddenFieldsAndHonoursFieldsAndExpand(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceHidden0000000000000000")
 	collection := e.newOwnedCollection("notes", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -423,6 +426,7 @@ func TestWatchNeverShowsHiddenFieldsAndHonoursFieldsAndExpand(t *testing.T) {
 }
 
 func TestWatchConvergesAfterRapidUpdates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceRapid00000000000000000")
 	collection := e.newOwnedCollection("counter", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -469,6 +473,7 @@ func TestWatchConvergesAfterRapidUpdates(t *testing.T) {
 }
 
 func TestWatchReconnectGetsAFreshInit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceReconnect0000000000000")
 	collection := e.newOwnedCollection("todos", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -540,6 +545,7 @@ func TestWatchSocketClosesWhenTheTokenExpires(t *testing.T) {
 }
 
 func TestWatchSocketClosesWhenTheUserIsDeleted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceDeleted000000000000000")
 	bobToken, _ := e.login(appA, "oBobDeleted00000000000000000")
@@ -566,6 +572,7 @@ func TestWatchSocketClosesWhenTheUserIsDeleted(t *testing.T) {
 }
 
 func TestWatchDropsASlowConsumerWithoutStallingWriters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// 300 changes of 64 KiB (19 MiB) overflow a client that reads nothing
 	// whatever the machine's speed, and leave the reading client, on a
@@ -627,6 +634,7 @@ func TestWatchDropsASlowConsumerWithoutStallingWriters(t *testing.T) {
 }
 
 func TestWatchRefusesASnapshotOver5000Records(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	open := ""
 	e.newOwnedCollection("big", &open, &open, nil, nil, nil)
@@ -665,6 +673,7 @@ func TestWatchRefusesASnapshotOver5000Records(t *testing.T) {
 }
 
 func TestWatchFilterWithRequestOrCollectionIsAnError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token, _ := e.login(appA, "oAliceRequest000000000000000")
 	e.newOwnedCollection("todos", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -722,6 +731,7 @@ func TestWatchSocketLifecycle(t *testing.T) {
 }
 
 func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oProbed000000000000000000000"
 	e.login(appA, openID)
@@ -823,6 +833,7 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 // A view's rows change when the records behind it do, which no record
 // event on the view says: watching one is refused, not silently frozen.
 func TestWatchRefusesViews(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, _ := e.login(appA, "oAliceView000000000000000000")
 	e.newOwnedCollection("todos", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -842,6 +853,7 @@ func TestWatchRefusesViews(t *testing.T) {
 // A chat room: everyone reads, each watch filters one room. Records in other
 // rooms are skipped without a query; moving in and out still shows.
 func TestWatchOneRoomAmongMany(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceRoom000000000000000000")
 	_, bobID := e.login(appA, "oBobRoom00000000000000000000")
@@ -894,6 +906,7 @@ func TestWatchOneRoomAmongMany(t *testing.T) {
 // each user's document is still enriched for that user: alice's own user
 // expands for her, and never for bob, whom the users view rule stops.
 func TestWatchSharedReadsKeepEachUsersView(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceShared0000000000000000")
 	bobToken, _ := e.login(appA, "oBobShared000000000000000000")
@@ -924,6 +937,7 @@ func TestWatchSharedReadsKeepEachUsersView(t *testing.T) {
 // each user: members see the room's messages, others see none, so such
 // watches never share a read.
 func TestWatchThroughARelationKeepsEachUsersRule(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceRelRule000000000000000")
 	bobToken, _ := e.login(appA, "oBobRelRule00000000000000000")
@@ -980,6 +994,7 @@ func TestWatchThroughARelationKeepsEachUsersRule(t *testing.T) {
 // A rule changed in the dashboard changes what every watch may see, with no
 // record event: each watch on the collection starts over with a fresh init.
 func TestWatchStartsOverWhenTheRuleChanges(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceRuleChange000000000000")
 	_, bobID := e.login(appA, "oBobRuleChange00000000000000")

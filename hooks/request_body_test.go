@@ -38,6 +38,7 @@ func badBodies(t *testing.T, fields map[string]string) []struct{ name, contentTy
 }
 
 func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oBodyCheck000000000000000000"
 	token, userID := e.login(appA, openID)
@@ -96,6 +97,7 @@ func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
 }
 
 func TestMockRoutesCheckTheWholeRequest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.cfg.Mock = true
 	base := e.serve()

@@ -16,6 +16,7 @@ import (
 )
 
 func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAlice0000000000000000000000")
 	_, bobID := e.login(appA, "oBob000000000000000000000000")
@@ -60,6 +61,7 @@ func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
 }
 
 func TestSuperusersNeverSeeSecretOrSessionKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oScanned000000000000000000AA"
 	_, userID := e.login(appA, openID)
@@ -161,6 +163,7 @@ func subscribe(t *testing.T, base, token string, collections ...string) func(n i
 }
 
 func TestDashboardEditKeepsTheSecret(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
@@ -184,6 +187,7 @@ func TestDashboardEditKeepsTheSecret(t *testing.T) {
 }
 
 func TestAppWithAccountsCannotBeDeleted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.login(appA, "oKeepMe000000000000000000000")
 	token := testkit.SuperuserToken(t, e.app)
@@ -199,6 +203,7 @@ func TestAppWithAccountsCannotBeDeleted(t *testing.T) {
 }
 
 func TestUserDeletingTheirAccountRemovesTheirWechatAccounts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token, userID := e.login(appA, "oLeaving000000000000000000AA")
 	e.login(appA, "oStaying000000000000000000AA")
@@ -218,6 +223,7 @@ func TestUserDeletingTheirAccountRemovesTheirWechatAccounts(t *testing.T) {
 // it is that they are sealed: every table and every raw page read through
 // it shows no plaintext secret, in text or in hex.
 func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oConsole000000000000000000AA"
 	e.login(appA, openID)
@@ -271,6 +277,7 @@ func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
 // test a session_key or AppSecret is refused as on the list API, superusers
 // included.
 func TestRealtimeSubscriptionsCannotProbeSecrets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.login(appA, "oProbedBySSE0000000000000000")
 	token := testkit.SuperuserToken(t, e.app)

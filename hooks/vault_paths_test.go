@@ -15,6 +15,7 @@ import (
 // The batch API creates and updates wechat_apps with an explicit id: the
 // secret is sealed bound to that id, and no batch response shows it.
 func TestBatchWritesSealAndHide(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base := e.serve()
 	admin := testkit.SuperuserToken(t, e.app)
@@ -47,6 +48,7 @@ func TestBatchWritesSealAndHide(t *testing.T) {
 // A superuser expanding an account's app, or listing tokens and accounts,
 // never sees a sealed value.
 func TestExpandHidesSealed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.login(appA, "oExpand000000000000000000000")
 	base := e.serve()
@@ -71,6 +73,7 @@ func TestExpandHidesSealed(t *testing.T) {
 // Go or JS code that changes a record's id with SaveNoValidate (the API
 // refuses primary key changes): the secret stays readable.
 func TestAnIdChangeKeepsTheSecretReadable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	record, err := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
 	if err != nil {
@@ -93,6 +96,7 @@ func TestAnIdChangeKeepsTheSecretReadable(t *testing.T) {
 
 // SaveNoValidate and a record created with an explicit id through Go seal.
 func TestSaveNoValidateSeals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	collection, _ := e.app.FindCollectionByNameOrId("wechat_apps")
 	record := core.NewRecord(collection)
@@ -112,6 +116,7 @@ func TestSaveNoValidateSeals(t *testing.T) {
 // "wxv2:" (or any text starting with it): it would open nowhere. The write
 // is refused, and other apps' logins keep working.
 func TestOneUnopenableSecretDoesNotStopOtherLogins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.login(appA, "oProbe000000000000000000000")
 	base := e.serve()

@@ -53,6 +53,7 @@ func storedValue(t testing.TB, e *env, query string) string {
 }
 
 func TestSecretsAreSealedByDefaultAndBoundToTheirRow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	alice, bob := "oSealedAlice0000000000000000", "oSealedBob000000000000000000"
 	_, aliceID := e.login(appA, alice)
@@ -145,6 +146,7 @@ func TestPlaintextFromBeforeIsSealedAtStart(t *testing.T) {
 }
 
 func TestAnUpgradeWithoutAKeyMakesOneAndSealsWhatWasStored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oUpgrade00000000000000000000"
 	e.login(appA, openID)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestPhoneBinding(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceBind000000000000000000")
 	bobToken, _ := e.login(appA, "oBobBind00000000000000000000")
@@ -64,6 +65,7 @@ func TestPhoneBinding(t *testing.T) {
 }
 
 func TestAccessTokenIsSharedPersistedAndRefreshedOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token, _ := e.login(appA, "oTokenFan000000000000000000A")
 	url := e.serve() + "/api/wechat/session"
@@ -112,6 +114,7 @@ func TestAccessTokenIsSharedPersistedAndRefreshedOnce(t *testing.T) {
 }
 
 func TestDecryptOpenData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oDecrypt0000000000000000000A"
 	token, _ := e.login(appA, openID)
@@ -167,6 +170,7 @@ func TestDecryptOpenData(t *testing.T) {
 }
 
 func TestSessionCheckAndReset(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oSessionChk00000000000000000"
 	token, _ := e.login(appA, openID)

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,14 @@ const (
 	SuperuserPassword = "correct-horse-battery"
 )
 
+// superuserPassword is SuperuserPassword as PocketBase stores it, hashed
+// once per process: bcrypt costs a quarter of a second under -race, and
+// no test signs in with the password of a superuser made in process.
+var superuserPassword struct {
+	sync.Mutex
+	hashed *core.PasswordFieldValue
+}
+
 // SuperuserToken creates the tests' superuser in app and returns an auth
 // token for it.
 func SuperuserToken(t testing.TB, app core.App) string {
@@ -27,7 +36,18 @@ func SuperuserToken(t testing.TB, app core.App) string {
 	}
 	record := core.NewRecord(superusers)
 	record.SetEmail(SuperuserEmail)
-	record.SetPassword(SuperuserPassword)
+	superuserPassword.Lock()
+	if superuserPassword.hashed == nil {
+		record.SetPassword(SuperuserPassword)
+		if hashed, ok := record.GetRaw(core.FieldNamePassword).(*core.PasswordFieldValue); ok && hashed.LastError == nil {
+			copied := *hashed
+			superuserPassword.hashed = &copied
+		}
+	} else {
+		copied := *superuserPassword.hashed
+		record.SetRaw(core.FieldNamePassword, &copied)
+	}
+	superuserPassword.Unlock()
 	if err := app.Save(record); err != nil {
 		t.Fatal(err)
 	}
