@@ -20,6 +20,7 @@ import (
 // and the key file, in no backup, stays where it was. The backup holds the
 // secrets sealed only.
 func TestBackupRestoresThroughPocketBase(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oBackedUp000000000000000000A"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {

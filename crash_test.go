@@ -109,6 +109,7 @@ func loginAndNote(client *http.Client, base string, fake *wechattest.Fake, openI
 // logins and creates are in flight, restarts it on the same data dir, and
 // checks that every login and create that got a 2xx is there, once.
 func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	l.fake.SetLatency(5 * time.Millisecond) // keeps requests in flight at the kill
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -194,6 +195,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 // files in the server drops the server's locks on them, and the second
 // process then deletes the WAL the server still writes to.
 func TestBackupThenSecondProcessLosesNoAcknowledgedWrite(t *testing.T) {
+	t.Parallel()
 	for _, second := range []struct {
 		name string
 		run  func(t *testing.T, dataDir string)
@@ -228,6 +230,7 @@ func TestBackupThenSecondProcessLosesNoAcknowledgedWrite(t *testing.T) {
 		},
 	} {
 		t.Run(second.name, func(t *testing.T) {
+			t.Parallel()
 			l := newLoadEnv(t)
 			if status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/backups", l.admin, `{}`); status != 204 {
 				t.Fatalf("backup: %d %s", status, body)

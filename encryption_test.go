@@ -66,6 +66,7 @@ func runWxbase(t *testing.T, env []string, args ...string) (string, error) {
 // kept out of the way, rotated, refused when wrong or missing, and a way
 // back when it is lost for good.
 func TestEncryptionKeyLifecycle(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oKeyLife00000000000000000000"
 	status, body, first := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID))
@@ -207,6 +208,7 @@ func TestEncryptionKeyLifecycle(t *testing.T) {
 // before: the database records which key it is, rotation takes the new one
 // from a variable, and the old key no longer starts the server.
 func TestRotateAConfiguredEncryptionKey(t *testing.T) {
+	t.Parallel()
 	const (
 		key1 = "11111111111111111111111111111111"
 		key2 = "22222222222222222222222222222222"

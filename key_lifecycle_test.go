@@ -34,6 +34,7 @@ func startOrFail(t *testing.T, dataDir string, env []string) *wxbaseproc.Server 
 // the old key while the database records the new one. The next start must
 // still succeed: both keys are in the keyring.
 func TestRotatingWhileTheServerRunsLeavesAServerThatStarts(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oRotLive00000000000000000000"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
@@ -65,6 +66,7 @@ func TestRotatingWhileTheServerRunsLeavesAServerThatStarts(t *testing.T) {
 // is read fine; a rotation then appends the new key to the same line, and
 // the keyring no longer reads: the server does not start.
 func TestRotatingAfterAKeyPutBackWithoutItsLineEnd(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	l.server.Stop()
 	keyring := filepath.Join(l.dataDir, "wxbase.key")
@@ -92,6 +94,7 @@ func TestRotatingAfterAKeyPutBackWithoutItsLineEnd(t *testing.T) {
 // leave the key in place. PocketBase restarts the process on the restored
 // data (execve, with the current environment): it must come back.
 func TestRestoringABackupFromBeforeARotation(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oRestoreRot00000000000000000"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
@@ -139,6 +142,7 @@ func TestRestoringABackupFromBeforeARotation(t *testing.T) {
 // prefix): it is stored as it is and opens nowhere. One such row must not
 // break the logins of every other mini-program, nor the next start.
 func TestASealedLookingSecretIsRefused(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oPasted000000000000000000000"
 	status, body, res := testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/wechat_apps/records", l.admin,
@@ -172,6 +176,7 @@ func TestASealedLookingSecretIsRefused(t *testing.T) {
 // console (/api/sql runs writes): the README says it "is not taken as a
 // secret". It must not keep the server from starting.
 func TestPlaintextFromTheSQLConsoleDoesNotStopTheStart(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oSqlPlain0000000000000000000"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
@@ -193,6 +198,7 @@ func TestPlaintextFromTheSQLConsoleDoesNotStopTheStart(t *testing.T) {
 // (or at least recover-lost-key must get it going), and never make a new
 // key over sealed data.
 func TestTheKeyRecordDeletedThroughTheSQLConsole(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/sql", l.admin, `{"query":"DELETE FROM _params WHERE id = 'wxbase_encryption'"}`)
 	if status != 200 {
@@ -218,6 +224,7 @@ func TestTheKeyRecordDeletedThroughTheSQLConsole(t *testing.T) {
 // must clear only what the lost key sealed: everything here opens with the
 // key in the keyring, and must be kept.
 func TestRecoveringKeepsWhatTheKeyringOpens(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oRecoverKeep0000000000000000"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {

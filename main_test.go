@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := testkit.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -58,6 +58,7 @@ func login(t *testing.T, base, code string) (int, string, map[string]any) {
 }
 
 func TestMockModeLogsInOverHTTP(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
 	p := start(t, dataDir, nil, "--wechat-mock", "--dev=false")
 	if !strings.Contains(p.Output(), "--wechat-mock is ON") {
@@ -113,6 +114,7 @@ func TestMockModeLogsInOverHTTP(t *testing.T) {
 }
 
 func TestLandingPageAndReadme(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
 	secret := "f00df00df00df00df00df00df00df00d"
 	p := start(t, dataDir, []string{"WECHAT_APPID=wx5555555555555555", "WECHAT_SECRET=" + secret}, "--dev=false")
@@ -136,6 +138,7 @@ func TestLandingPageAndReadme(t *testing.T) {
 // SQL statement and log line, through a refused connection, a timeout and
 // a successful login, then scans stdout and the _logs table.
 func TestSecretsStayOutOfLogs(t *testing.T) {
+	t.Parallel()
 	const appID = "wx7777777777777777"
 	const secret = "5ec4e75ec4e75ec4e75ec4e75ec4e75e"
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
@@ -252,6 +255,7 @@ func openDB(t *testing.T, path string) *dbx.DB {
 // TestPostWithMethodOverrideUpdatesRecords runs on the real binary: the
 // override wraps the server's handler, which tests.ApiScenario never sees.
 func TestPostWithMethodOverrideUpdatesRecords(t *testing.T) {
+	t.Parallel()
 	p := start(t, filepath.Join(t.TempDir(), "pb_data"), nil, "--wechat-mock", "--dev=false")
 	status, body, res := login(t, p.Base, "mock:override")
 	if status != 200 {
@@ -307,6 +311,7 @@ var tinyPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x0
 // TestReadmeCloudFunctionReadsTheCallersOpenID runs the README's cloud
 // function, copied from the README itself so the example cannot rot.
 func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -346,6 +351,7 @@ func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
 // A first server has no pb_hooks yet: the first hook file a developer adds
 // while it runs is picked up without a manual restart.
 func TestFirstHookFileIsPickedUpWhileRunning(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	p := start(t, filepath.Join(root, "pb_data"), nil, "--wechat-mock", "--dev=false")
 	hooksDir := filepath.Join(root, "pb_hooks")
@@ -380,6 +386,7 @@ func TestFirstHookFileIsPickedUpWhileRunning(t *testing.T) {
 // against the fake WeChat: a clean post is saved and its author notified, a
 // risky one is refused and not saved.
 func TestReadmeModerationHookUsesWechat(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -436,6 +443,7 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 // TestMockModeServerFeatures tries the phone and open-data routes the way a
 // developer without WeChat would, through the mock-only device routes.
 func TestMockModeServerFeatures(t *testing.T) {
+	t.Parallel()
 	p := start(t, filepath.Join(t.TempDir(), "pb_data"), nil, "--wechat-mock", "--dev=false")
 	status, body, res := login(t, p.Base, "mock:features")
 	if status != 200 {

@@ -26,6 +26,7 @@ import (
 // limits, 40 such sockets of one user took it from 114 MB to 1.9 GB, and
 // this flood passes the bound within seconds.
 func TestRealtimeFloodKeepsMemoryBounded(t *testing.T) {
+	t.Parallel()
 	// The flood is stopped as soon as the server passes the bound, so a
 	// server without limits fails fast instead of eating the machine.
 	const bound = 800 << 20

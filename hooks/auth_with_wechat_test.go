@@ -21,7 +21,7 @@ import (
 func requireStoredSecrets(t testing.TB, app *tests.TestApp, openID, sessionKey string) {
 	t.Helper()
 	apps, err := app.FindFirstRecordByData("wechat_apps", "appid", appA)
-	if got, _ := storedPlain(t, app, sealingKey(t, app.DataDir()), apps, "secret"); err != nil || got != secretA {
+	if got, _ := storedPlain(t, app, sealingKey(t, app), apps, "secret"); err != nil || got != secretA {
 		t.Fatalf("the app secret is not stored where expected (err %v)", err)
 	}
 	if openID == "" {
@@ -31,7 +31,7 @@ func requireStoredSecrets(t testing.TB, app *tests.TestApp, openID, sessionKey s
 	if err != nil || sessionKey == "" {
 		t.Fatalf("the session_key is not stored where expected (err %v)", err)
 	}
-	if got, _ := storedPlain(t, app, sealingKey(t, app.DataDir()), account, "session_key"); got != sessionKey {
+	if got, _ := storedPlain(t, app, sealingKey(t, app), account, "session_key"); got != sessionKey {
 		t.Fatalf("the session_key is not stored where expected (err %v)", err)
 	}
 }
@@ -130,7 +130,7 @@ func TestReturningLoginIsTheSameUserAndWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), account, "session_key"); got != e.fake.SessionKey(appA, openID) {
+	if got, _ := storedPlain(t, e.app, sealingKey(t, e.app), account, "session_key"); got != e.fake.SessionKey(appA, openID) {
 		t.Fatalf("the rotated session_key was not stored (err %v)", err)
 	}
 }

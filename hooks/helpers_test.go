@@ -45,13 +45,35 @@ type env struct {
 // registers the same hooks as production.
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvOf(t, func() (*tests.TestApp, error) {
+		return tests.NewTestApp(testkit.MigratedDataDir(t))
+	})
+}
+
+// newKeyedEnv is newEnv for an app started with an encryption key, as with
+// --encryptionEnv: key seals PocketBase's settings, from the migrations on,
+// and wxbase's secrets. The key is in a variable of the app's own, so the
+// test may run in parallel with others.
+func newKeyedEnv(t testing.TB, key string) *env {
+	t.Helper()
+	return newEnvOf(t, func() (*tests.TestApp, error) {
+		return tests.NewTestAppWithConfig(core.BaseAppConfig{
+			DataDir:       testkit.MigratedDataDirWithKey(t, key),
+			EncryptionEnv: testkit.KeyVariable(t, key),
+		})
+	})
+}
+
+// newEnvOf is newEnv with the test app newApp makes.
+func newEnvOf(t testing.TB, newApp func() (*tests.TestApp, error)) *env {
+	t.Helper()
 	fake := wechattest.New()
 	fake.AddApp(appA, secretA)
 	fake.AddApp(appB, secretB)
 	baseURL, closeFake := fake.Listen()
 	t.Cleanup(closeFake)
 
-	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
+	app, err := newApp()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +92,7 @@ func newEnv(t testing.TB) *env {
 // the server would (a served app cannot be served twice in one process).
 func (e *env) restart() *env {
 	e.t.Helper()
-	app, err := tests.NewTestApp(e.app.DataDir())
+	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: e.app.DataDir(), EncryptionEnv: e.app.EncryptionEnv()})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -25,8 +25,7 @@ type resetEnv struct {
 }
 
 func newResetEnv(t *testing.T, configure func(*env)) *resetEnv {
-	t.Setenv(testkit.EncryptionEnv, testKey) // the test app's --encryptionEnv
-	e := newEnv(t)
+	e := newKeyedEnv(t, testKey)
 	if configure != nil {
 		configure(e)
 	}
@@ -69,6 +68,7 @@ func isApiError(body string, status int) bool {
 }
 
 func TestResetSessionKeyRefusesAnyBodyBeforeCallingWechat(t *testing.T) {
+	t.Parallel()
 	r := newResetEnv(t, nil)
 	key := r.fake.SessionKey(appA, r.openID)
 	if r.storedKey() != key {
@@ -142,6 +142,7 @@ func (l lateResetAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func TestResetSessionKeyIsStoredWhenTheCallerHangsUp(t *testing.T) {
+	t.Parallel()
 	r := newResetEnv(t, func(e *env) { e.cfg.Transport = lateResetAnswers{delay: 300 * time.Millisecond} })
 	old := r.storedKey()
 
@@ -166,6 +167,7 @@ func TestResetSessionKeyIsStoredWhenTheCallerHangsUp(t *testing.T) {
 }
 
 func TestResetSessionKeySaysSoWhenTheNewKeyCannotBeStored(t *testing.T) {
+	t.Parallel()
 	r := newResetEnv(t, nil)
 	r.app.OnRecordUpdate("wechat_accounts").BindFunc(func(e *core.RecordEvent) error {
 		return errors.New("disk full")

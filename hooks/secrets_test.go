@@ -177,7 +177,7 @@ func TestDashboardEditKeepsTheSecret(t *testing.T) {
 		}
 		expectBody(t, name, answer, []string{`"appid":"` + appA + `"`}, []string{`"secret"`, wantSecret})
 		stored, _ := e.app.FindRecordById("wechat_apps", apps.Id)
-		if got, _ := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), stored, "secret"); got != wantSecret {
+		if got, _ := storedPlain(t, e.app, sealingKey(t, e.app), stored, "secret"); got != wantSecret {
 			t.Fatalf("%s: stored secret is %q, want %q", name, got, wantSecret)
 		}
 	}

@@ -39,7 +39,7 @@ func TestBatchWritesSealAndHide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), record, "secret"); !ok || got != secretB {
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app), record, "secret"); !ok || got != secretB {
 		t.Fatalf("the batch-created secret is not sealed to its row: %q %v", got, ok)
 	}
 	e.login(appB, "oBatch0000000000000000000000")
@@ -87,7 +87,7 @@ func TestAnIdChangeKeepsTheSecretReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), moved, "secret"); !ok || got != secretA {
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app), moved, "secret"); !ok || got != secretA {
 		var raw string
 		e.app.DB().NewQuery("SELECT secret FROM wechat_apps WHERE id = 'renamedapp00001'").Row(&raw)
 		t.Fatalf("after an id change the secret does not open at its new row (stored %.30s…)", raw)
@@ -107,7 +107,7 @@ func TestSaveNoValidateSeals(t *testing.T) {
 	if err := e.app.SaveNoValidate(record); err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), record, "secret"); !ok || got != secretB {
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app), record, "secret"); !ok || got != secretB {
 		t.Fatalf("SaveNoValidate stored the secret unsealed: %q %v", got, ok)
 	}
 }

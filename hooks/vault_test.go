@@ -26,11 +26,11 @@ func keyringKey(t testing.TB, dataDir string) string {
 
 // sealingKey is the key the test app seals with: the configured one, or
 // the one it made in its data dir.
-func sealingKey(t testing.TB, dataDir string) string {
-	if key := os.Getenv(testkit.EncryptionEnv); key != "" {
+func sealingKey(t testing.TB, app core.App) string {
+	if key := os.Getenv(app.EncryptionEnv()); key != "" {
 		return key
 	}
-	return keyringKey(t, dataDir)
+	return keyringKey(t, app.DataDir())
 }
 
 // storedPlain opens a record's sealed field as stored in the database.
@@ -112,8 +112,8 @@ func TestSecretsAreSealedByDefaultAndBoundToTheirRow(t *testing.T) {
 }
 
 func TestPlaintextFromBeforeIsSealedAtStart(t *testing.T) {
-	t.Setenv(testkit.EncryptionEnv, testKey) // a key configured as before encryption by default
-	e := newEnv(t)
+	t.Parallel()
+	e := newKeyedEnv(t, testKey) // a key configured as before encryption by default
 	openID := "oLegacy000000000000000000000"
 	e.login(appA, openID)
 	// Values as an earlier version stored them without a key.

@@ -195,7 +195,7 @@ func TestSessionCheckAndReset(t *testing.T) {
 	if status != 200 || after == before || strings.Contains(body, after) || strings.Contains(body, "session_key") {
 		t.Fatalf("a superuser reset: %d %s", status, body)
 	}
-	if stored, _ := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), account, "session_key"); stored != after {
+	if stored, _ := storedPlain(t, e.app, sealingKey(t, e.app), account, "session_key"); stored != after {
 		t.Fatal("the new session_key was not stored")
 	}
 	if status, body := testkit.Call(t, "GET", base+"/api/wechat/session", token, ""); !strings.Contains(body, `"valid":true`) {
