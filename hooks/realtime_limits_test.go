@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/logger"
 
 	"wxbase/hooks"
 	"wxbase/internal/testkit"
@@ -68,9 +69,13 @@ func TestWatchSurvivesAPanickingHook(t *testing.T) {
 		t.Fatalf("HTTP after the panics: %d %s", status, body)
 	}
 
-	// Logged with the stack that leads to the hook (the logger writes in batches).
+	// Logged with the stack that leads to the hook (the logger writes in
+	// batches, every 3 s: written out here rather than waited for).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		if batch, ok := e.app.Logger().Handler().(*logger.BatchHandler); ok {
+			batch.WriteAll(context.Background())
+		}
 		logs := []*core.Log{}
 		err := e.app.LogQuery().AndWhere(dbx.Like("message", "panic while evaluating a watch")).All(&logs)
 		if err != nil {
