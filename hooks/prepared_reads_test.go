@@ -9,6 +9,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"wxbase/internal/testkit"
 )
 
 // The prepared reads must load exactly the record PocketBase's own query
@@ -16,7 +18,7 @@ import (
 // database.
 func TestPreparedReadsLoadWhatFindRecordByIdLoads(t *testing.T) {
 	t.Parallel()
-	app, err := tests.NewTestApp()
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
