@@ -4,8 +4,6 @@ package hooks_test
 // by attacking them, each kept as a test that fails while the way is open.
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -64,60 +62,6 @@ func newPhoneScene(t *testing.T) *phoneScene {
 // listPosts lists posts as Alice with a raw (already escaped) query.
 func (s *phoneScene) listPosts(t *testing.T, rawQuery string) (int, string) {
 	return testkit.Call(t, http.MethodGet, s.base+"/api/collections/posts/records?"+rawQuery, s.aliceToken, "")
-}
-
-// sseClient is a connected PocketBase realtime (SSE) client.
-type sseClient struct {
-	id     string
-	events chan string
-}
-
-func dialSSE(t *testing.T, base string) *sseClient {
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { res.Body.Close() })
-	c := &sseClient{events: make(chan string, 100)}
-	scanner := bufio.NewScanner(res.Body)
-	var connect struct {
-		ClientID string `json:"clientId"`
-	}
-	for connect.ClientID == "" && scanner.Scan() {
-		if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
-			_ = json.Unmarshal([]byte(data), &connect)
-		}
-	}
-	c.id = connect.ClientID
-	go func() {
-		for scanner.Scan() {
-			if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
-				c.events <- data
-			}
-		}
-		close(c.events)
-	}()
-	return c
-}
-
-func (c *sseClient) subscribe(t *testing.T, base, token, topic string, query map[string]any) (int, string) {
-	options, _ := json.Marshal(map[string]any{"query": query})
-	body, _ := json.Marshal(map[string]any{"clientId": c.id, "subscriptions": []string{topic + "?options=" + url.QueryEscape(string(options))}})
-	status, raw, _ := post(t, base+"/api/realtime", token, string(body))
-	return status, raw
-}
-
-// got reports whether an event arrives within d.
-func (c *sseClient) got(d time.Duration) (string, bool) {
-	select {
-	case ev, ok := <-c.events:
-		return ev, ok
-	case <-time.After(d):
-		return "", false
-	}
 }
 
 // A realtime (SSE) subscription filter that probes another user's phone is

@@ -1,11 +1,14 @@
 package hooks_test
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -244,4 +247,93 @@ func multipartForm(t testing.TB, fields ...[2]string) (contentType, body string)
 		t.Fatal(err)
 	}
 	return writer.FormDataContentType(), buf.String()
+}
+
+// sseClient is a client of PocketBase's own realtime route (SSE).
+type sseClient struct {
+	id     string      // the clientId of PB_CONNECT
+	events chan string // the data of each later event
+}
+
+// dialSSE connects to base's realtime route and waits for PB_CONNECT.
+func dialSSE(t testing.TB, base string) *sseClient {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	lines := make(chan string, 100)
+	go func() {
+		scanner := bufio.NewScanner(res.Body)
+		scanner.Buffer(make([]byte, 1<<20), 1<<20)
+		for scanner.Scan() {
+			if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
+				lines <- data
+			}
+		}
+		close(lines)
+	}()
+	var connect struct {
+		ClientID string `json:"clientId"`
+	}
+	for deadline := time.After(5 * time.Second); connect.ClientID == ""; {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the realtime stream ended before PB_CONNECT")
+			}
+			_ = json.Unmarshal([]byte(line), &connect)
+		case <-deadline:
+			t.Fatal("no PB_CONNECT event")
+		}
+	}
+	return &sseClient{id: connect.ClientID, events: lines}
+}
+
+// subscribeTopics sets the client's subscriptions, as token.
+func (c *sseClient) subscribeTopics(t testing.TB, base, token string, topics ...string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"clientId": c.id, "subscriptions": topics})
+	status, raw, _ := post(t, base+"/api/realtime", token, string(body))
+	return status, raw
+}
+
+// subscribe subscribes the client to topic with query as its options'
+// query (a filter, say), as token.
+func (c *sseClient) subscribe(t testing.TB, base, token, topic string, query map[string]any) (int, string) {
+	t.Helper()
+	options, _ := json.Marshal(map[string]any{"query": query})
+	return c.subscribeTopics(t, base, token, topic+"?options="+url.QueryEscape(string(options)))
+}
+
+// got reports whether an event arrives within d.
+func (c *sseClient) got(d time.Duration) (string, bool) {
+	select {
+	case ev, ok := <-c.events:
+		return ev, ok
+	case <-time.After(d):
+		return "", false
+	}
+}
+
+// wait returns the next n events as text, one a line; fewer if 5 s pass
+// without one or the stream ends.
+func (c *sseClient) wait(n int) string {
+	var got []string
+	for len(got) < n {
+		select {
+		case line, ok := <-c.events:
+			if !ok {
+				return strings.Join(got, "\n")
+			}
+			got = append(got, line)
+		case <-time.After(5 * time.Second):
+			return strings.Join(got, "\n")
+		}
+	}
+	return strings.Join(got, "\n")
 }

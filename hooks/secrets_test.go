@@ -1,8 +1,6 @@
 package hooks_test
 
 import (
-	"bufio"
-	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -10,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"wxbase/internal/testkit"
 )
@@ -113,53 +110,11 @@ func TestSuperusersNeverSeeSecretOrSessionKey(t *testing.T) {
 // a function that waits for n record events and returns them as text.
 func subscribe(t *testing.T, base, token string, collections ...string) func(n int) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { res.Body.Close() })
-	lines := make(chan string, 100)
-	go func() {
-		scanner := bufio.NewScanner(res.Body)
-		scanner.Buffer(make([]byte, 1<<20), 1<<20)
-		for scanner.Scan() {
-			if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
-				lines <- data
-			}
-		}
-		close(lines)
-	}()
-	var connect struct {
-		ClientID string `json:"clientId"`
-	}
-	select {
-	case first := <-lines:
-		_ = json.Unmarshal([]byte(first), &connect)
-	case <-time.After(5 * time.Second):
-		t.Fatal("no PB_CONNECT event")
-	}
-	body, _ := json.Marshal(map[string]any{"clientId": connect.ClientID, "subscriptions": collections})
-	if status, raw, _ := post(t, base+"/api/realtime", token, string(body)); status != 204 {
+	client := dialSSE(t, base)
+	if status, raw := client.subscribeTopics(t, base, token, collections...); status != 204 {
 		t.Fatalf("subscribe: %d %s", status, raw)
 	}
-	return func(n int) string {
-		var got []string
-		for len(got) < n {
-			select {
-			case line, ok := <-lines:
-				if !ok {
-					return strings.Join(got, "\n")
-				}
-				got = append(got, line)
-			case <-time.After(5 * time.Second):
-				return strings.Join(got, "\n")
-			}
-		}
-		return strings.Join(got, "\n")
-	}
+	return client.wait
 }
 
 func TestDashboardEditKeepsTheSecret(t *testing.T) {
@@ -282,34 +237,13 @@ func TestRealtimeSubscriptionsCannotProbeSecrets(t *testing.T) {
 	e.login(appA, "oProbedBySSE0000000000000000")
 	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	scanner := bufio.NewScanner(res.Body)
-	var connect struct {
-		ClientID string `json:"clientId"`
-	}
-	for connect.ClientID == "" && scanner.Scan() {
-		if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
-			_ = json.Unmarshal([]byte(data), &connect)
-		}
-	}
-	topic := func(filter string) string {
-		options, _ := json.Marshal(map[string]any{"query": map[string]any{"filter": filter}})
-		return "users?options=" + url.QueryEscape(string(options))
-	}
+	client := dialSSE(t, base)
 	for filter, want := range map[string]int{
 		"wechat_accounts_via_user.session_key ?~ 'a'": 400,
 		"wechat_accounts_via_user.app.secret ?~ 'a'":  400,
 		`name != ""`: 204,
 	} {
-		body, _ := json.Marshal(map[string]any{"clientId": connect.ClientID, "subscriptions": []string{topic(filter)}})
-		if status, raw, _ := post(t, base+"/api/realtime", token, string(body)); status != want {
+		if status, raw := client.subscribe(t, base, token, "users", map[string]any{"filter": filter}); status != want {
 			t.Fatalf("subscribing with %s: %d %s, want %d", filter, status, raw, want)
 		}
 	}
