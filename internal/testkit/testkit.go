@@ -81,7 +81,12 @@ func migrate(key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := app.ResetBootstrapState(); err != nil { // closes the databases
+	// As app.Cleanup, but for the removal of the dir: the app's terminate
+	// hooks run (its file watcher stops) and its databases close.
+	err = app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error {
+		return e.App.ResetBootstrapState()
+	})
+	if err != nil {
 		os.RemoveAll(app.DataDir())
 		return "", err
 	}
