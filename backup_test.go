@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wxbase/internal/testkit"
 )
 
 // TestBackupRestoresThroughPocketBase makes a backup through the API and
@@ -18,6 +20,7 @@ import (
 // and the key file, in no backup, stays where it was. The backup holds the
 // secrets sealed only.
 func TestBackupRestoresThroughPocketBase(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oBackedUp000000000000000000A"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
@@ -29,14 +32,14 @@ func TestBackupRestoresThroughPocketBase(t *testing.T) {
 		t.Fatal(err)
 	}
 	create := func(title string) string {
-		status, body, res := request(t, "POST", l.server.Base+"/api/collections/notes/records", l.admin, `{"title":"`+title+`"}`)
+		status, body, res := testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/notes/records", l.admin, `{"title":"`+title+`"}`)
 		if status != 200 {
 			t.Fatalf("create %s: %d %s", title, status, body)
 		}
 		return res["id"].(string)
 	}
 	before := create("before the backup")
-	if status, body, _ := request(t, "POST", l.server.Base+"/api/backups", l.admin, `{"name":"round_trip.zip"}`); status != 204 {
+	if status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/backups", l.admin, `{"name":"round_trip.zip"}`); status != 204 {
 		t.Fatalf("backup: %d %s", status, body)
 	}
 	zr, err := zip.OpenReader(filepath.Join(l.dataDir, "backups", "round_trip.zip"))
@@ -67,13 +70,13 @@ func TestBackupRestoresThroughPocketBase(t *testing.T) {
 	zr.Close()
 	after := create("after the backup")
 
-	if status, body, _ := request(t, "POST", l.server.Base+"/api/backups/round_trip.zip/restore", l.admin, ""); status != 204 {
+	if status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/backups/round_trip.zip/restore", l.admin, ""); status != 204 {
 		t.Fatalf("restore: %d %s", status, body)
 	}
 	// The server restarts itself on the restored pb_data, in the same process.
 	client := &http.Client{Timeout: 2 * time.Second}
 	note := func(id string) int {
-		status, _, err := sendJSON(client, "GET", l.server.Base+"/api/collections/notes/records/"+id, l.admin, "")
+		status, _, err := testkit.SendJSON(client, "GET", l.server.Base+"/api/collections/notes/records/"+id, l.admin, "")
 		if err != nil {
 			return 0
 		}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wxbase/internal/testkit"
 )
 
 // exitCode runs the binary with args from a scratch directory and returns
@@ -75,8 +77,8 @@ func TestSchemaChangesBecomeJSMigrationsBesideTheData(t *testing.T) {
 	root := t.TempDir()
 	dataDir := filepath.Join(root, "pb_data")
 	server := start(t, dataDir, nil, "--automigrate")
-	token := superuserToken(t, server, dataDir)
-	status, body, _ := request(t, http.MethodPost, server.Base+"/api/collections", token,
+	token := testkit.ServerSuperuserToken(t, binary, server)
+	status, body, _ := testkit.CallJSON(t, http.MethodPost, server.Base+"/api/collections", token,
 		`{"name":"todos","type":"base","fields":[{"name":"title","type":"text"}]}`)
 	if status != http.StatusOK {
 		t.Fatalf("create collection: %d %s", status, body)
@@ -90,8 +92,8 @@ func TestSchemaChangesBecomeJSMigrationsBesideTheData(t *testing.T) {
 	// A second server on a fresh data dir beside the same pb_migrations.
 	other := filepath.Join(root, "pb_data_2")
 	second := start(t, other, nil, "--migrationsDir", filepath.Join(root, "pb_migrations"))
-	secondToken := superuserToken(t, second, other)
-	if status, body, _ := request(t, http.MethodGet, second.Base+"/api/collections/todos", secondToken, ""); status != http.StatusOK {
+	secondToken := testkit.ServerSuperuserToken(t, binary, second)
+	if status, body, _ := testkit.CallJSON(t, http.MethodGet, second.Base+"/api/collections/todos", secondToken, ""); status != http.StatusOK {
 		t.Fatalf("the migration was not applied to a new data dir: %d %s", status, body)
 	}
 
@@ -100,8 +102,8 @@ func TestSchemaChangesBecomeJSMigrationsBesideTheData(t *testing.T) {
 	quietRoot := t.TempDir()
 	quietData := filepath.Join(quietRoot, "pb_data")
 	quiet := start(t, quietData, nil)
-	quietToken := superuserToken(t, quiet, quietData)
-	if status, body, _ := request(t, http.MethodPost, quiet.Base+"/api/collections", quietToken,
+	quietToken := testkit.ServerSuperuserToken(t, binary, quiet)
+	if status, body, _ := testkit.CallJSON(t, http.MethodPost, quiet.Base+"/api/collections", quietToken,
 		`{"name":"todos","type":"base","fields":[{"name":"title","type":"text"}]}`); status != http.StatusOK {
 		t.Fatalf("create collection: %d %s", status, body)
 	}

@@ -4,15 +4,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"wxbase/internal/testkit"
 	"wxbase/internal/wxbaseproc"
 	"wxbase/wechat/wechattest"
 )
@@ -44,17 +43,17 @@ func newLoadEnv(t *testing.T, extraEnv ...string) *loadEnv {
 		dataDir: filepath.Join(t.TempDir(), "pb_data"),
 		env:     append([]string{"WECHAT_APPID=" + loadAppID, "WECHAT_SECRET=" + loadSecret, "WECHAT_API_BASE=" + fakeURL}, extraEnv...),
 	}
-	if err := wxbaseproc.UpsertSuperuser(binary, l.dataDir, "admin@example.com", "correct-horse-battery", extraEnv...); err != nil {
+	if err := wxbaseproc.UpsertSuperuser(binary, l.dataDir, testkit.SuperuserEmail, testkit.SuperuserPassword, extraEnv...); err != nil {
 		t.Fatal(err)
 	}
 	l.server = start(t, l.dataDir, l.env, "--dev=false")
-	l.admin = superuserToken(t, l.server, l.dataDir, extraEnv...)
+	l.admin = testkit.ServerSuperuserToken(t, binary, l.server, extraEnv...)
 
-	status, body, _ := request(t, "PATCH", l.server.Base+"/api/settings", l.admin, `{"rateLimits":{"enabled":false}}`)
+	status, body, _ := testkit.CallJSON(t, "PATCH", l.server.Base+"/api/settings", l.admin, `{"rateLimits":{"enabled":false}}`)
 	if status != 200 {
 		t.Fatalf("raising rate limits: %d %s", status, body)
 	}
-	status, body, _ = request(t, "POST", l.server.Base+"/api/collections", l.admin, `{"name":"notes","type":"base",
+	status, body, _ = testkit.CallJSON(t, "POST", l.server.Base+"/api/collections", l.admin, `{"name":"notes","type":"base",
 		"listRule":"owner = @request.auth.id","viewRule":"owner = @request.auth.id","createRule":"@request.auth.id != \"\"",
 		"fields":[{"name":"title","type":"text"},{"name":"owner","type":"relation","collectionId":"_pb_users_auth_","maxSelect":1}]}`)
 	if status != 200 {
@@ -77,8 +76,7 @@ type outcome struct {
 func loginAndNote(client *http.Client, base string, fake *wechattest.Fake, openID string) outcome {
 	o := outcome{openID: openID}
 	started := time.Now()
-	status, body, err := sendJSON(client, "POST", base+"/api/collections/users/auth-with-wechat", "",
-		`{"code":"`+fake.IssueCode(loadAppID, openID)+`"}`)
+	status, body, err := testkit.SendJSON(client, "POST", base+testkit.LoginPath, "", testkit.LoginBody(fake.IssueCode(loadAppID, openID)))
 	o.took, o.loginStatus, o.body = time.Since(started), status, body
 	if err != nil {
 		o.cut = true
@@ -93,7 +91,7 @@ func loginAndNote(client *http.Client, base string, fake *wechattest.Fake, openI
 	}
 	_ = json.Unmarshal([]byte(body), &login)
 	o.userID = login.Record.ID
-	status, body, err = sendJSON(client, "POST", base+"/api/collections/notes/records", login.Token, `{"title":"note of `+openID+`"}`)
+	status, body, err = testkit.SendJSON(client, "POST", base+"/api/collections/notes/records", login.Token, `{"title":"note of `+openID+`"}`)
 	if err != nil {
 		o.cut = true
 		return o
@@ -107,28 +105,11 @@ func loginAndNote(client *http.Client, base string, fake *wechattest.Fake, openI
 	return o
 }
 
-func sendJSON(client *http.Client, method, url, token, body string) (int, string, error) {
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return 0, "", err
-	}
-	return res.StatusCode, string(raw), nil
-}
-
 // TestCrashLosesNoAcknowledgedWrite kills the server with SIGKILL while
 // logins and creates are in flight, restarts it on the same data dir, and
 // checks that every login and create that got a 2xx is there, once.
 func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	l.fake.SetLatency(5 * time.Millisecond) // keeps requests in flight at the kill
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -214,6 +195,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 // files in the server drops the server's locks on them, and the second
 // process then deletes the WAL the server still writes to.
 func TestBackupThenSecondProcessLosesNoAcknowledgedWrite(t *testing.T) {
+	t.Parallel()
 	for _, second := range []struct {
 		name string
 		run  func(t *testing.T, dataDir string)
@@ -248,15 +230,16 @@ func TestBackupThenSecondProcessLosesNoAcknowledgedWrite(t *testing.T) {
 		},
 	} {
 		t.Run(second.name, func(t *testing.T) {
+			t.Parallel()
 			l := newLoadEnv(t)
-			if status, body, _ := request(t, "POST", l.server.Base+"/api/backups", l.admin, `{}`); status != 204 {
+			if status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/backups", l.admin, `{}`); status != 204 {
 				t.Fatalf("backup: %d %s", status, body)
 			}
 			second.run(t, l.dataDir)
 
 			var acknowledged []string
 			for i := range 200 {
-				status, body, res := request(t, "POST", l.server.Base+"/api/collections/notes/records", l.admin,
+				status, body, res := testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/notes/records", l.admin,
 					fmt.Sprintf(`{"title":"after backup %d"}`, i))
 				if status != 200 {
 					t.Fatalf("create %d: %d %s", i, status, body)

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"wxbase/internal/testkit"
 )
 
 // markdownLink matches the target of a Markdown link: [text](target).
@@ -28,7 +30,7 @@ func TestServedDocsLinkOnlyToPagesTheServerHas(t *testing.T) {
 			continue
 		}
 		seen[page] = true
-		status, body, _ := request(t, http.MethodGet, server.Base+page, "", "")
+		status, body, _ := testkit.CallJSON(t, http.MethodGet, server.Base+page, "", "")
 		if status != http.StatusOK {
 			t.Errorf("%s: %d", page, status)
 			continue
@@ -69,8 +71,8 @@ func TestReadmeCollectionExampleWorks(t *testing.T) {
 	}
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
 	server := start(t, dataDir, nil, "--wechat-mock")
-	token := superuserToken(t, server, dataDir)
-	if status, body, _ := request(t, http.MethodPost, server.Base+"/api/collections", token, string(match[1])); status != http.StatusOK {
+	token := testkit.ServerSuperuserToken(t, binary, server)
+	if status, body, _ := testkit.CallJSON(t, http.MethodPost, server.Base+"/api/collections", token, string(match[1])); status != http.StatusOK {
 		t.Fatalf("the README's collection: %d %s", status, body)
 	}
 	status, body, auth := login(t, server.Base, "mock:alice")
@@ -79,11 +81,11 @@ func TestReadmeCollectionExampleWorks(t *testing.T) {
 	}
 	user := auth["record"].(map[string]any)["id"].(string)
 	userToken := auth["token"].(string)
-	status, body, created := request(t, http.MethodPost, server.Base+"/api/collections/todos/records", userToken, `{"title":"milk"}`)
+	status, body, created := testkit.CallJSON(t, http.MethodPost, server.Base+"/api/collections/todos/records", userToken, `{"title":"milk"}`)
 	if status != http.StatusOK || created["owner"] != user || created["created"] == "" {
 		t.Fatalf("create: %d %s", status, body)
 	}
-	status, body, list := request(t, http.MethodGet, server.Base+"/api/collections/todos/records?sort=-created", userToken, "")
+	status, body, list := testkit.CallJSON(t, http.MethodGet, server.Base+"/api/collections/todos/records?sort=-created", userToken, "")
 	if status != http.StatusOK || list["totalItems"] != float64(1) {
 		t.Fatalf("list sorted by created: %d %s", status, body)
 	}

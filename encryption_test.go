@@ -1,11 +1,7 @@
 package main_test
 
 import (
-	"bufio"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -15,30 +11,9 @@ import (
 
 	"github.com/pocketbase/dbx"
 
+	"wxbase/internal/testkit"
 	"wxbase/internal/wxbaseproc"
 )
-
-// openStored opens a sealed value as the README documents the format, with
-// no server code: "wxv2:" + key id + ":" + base64(nonce ‖ AES-256-GCM), with
-// collection id, record id and field id as additional data.
-func openStored(key, collectionID, recordID, fieldID, stored string) (string, bool) {
-	rest, ok := strings.CutPrefix(stored, "wxv2:")
-	if !ok {
-		return "", false
-	}
-	_, encoded, _ := strings.Cut(rest, ":")
-	raw, err := base64.RawStdEncoding.DecodeString(encoded)
-	if err != nil {
-		return "", false
-	}
-	block, _ := aes.NewCipher([]byte(key))
-	gcm, _ := cipher.NewGCM(block)
-	if len(raw) < gcm.NonceSize() {
-		return "", false
-	}
-	plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(collectionID+"\x00"+recordID+"\x00"+fieldID))
-	return string(plain), err == nil
-}
 
 // storedPlain opens the sealed field of the first row of table in data.db.
 func storedPlain(t *testing.T, dataDir, key, table, field string) (string, bool) {
@@ -67,24 +42,7 @@ func storedPlain(t *testing.T, dataDir, key, table, field string) (string, bool)
 	if err := db.NewQuery("SELECT id, " + field + " AS value FROM " + table + " LIMIT 1").One(&row); err != nil {
 		t.Fatal(err)
 	}
-	return openStored(key, collection.ID, row.ID, fieldID, row.Value)
-}
-
-// keyringKeys returns the keys in the data dir's keyring file, oldest first.
-func keyringKeys(t *testing.T, dataDir string) []string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dataDir, "wxbase.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var keys []string
-	for lines := bufio.NewScanner(f); lines.Scan(); {
-		if line := strings.TrimSpace(lines.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			keys = append(keys, line)
-		}
-	}
-	return keys
+	return testkit.OpenSealed(key, collection.ID, row.ID, fieldID, row.Value)
 }
 
 func settingsSealed(t *testing.T, dataDir string) bool {
@@ -108,6 +66,7 @@ func runWxbase(t *testing.T, env []string, args ...string) (string, error) {
 // kept out of the way, rotated, refused when wrong or missing, and a way
 // back when it is lost for good.
 func TestEncryptionKeyLifecycle(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oKeyLife00000000000000000000"
 	status, body, first := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID))
@@ -122,7 +81,7 @@ func TestEncryptionKeyLifecycle(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("the keyring file: %v %v", info, err)
 	}
-	first1 := keyringKeys(t, l.dataDir)
+	first1 := testkit.KeyringKeys(t, l.dataDir)
 	if len(first1) != 1 {
 		t.Fatalf("want one key, got %d", len(first1))
 	}
@@ -139,7 +98,7 @@ func TestEncryptionKeyLifecycle(t *testing.T) {
 	if err != nil || !strings.Contains(out, "Re-encrypted 2 secret(s)") {
 		t.Fatalf("rotate: %v\n%s", err, out)
 	}
-	keys := keyringKeys(t, l.dataDir)
+	keys := testkit.KeyringKeys(t, l.dataDir)
 	if len(keys) != 2 || keys[0] != oldKey {
 		t.Fatalf("rotation must append to the keyring, got %d keys", len(keys))
 	}
@@ -180,7 +139,7 @@ func TestEncryptionKeyLifecycle(t *testing.T) {
 	conn.ExecContext(context.Background(), "ROLLBACK")
 	conn.Close()
 	db.Close()
-	if keys := keyringKeys(t, l.dataDir); len(keys) != 3 {
+	if keys := testkit.KeyringKeys(t, l.dataDir); len(keys) != 3 {
 		t.Fatalf("the failed rotation's key should stay in the keyring, unused: %d keys", len(keys))
 	}
 	if got, ok := storedPlain(t, l.dataDir, newKey, "wechat_apps", "secret"); !ok || got != loadSecret {
@@ -249,6 +208,7 @@ func TestEncryptionKeyLifecycle(t *testing.T) {
 // before: the database records which key it is, rotation takes the new one
 // from a variable, and the old key no longer starts the server.
 func TestRotateAConfiguredEncryptionKey(t *testing.T) {
+	t.Parallel()
 	const (
 		key1 = "11111111111111111111111111111111"
 		key2 = "22222222222222222222222222222222"

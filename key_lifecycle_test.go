@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"wxbase/internal/testkit"
 	"wxbase/internal/wxbaseproc"
 )
 
@@ -33,6 +34,7 @@ func startOrFail(t *testing.T, dataDir string, env []string) *wxbaseproc.Server 
 // the old key while the database records the new one. The next start must
 // still succeed: both keys are in the keyring.
 func TestRotatingWhileTheServerRunsLeavesAServerThatStarts(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oRotLive00000000000000000000"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
@@ -43,7 +45,7 @@ func TestRotatingWhileTheServerRunsLeavesAServerThatStarts(t *testing.T) {
 		t.Fatalf("rotate while serving: %v\n%s", err, out)
 	}
 	// An admin changes a setting in the dashboard of the running server.
-	if status, body, _ := request(t, "PATCH", l.server.Base+"/api/settings", l.admin, `{"meta":{"appName":"after rotation"}}`); status != 200 {
+	if status, body, _ := testkit.CallJSON(t, "PATCH", l.server.Base+"/api/settings", l.admin, `{"meta":{"appName":"after rotation"}}`); status != 200 {
 		t.Fatalf("settings save: %d %s", status, body)
 	}
 	l.server.Stop()
@@ -64,10 +66,11 @@ func TestRotatingWhileTheServerRunsLeavesAServerThatStarts(t *testing.T) {
 // is read fine; a rotation then appends the new key to the same line, and
 // the keyring no longer reads: the server does not start.
 func TestRotatingAfterAKeyPutBackWithoutItsLineEnd(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	l.server.Stop()
 	keyring := filepath.Join(l.dataDir, "wxbase.key")
-	keys := keyringKeys(t, l.dataDir)
+	keys := testkit.KeyringKeys(t, l.dataDir)
 	if err := os.WriteFile(keyring, []byte(keys[0]), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -91,12 +94,13 @@ func TestRotatingAfterAKeyPutBackWithoutItsLineEnd(t *testing.T) {
 // leave the key in place. PocketBase restarts the process on the restored
 // data (execve, with the current environment): it must come back.
 func TestRestoringABackupFromBeforeARotation(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oRestoreRot00000000000000000"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
 		t.Fatalf("login: %d %s", status, body)
 	}
-	if status, body, _ := request(t, "POST", l.server.Base+"/api/backups", l.admin, `{"name":"before_rotation.zip"}`); status != 204 {
+	if status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/backups", l.admin, `{"name":"before_rotation.zip"}`); status != 204 {
 		t.Fatalf("backup: %d %s", status, body)
 	}
 	l.server.Stop()
@@ -104,14 +108,14 @@ func TestRestoringABackupFromBeforeARotation(t *testing.T) {
 		t.Fatalf("rotate: %v\n%s", err, out)
 	}
 	l.server = startOrFail(t, l.dataDir, l.env)
-	admin := superuserToken(t, l.server, l.dataDir)
-	status, body, res := request(t, "POST", l.server.Base+"/api/collections/notes/records", admin, `{"title":"after the backup"}`)
+	admin := testkit.ServerSuperuserToken(t, binary, l.server)
+	status, body, res := testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/notes/records", admin, `{"title":"after the backup"}`)
 	if status != 200 {
 		t.Fatalf("note: %d %s", status, body)
 	}
 	after := res["id"].(string)
 
-	if status, body, _ := request(t, "POST", l.server.Base+"/api/backups/before_rotation.zip/restore", admin, ""); status != 204 {
+	if status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/backups/before_rotation.zip/restore", admin, ""); status != 204 {
 		t.Fatalf("restore: %d %s", status, body)
 	}
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -119,7 +123,7 @@ func TestRestoringABackupFromBeforeARotation(t *testing.T) {
 	for {
 		// The restored data knows the superuser as the backup did: its
 		// token from before the backup is the one that works there.
-		status, _, err := sendJSON(client, "GET", l.server.Base+"/api/collections/notes/records/"+after, l.admin, "")
+		status, _, err := testkit.SendJSON(client, "GET", l.server.Base+"/api/collections/notes/records/"+after, l.admin, "")
 		if err == nil && status == 404 {
 			break
 		}
@@ -138,15 +142,16 @@ func TestRestoringABackupFromBeforeARotation(t *testing.T) {
 // prefix): it is stored as it is and opens nowhere. One such row must not
 // break the logins of every other mini-program, nor the next start.
 func TestASealedLookingSecretIsRefused(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oPasted000000000000000000000"
-	status, body, res := request(t, "POST", l.server.Base+"/api/collections/wechat_apps/records", l.admin,
+	status, body, res := testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/wechat_apps/records", l.admin,
 		`{"name":"second","appid":"wx2222222222222222","secret":"s3cr3ts3cr3ts3cr3ts3cr3ts3cr3t22","enabled":true}`)
 	if status != 200 {
 		t.Fatalf("second app: %d %s", status, body)
 	}
 	second := res["id"].(string)
-	status, body, _ = request(t, "PATCH", l.server.Base+"/api/collections/wechat_apps/records/"+second, l.admin,
+	status, body, _ = testkit.CallJSON(t, "PATCH", l.server.Base+"/api/collections/wechat_apps/records/"+second, l.admin,
 		`{"secret":"wxv2:0000000000000000:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`)
 	t.Logf("PATCH of a wxv2: secret: %d %s", status, body)
 	if status == 200 {
@@ -171,12 +176,13 @@ func TestASealedLookingSecretIsRefused(t *testing.T) {
 // console (/api/sql runs writes): the README says it "is not taken as a
 // secret". It must not keep the server from starting.
 func TestPlaintextFromTheSQLConsoleDoesNotStopTheStart(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oSqlPlain0000000000000000000"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
 		t.Fatalf("login: %d %s", status, body)
 	}
-	status, body, _ := request(t, "POST", l.server.Base+"/api/sql", l.admin, `{"query":"UPDATE wechat_accounts SET session_key = 'typed-in-plaintext'"}`)
+	status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/sql", l.admin, `{"query":"UPDATE wechat_accounts SET session_key = 'typed-in-plaintext'"}`)
 	if status != 200 {
 		t.Skipf("/api/sql refuses the write: %d %s", status, body)
 	}
@@ -192,18 +198,19 @@ func TestPlaintextFromTheSQLConsoleDoesNotStopTheStart(t *testing.T) {
 // (or at least recover-lost-key must get it going), and never make a new
 // key over sealed data.
 func TestTheKeyRecordDeletedThroughTheSQLConsole(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
-	status, body, _ := request(t, "POST", l.server.Base+"/api/sql", l.admin, `{"query":"DELETE FROM _params WHERE id = 'wxbase_encryption'"}`)
+	status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/sql", l.admin, `{"query":"DELETE FROM _params WHERE id = 'wxbase_encryption'"}`)
 	if status != 200 {
 		t.Skipf("/api/sql refuses the write: %d %s", status, body)
 	}
 	l.server.Stop()
-	before := keyringKeys(t, l.dataDir)
+	before := testkit.KeyringKeys(t, l.dataDir)
 	p, err := wxbaseproc.Start(binary, wxbaseproc.Options{DataDir: l.dataDir, WorkDir: t.TempDir(), Env: l.env, Args: []string{"--dev=false"}})
 	if err == nil {
 		p.Stop()
 	}
-	if after := keyringKeys(t, l.dataDir); len(after) != len(before) {
+	if after := testkit.KeyringKeys(t, l.dataDir); len(after) != len(before) {
 		t.Fatalf("a start made a new key: %d -> %d keys", len(before), len(after))
 	}
 	if err != nil {
@@ -217,12 +224,13 @@ func TestTheKeyRecordDeletedThroughTheSQLConsole(t *testing.T) {
 // must clear only what the lost key sealed: everything here opens with the
 // key in the keyring, and must be kept.
 func TestRecoveringKeepsWhatTheKeyringOpens(t *testing.T) {
+	t.Parallel()
 	l := newLoadEnv(t)
 	openID := "oRecoverKeep0000000000000000"
 	if status, body, _ := login(t, l.server.Base, l.fake.IssueCode(loadAppID, openID)); status != 200 {
 		t.Fatalf("login: %d %s", status, body)
 	}
-	status, body, _ := request(t, "POST", l.server.Base+"/api/sql", l.admin,
+	status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/sql", l.admin,
 		`{"query":"UPDATE _params SET value = '{\"keyId\":\"00000000000000ff\",\"complete\":true}' WHERE id = 'wxbase_encryption'"}`)
 	if status != 200 {
 		t.Skipf("/api/sql refuses the write: %d %s", status, body)
@@ -230,7 +238,7 @@ func TestRecoveringKeepsWhatTheKeyringOpens(t *testing.T) {
 	l.server.Stop()
 	out, err := runWxbase(t, nil, "recover-lost-key", "--dir", l.dataDir)
 	t.Logf("recover-lost-key: %v\n%s", err, out)
-	keys := keyringKeys(t, l.dataDir)
+	keys := testkit.KeyringKeys(t, l.dataDir)
 	if got, ok := storedPlain(t, l.dataDir, keys[len(keys)-1], "wechat_accounts", "session_key"); !ok || got != l.fake.SessionKey(loadAppID, openID) {
 		if got2, ok2 := storedPlain(t, l.dataDir, keys[0], "wechat_accounts", "session_key"); !ok2 || got2 != l.fake.SessionKey(loadAppID, openID) {
 			t.Errorf("recover-lost-key cleared a session key that the keyring's key opens")

@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/dbx"
 	_ "github.com/pocketbase/pocketbase/core" // registers the sqlite driver
 
+	"wxbase/internal/testkit"
 	"wxbase/internal/wxbaseproc"
 	"wxbase/wechat/wechattest"
 )
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := testkit.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -50,58 +51,14 @@ func start(t *testing.T, dataDir string, env []string, args ...string) *wxbasepr
 	return server
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := wxbaseproc.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
-// request sends a JSON request and decodes the JSON answer.
-func request(t *testing.T, method, url, token, body string) (int, string, map[string]any) {
-	t.Helper()
-	var reader io.Reader
-	if body != "" {
-		reader = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, url, reader)
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	decoded := map[string]any{}
-	_ = json.Unmarshal(raw, &decoded)
-	return res.StatusCode, string(raw), decoded
-}
-
+// login signs a WeChat user in on base with code.
 func login(t *testing.T, base, code string) (int, string, map[string]any) {
 	t.Helper()
-	return request(t, http.MethodPost, base+"/api/collections/users/auth-with-wechat", "", `{"code":"`+code+`"}`)
-}
-
-// superuserToken creates a superuser with the CLI and signs it in.
-func superuserToken(t *testing.T, p *wxbaseproc.Server, dataDir string, env ...string) string {
-	t.Helper()
-	if err := wxbaseproc.UpsertSuperuser(binary, dataDir, "admin@example.com", "correct-horse-battery", env...); err != nil {
-		t.Fatal(err)
-	}
-	status, body, res := request(t, http.MethodPost, p.Base+"/api/collections/_superusers/auth-with-password", "",
-		`{"identity":"admin@example.com","password":"correct-horse-battery"}`)
-	if status != 200 {
-		t.Fatalf("superuser login: %d %s", status, body)
-	}
-	return res["token"].(string)
+	return testkit.CallJSON(t, http.MethodPost, base+testkit.LoginPath, "", testkit.LoginBody(code))
 }
 
 func TestMockModeLogsInOverHTTP(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
 	p := start(t, dataDir, nil, "--wechat-mock", "--dev=false")
 	if !strings.Contains(p.Output(), "--wechat-mock is ON") {
@@ -134,28 +91,28 @@ func TestMockModeLogsInOverHTTP(t *testing.T) {
 	}
 
 	// Appids are checked as in production: only the mock app's is known.
-	status, body, _ = request(t, http.MethodPost, p.Base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:carol","appid":"not-an-appid"}`)
+	status, body, _ = testkit.CallJSON(t, http.MethodPost, p.Base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:carol","appid":"not-an-appid"}`)
 	if status != 400 || !strings.Contains(body, "validation_unknown_wechat_app") {
 		t.Fatalf("a mock login with an unknown appid: want 400, got %d %s", status, body)
 	}
-	status, body, _ = request(t, http.MethodGet, p.Base+"/api/wechat/session?appid=wxnope", first["token"].(string), "")
+	status, body, _ = testkit.CallJSON(t, http.MethodGet, p.Base+"/api/wechat/session?appid=wxnope", first["token"].(string), "")
 	if status != 400 || !strings.Contains(body, "validation_unknown_wechat_app") {
 		t.Fatalf("a session check with an unknown appid: want 400, got %d %s", status, body)
 	}
-	status, body, _ = request(t, http.MethodPost, p.Base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:carol","appid":"wx0000000000000000"}`)
+	status, body, _ = testkit.CallJSON(t, http.MethodPost, p.Base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:carol","appid":"wx0000000000000000"}`)
 	if status != 200 {
 		t.Fatalf("a mock login with the mock app's appid: %d %s", status, body)
 	}
 
 	// The token works on PocketBase's own records API, for the user's own record only.
-	status, body, list := request(t, http.MethodGet, p.Base+"/api/collections/users/records", first["token"].(string), "")
+	status, body, list := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/collections/users/records", first["token"].(string), "")
 	if status != 200 || list["totalItems"] != float64(1) || !strings.Contains(body, user["id"].(string)) {
 		t.Fatalf("own records with the token: %d %s", status, body)
 	}
 
 	// Restarted without mock mode, the server ignores the mock app, says
 	// so, and refuses mock codes as if it had no app.
-	token := superuserToken(t, p, dataDir)
+	token := testkit.ServerSuperuserToken(t, binary, p)
 	p.Stop()
 	p = start(t, dataDir, nil, "--dev=false")
 	if strings.Contains(p.Output(), "--wechat-mock is ON") {
@@ -164,7 +121,7 @@ func TestMockModeLogsInOverHTTP(t *testing.T) {
 	if !regexp.MustCompile(`WARNING: wechat_apps holds wx0000000000000000, the app of --wechat-mock, which is off:\s+the app is ignored\. Delete its row`).MatchString(p.Output()) {
 		t.Fatalf("no warning about the mock app left in wechat_apps:\n%s", p.Output())
 	}
-	status, body, apps := request(t, http.MethodGet, p.Base+"/api/collections/wechat_apps/records", token, "")
+	status, body, apps := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/collections/wechat_apps/records", token, "")
 	items, _ := apps["items"].([]any)
 	if status != 200 || len(items) != 1 || items[0].(map[string]any)["appid"] != "wx0000000000000000" || items[0].(map[string]any)["mock"] != true {
 		t.Fatalf("wechat_apps after mock mode: want the mock app alone, got %d %s", status, body)
@@ -176,11 +133,12 @@ func TestMockModeLogsInOverHTTP(t *testing.T) {
 }
 
 func TestLandingPageAndReadme(t *testing.T) {
+	t.Parallel()
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
 	secret := "f00df00df00df00df00df00df00df00d"
 	p := start(t, dataDir, []string{"WECHAT_APPID=wx5555555555555555", "WECHAT_SECRET=" + secret}, "--dev=false")
 
-	status, body, _ := request(t, http.MethodGet, p.Base+"/", "", "")
+	status, body, _ := testkit.CallJSON(t, http.MethodGet, p.Base+"/", "", "")
 	if status != 200 || !strings.Contains(body, "wxbase") || !strings.Contains(body, `href="/_/"`) || !strings.Contains(body, `href="/README.md"`) {
 		t.Fatalf("landing page: %d %s", status, body)
 	}
@@ -189,7 +147,7 @@ func TestLandingPageAndReadme(t *testing.T) {
 			t.Fatalf("the landing page reveals configuration (%s)", private)
 		}
 	}
-	status, body, _ = request(t, http.MethodGet, p.Base+"/README.md", "", "")
+	status, body, _ = testkit.CallJSON(t, http.MethodGet, p.Base+"/README.md", "", "")
 	if status != 200 || !strings.Contains(body, "## Quick start") {
 		t.Fatalf("README: %d %.200s", status, body)
 	}
@@ -199,13 +157,14 @@ func TestLandingPageAndReadme(t *testing.T) {
 // SQL statement and log line, through a refused connection, a timeout and
 // a successful login, then scans stdout and the _logs table.
 func TestSecretsStayOutOfLogs(t *testing.T) {
+	t.Parallel()
 	const appID = "wx7777777777777777"
 	const secret = "5ec4e75ec4e75ec4e75ec4e75ec4e75e"
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
 	env := []string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret, "WECHAT_TIMEOUT=300ms"}
 
 	// 1. WeChat refuses connections.
-	closed := freeAddr(t)
+	closed := testkit.ClosedAddr(t)
 	p := start(t, dataDir, append(env, "WECHAT_API_BASE=http://"+closed), "--dev")
 	if status, body, _ := login(t, p.Base, "0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p"); status != 503 {
 		t.Fatalf("refused connection: %d %s", status, body)
@@ -238,7 +197,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		{"POST", "/api/wechat/phone", `{"code":"` + fake.IssuePhoneCode(appID, wechattest.Phone{PurePhoneNumber: "13800138000"}) + `"}`},
 		{"POST", "/api/wechat/decrypt", `{"encryptedData":"AAAAAAAAAAAAAAAAAAAAAA==","iv":"AAAAAAAAAAAAAAAAAAAAAA=="}`},
 	} {
-		status, body, _ := request(t, c.method, p.Base+c.path, token, c.body)
+		status, body, _ := testkit.CallJSON(t, c.method, p.Base+c.path, token, c.body)
 		if status >= 500 {
 			t.Fatalf("%s %s: %d %s", c.method, c.path, status, body)
 		}
@@ -251,7 +210,7 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	// Positive controls: the secrets are stored, dev mode printed the very
 	// statements that wrote them, and the logs hold the failures.
 	data := openDB(t, filepath.Join(dataDir, "data.db"))
-	key := keyringKeys(t, dataDir)[0]
+	key := testkit.KeyringKeys(t, dataDir)[0]
 	storedSecret, _ := storedPlain(t, dataDir, key, "wechat_apps", "secret")
 	storedKey, _ := storedPlain(t, dataDir, key, "wechat_accounts", "session_key")
 	accessToken, _ := storedPlain(t, dataDir, key, "wechat_tokens", "token")
@@ -315,6 +274,7 @@ func openDB(t *testing.T, path string) *dbx.DB {
 // TestPostWithMethodOverrideUpdatesRecords runs on the real binary: the
 // override wraps the server's handler, which tests.ApiScenario never sees.
 func TestPostWithMethodOverrideUpdatesRecords(t *testing.T) {
+	t.Parallel()
 	p := start(t, filepath.Join(t.TempDir(), "pb_data"), nil, "--wechat-mock", "--dev=false")
 	status, body, res := login(t, p.Base, "mock:override")
 	if status != 200 {
@@ -324,19 +284,12 @@ func TestPostWithMethodOverrideUpdatesRecords(t *testing.T) {
 	userURL := p.Base + "/api/collections/users/records/" + res["record"].(map[string]any)["id"].(string)
 
 	send := func(method, url, contentType string, body io.Reader, override string) (int, string) {
-		req, _ := http.NewRequest(method, url, body)
-		req.Header.Set("Content-Type", contentType)
-		req.Header.Set("Authorization", token)
+		req := testkit.Request{Method: method, URL: url, Token: token, ContentType: contentType, Body: body}
 		if override != "" {
+			req.Header = http.Header{}
 			req.Header.Set("X-HTTP-Method-Override", override)
 		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		raw, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(raw)
+		return req.MustSend(t)
 	}
 
 	status, body = send("POST", userURL, "application/json", strings.NewReader(`{"name":"Alice"}`), "PATCH")
@@ -377,6 +330,7 @@ var tinyPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x0
 // TestReadmeCloudFunctionReadsTheCallersOpenID runs the README's cloud
 // function, copied from the README itself so the example cannot rot.
 func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -403,12 +357,12 @@ func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("login: %d %s", status, body)
 	}
-	status, body, answer := request(t, http.MethodPost, p.Base+"/api/functions/whoami", res["token"].(string), `{"question":42}`)
+	status, body, answer := testkit.CallJSON(t, http.MethodPost, p.Base+"/api/functions/whoami", res["token"].(string), `{"question":42}`)
 	if status != 200 || answer["openid"] != wechattest.MockOpenID("caller") || answer["user"] != res["record"].(map[string]any)["id"] ||
 		answer["data"].(map[string]any)["question"] != float64(42) {
 		t.Fatalf("whoami: %d %s", status, body)
 	}
-	if status, _, _ := request(t, http.MethodPost, p.Base+"/api/functions/whoami", "", `{}`); status != 401 {
+	if status, _, _ := testkit.CallJSON(t, http.MethodPost, p.Base+"/api/functions/whoami", "", `{}`); status != 401 {
 		t.Fatalf("whoami without a token: want 401, got %d", status)
 	}
 }
@@ -416,27 +370,32 @@ func TestReadmeCloudFunctionReadsTheCallersOpenID(t *testing.T) {
 // A first server has no pb_hooks yet: the first hook file a developer adds
 // while it runs is picked up without a manual restart.
 func TestFirstHookFileIsPickedUpWhileRunning(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	p := start(t, filepath.Join(root, "pb_data"), nil, "--wechat-mock", "--dev=false")
 	hooksDir := filepath.Join(root, "pb_hooks")
 	if info, err := os.Stat(hooksDir); err != nil || !info.IsDir() {
 		t.Fatalf("the server made no %s to watch: %v", hooksDir, err)
 	}
-	if status, _, _ := request(t, http.MethodGet, p.Base+"/api/functions/hello", "", ""); status != 404 {
+	if status, _, _ := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/functions/hello", "", ""); status != 404 {
 		t.Fatalf("before the hook file: want 404, got %d", status)
 	}
 	hook := `routerAdd("GET", "/api/functions/hello", (e) => e.json(200, { hello: "world" }))` + "\n"
 	if err := os.WriteFile(filepath.Join(hooksDir, "hello.pb.js"), []byte(hook), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The server restarts itself to load the file: until it is back, a
+	// refused or cut connection means "not yet".
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		status, body, answer := request(t, http.MethodGet, p.Base+"/api/functions/hello", "", "")
-		if status == 200 && answer["hello"] == "world" {
+		status, body, err := testkit.SendJSON(nil, http.MethodGet, p.Base+"/api/functions/hello", "", "")
+		var answer map[string]any
+		_ = json.Unmarshal([]byte(body), &answer)
+		if err == nil && status == 200 && answer["hello"] == "world" {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the new hook file was not picked up within 30 s: %d %s", status, body)
+			t.Fatalf("the new hook file was not picked up within 30 s: %d %s %v", status, body, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -446,6 +405,7 @@ func TestFirstHookFileIsPickedUpWhileRunning(t *testing.T) {
 // against the fake WeChat: a clean post is saved and its author notified, a
 // risky one is refused and not saved.
 func TestReadmeModerationHookUsesWechat(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -460,7 +420,7 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(hooksDir, "moderation.pb.js"), match[1], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	status, body, _ := request(t, "POST", l.server.Base+"/api/collections", l.admin, `{"name":"posts","type":"base",
+	status, body, _ := testkit.CallJSON(t, "POST", l.server.Base+"/api/collections", l.admin, `{"name":"posts","type":"base",
 		"listRule":"","viewRule":"","createRule":"@request.auth.id != \"\"",
 		"fields":[{"name":"text","type":"text"},{"name":"owner","type":"relation","collectionId":"_pb_users_auth_","maxSelect":1}]}`)
 	if status != 200 {
@@ -479,7 +439,7 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 	}
 	token := res["token"].(string)
 
-	status, body, _ = request(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"hello world"}`)
+	status, body, _ = testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"hello world"}`)
 	if status != 200 {
 		t.Fatalf("a clean post: %d %s", status, body)
 	}
@@ -487,7 +447,7 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 	if len(sent) != 1 || sent[0].ToUser != openID {
 		t.Fatalf("the author was not notified: %+v", sent)
 	}
-	status, body, _ = request(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"something forbidden"}`)
+	status, body, _ = testkit.CallJSON(t, "POST", l.server.Base+"/api/collections/posts/records", token, `{"text":"something forbidden"}`)
 	if status != 400 || !strings.Contains(body, "cannot be published") {
 		t.Fatalf("a risky post: want 400, got %d %s", status, body)
 	}
@@ -502,6 +462,7 @@ func TestReadmeModerationHookUsesWechat(t *testing.T) {
 // TestMockModeServerFeatures tries the phone and open-data routes the way a
 // developer without WeChat would, through the mock-only device routes.
 func TestMockModeServerFeatures(t *testing.T) {
+	t.Parallel()
 	p := start(t, filepath.Join(t.TempDir(), "pb_data"), nil, "--wechat-mock", "--dev=false")
 	status, body, res := login(t, p.Base, "mock:features")
 	if status != 200 {
@@ -509,7 +470,7 @@ func TestMockModeServerFeatures(t *testing.T) {
 	}
 	token := res["token"].(string)
 	call := func(method, path, body string) (int, string, map[string]any) {
-		return request(t, method, p.Base+path, token, body)
+		return testkit.CallJSON(t, method, p.Base+path, token, body)
 	}
 
 	_, _, code := call("POST", "/api/wechat/mock/phone-code", `{"phone":"13800138000"}`)

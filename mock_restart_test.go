@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"wxbase/internal/testkit"
 )
 
 // TestMockWechatSurvivesARestart restarts a --wechat-mock server on its data
@@ -37,7 +39,7 @@ func TestMockWechatSurvivesARestart(t *testing.T) {
 	token := res["token"].(string)
 	userID := res["record"].(map[string]any)["id"]
 	call := func(method, path, body string) (int, string, map[string]any) {
-		return request(t, method, p.Base+path, token, body)
+		return testkit.CallJSON(t, method, p.Base+path, token, body)
 	}
 	_, _, sealed := call("POST", "/api/wechat/mock/encrypt", `{"data":{"step":1234}}`)
 	decryptBody, _ := json.Marshal(map[string]any{"encryptedData": sealed["encryptedData"], "iv": sealed["iv"]})

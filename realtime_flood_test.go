@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"wxbase/internal/testkit"
 	"wxbase/internal/wxbaseproc"
 )
 
@@ -25,6 +26,7 @@ import (
 // limits, 40 such sockets of one user took it from 114 MB to 1.9 GB, and
 // this flood passes the bound within seconds.
 func TestRealtimeFloodKeepsMemoryBounded(t *testing.T) {
+	t.Parallel()
 	// The flood is stopped as soon as the server passes the bound, so a
 	// server without limits fails fast instead of eating the machine.
 	const bound = 800 << 20
@@ -32,11 +34,11 @@ func TestRealtimeFloodKeepsMemoryBounded(t *testing.T) {
 
 	dataDir := filepath.Join(t.TempDir(), "pb_data")
 	p := start(t, dataDir, nil, "--wechat-mock", "--dev=false", "--hooksWatch=false")
-	admin := superuserToken(t, p, dataDir)
-	if status, body, _ := request(t, "PATCH", p.Base+"/api/settings", admin, `{"rateLimits":{"enabled":false}}`); status != 200 {
+	admin := testkit.ServerSuperuserToken(t, binary, p)
+	if status, body, _ := testkit.CallJSON(t, "PATCH", p.Base+"/api/settings", admin, `{"rateLimits":{"enabled":false}}`); status != 200 {
 		t.Fatalf("turning rate limits off (one loopback address): %d %s", status, body)
 	}
-	status, body, _ := request(t, "POST", p.Base+"/api/collections", admin, `{"name":"big","type":"base",
+	status, body, _ := testkit.CallJSON(t, "POST", p.Base+"/api/collections", admin, `{"name":"big","type":"base",
 		"listRule":"@request.auth.id != \"\"","viewRule":"@request.auth.id != \"\"",
 		"fields":[{"name":"title","type":"text"},{"name":"body","type":"text"}]}`)
 	if status != 200 {
@@ -97,7 +99,7 @@ func TestRealtimeFloodKeepsMemoryBounded(t *testing.T) {
 		t.Fatal("the flood got no snapshot at all: it measured nothing")
 	}
 	// It still serves.
-	if status, body, _ := request(t, "GET", p.Base+"/api/collections/big/records?perPage=1", tokens[0], ""); status != 200 {
+	if status, body, _ := testkit.CallJSON(t, "GET", p.Base+"/api/collections/big/records?perPage=1", tokens[0], ""); status != 200 {
 		t.Fatalf("after the flood: %d %s", status, body)
 	}
 }

@@ -2,7 +2,6 @@ package hooks_test
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,10 +12,9 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 	"wxbase/wechat/wechattest"
 )
-
-const loginURL = "/api/collections/users/auth-with-wechat"
 
 // requireStoredSecrets is the positive control for every "never in the
 // response" scan: the values scanned for are really stored, so a scan that
@@ -24,7 +22,7 @@ const loginURL = "/api/collections/users/auth-with-wechat"
 func requireStoredSecrets(t testing.TB, app *tests.TestApp, openID, sessionKey string) {
 	t.Helper()
 	apps, err := app.FindFirstRecordByData("wechat_apps", "appid", appA)
-	if got, _ := storedPlain(t, app, sealingKey(t, app.DataDir()), apps, "secret"); err != nil || got != secretA {
+	if got, _ := storedPlain(t, app, sealingKey(t, app), apps, "secret"); err != nil || got != secretA {
 		t.Fatalf("the app secret is not stored where expected (err %v)", err)
 	}
 	if openID == "" {
@@ -34,19 +32,20 @@ func requireStoredSecrets(t testing.TB, app *tests.TestApp, openID, sessionKey s
 	if err != nil || sessionKey == "" {
 		t.Fatalf("the session_key is not stored where expected (err %v)", err)
 	}
-	if got, _ := storedPlain(t, app, sealingKey(t, app.DataDir()), account, "session_key"); got != sessionKey {
+	if got, _ := storedPlain(t, app, sealingKey(t, app), account, "session_key"); got != sessionKey {
 		t.Fatalf("the session_key is not stored where expected (err %v)", err)
 	}
 }
 
 func TestLoginCreatesUserAndReturnsToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	code := e.fake.IssueCode(appA, "oNewUser0000000000000000000A")
 	e.fake.SetUnionID("oNewUser0000000000000000000A", "uCompany000000000000000000001")
 	(&tests.ApiScenario{
 		Method:         http.MethodPost,
-		URL:            loginURL,
-		Body:           strings.NewReader(loginBody(code, appA)),
+		URL:            testkit.LoginPath,
+		Body:           strings.NewReader(testkit.LoginBody(code, appA)),
 		TestAppFactory: e.factory,
 		ExpectedStatus: 200,
 		ExpectedContent: []string{
@@ -69,11 +68,12 @@ func TestLoginCreatesUserAndReturnsToken(t *testing.T) {
 }
 
 func TestLoginNeverReturnsSessionKeyOrSecret(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oScanUser000000000000000000A"
 	base := e.serve()
 	// A first login stores the key; scan the second answer with the real value.
-	status, _, _ := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, openID), appA))
+	status, _, _ := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, openID), appA))
 	if status != 200 {
 		t.Fatalf("first login: %d", status)
 	}
@@ -81,7 +81,7 @@ func TestLoginNeverReturnsSessionKeyOrSecret(t *testing.T) {
 	requireStoredSecrets(t, e.app, openID, sessionKey)
 
 	for _, expand := range []string{"", "?expand=wechat_accounts_via_user"} {
-		status, body, _ := post(t, base+loginURL+expand, "", loginBody(e.fake.IssueCode(appA, openID), appA))
+		status, body, _ := post(t, base+testkit.LoginPath+expand, "", testkit.LoginBody(e.fake.IssueCode(appA, openID), appA))
 		if status != 200 {
 			t.Fatalf("login%s: %d %s", expand, status, body)
 		}
@@ -94,18 +94,19 @@ func TestLoginNeverReturnsSessionKeyOrSecret(t *testing.T) {
 }
 
 func TestReturningLoginIsTheSameUserAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base := e.serve()
 	openID := "oReturning00000000000000000A"
 
-	status, _, first := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, openID), appA))
+	status, _, first := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, openID), appA))
 	if status != 200 || !first.Meta.IsNew {
 		t.Fatalf("first login: %d, isNew %v", status, first.Meta.IsNew)
 	}
 
 	dataVersion := e.dataVersionProbe()
 	before := dataVersion()
-	status, body, second := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, openID), appA))
+	status, body, second := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, openID), appA))
 	if status != 200 {
 		t.Fatalf("second login: %d %s", status, body)
 	}
@@ -119,7 +120,7 @@ func TestReturningLoginIsTheSameUserAndWritesNothing(t *testing.T) {
 	// The probe itself must see writes, or the check above proves nothing:
 	// a rotated session_key is a change that must be stored.
 	e.fake.RotateSessionKey(appA, openID)
-	status, _, third := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, openID), appA))
+	status, _, third := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, openID), appA))
 	if status != 200 || third.Record["id"] != first.Record["id"] {
 		t.Fatalf("login after key rotation: %d", status)
 	}
@@ -130,25 +131,27 @@ func TestReturningLoginIsTheSameUserAndWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), account, "session_key"); got != e.fake.SessionKey(appA, openID) {
+	if got, _ := storedPlain(t, e.app, sealingKey(t, e.app), account, "session_key"); got != e.fake.SessionKey(appA, openID) {
 		t.Fatalf("the rotated session_key was not stored (err %v)", err)
 	}
 }
 
 func TestReplayedCodeIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base := e.serve()
 	code := e.fake.IssueCode(appA, "oReplay000000000000000000000")
-	if status, _, _ := post(t, base+loginURL, "", loginBody(code, appA)); status != 200 {
+	if status, _, _ := post(t, base+testkit.LoginPath, "", testkit.LoginBody(code, appA)); status != 200 {
 		t.Fatalf("first use: %d", status)
 	}
-	status, body, res := post(t, base+loginURL, "", loginBody(code, appA))
+	status, body, res := post(t, base+testkit.LoginPath, "", testkit.LoginBody(code, appA))
 	if status != 400 || res.Data["code"] != "wechat_code_used" || res.Token != "" {
 		t.Fatalf("replay: want 400 wechat_code_used, got %d %s", status, body)
 	}
 }
 
 func TestLoginErrorsFromWechat(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		fault  wechattest.Fault
@@ -179,8 +182,8 @@ func TestLoginErrorsFromWechat(t *testing.T) {
 		(&tests.ApiScenario{
 			Name:               c.name,
 			Method:             http.MethodPost,
-			URL:                loginURL,
-			Body:               strings.NewReader(loginBody(code, appA)),
+			URL:                testkit.LoginPath,
+			Body:               strings.NewReader(testkit.LoginBody(code, appA)),
 			TestAppFactory:     e.factory,
 			ExpectedStatus:     c.status,
 			ExpectedContent:    expected,
@@ -197,12 +200,13 @@ func TestLoginErrorsFromWechat(t *testing.T) {
 }
 
 func TestWrongSecretConfiguredIsAServerError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addApp(appB, "not-the-real-secret-0000000000000", true)
 	(&tests.ApiScenario{
 		Method:             http.MethodPost,
-		URL:                loginURL,
-		Body:               strings.NewReader(loginBody(e.fake.IssueCode(appB, "oWrongSecret0000000000000000"), appB)),
+		URL:                testkit.LoginPath,
+		Body:               strings.NewReader(testkit.LoginBody(e.fake.IssueCode(appB, "oWrongSecret0000000000000000"), appB)),
 		TestAppFactory:     e.factory,
 		ExpectedStatus:     500,
 		ExpectedContent:    []string{`"code":"wechat_misconfigured"`, appB, `"errcode":40125`},
@@ -211,12 +215,14 @@ func TestWrongSecretConfiguredIsAServerError(t *testing.T) {
 }
 
 func TestUnreachableWechatIsRetryable(t *testing.T) {
+	t.Parallel()
 	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, func(cfg *hooks.Config) { cfg.Timeout = 150 * time.Millisecond })
 		e.fake.SetLatency(3 * time.Second)
 		base := e.serve()
 		started := time.Now()
-		status, body, res := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, "oSlow00000000000000000000000"), appA))
+		status, body, res := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, "oSlow00000000000000000000000"), appA))
 		if status != 503 || res.Data["code"] != "wechat_unavailable" {
 			t.Fatalf("want 503 wechat_unavailable, got %d %s", status, body)
 		}
@@ -229,9 +235,10 @@ func TestUnreachableWechatIsRetryable(t *testing.T) {
 		}
 	})
 	t.Run("refused connection", func(t *testing.T) {
-		e := newEnv(t, func(cfg *hooks.Config) { cfg.APIBase = closedURL(t) })
+		t.Parallel()
+		e := newEnv(t, func(cfg *hooks.Config) { cfg.APIBase = "http://" + testkit.ClosedAddr(t) })
 		base := e.serve()
-		status, body, res := post(t, base+loginURL, "", loginBody("0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p", appA))
+		status, body, res := post(t, base+testkit.LoginPath, "", testkit.LoginBody("0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p", appA))
 		if status != 503 || res.Data["code"] != "wechat_unavailable" {
 			t.Fatalf("want 503 wechat_unavailable, got %d %s", status, body)
 		}
@@ -241,19 +248,8 @@ func TestUnreachableWechatIsRetryable(t *testing.T) {
 	})
 }
 
-// closedURL is the address of a port nobody listens on.
-func closedURL(t testing.TB) string {
-	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := listener.Addr().String()
-	listener.Close()
-	return "http://" + addr
-}
-
 func TestLoginChoosesTheApp(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		setup    func(e *env)
@@ -279,8 +275,8 @@ func TestLoginChoosesTheApp(t *testing.T) {
 		(&tests.ApiScenario{
 			Name:               c.name,
 			Method:             http.MethodPost,
-			URL:                loginURL,
-			Body:               strings.NewReader(loginBody(code, c.appID)),
+			URL:                testkit.LoginPath,
+			Body:               strings.NewReader(testkit.LoginBody(code, c.appID)),
 			TestAppFactory:     e.factory,
 			ExpectedStatus:     c.status,
 			ExpectedContent:    c.expected,
@@ -295,22 +291,23 @@ func TestLoginChoosesTheApp(t *testing.T) {
 }
 
 func TestMalformedBodiesNeverReachWechat(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, body, expected string }{
 		{"not JSON", `{"code":`, `"status":400`},
 		{"no code", `{"appid":"` + appA + `"}`, `"code":{"code":"validation_required"`},
-		{"code too long", loginBody(strings.Repeat("a", 129), appA), `"code":{"code":"validation_length_out_of_range"`},
-		{"code with a space", loginBody("abc def", appA), `"code":{"code":"validation_invalid_format"`},
-		{"code with non-ASCII", loginBody("登录码", appA), `"code":{"code":"validation_invalid_format"`},
-		{"code with a control character", loginBody("abc\u0000def", appA), `"code":{"code":"validation_invalid_format"`},
+		{"code too long", testkit.LoginBody(strings.Repeat("a", 129), appA), `"code":{"code":"validation_length_out_of_range"`},
+		{"code with a space", testkit.LoginBody("abc def", appA), `"code":{"code":"validation_invalid_format"`},
+		{"code with non-ASCII", testkit.LoginBody("登录码", appA), `"code":{"code":"validation_invalid_format"`},
+		{"code with a control character", testkit.LoginBody("abc\u0000def", appA), `"code":{"code":"validation_invalid_format"`},
 		{"code is a number", `{"code":12345}`, `"status":400`},
-		{"appid too long", loginBody("abc", strings.Repeat("w", 65)), `"appid":{"code":"validation_length_too_long"`},
+		{"appid too long", testkit.LoginBody("abc", strings.Repeat("w", 65)), `"appid":{"code":"validation_length_too_long"`},
 	}
 	for _, c := range cases {
 		e := newEnv(t)
 		(&tests.ApiScenario{
 			Name:               c.name,
 			Method:             http.MethodPost,
-			URL:                loginURL,
+			URL:                testkit.LoginPath,
 			Body:               strings.NewReader(c.body),
 			TestAppFactory:     e.factory,
 			ExpectedStatus:     400,
@@ -326,13 +323,14 @@ func TestMalformedBodiesNeverReachWechat(t *testing.T) {
 }
 
 func TestLoginOnlyForTheWechatUsersCollection(t *testing.T) {
+	t.Parallel()
 	for _, collection := range []string{"_superusers", "wechat_apps", "missing"} {
 		e := newEnv(t)
 		(&tests.ApiScenario{
 			Name:               collection,
 			Method:             http.MethodPost,
 			URL:                "/api/collections/" + collection + "/auth-with-wechat",
-			Body:               strings.NewReader(loginBody(e.fake.IssueCode(appA, "oWrongColl000000000000000000"), appA)),
+			Body:               strings.NewReader(testkit.LoginBody(e.fake.IssueCode(appA, "oWrongColl000000000000000000"), appA)),
 			TestAppFactory:     e.factory,
 			ExpectedStatus:     404,
 			ExpectedContent:    []string{`"status":404`},
@@ -342,17 +340,18 @@ func TestLoginOnlyForTheWechatUsersCollection(t *testing.T) {
 }
 
 func TestTwoAppsWithOneUnionIDShareOneUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addApp(appB, secretB, true)
 	base := e.serve()
 	e.fake.SetUnionID("oAppAUser000000000000000000A", "uSamePerson00000000000000000")
 	e.fake.SetUnionID("oAppBUser000000000000000000B", "uSamePerson00000000000000000")
 
-	status, _, viaA := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, "oAppAUser000000000000000000A"), appA))
+	status, _, viaA := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, "oAppAUser000000000000000000A"), appA))
 	if status != 200 || !viaA.Meta.IsNew {
 		t.Fatalf("login via app A: %d %+v", status, viaA.Meta)
 	}
-	status, _, viaB := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appB, "oAppBUser000000000000000000B"), appB))
+	status, _, viaB := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appB, "oAppBUser000000000000000000B"), appB))
 	if status != 200 {
 		t.Fatalf("login via app B: %d", status)
 	}
@@ -365,6 +364,7 @@ func TestTwoAppsWithOneUnionIDShareOneUser(t *testing.T) {
 }
 
 func TestConcurrentFirstLoginsMakeOneUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Latency keeps every request in flight at once before any of them writes.
 	e.fake.SetLatency(150 * time.Millisecond)
@@ -385,7 +385,7 @@ func TestConcurrentFirstLoginsMakeOneUser(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			<-start
-			statuses[i], _, results[i] = post(t, base+loginURL, "", loginBody(codes[i], appA))
+			statuses[i], _, results[i] = post(t, base+testkit.LoginPath, "", testkit.LoginBody(codes[i], appA))
 		}(i)
 	}
 	close(start)
@@ -412,12 +412,13 @@ func TestConcurrentFirstLoginsMakeOneUser(t *testing.T) {
 }
 
 func TestJunkCodeFloodMeetsTheRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base := e.serve()
 	const burst = 300
 	limited := 0
 	for i := 0; i < burst; i++ {
-		status, body, res := post(t, base+loginURL, "", loginBody(fmt.Sprintf("junk%028d", i), appA))
+		status, body, res := post(t, base+testkit.LoginPath, "", testkit.LoginBody(fmt.Sprintf("junk%028d", i), appA))
 		switch status {
 		case 429:
 			limited++
@@ -439,6 +440,7 @@ func TestJunkCodeFloodMeetsTheRateLimit(t *testing.T) {
 // say) must not look like a password change to PocketBase, which would drop
 // the user's auth origins: the user is loaded as PocketBase loads it.
 func TestReturningLoginUserSavesCleanly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, userID := e.login(appA, "oSavedOnLogin000000000000000")
 	user, err := e.app.FindRecordById("users", userID)

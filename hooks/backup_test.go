@@ -53,6 +53,7 @@ func openExtracted(t *testing.T, app core.App, name string) (string, *dbx.DB) {
 }
 
 func TestBackupHoldsNoKeyFileAndRestores(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	dataDir := e.app.DataDir()
 	stored := e.addApp(appB, secretB, false)
@@ -108,6 +109,7 @@ func TestBackupHoldsNoKeyFileAndRestores(t *testing.T) {
 // A backup is a read: it neither waits for a write in progress nor holds
 // what that write has not committed.
 func TestBackupDoesNotWaitForWriters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	done := make(chan error, 1)
 	var uncommitted string

@@ -5,9 +5,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/internal/testkit"
 )
 
 // newOwnedCollection makes a collection with an owner relation to users and
@@ -79,6 +80,7 @@ func readmePresets(t *testing.T) [][5]*string {
 }
 
 func TestPermissionPresetsFromReadme(t *testing.T) {
+	t.Parallel()
 	// What alice (the creator), bob (another user) and a guest may do under
 	// each preset, in the README's order.
 	type can struct{ listOwn, bobLists, guestLists, create, updateOwn, bobUpdates, deleteOwn bool }
@@ -98,7 +100,7 @@ func TestPermissionPresetsFromReadme(t *testing.T) {
 		want := expected[i]
 
 		sees := func(token string) bool {
-			status, body := call(t, "GET", base, token, "")
+			status, body := testkit.Call(t, "GET", base, token, "")
 			return status == 200 && strings.Contains(body, record.Id)
 		}
 		ok := func(status int) bool { return status/100 == 2 }
@@ -110,20 +112,21 @@ func TestPermissionPresetsFromReadme(t *testing.T) {
 		check("alice lists her record", sees(aliceToken), want.listOwn)
 		check("bob lists alice's record", sees(bobToken), want.bobLists)
 		check("a guest lists alice's record", sees(""), want.guestLists)
-		status, _ := call(t, "PATCH", base+"/"+record.Id, bobToken, `{"title":"bob was here"}`)
+		status, _ := testkit.Call(t, "PATCH", base+"/"+record.Id, bobToken, `{"title":"bob was here"}`)
 		check("bob updates alice's record", ok(status), want.bobUpdates)
-		status, _ = call(t, "PATCH", base+"/"+record.Id, aliceToken, `{"title":"edited"}`)
+		status, _ = testkit.Call(t, "PATCH", base+"/"+record.Id, aliceToken, `{"title":"edited"}`)
 		check("alice updates her record", ok(status), want.updateOwn)
-		status, _ = call(t, "POST", base, aliceToken, `{"title":"new"}`)
+		status, _ = testkit.Call(t, "POST", base, aliceToken, `{"title":"new"}`)
 		check("alice creates", ok(status), want.create)
-		status, _ = call(t, "POST", base, "", `{"title":"by a guest"}`)
+		status, _ = testkit.Call(t, "POST", base, "", `{"title":"by a guest"}`)
 		check("a guest creates", ok(status), false)
-		status, _ = call(t, "DELETE", base+"/"+record.Id, aliceToken, "")
+		status, _ = testkit.Call(t, "DELETE", base+"/"+record.Id, aliceToken, "")
 		check("alice deletes her record", ok(status), want.deleteOwn)
 	}
 }
 
 func TestOwnerIsStampedByTheServer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceOwner00000000000000000")
 	_, bobID := e.login(appA, "oBobOwner0000000000000000000")
@@ -132,7 +135,7 @@ func TestOwnerIsStampedByTheServer(t *testing.T) {
 	open := ""
 	e.newOwnedCollection("notes", &creator, &creator, &signedIn, &creator, &creator)
 	e.newOwnedCollection("guestbook", &open, &open, &open, nil, nil)
-	superuser := e.superuserToken()
+	superuser := testkit.SuperuserToken(t, e.app)
 	base := e.serve() + "/api/collections/"
 
 	ownerOf := func(collection, id string) string {
@@ -166,7 +169,7 @@ func TestOwnerIsStampedByTheServer(t *testing.T) {
 	}
 
 	// The batch API goes through the same create hook.
-	status, body := call(t, "POST", e.serve()+"/api/batch", aliceToken,
+	status, body := testkit.Call(t, "POST", e.serve()+"/api/batch", aliceToken,
 		`{"requests":[{"method":"POST","url":"/api/collections/notes/records","body":{"title":"batched","owner":"`+bobID+`"}}]}`)
 	if status != 200 {
 		t.Fatalf("batch: %d %s", status, body)
@@ -177,32 +180,29 @@ func TestOwnerIsStampedByTheServer(t *testing.T) {
 	}
 
 	mine := create("notes", aliceToken, `{"title":"mine"}`)
-	status, body = call(t, "PATCH", base+"notes/records/"+mine, aliceToken, `{"owner":"`+bobID+`"}`)
+	status, body = testkit.Call(t, "PATCH", base+"notes/records/"+mine, aliceToken, `{"owner":"`+bobID+`"}`)
 	if status != 400 || !strings.Contains(body, `"owner":{"code":"validation_owner_immutable"`) {
 		t.Fatalf("changing the owner: want 400 with an owner field error, got %d %s", status, body)
 	}
 	if ownerOf("notes", mine) != aliceID {
 		t.Fatal("a refused owner change was stored")
 	}
-	status, _ = call(t, "PATCH", base+"notes/records/"+mine, aliceToken, `{"title":"renamed","owner":"`+aliceID+`"}`)
+	status, _ = testkit.Call(t, "PATCH", base+"notes/records/"+mine, aliceToken, `{"title":"renamed","owner":"`+aliceID+`"}`)
 	if status != 200 {
 		t.Fatalf("an update that keeps the owner: %d", status)
 	}
-	status, body = call(t, "PATCH", base+"notes/records/"+mine, superuser, `{"owner":"`+bobID+`"}`)
+	status, body = testkit.Call(t, "PATCH", base+"notes/records/"+mine, superuser, `{"owner":"`+bobID+`"}`)
 	if status != 200 || ownerOf("notes", mine) != bobID {
 		t.Fatalf("a superuser moving a record: %d %s", status, body)
 	}
 }
 
 func TestBadTokenIs401NotGuest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token, userID := e.login(appA, "oTokenUser000000000000000000")
 	user, _ := e.app.FindRecordById("users", userID)
-	expired, err := user.NewStaticAuthToken(time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(1100 * time.Millisecond) // JWT expiry has one-second resolution
+	expired := testkit.ExpiredAuthToken(t, user)
 	creator := `owner = @request.auth.id`
 	e.newOwnedCollection("notes", &creator, &creator, &creator, &creator, &creator)
 	base := e.serve()
@@ -219,12 +219,12 @@ func TestBadTokenIs401NotGuest(t *testing.T) {
 		{"expired token, Bearer", "GET", "/api/collections/notes/records", "Bearer " + expired, "", 401, codeInvalid},
 		{"no token is still a guest", "GET", "/api/collections/users/records/" + userID, "", "", 404, ""},
 		{"login ignores a stale token", "POST", "/api/collections/users/auth-with-wechat", expired,
-			loginBody(e.fake.IssueCode(appA, "oTokenUser000000000000000000"), appA), 200, ""},
+			testkit.LoginBody(e.fake.IssueCode(appA, "oTokenUser000000000000000000"), appA), 200, ""},
 		{"auth-methods ignores it", "GET", "/api/collections/users/auth-methods", tampered, "", 200, ""},
 		{"health ignores it", "GET", "/api/health", tampered, "", 200, ""},
 	}
 	for _, c := range cases {
-		status, body := call(t, c.method, base+c.path, c.token, c.body)
+		status, body := testkit.Call(t, c.method, base+c.path, c.token, c.body)
 		if status != c.status || (c.code != "" && !strings.Contains(body, `"code":"`+c.code+`"`)) {
 			t.Errorf("%s: want %d %s, got %d %s", c.name, c.status, c.code, status, body)
 		}

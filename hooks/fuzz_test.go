@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"wxbase/internal/testkit"
 )
 
 // FuzzLoginBody throws arbitrary bodies at the login route of a served app.
@@ -26,7 +28,7 @@ func FuzzLoginBody(f *testing.F) {
 	base := e.serve()
 
 	f.Fuzz(func(t *testing.T, body string) {
-		status, raw, res := post(t, base+loginURL, "", body)
+		status, raw, res := post(t, base+testkit.LoginPath, "", body)
 		switch status {
 		case 200:
 			t.Fatalf("a fuzzed body logged in: %s -> %s", body, raw)
@@ -67,7 +69,7 @@ func FuzzDecryptRoute(f *testing.F) {
 	var generic string
 	f.Fuzz(func(t *testing.T, encryptedData, iv string) {
 		body, _ := json.Marshal(map[string]string{"encryptedData": encryptedData, "iv": iv})
-		status, raw := call(t, "POST", url, token, string(body))
+		status, raw := testkit.Call(t, "POST", url, token, string(body))
 		if encryptedData == "" || iv == "" || len(encryptedData) > 64<<10 || len(iv) > 64 {
 			if status != 400 {
 				t.Fatalf("a missing or oversized field: %d %s", status, raw)

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 )
 
 // listTotal lists posts as Alice with a filter and returns totalItems, or
@@ -40,6 +41,7 @@ func (s *phoneScene) listTotal(t *testing.T, filter string) (int, string) {
 // and PocketBase runs it: radians(phone) leaks phone mod 360 (and whether
 // there is a phone at all), one guess per request.
 func TestCachedDecisionsSeeFunctionArguments(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	probe := func(lon string) string { return "geoDistance(owner.phone, 0, " + lon + ", 0) < 50" }
 	// Unprimed, the same probe (another shape: <=) is refused.
@@ -68,6 +70,7 @@ var _ = http.MethodGet
 // view's statement opens no flagged index and reads no phone column. A
 // guest lists the users whose number starts with the guess.
 func TestViewsCannotTestPhonesThroughAPartialIndex(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	everyone := ""
 	for _, guess := range []string{"+86138", "+86139"} {
@@ -97,6 +100,7 @@ func TestViewsCannotTestPhonesThroughAPartialIndex(t *testing.T) {
 // view over sqlite_stat4 reads no users column and opens no users index,
 // so checkView accepts it, and a public one shows the numbers to guests.
 func TestViewsCannotReadPhonesFromIndexStatistics(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	if _, err := s.e.app.NonconcurrentDB().NewQuery("ANALYZE").Execute(); err != nil {
 		t.Fatal(err)
@@ -123,7 +127,8 @@ func TestViewsCannotReadPhonesFromIndexStatistics(t *testing.T) {
 // users.phone. Nothing checks at start that each guarded field exists with
 // the id the guards match. Here a rule testing the phone is then accepted.
 func TestAPhoneFieldThatExistedBeforeWxbaseIsGuarded(t *testing.T) {
-	app, err := tests.NewTestApp(t.TempDir()) // migrated, no wxbase hooks yet
+	t.Parallel()
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t)) // migrated, no wxbase hooks yet
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,6 +179,7 @@ func TestAPhoneFieldThatExistedBeforeWxbaseIsGuarded(t *testing.T) {
 // re-checks other collections' rules, not live subscriptions), every event
 // answers Alice's guess at the author's phone.
 func TestSubscriptionsCannotProbeThroughFieldsAddedLater(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	right, wrong := dialSSE(t, s.base), dialSSE(t, s.base)
 	for _, c := range []struct {
@@ -209,6 +215,7 @@ func TestSubscriptionsCannotProbeThroughFieldsAddedLater(t *testing.T) {
 // what it decoded even when another member has the wrong type; so must the
 // check, or a filter beside "headers": 5 goes unchecked.
 func TestSubscriptionOptionsAreReadAsPocketBaseReadsThem(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	client := dialSSE(t, s.base)
 	options := `{"query":{"filter":"owner.phone ~ '+86138'"},"headers":5}`

@@ -4,8 +4,6 @@ package hooks_test
 // by attacking them, each kept as a test that fails while the way is open.
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"wxbase/internal/testkit"
 	"wxbase/wechat/wechattest"
 )
 
@@ -62,61 +61,7 @@ func newPhoneScene(t *testing.T) *phoneScene {
 
 // listPosts lists posts as Alice with a raw (already escaped) query.
 func (s *phoneScene) listPosts(t *testing.T, rawQuery string) (int, string) {
-	return call(t, http.MethodGet, s.base+"/api/collections/posts/records?"+rawQuery, s.aliceToken, "")
-}
-
-// sseClient is a connected PocketBase realtime (SSE) client.
-type sseClient struct {
-	id     string
-	events chan string
-}
-
-func dialSSE(t *testing.T, base string) *sseClient {
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { res.Body.Close() })
-	c := &sseClient{events: make(chan string, 100)}
-	scanner := bufio.NewScanner(res.Body)
-	var connect struct {
-		ClientID string `json:"clientId"`
-	}
-	for connect.ClientID == "" && scanner.Scan() {
-		if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
-			_ = json.Unmarshal([]byte(data), &connect)
-		}
-	}
-	c.id = connect.ClientID
-	go func() {
-		for scanner.Scan() {
-			if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
-				c.events <- data
-			}
-		}
-		close(c.events)
-	}()
-	return c
-}
-
-func (c *sseClient) subscribe(t *testing.T, base, token, topic string, query map[string]any) (int, string) {
-	options, _ := json.Marshal(map[string]any{"query": query})
-	body, _ := json.Marshal(map[string]any{"clientId": c.id, "subscriptions": []string{topic + "?options=" + url.QueryEscape(string(options))}})
-	status, raw, _ := post(t, base+"/api/realtime", token, string(body))
-	return status, raw
-}
-
-// got reports whether an event arrives within d.
-func (c *sseClient) got(d time.Duration) (string, bool) {
-	select {
-	case ev, ok := <-c.events:
-		return ev, ok
-	case <-time.After(d):
-		return "", false
-	}
+	return testkit.Call(t, http.MethodGet, s.base+"/api/collections/posts/records?"+rawQuery, s.aliceToken, "")
 }
 
 // A realtime (SSE) subscription filter that probes another user's phone is
@@ -125,6 +70,7 @@ func (c *sseClient) got(d time.Duration) (string, bool) {
 // the sort, and "both fail" is taken as "invalid anyway". PocketBase's
 // realtime ignores the sort and runs the filter on every event.
 func TestSubscriptionFilterIsCheckedWhateverItsSort(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	right, wrong := dialSSE(t, s.base), dialSSE(t, s.base)
 	for _, c := range []struct {
@@ -159,11 +105,12 @@ func TestSubscriptionFilterIsCheckedWhateverItsSort(t *testing.T) {
 // valid sort, so both resolutions fail; PocketBase resolves it to a join on
 // _superusers and runs the query.
 func TestFilterIsCheckedWhateverTheSortResolvesTo(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 	count := func(filter string) (int, string) {
-		status, raw := call(t, http.MethodGet, base+"/api/collections/wechat_apps/records?filter="+url.QueryEscape(filter)+"&sort="+url.QueryEscape("@request.auth.created"), token, "")
+		status, raw := testkit.Call(t, http.MethodGet, base+"/api/collections/wechat_apps/records?filter="+url.QueryEscape(filter)+"&sort="+url.QueryEscape("@request.auth.created"), token, "")
 		var res struct {
 			TotalItems int `json:"totalItems"`
 		}
@@ -191,6 +138,7 @@ func TestFilterIsCheckedWhateverTheSortResolvesTo(t *testing.T) {
 // cache with (filter F, sort "\x00") — "not a probe", the sort being invalid —
 // answers every later (F + "\x00", "") from the cache: PocketBase runs F.
 func TestCachedDecisionsKeepFilterAndSortApart(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	ws := s.e.dialWS(s.aliceToken)
 	total := func(guess string) (int, string) {
@@ -225,11 +173,12 @@ func TestCachedDecisionsKeepFilterAndSortApart(t *testing.T) {
 // guards and the vault match by id, the token store by name, so the next
 // access token is stored in plaintext where the superuser can read it.
 func TestGuardedCollectionsCannotBeDeletedAndReplaced(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 	apps, _ := e.app.FindCollectionByNameOrId("wechat_apps")
-	if status, raw := call(t, http.MethodDelete, base+"/api/collections/wechat_tokens", token, ""); status != 204 {
+	if status, raw := testkit.Call(t, http.MethodDelete, base+"/api/collections/wechat_tokens", token, ""); status != 204 {
 		if status != 400 || !strings.Contains(raw, "validation_guarded_collection") {
 			t.Fatalf("deleting wechat_tokens: %d %s", status, raw)
 		}
@@ -248,17 +197,17 @@ func TestGuardedCollectionsCannotBeDeletedAndReplaced(t *testing.T) {
 			{"name": "expires_at", "type": "date"},
 		},
 	})
-	if status, raw := call(t, http.MethodPost, base+"/api/collections", token, create); status != 200 {
+	if status, raw := testkit.Call(t, http.MethodPost, base+"/api/collections", token, create); status != 200 {
 		t.Logf("recreating wechat_tokens with another id: %d %s", status, raw)
 		return
 	}
 	// Any use of the access token: here a user binds a phone number.
 	userToken, _ := e.login(appA, "oTokenVictim0000000000000000")
 	code := e.fake.IssuePhoneCode(appA, wechattest.Phone{PurePhoneNumber: "13800138000", CountryCode: "86"})
-	if status, raw := call(t, http.MethodPost, base+"/api/wechat/phone", userToken, `{"code":"`+code+`"}`); status != 200 {
+	if status, raw := testkit.Call(t, http.MethodPost, base+"/api/wechat/phone", userToken, `{"code":"`+code+`"}`); status != 200 {
 		t.Fatalf("binding a phone: %d %s", status, raw)
 	}
-	status, raw := call(t, http.MethodGet, base+"/api/collections/wechat_tokens/records", token, "")
+	status, raw := testkit.Call(t, http.MethodGet, base+"/api/collections/wechat_tokens/records", token, "")
 	var list struct {
 		Items []map[string]any `json:"items"`
 	}
@@ -272,7 +221,7 @@ func TestGuardedCollectionsCannotBeDeletedAndReplaced(t *testing.T) {
 
 // listView lists a view collection as a guest and returns the body.
 func listView(t *testing.T, base, name string) (int, string) {
-	return call(t, http.MethodGet, base+"/api/collections/"+name+"/records", "", "")
+	return testkit.Call(t, http.MethodGet, base+"/api/collections/"+name+"/records", "", "")
 }
 
 // checkView decides from the Column opcodes of the view's statement; a
@@ -281,6 +230,7 @@ func listView(t *testing.T, base, name string) (int, string) {
 // public view that lists the users whose number starts with a guess is
 // accepted. GLOB with a literal prefix becomes such a range.
 func TestViewsCannotCompareGuardedFieldsThroughAnIndex(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	everyone := ""
 	for _, guess := range []string{"+86138", "+86139"} {
@@ -302,6 +252,7 @@ func TestViewsCannotCompareGuardedFieldsThroughAnIndex(t *testing.T) {
 // Column opcode on the index cursor is not matched. The view shows every
 // user's number to guests, and the sealed AppSecret (ciphertext) too.
 func TestViewsCannotReadGuardedFieldsFromAnExpressionIndex(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	users, _ := s.e.app.FindCollectionByNameOrId("users")
 	users.AddIndex("idx_users_phone_lower", false, "lower(phone)", "")
@@ -341,6 +292,7 @@ func TestViewsCannotReadGuardedFieldsFromAnExpressionIndex(t *testing.T) {
 // A reads nothing guarded; A may then be changed to read users.phone (it is
 // for superusers only), and B shows every number to guests.
 func TestAViewReadByAnotherCannotLaterReadPhones(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	inner := core.NewViewCollection("inner_people")
 	inner.ViewQuery = "SELECT id, name AS p FROM users"
@@ -372,6 +324,7 @@ func TestAViewReadByAnotherCannotLaterReadPhones(t *testing.T) {
 // superusers-only collections allowed). Here a posts list rule lets a
 // signed-in user test another user's number, passed as ?g=.
 func TestRulesCannotReachPhonesThroughAView(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	pv := core.NewViewCollection("phone_book")
 	pv.ViewQuery = "SELECT id, phone FROM users"
@@ -401,6 +354,7 @@ func TestRulesCannotReachPhonesThroughAView(t *testing.T) {
 // but once "@collection.users:x.id" re-registers the alias the SQL reads
 // users.phone. The guard sees decoy.phone, which is not guarded.
 func TestRulesCannotReuseACollectionAliasToReachPhones(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	decoy := core.NewBaseCollection("decoy")
 	decoy.Fields.Add(&core.TextField{Name: "phone"})
@@ -425,8 +379,9 @@ func TestRulesCannotReuseACollectionAliasToReachPhones(t *testing.T) {
 
 // The same collision in a superuser's list filter reaches wechat_apps.secret.
 func TestFiltersCannotReuseACollectionAliasToReachSecrets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 	decoy := core.NewBaseCollection("decoy")
 	decoy.Fields.Add(&core.TextField{Name: "secret"})
@@ -435,7 +390,7 @@ func TestFiltersCannotReuseACollectionAliasToReachSecrets(t *testing.T) {
 	}
 	count := func(guess string) (int, string) {
 		filter := "@collection.decoy:x.secret ?~ '" + guess + "' && @collection.wechat_apps:x.id ?!= ''"
-		status, raw := call(t, http.MethodGet, base+"/api/collections/wechat_apps/records?filter="+url.QueryEscape(filter), token, "")
+		status, raw := testkit.Call(t, http.MethodGet, base+"/api/collections/wechat_apps/records?filter="+url.QueryEscape(filter), token, "")
 		if status != 200 {
 			return -status, raw
 		}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"wxbase/internal/testkit"
 )
 
 // Guards decide from what PocketBase resolves, not from how a request is
@@ -18,11 +20,12 @@ import (
 // alike.
 
 func TestImportedCollectionsGetTheSameChecks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oImported000000000000000000A"
 	e.login(appA, openID)
 	sessionKey := e.fake.SessionKey(appA, openID)
-	admin := e.superuserToken()
+	admin := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 
 	for name, collection := range map[string]string{
@@ -32,7 +35,7 @@ func TestImportedCollectionsGetTheSameChecks(t *testing.T) {
 		"a rule probing a secret": `{"name":"probe","type":"base","listRule":"@collection.wechat_accounts.session_key ~ 'a%'","fields":[{"name":"t","type":"text"}]}`,
 	} {
 		body := `{"deleteMissing":false,"collections":[` + collection + `]}`
-		if status, answer := call(t, http.MethodPut, base+"/api/collections/import", admin, body); status != 400 {
+		if status, answer := testkit.Call(t, http.MethodPut, base+"/api/collections/import", admin, body); status != 400 {
 			t.Errorf("import of %s: %d %s", name, status, answer)
 		}
 	}
@@ -44,10 +47,10 @@ func TestImportedCollectionsGetTheSameChecks(t *testing.T) {
 	// A view that reads no guarded column imports as before, and what
 	// guests list through it holds no secret.
 	ok := `{"deleteMissing":false,"collections":[{"name":"app_names","type":"view","listRule":"","viewQuery":"SELECT id, appid FROM wechat_apps"}]}`
-	if status, answer := call(t, http.MethodPut, base+"/api/collections/import", admin, ok); status != 204 {
+	if status, answer := testkit.Call(t, http.MethodPut, base+"/api/collections/import", admin, ok); status != 204 {
 		t.Fatalf("import of a harmless view: %d %s", status, answer)
 	}
-	status, answer := call(t, http.MethodGet, base+"/api/collections/app_names/records", "", "")
+	status, answer := testkit.Call(t, http.MethodGet, base+"/api/collections/app_names/records", "", "")
 	if status != 200 || !strings.Contains(answer, appA) {
 		t.Fatalf("guests listing the harmless view: %d %s", status, answer)
 	}
@@ -55,13 +58,14 @@ func TestImportedCollectionsGetTheSameChecks(t *testing.T) {
 }
 
 func TestGuardedCollectionsAndFieldsCannotBeRenamed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin := e.superuserToken()
+	admin := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 	apps, _ := e.app.FindCollectionByNameOrId("wechat_apps")
 	accounts, _ := e.app.FindCollectionByNameOrId("wechat_accounts")
 
-	if status, answer := call(t, http.MethodPatch, base+"/api/collections/"+apps.Id, admin, `{"name":"mini_programs"}`); status != 400 {
+	if status, answer := testkit.Call(t, http.MethodPatch, base+"/api/collections/"+apps.Id, admin, `{"name":"mini_programs"}`); status != 400 {
 		t.Errorf("renaming wechat_apps: %d %s", status, answer)
 	}
 	fields := []map[string]any{}
@@ -73,7 +77,7 @@ func TestGuardedCollectionsAndFieldsCannotBeRenamed(t *testing.T) {
 		fields = append(fields, field)
 	}
 	body := fmt.Sprintf(`{"fields":%s}`, mustJSON(t, fields))
-	if status, answer := call(t, http.MethodPatch, base+"/api/collections/"+accounts.Id, admin, body); status != 400 {
+	if status, answer := testkit.Call(t, http.MethodPatch, base+"/api/collections/"+accounts.Id, admin, body); status != 400 {
 		t.Errorf("renaming session_key: %d %s", status, answer)
 	}
 	// Through Go code (or a migration), the same.
@@ -85,14 +89,15 @@ func TestGuardedCollectionsAndFieldsCannotBeRenamed(t *testing.T) {
 	if _, err := e.app.FindCollectionByNameOrId("wechat_apps"); err != nil {
 		t.Fatal("wechat_apps is gone")
 	}
-	if status, _ := call(t, http.MethodGet, base+"/api/collections/wechat_accounts/records?filter="+url.QueryEscape("session_key ~ 'a'"), admin, ""); status != 400 {
+	if status, _ := testkit.Call(t, http.MethodGet, base+"/api/collections/wechat_accounts/records?filter="+url.QueryEscape("session_key ~ 'a'"), admin, ""); status != 400 {
 		t.Errorf("filtering on session_key after the rename attempts: %d", status)
 	}
 }
 
 func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin := e.superuserToken()
+	admin := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindCollectionByNameOrId("wechat_apps")
 	everyone := ""
 	hop1 := core.NewBaseCollection("hop1")
@@ -137,7 +142,7 @@ func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
 			if strings.Contains(probe, "hop2_via_a") {
 				path = "/api/collections/hop1/records?" + key + "=" + url.QueryEscape(value)
 			}
-			status, answer := call(t, http.MethodGet, base+path, admin, "")
+			status, answer := testkit.Call(t, http.MethodGet, base+path, admin, "")
 			if status != 400 {
 				t.Errorf("%s (guess %q): %d %s", probe, guess, status, answer)
 			}
@@ -148,7 +153,7 @@ func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
 		}
 	}
 	// An ordinary filter across the same hops is fine.
-	if status, answer := call(t, http.MethodGet, base+"/api/collections/hop2/records?filter="+url.QueryEscape("a.app.appid = '"+appA+"'"), admin, ""); status != 200 || !strings.Contains(answer, h2.Id) {
+	if status, answer := testkit.Call(t, http.MethodGet, base+"/api/collections/hop2/records?filter="+url.QueryEscape("a.app.appid = '"+appA+"'"), admin, ""); status != 200 || !strings.Contains(answer, h2.Id) {
 		t.Fatalf("an ordinary two-hop filter: %d %s", status, answer)
 	}
 	// As a rule, for guests to see the answer: refused at save.
@@ -172,6 +177,7 @@ func TestSecretsTwoRelationsAwayStayOutOfReach(t *testing.T) {
 }
 
 func TestUsersCannotProbeOtherUsersPhoneNumbers(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	e, base, aliceToken, bobID, posts := s.e, s.base, s.aliceToken, s.bobID, s.posts
 
@@ -184,7 +190,7 @@ func TestUsersCannotProbeOtherUsersPhoneNumbers(t *testing.T) {
 	} {
 		var answers []string
 		for _, guess := range []string{"+86138", "+86139"} {
-			status, answer := call(t, http.MethodGet, base+strings.Replace(probe, "%25s", url.QueryEscape(guess), 1), aliceToken, "")
+			status, answer := testkit.Call(t, http.MethodGet, base+strings.Replace(probe, "%25s", url.QueryEscape(guess), 1), aliceToken, "")
 			if status != 400 && status != 403 { // PocketBase itself refuses @collection to users
 				t.Errorf("%s (guess %q): %d %s", probe, guess, status, answer)
 			}
@@ -200,7 +206,7 @@ func TestUsersCannotProbeOtherUsersPhoneNumbers(t *testing.T) {
 		t.Fatalf("a watch on another user's phone: %s", m.raw)
 	}
 	// Listing users still works, without the phone number.
-	status, answer := call(t, http.MethodGet, base+"/api/collections/users/records", aliceToken, "")
+	status, answer := testkit.Call(t, http.MethodGet, base+"/api/collections/users/records", aliceToken, "")
 	if status != 200 || !strings.Contains(answer, bobID) || strings.Contains(answer, "138001") {
 		t.Fatalf("listing users: %d %s", status, answer)
 	}
@@ -210,7 +216,7 @@ func TestUsersCannotProbeOtherUsersPhoneNumbers(t *testing.T) {
 	if err := e.app.Save(posts); err != nil {
 		t.Fatalf("a rule on the caller's own phone: %v", err)
 	}
-	if status, answer := call(t, http.MethodGet, base+"/api/collections/users/records?filter="+url.QueryEscape("phone ~ '+86138'"), e.superuserToken(), ""); status != 200 || !strings.Contains(answer, bobID) {
+	if status, answer := testkit.Call(t, http.MethodGet, base+"/api/collections/users/records?filter="+url.QueryEscape("phone ~ '+86138'"), testkit.SuperuserToken(t, e.app), ""); status != 200 || !strings.Contains(answer, bobID) {
 		t.Fatalf("a superuser filtering on phone: %d %s", status, answer)
 	}
 }
@@ -227,6 +233,7 @@ func mustJSON(t testing.TB, v any) string {
 // A rule that is harmless when saved must not become a probe when a
 // collection it follows changes: the change is refused.
 func TestChangingARelationCannotTurnAnotherRuleIntoAProbe(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	users, _ := e.app.FindCollectionByNameOrId("users")
 	decoy := core.NewBaseCollection("contacts")
@@ -261,8 +268,9 @@ func TestChangingARelationCannotTurnAnotherRuleIntoAProbe(t *testing.T) {
 // handler, whose OnRecordsListRequest hook fires after its query, and HEAD
 // (which Go answers with the GET handler) is refused alike.
 func TestListProbesAreRefusedBeforeAnyQuery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	admin := e.superuserToken()
+	admin := testkit.SuperuserToken(t, e.app)
 	var listed int
 	// First of the list hooks, so it counts every list PocketBase ran.
 	e.app.OnRecordsListRequest().Bind(&hook.Handler[*core.RecordsListRequestEvent]{
@@ -275,14 +283,14 @@ func TestListProbesAreRefusedBeforeAnyQuery(t *testing.T) {
 	base := e.serve()
 	probe := "/api/collections/wechat_accounts/records?filter=" + url.QueryEscape("session_key ~ 'wxv2:'")
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		if status, answer := call(t, method, base+probe, admin, ""); status != 400 {
+		if status, answer := testkit.Call(t, method, base+probe, admin, ""); status != 400 {
 			t.Errorf("%s of a probe: %d %s", method, status, answer)
 		}
 	}
 	if listed != 0 {
 		t.Fatalf("the probe's query ran %d time(s)", listed)
 	}
-	if status, _ := call(t, http.MethodGet, base+"/api/collections/wechat_accounts/records", admin, ""); status != 200 || listed != 1 {
+	if status, _ := testkit.Call(t, http.MethodGet, base+"/api/collections/wechat_accounts/records", admin, ""); status != 200 || listed != 1 {
 		t.Fatalf("positive control: a plain list: %d, listed %d", status, listed)
 	}
 }
@@ -291,6 +299,7 @@ func TestListProbesAreRefusedBeforeAnyQuery(t *testing.T) {
 // schema changes: pointed at users through a new relation, its filter now
 // tests phone numbers, and the watch ends.
 func TestAWatchEndsWhenASchemaChangeTurnsItIntoAProbe(t *testing.T) {
+	t.Parallel()
 	s := newPhoneScene(t)
 	contacts := core.NewBaseCollection("contacts")
 	signedIn := "@request.auth.id != ''"

@@ -1,12 +1,14 @@
 package hooks_test
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,10 +20,12 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"wxbase/hooks"
-	_ "wxbase/migrations"
+	"wxbase/internal/testkit"
 	"wxbase/realtime"
 	"wxbase/wechat/wechattest"
 )
+
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // Realistic credentials for the fake WeChat.
 const (
@@ -41,10 +45,33 @@ type env struct {
 	base string        // set by serve
 }
 
-// newEnv makes a fresh data dir with wxbase's migrations applied and app A
-// (enabled) stored, and registers the same hooks as production; configure,
-// if given, changes the config before Register reads it.
+// newEnv makes a fresh data dir with wxbase's migrations applied (a copy of
+// the test process's migrated one) and app A (enabled) stored, and
+// registers the same hooks as production; configure, if given, changes the
+// config before Register reads it.
 func newEnv(t testing.TB, configure ...func(*hooks.Config)) *env {
+	t.Helper()
+	return newEnvOf(t, func() (*tests.TestApp, error) {
+		return tests.NewTestApp(testkit.MigratedDataDir(t))
+	}, configure...)
+}
+
+// newKeyedEnv is newEnv for an app started with an encryption key, as with
+// --encryptionEnv: key seals PocketBase's settings, from the migrations on,
+// and wxbase's secrets. The key is in a variable of the app's own, so the
+// test may run in parallel with others.
+func newKeyedEnv(t testing.TB, key string, configure ...func(*hooks.Config)) *env {
+	t.Helper()
+	return newEnvOf(t, func() (*tests.TestApp, error) {
+		return tests.NewTestAppWithConfig(core.BaseAppConfig{
+			DataDir:       testkit.MigratedDataDirWithKey(t, key),
+			EncryptionEnv: testkit.KeyVariable(t, key),
+		})
+	}, configure...)
+}
+
+// newEnvOf is newEnv with the test app newApp makes.
+func newEnvOf(t testing.TB, newApp func() (*tests.TestApp, error), configure ...func(*hooks.Config)) *env {
 	t.Helper()
 	fake := wechattest.New()
 	fake.AddApp(appA, secretA)
@@ -52,7 +79,7 @@ func newEnv(t testing.TB, configure ...func(*hooks.Config)) *env {
 	baseURL, closeFake := fake.Listen()
 	t.Cleanup(closeFake)
 
-	app, err := tests.NewTestApp(t.TempDir())
+	app, err := newApp()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +114,7 @@ func (e *env) restart() *env {
 // restartWith is restart with configure changing the configuration first.
 func (e *env) restartWith(configure func(*hooks.Config)) *env {
 	e.t.Helper()
-	app, err := tests.NewTestApp(e.app.DataDir())
+	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: e.app.DataDir(), EncryptionEnv: e.app.EncryptionEnv()})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -127,26 +154,6 @@ func (e *env) count(collection string) int {
 		e.t.Fatal(err)
 	}
 	return int(total)
-}
-
-// superuserToken creates a superuser and returns its auth token.
-func (e *env) superuserToken() string {
-	e.t.Helper()
-	superusers, err := e.app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	record := core.NewRecord(superusers)
-	record.SetEmail("admin@example.com")
-	record.SetPassword("correct horse battery")
-	if err := e.app.Save(record); err != nil {
-		e.t.Fatal(err)
-	}
-	token, err := record.NewAuthToken()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return token
 }
 
 // serve starts the app's real router on a loopback server, as `serve` would.
@@ -214,58 +221,21 @@ type loginResponse struct {
 // post sends a JSON body and returns the status, raw body and decoded login answer.
 func post(t testing.TB, url, token, body string) (int, string, loginResponse) {
 	t.Helper()
-	status, raw := call(t, http.MethodPost, url, token, body)
+	status, raw := testkit.Call(t, http.MethodPost, url, token, body)
 	var decoded loginResponse
 	_ = json.Unmarshal([]byte(raw), &decoded)
 	return status, raw, decoded
-}
-
-func loginBody(code, appID string) string {
-	body, _ := json.Marshal(map[string]string{"code": code, "appid": appID})
-	return string(body)
 }
 
 // login signs a WeChat user in through the real route and returns their
 // token and user id.
 func (e *env) login(appID, openID string) (token, userID string) {
 	e.t.Helper()
-	status, body, res := post(e.t, e.serve()+"/api/collections/users/auth-with-wechat", "", loginBody(e.fake.IssueCode(appID, openID), appID))
+	status, body, res := post(e.t, e.serve()+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appID, openID), appID))
 	if status != 200 {
 		e.t.Fatalf("login of %s: %d %s", openID, status, body)
 	}
 	return res.Token, res.Record["id"].(string)
-}
-
-// call sends one request to the served app and returns status and body.
-func call(t testing.TB, method, url, token, body string) (int, string) {
-	t.Helper()
-	return callAs(t, method, url, token, "application/json", body)
-}
-
-// callAs is call with another Content-Type ("" sends none).
-func callAs(t testing.TB, method, url, token, contentType, body string) (int, string) {
-	t.Helper()
-	var reader io.Reader
-	if body != "" {
-		reader = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(raw)
 }
 
 // expectBody checks an answer the way tests.ApiScenario does: every
@@ -299,4 +269,93 @@ func multipartForm(t testing.TB, fields ...[2]string) (contentType, body string)
 		t.Fatal(err)
 	}
 	return writer.FormDataContentType(), buf.String()
+}
+
+// sseClient is a client of PocketBase's own realtime route (SSE).
+type sseClient struct {
+	id     string      // the clientId of PB_CONNECT
+	events chan string // the data of each later event
+}
+
+// dialSSE connects to base's realtime route and waits for PB_CONNECT.
+func dialSSE(t testing.TB, base string) *sseClient {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	lines := make(chan string, 100)
+	go func() {
+		scanner := bufio.NewScanner(res.Body)
+		scanner.Buffer(make([]byte, 1<<20), 1<<20)
+		for scanner.Scan() {
+			if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
+				lines <- data
+			}
+		}
+		close(lines)
+	}()
+	var connect struct {
+		ClientID string `json:"clientId"`
+	}
+	for deadline := time.After(5 * time.Second); connect.ClientID == ""; {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the realtime stream ended before PB_CONNECT")
+			}
+			_ = json.Unmarshal([]byte(line), &connect)
+		case <-deadline:
+			t.Fatal("no PB_CONNECT event")
+		}
+	}
+	return &sseClient{id: connect.ClientID, events: lines}
+}
+
+// subscribeTopics sets the client's subscriptions, as token.
+func (c *sseClient) subscribeTopics(t testing.TB, base, token string, topics ...string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"clientId": c.id, "subscriptions": topics})
+	status, raw, _ := post(t, base+"/api/realtime", token, string(body))
+	return status, raw
+}
+
+// subscribe subscribes the client to topic with query as its options'
+// query (a filter, say), as token.
+func (c *sseClient) subscribe(t testing.TB, base, token, topic string, query map[string]any) (int, string) {
+	t.Helper()
+	options, _ := json.Marshal(map[string]any{"query": query})
+	return c.subscribeTopics(t, base, token, topic+"?options="+url.QueryEscape(string(options)))
+}
+
+// got reports whether an event arrives within d.
+func (c *sseClient) got(d time.Duration) (string, bool) {
+	select {
+	case ev, ok := <-c.events:
+		return ev, ok
+	case <-time.After(d):
+		return "", false
+	}
+}
+
+// wait returns the next n events as text, one a line; fewer if 5 s pass
+// without one or the stream ends.
+func (c *sseClient) wait(n int) string {
+	var got []string
+	for len(got) < n {
+		select {
+		case line, ok := <-c.events:
+			if !ok {
+				return strings.Join(got, "\n")
+			}
+			got = append(got, line)
+		case <-time.After(5 * time.Second):
+			return strings.Join(got, "\n")
+		}
+	}
+	return strings.Join(got, "\n")
 }

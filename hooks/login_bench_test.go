@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/internal/testkit"
 )
 
 // BenchmarkLogin compares a WeChat login, new and returning, with a plain
@@ -31,7 +33,7 @@ func BenchmarkLogin(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				openID := fmt.Sprintf("oBenchNew%019d", seq.Add(1))
-				if status, body, _ := post(b, base+loginURL, "", loginBody(e.fake.IssueCode(appA, openID), appA)); status != 200 {
+				if status, body, _ := post(b, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, openID), appA)); status != 200 {
 					b.Fatalf("%d %s", status, body)
 				}
 			}
@@ -40,7 +42,7 @@ func BenchmarkLogin(b *testing.B) {
 	b.Run("returning user", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if status, body, _ := post(b, base+loginURL, "", loginBody(e.fake.IssueCode(appA, "oBenchReturning0000000000000"), appA)); status != 200 {
+				if status, body, _ := post(b, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, "oBenchReturning0000000000000"), appA)); status != 200 {
 					b.Fatalf("%d %s", status, body)
 				}
 			}
@@ -49,7 +51,7 @@ func BenchmarkLogin(b *testing.B) {
 	b.Run("plain create", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				status, body := call(b, http.MethodPost, base+"/api/collections/plain/records", token, `{"title":"x","n":1}`)
+				status, body := testkit.Call(b, http.MethodPost, base+"/api/collections/plain/records", token, `{"title":"x","n":1}`)
 				if status != 200 {
 					b.Fatalf("%d %s", status, strings.TrimSpace(body))
 				}

@@ -18,12 +18,13 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 )
 
 // loginOf logs openID in through appID and returns the whole answer.
 func (e *env) loginOf(appID, openID string) (int, string, loginResponse) {
 	e.t.Helper()
-	return post(e.t, e.serve()+loginURL, "", loginBody(e.fake.IssueCode(appID, openID), appID))
+	return post(e.t, e.serve()+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appID, openID), appID))
 }
 
 // seenLogin is what a handler saw, copied while the event was live.
@@ -139,7 +140,7 @@ func TestLoginHookNeverSeesTheSessionKey(t *testing.T) {
 		if le.IsNew && !holds(reflect.ValueOf(le), "!wechat-login-no-password", map[uintptr]bool{}) {
 			t.Error("the walk does not reach the record's data")
 		}
-		if !holds(reflect.ValueOf(le), loginURL, map[uintptr]bool{}) {
+		if !holds(reflect.ValueOf(le), testkit.LoginPath, map[uintptr]bool{}) {
 			t.Error("the walk does not reach the request")
 		}
 		// Nor is it in the database yet for a first login.
@@ -183,7 +184,7 @@ func TestLoginHookRunsOutsideTheWriteTransaction(t *testing.T) {
 
 	slowDone := make(chan int, 1)
 	go func() {
-		status, _, _ := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, slow), appA))
+		status, _, _ := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, slow), appA))
 		slowDone <- status
 	}()
 	<-entered
@@ -192,7 +193,7 @@ func TestLoginHookRunsOutsideTheWriteTransaction(t *testing.T) {
 	// transaction) and a plain save both commit.
 	wrote := make(chan string, 1)
 	go func() {
-		status, body, _ := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, other), appA))
+		status, body, _ := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, other), appA))
 		if status != 200 {
 			wrote <- body
 			return

@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 	"wxbase/wechat"
 	"wxbase/wechat/wechattest"
 )
@@ -34,7 +35,7 @@ func newMockEnv(t testing.TB) *env {
 // mockLogin logs in with a mock code and returns the answer.
 func (e *env) mockLogin(code, appID string) (int, string, loginResponse) {
 	e.t.Helper()
-	return post(e.t, e.serve()+loginURL, "", loginBody(code, appID))
+	return post(e.t, e.serve()+testkit.LoginPath, "", testkit.LoginBody(code, appID))
 }
 
 func (e *env) mockApp() *core.Record {
@@ -82,13 +83,13 @@ func TestMockModeResolvesAppsAsProductionDoes(t *testing.T) {
 		{"POST", "/api/wechat/mock/encrypt", `{"data":{"step":1},"appid":"wxnope"}`},
 		{"POST", "/api/wechat/mock/expire-session?appid=wxnope", ""},
 	} {
-		status, body := call(t, c.method, base+c.path, alice.Token, c.body)
+		status, body := testkit.Call(t, c.method, base+c.path, alice.Token, c.body)
 		if status != 400 || !strings.Contains(body, "validation_unknown_wechat_app") {
 			t.Errorf("%s %s with an unknown appid: want 400, got %d %s", c.method, c.path, status, body)
 		}
 	}
 	for _, appID := range []string{"", mockAppID} {
-		if status, body := call(t, "GET", base+"/api/wechat/session?appid="+appID, alice.Token, ""); status != 200 || !strings.Contains(body, `"valid":true`) {
+		if status, body := testkit.Call(t, "GET", base+"/api/wechat/session?appid="+appID, alice.Token, ""); status != 200 || !strings.Contains(body, `"valid":true`) {
 			t.Fatalf("the session with appid %q: %d %s", appID, status, body)
 		}
 	}
@@ -146,11 +147,11 @@ func TestMockAppIsIgnoredWithoutMockMode(t *testing.T) {
 
 	e := m.restartWith(func(cfg *hooks.Config) { cfg.Mock = false })
 	base := e.serve()
-	status, body, _ := post(t, base+loginURL, "", `{"code":"0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p"}`)
+	status, body, _ := post(t, base+testkit.LoginPath, "", `{"code":"0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p"}`)
 	if status != 400 || !strings.Contains(body, "validation_no_wechat_app") {
 		t.Fatalf("a login with only the mock app stored: want 400 as with no app, got %d %s", status, body)
 	}
-	status, body, _ = post(t, base+loginURL, "", loginBody("mock:alice:again", mockAppID))
+	status, body, _ = post(t, base+testkit.LoginPath, "", testkit.LoginBody("mock:alice:again", mockAppID))
 	if status != 400 || !strings.Contains(body, "validation_unknown_wechat_app") {
 		t.Fatalf("a login through the mock app: want 400, got %d %s", status, body)
 	}
@@ -160,13 +161,13 @@ func TestMockAppIsIgnoredWithoutMockMode(t *testing.T) {
 
 	// With a real app enabled, it is the only one: appid may be left out.
 	e.addApp(appA, secretA, true)
-	if status, body, _ := post(t, base+loginURL, "", loginBody(e.fake.IssueCode(appA, "oRealUser000000000000000000A"), "")); status != 200 {
+	if status, body, _ := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, "oRealUser000000000000000000A"), "")); status != 200 {
 		t.Fatalf("a login without an appid, one real app enabled beside the mock app: %d %s", status, body)
 	}
 
 	// The admin may delete the mock app, accounts and all.
-	admin := e.superuserToken()
-	if status, body := call(t, "DELETE", base+"/api/collections/wechat_apps/records/"+mockApp.Id, admin, ""); status != 204 {
+	admin := testkit.SuperuserToken(t, e.app)
+	if status, body := testkit.Call(t, "DELETE", base+"/api/collections/wechat_apps/records/"+mockApp.Id, admin, ""); status != 204 {
 		t.Fatalf("deleting the mock app: %d %s", status, body)
 	}
 	account, err := e.app.FindFirstRecordByData("wechat_accounts", "openid", wechattest.MockOpenID("alice"))
@@ -217,7 +218,7 @@ func TestMockPhoneCodesAreForNumbersWeChatCouldGive(t *testing.T) {
 	_, _, user := e.mockLogin("mock:phoner", "")
 	base := e.serve()
 	for _, phone := range []string{"abc", "1234", "+861234", "12345678901", "138001380000", "+12025550123", "+1 202-555-0123", "+0 2025550123", "+1 123", "+1 234567890123456", "+86 1234"} {
-		status, body := call(t, "POST", base+"/api/wechat/mock/phone-code", user.Token, `{"phone":"`+phone+`"}`)
+		status, body := testkit.Call(t, "POST", base+"/api/wechat/mock/phone-code", user.Token, `{"phone":"`+phone+`"}`)
 		if status != 400 || !strings.Contains(body, `"phone":{"code":"validation_invalid_phone"`) {
 			t.Errorf("mock/phone-code %q: want 400 naming the phone, got %d %s", phone, status, body)
 		}
@@ -228,12 +229,12 @@ func TestMockPhoneCodesAreForNumbersWeChatCouldGive(t *testing.T) {
 		"+1 2025550123":   "+12025550123",
 		"+683 4002":       "+6834002",
 	} {
-		status, body := call(t, "POST", base+"/api/wechat/mock/phone-code", user.Token, `{"phone":"`+phone+`"}`)
+		status, body := testkit.Call(t, "POST", base+"/api/wechat/mock/phone-code", user.Token, `{"phone":"`+phone+`"}`)
 		var answer struct{ Code string }
 		if json.Unmarshal([]byte(body), &answer); status != 200 || answer.Code == "" {
 			t.Fatalf("mock/phone-code %q: %d %s", phone, status, body)
 		}
-		if status, body := call(t, "POST", base+"/api/wechat/phone", user.Token, `{"code":"`+answer.Code+`"}`); status != 200 || !strings.Contains(body, `"phone":"`+stored+`"`) {
+		if status, body := testkit.Call(t, "POST", base+"/api/wechat/phone", user.Token, `{"code":"`+answer.Code+`"}`); status != 200 || !strings.Contains(body, `"phone":"`+stored+`"`) {
 			t.Errorf("the phone of %q: want %s stored, got %d %s", phone, stored, status, body)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/internal/testkit"
 )
 
 // ownedCollectionOf makes a collection whose owner relation to users allows
@@ -85,6 +87,7 @@ func jsonBody(v any) string {
 }
 
 func TestUsersCannotChangeTheOwnerWhateverTheRelationAllows(t *testing.T) {
+	t.Parallel()
 	for _, maxSelect := range []int{1, 5} {
 		e := newEnv(t)
 		aliceToken, aliceID := e.login(appA, "oAliceKeep000000000000000000")
@@ -127,13 +130,13 @@ func TestUsersCannotChangeTheOwnerWhateverTheRelationAllows(t *testing.T) {
 			}
 		}
 		for _, change := range changes {
-			status, body := call(t, "PATCH", recordURL, aliceToken, jsonBody(change))
+			status, body := testkit.Call(t, "PATCH", recordURL, aliceToken, jsonBody(change))
 			check("record API", change, status, body)
 
 			batch := map[string]any{"requests": []any{
 				map[string]any{"method": "PATCH", "url": "/api/collections/notes/records/" + record.Id, "body": change},
 			}}
-			status, body = call(t, "POST", base+"/api/batch", aliceToken, jsonBody(batch))
+			status, body = testkit.Call(t, "POST", base+"/api/batch", aliceToken, jsonBody(batch))
 			check("batch", change, status, body)
 
 			upsert := map[string]any{"id": record.Id, "title": "upserted"}
@@ -143,11 +146,11 @@ func TestUsersCannotChangeTheOwnerWhateverTheRelationAllows(t *testing.T) {
 			batch = map[string]any{"requests": []any{
 				map[string]any{"method": "PUT", "url": "/api/collections/notes/records", "body": upsert},
 			}}
-			status, body = call(t, "POST", base+"/api/batch", aliceToken, jsonBody(batch))
+			status, body = testkit.Call(t, "POST", base+"/api/batch", aliceToken, jsonBody(batch))
 			check("batch upsert", change, status, body)
 
 			contentType, form := multipartForm(t, [2]string{"@jsonPayload", jsonBody(change)})
-			status, body = callAs(t, "PATCH", recordURL, aliceToken, contentType, form)
+			status, body = testkit.CallAs(t, "PATCH", recordURL, aliceToken, contentType, form)
 			check("multipart @jsonPayload", change, status, body)
 		}
 		for _, fields := range [][][2]string{
@@ -159,22 +162,23 @@ func TestUsersCannotChangeTheOwnerWhateverTheRelationAllows(t *testing.T) {
 			{{"owner-", aliceID}},
 		} {
 			contentType, form := multipartForm(t, fields...)
-			status, body := callAs(t, "PATCH", recordURL, aliceToken, contentType, form)
+			status, body := testkit.CallAs(t, "PATCH", recordURL, aliceToken, contentType, form)
 			check("multipart", fields, status, body)
 		}
 
 		// Sending the owner unchanged is no change.
-		if status, body := call(t, "PATCH", recordURL, aliceToken, jsonBody(map[string]any{"title": "renamed", "owner": []string{aliceID}})); status != 200 {
+		if status, body := testkit.Call(t, "PATCH", recordURL, aliceToken, jsonBody(map[string]any{"title": "renamed", "owner": []string{aliceID}})); status != 200 {
 			t.Errorf("maxSelect %d: an update that keeps the owner: %d %s", maxSelect, status, body)
 		}
 		// A superuser still moves records.
-		if status, body := call(t, "PATCH", recordURL, e.superuserToken(), jsonBody(map[string]any{"owner": []string{bobID}})); status != 200 || !slices.Equal(e.ownersOf("notes", record.Id), []string{bobID}) {
+		if status, body := testkit.Call(t, "PATCH", recordURL, testkit.SuperuserToken(t, e.app), jsonBody(map[string]any{"owner": []string{bobID}})); status != 200 || !slices.Equal(e.ownersOf("notes", record.Id), []string{bobID}) {
 			t.Errorf("maxSelect %d: a superuser moving a record: %d %s", maxSelect, status, body)
 		}
 	}
 }
 
 func TestOwnerIsOnlyTheCreatorOnAMultiUserOwnerRelation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceMulti00000000000000000")
 	_, bobID := e.login(appA, "oBobMulti000000000000000000A")
@@ -206,7 +210,7 @@ func TestOwnerIsOnlyTheCreatorOnAMultiUserOwnerRelation(t *testing.T) {
 		for key, value := range claim {
 			withTitle[key] = value
 		}
-		_, body := call(t, "POST", base+"notes/records", aliceToken, jsonBody(withTitle))
+		_, body := testkit.Call(t, "POST", base+"notes/records", aliceToken, jsonBody(withTitle))
 		if got := created("notes", how, body); !slices.Equal(got, []string{aliceID}) {
 			t.Errorf("record API create claiming %v: owner %v", claim, got)
 		}
@@ -215,31 +219,32 @@ func TestOwnerIsOnlyTheCreatorOnAMultiUserOwnerRelation(t *testing.T) {
 		batch := map[string]any{"requests": []any{
 			map[string]any{"method": "POST", "url": "/api/collections/notes/records", "body": withTitle},
 		}}
-		_, body = call(t, "POST", e.serve()+"/api/batch", aliceToken, jsonBody(batch))
+		_, body = testkit.Call(t, "POST", e.serve()+"/api/batch", aliceToken, jsonBody(batch))
 		if got := created("notes", "batch "+how, body); !slices.Equal(got, []string{aliceID}) {
 			t.Errorf("batch create claiming %v: owner %v", claim, got)
 		}
 	}
 
 	contentType, form := multipartForm(t, [2]string{"title", "multipart"}, [2]string{"owner", bobID}, [2]string{"owner", aliceID}, [2]string{"owner+", bobID})
-	_, body := callAs(t, "POST", base+"notes/records", aliceToken, contentType, form)
+	_, body := testkit.CallAs(t, "POST", base+"notes/records", aliceToken, contentType, form)
 	if got := created("notes", "multipart", body); !slices.Equal(got, []string{aliceID}) {
 		t.Errorf("multipart create claiming bob: owner %v", got)
 	}
 
-	_, body = call(t, "POST", base+"guestbook/records", "", jsonBody(map[string]any{"title": "guest", "owner": []string{aliceID, bobID}}))
+	_, body = testkit.Call(t, "POST", base+"guestbook/records", "", jsonBody(map[string]any{"title": "guest", "owner": []string{aliceID, bobID}}))
 	if got := created("guestbook", "guest", body); len(got) != 0 {
 		t.Errorf("a guest's create kept the owners it claimed: %v", got)
 	}
 }
 
 func TestOwnerRelationHoldsOneUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	users, err := e.app.FindCollectionByNameOrId("users")
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := e.superuserToken()
+	admin := testkit.SuperuserToken(t, e.app)
 	base := e.serve() + "/api/collections"
 	schema := func(name, field, target string, maxSelect int) string {
 		return jsonBody(map[string]any{"name": name, "type": "base", "fields": []any{
@@ -248,7 +253,7 @@ func TestOwnerRelationHoldsOneUser(t *testing.T) {
 		}})
 	}
 
-	status, body := call(t, "POST", base, admin, schema("shared", "owner", users.Id, 2))
+	status, body := testkit.Call(t, "POST", base, admin, schema("shared", "owner", users.Id, 2))
 	if status != 400 || !strings.Contains(body, `"code":"validation_owner_one_user"`) || !strings.Contains(body, "owner") {
 		t.Fatalf("a collection whose owner holds several users: want 400 naming the field, got %d %s", status, body)
 	}
@@ -274,7 +279,7 @@ func TestOwnerRelationHoldsOneUser(t *testing.T) {
 		schema("tagged", "owner", stored.Id, 5),
 		schema("mine", "owner", users.Id, 1),
 	} {
-		if status, body := call(t, "POST", base, admin, ok); status != 200 {
+		if status, body := testkit.Call(t, "POST", base, admin, ok); status != 200 {
 			t.Errorf("a collection wxbase should accept: %d %s", status, body)
 		}
 	}
@@ -283,18 +288,19 @@ func TestOwnerRelationHoldsOneUser(t *testing.T) {
 // An import saves collections without PocketBase's validation hooks: a
 // multi-user owner is refused there too.
 func TestImportRefusesAMultiUserOwner(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	users, err := e.app.FindCollectionByNameOrId("users")
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := e.superuserToken()
+	admin := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 
 	// A new collection whose owner holds several users.
 	body := `{"deleteMissing":false,"collections":[{"name":"shared","type":"base","fields":[` +
 		`{"name":"title","type":"text"},{"name":"owner","type":"relation","collectionId":"` + users.Id + `","maxSelect":5}]}]}`
-	if status, answer := call(t, "PUT", base+"/api/collections/import", admin, body); status != 400 {
+	if status, answer := testkit.Call(t, "PUT", base+"/api/collections/import", admin, body); status != 400 {
 		t.Errorf("import of a collection whose owner holds several users: want 400, got %d %s", status, answer)
 	}
 	if c, err := e.app.FindCollectionByNameOrId("shared"); err == nil && c.Fields.GetByName("owner").(*core.RelationField).IsMultiple() {
@@ -306,7 +312,7 @@ func TestImportRefusesAMultiUserOwner(t *testing.T) {
 	body = `{"deleteMissing":false,"collections":[{"id":"` + single.Id + `","name":"notes","type":"base","fields":[` +
 		`{"id":"` + single.Fields.GetByName("title").GetId() + `","name":"title","type":"text"},` +
 		`{"id":"` + single.Fields.GetByName("owner").GetId() + `","name":"owner","type":"relation","collectionId":"` + users.Id + `","maxSelect":5}]}]}`
-	if status, answer := call(t, "PUT", base+"/api/collections/import", admin, body); status != 400 {
+	if status, answer := testkit.Call(t, "PUT", base+"/api/collections/import", admin, body); status != 400 {
 		t.Errorf("import raising an owner relation's maxSelect: want 400, got %d %s", status, answer)
 	}
 	stored, _ := e.app.FindCollectionByNameOrId("notes")

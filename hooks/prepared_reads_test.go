@@ -9,13 +9,16 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"wxbase/internal/testkit"
 )
 
 // The prepared reads must load exactly the record PocketBase's own query
 // would, for every kind of field, across schema changes and a reopened
 // database.
 func TestPreparedReadsLoadWhatFindRecordByIdLoads(t *testing.T) {
-	app, err := tests.NewTestApp()
+	t.Parallel()
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}

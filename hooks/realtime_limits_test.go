@@ -12,7 +12,9 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/logger"
 
+	"wxbase/internal/testkit"
 	"wxbase/realtime"
 )
 
@@ -20,6 +22,7 @@ import (
 // watch_failed and is logged with its stack; the server, the socket's other
 // watches, other sockets and HTTP requests go on.
 func TestWatchSurvivesAPanickingHook(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.app.Settings().Logs.MaxDays = 1 // the test app keeps no logs
 	aliceToken, aliceID := e.login(appA, "oAlicePanic00000000000000000")
@@ -62,13 +65,17 @@ func TestWatchSurvivesAPanickingHook(t *testing.T) {
 			t.Fatalf("after the panics: %s", m.raw)
 		}
 	}
-	if status, body := call(t, "GET", e.serve()+"/api/collections/users/records", aliceToken, ""); status != 200 {
+	if status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/users/records", aliceToken, ""); status != 200 {
 		t.Fatalf("HTTP after the panics: %d %s", status, body)
 	}
 
-	// Logged with the stack that leads to the hook (the logger writes in batches).
+	// Logged with the stack that leads to the hook (the logger writes in
+	// batches, every 3 s: written out here rather than waited for).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		if batch, ok := e.app.Logger().Handler().(*logger.BatchHandler); ok {
+			batch.WriteAll(context.Background())
+		}
 		logs := []*core.Log{}
 		err := e.app.LogQuery().AndWhere(dbx.Like("message", "panic while evaluating a watch")).All(&logs)
 		if err != nil {
@@ -113,6 +120,7 @@ func (e *env) authOutcome(token string) (accepted *wsClient, code websocket.Stat
 // once its auth names that user, other users still connect, and a closed
 // socket frees its place.
 func TestWatchSocketsPerUserAreCapped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.SocketsPerUser = 3 }))
 	aliceToken, _ := e.login(appA, "oAliceSockets000000000000000")
 	bobToken, _ := e.login(appA, "oBobSockets00000000000000000")
@@ -199,6 +207,7 @@ func TestWatchMessagesAreRateLimited(t *testing.T) {
 // that would pass it is refused with watch_too_large, and closing one
 // makes room.
 func TestWatchDocumentsPerSocketAreCapped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.MaxDocs = 10 }))
 	token, aliceID := e.login(appA, "oAliceDocs000000000000000000")
 	notes := e.newOwnedCollection("notes", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -227,6 +236,7 @@ func TestWatchDocumentsPerSocketAreCapped(t *testing.T) {
 // it is queued as the client reads, not all at once, so it never counts as
 // a slow consumer.
 func TestWatchLargeInitReachesASlowReader(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withRealtimeLimits(func(l *realtime.Limits) { l.QueueBytes = 256 << 10 }))
 	open := `@request.auth.id != ""`
 	e.newOwnedCollection("big", &open, &open, nil, nil, nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pocketbase/pocketbase/core"
 
+	"wxbase/internal/testkit"
 	"wxbase/realtime"
 )
 
@@ -244,6 +245,7 @@ func titles(docs []map[string]any) []string {
 }
 
 func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceWatch00000000000000000")
 	bobToken, bobID := e.login(appA, "oBobWatch0000000000000000000")
@@ -263,7 +265,7 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 
 	base := e.serve() + "/api/collections/todos/records"
 	// Bob's writes never reach alice: the next thing she sees is her own.
-	if status, body := call(t, "POST", base, bobToken, `{"title":"b2"}`); status != 200 {
+	if status, body := testkit.Call(t, "POST", base, bobToken, `{"title":"b2"}`); status != 200 {
 		t.Fatal(status, body)
 	}
 	status, body, _ := post(t, base, aliceToken, `{"title":"a3"}`)
@@ -277,7 +279,7 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 		t.Fatalf("create: %+v", added)
 	}
 
-	if status, body := call(t, "PATCH", base+"/"+created.ID, aliceToken, `{"title":"a3 edited"}`); status != 200 {
+	if status, body := testkit.Call(t, "PATCH", base+"/"+created.ID, aliceToken, `{"title":"a3 edited"}`); status != 200 {
 		t.Fatal(status, body)
 	}
 	updated := alice.change("w1")
@@ -285,7 +287,7 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 		t.Fatalf("update: %+v", updated)
 	}
 
-	if status, body := call(t, "DELETE", base+"/"+created.ID, aliceToken, ""); status != 204 {
+	if status, body := testkit.Call(t, "DELETE", base+"/"+created.ID, aliceToken, ""); status != 204 {
 		t.Fatal(status, body)
 	}
 	removed := alice.change("w1")
@@ -296,6 +298,7 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 }
 
 func TestWatchRemovesRecordsThatLeaveTheResult(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceLeave00000000000000000")
 	_, bobID := e.login(appA, "oBobLeave0000000000000000000")
@@ -360,6 +363,7 @@ func TestWatchRemovesRecordsThatLeaveTheResult(t *testing.T) {
 }
 
 func TestWatchNeverShowsHiddenFieldsAndHonoursFieldsAndExpand(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceHidden0000000000000000")
 	collection := e.newOwnedCollection("notes", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -399,7 +403,7 @@ func TestWatchNeverShowsHiddenFieldsAndHonoursFieldsAndExpand(t *testing.T) {
 	}
 
 	// The same watch as a superuser shows the field, so the check above can fail.
-	admin := e.dialWS(e.superuserToken())
+	admin := e.dialWS(testkit.SuperuserToken(t, e.app))
 	docs := admin.watch("all", "notes", nil)
 	if len(docs) != 1 || docs[0]["secret"] != "s3cr3t-value-3" {
 		t.Fatalf("superuser's snapshot: %v", docs)
@@ -422,6 +426,7 @@ func TestWatchNeverShowsHiddenFieldsAndHonoursFieldsAndExpand(t *testing.T) {
 }
 
 func TestWatchConvergesAfterRapidUpdates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceRapid00000000000000000")
 	collection := e.newOwnedCollection("counter", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -468,6 +473,7 @@ func TestWatchConvergesAfterRapidUpdates(t *testing.T) {
 }
 
 func TestWatchReconnectGetsAFreshInit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceReconnect0000000000000")
 	collection := e.newOwnedCollection("todos", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -539,6 +545,7 @@ func TestWatchSocketClosesWhenTheTokenExpires(t *testing.T) {
 }
 
 func TestWatchSocketClosesWhenTheUserIsDeleted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceDeleted000000000000000")
 	bobToken, _ := e.login(appA, "oBobDeleted00000000000000000")
@@ -565,6 +572,7 @@ func TestWatchSocketClosesWhenTheUserIsDeleted(t *testing.T) {
 }
 
 func TestWatchDropsASlowConsumerWithoutStallingWriters(t *testing.T) {
+	t.Parallel()
 	// 300 changes of 64 KiB (19 MiB) overflow a client that reads nothing
 	// whatever the machine's speed, and leave the reading client, on a
 	// machine busy with other tests, room to fall behind for a while.
@@ -625,6 +633,7 @@ func TestWatchDropsASlowConsumerWithoutStallingWriters(t *testing.T) {
 }
 
 func TestWatchRefusesASnapshotOver5000Records(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	open := ""
 	e.newOwnedCollection("big", &open, &open, nil, nil, nil)
@@ -663,6 +672,7 @@ func TestWatchRefusesASnapshotOver5000Records(t *testing.T) {
 }
 
 func TestWatchFilterWithRequestOrCollectionIsAnError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token, _ := e.login(appA, "oAliceRequest000000000000000")
 	e.newOwnedCollection("todos", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -721,12 +731,13 @@ func TestWatchSocketLifecycle(t *testing.T) {
 }
 
 func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oProbed000000000000000000000"
 	e.login(appA, openID)
 	sessionKey := e.fake.SessionKey(appA, openID)
 	requireStoredSecrets(t, e.app, openID, sessionKey)
-	adminToken := e.superuserToken()
+	adminToken := testkit.SuperuserToken(t, e.app)
 	admin := e.dialWS(adminToken)
 
 	// Watching the collection works, and never shows the key.
@@ -767,7 +778,7 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 	}
 	// The list API refuses the same probes from any collection.
 	for _, filter := range []string{"wechat_accounts_via_user.session_key ?~ 'a'", "@collection.wechat_apps.secret ?~ 'a'"} {
-		status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
+		status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
 		if status != 400 || !strings.Contains(body, "not allowed") {
 			t.Fatalf("list API, %s: %d %s", filter, status, body)
 		}
@@ -778,7 +789,7 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, filter := range []string{accounts.Id + "_via_user.session_key ?~ 'a'", "@collection." + accounts.Id + ".session_key ?~ 'a'"} {
-		status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
+		status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(filter), adminToken, "")
 		if status != 400 || !strings.Contains(body, "not allowed") {
 			t.Fatalf("list API, %s: %d %s", filter, status, body)
 		}
@@ -809,12 +820,12 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for filter, want := range map[string]int{`push_token = "abc"`: 200, `app.secret ~ "a"`: 400} {
-		if status, body := call(t, "GET", e.serve()+"/api/collections/devices/records?filter="+url.QueryEscape(filter), adminToken, ""); status != want {
+		if status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/devices/records?filter="+url.QueryEscape(filter), adminToken, ""); status != want {
 			t.Fatalf("devices, %s: %d %s, want %d", filter, status, body, want)
 		}
 	}
 	// A users filter that reaches no secret is fine.
-	if status, body := call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(`name != "token"`), adminToken, ""); status != 200 {
+	if status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/users/records?filter="+url.QueryEscape(`name != "token"`), adminToken, ""); status != 200 {
 		t.Fatalf("an innocent filter: %d %s", status, body)
 	}
 }
@@ -822,6 +833,7 @@ func TestWatchCannotProbeSecretsEvenAsSuperuser(t *testing.T) {
 // A view's rows change when the records behind it do, which no record
 // event on the view says: watching one is refused, not silently frozen.
 func TestWatchRefusesViews(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, _ := e.login(appA, "oAliceView000000000000000000")
 	e.newOwnedCollection("todos", ownerOnly(), ownerOnly(), signedIn(), ownerOnly(), ownerOnly())
@@ -841,6 +853,7 @@ func TestWatchRefusesViews(t *testing.T) {
 // A chat room: everyone reads, each watch filters one room. Records in other
 // rooms are skipped without a query; moving in and out still shows.
 func TestWatchOneRoomAmongMany(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceRoom000000000000000000")
 	_, bobID := e.login(appA, "oBobRoom00000000000000000000")
@@ -893,6 +906,7 @@ func TestWatchOneRoomAmongMany(t *testing.T) {
 // each user's document is still enriched for that user: alice's own user
 // expands for her, and never for bob, whom the users view rule stops.
 func TestWatchSharedReadsKeepEachUsersView(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceShared0000000000000000")
 	bobToken, _ := e.login(appA, "oBobShared000000000000000000")
@@ -923,6 +937,7 @@ func TestWatchSharedReadsKeepEachUsersView(t *testing.T) {
 // each user: members see the room's messages, others see none, so such
 // watches never share a read.
 func TestWatchThroughARelationKeepsEachUsersRule(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceRelRule000000000000000")
 	bobToken, _ := e.login(appA, "oBobRelRule00000000000000000")
@@ -979,6 +994,7 @@ func TestWatchThroughARelationKeepsEachUsersRule(t *testing.T) {
 // A rule changed in the dashboard changes what every watch may see, with no
 // record event: each watch on the collection starts over with a fresh init.
 func TestWatchStartsOverWhenTheRuleChanges(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceRuleChange000000000000")
 	_, bobID := e.login(appA, "oBobRuleChange00000000000000")

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 	"wxbase/wechat/wechattest"
 )
 
@@ -38,6 +39,7 @@ func badBodies(t *testing.T, fields map[string]string) []struct{ name, contentTy
 }
 
 func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oBodyCheck000000000000000000"
 	token, userID := e.login(appA, openID)
@@ -66,7 +68,7 @@ func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
 	for _, route := range routes {
 		for _, c := range badBodies(t, route.fields()) {
 			calls, version := e.fake.Calls(route.upstream), dataVersion()
-			status, body := callAs(t, "POST", base+route.path+c.query, route.token, c.contentType, c.body)
+			status, body := testkit.CallAs(t, "POST", base+route.path+c.query, route.token, c.contentType, c.body)
 			if status != 400 || !isApiError(body, 400) {
 				t.Errorf("%s, %s: want PocketBase's 400, got %d %s", route.name, c.name, status, body)
 			}
@@ -79,12 +81,12 @@ func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
 		}
 		// The same fields, sent as they should be, work.
 		raw, _ := json.Marshal(route.fields())
-		if status, body := call(t, "POST", base+route.path, route.token, string(raw)); status != 200 {
+		if status, body := testkit.Call(t, "POST", base+route.path, route.token, string(raw)); status != 200 {
 			t.Errorf("%s: a valid request: %d %s", route.name, status, body)
 		}
 	}
 	checks := e.fake.Calls("/wxa/checksession")
-	if status, body := call(t, "GET", base+"/api/wechat/session?fields=valid:excerpt(x)", token, ""); status != 400 || !isApiError(body, 400) || e.fake.Calls("/wxa/checksession") != checks {
+	if status, body := testkit.Call(t, "GET", base+"/api/wechat/session?fields=valid:excerpt(x)", token, ""); status != 400 || !isApiError(body, 400) || e.fake.Calls("/wxa/checksession") != checks {
 		t.Errorf("a session check with an unparsable fields parameter: want PocketBase's 400 before WeChat is asked, got %d %s", status, body)
 	}
 	if user, _ := e.app.FindRecordById("users", userID); user.GetString("phone") != "+8613800138000" {
@@ -96,6 +98,7 @@ func TestWechatRoutesCheckTheWholeRequestBeforeActing(t *testing.T) {
 }
 
 func TestMockRoutesCheckTheWholeRequest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(cfg *hooks.Config) { cfg.Mock = true })
 	base := e.serve()
 	status, body, login := post(t, base+"/api/collections/users/auth-with-wechat", "", `{"code":"mock:bodycheck","appid":"wx0000000000000000"}`)
@@ -103,7 +106,7 @@ func TestMockRoutesCheckTheWholeRequest(t *testing.T) {
 		t.Fatalf("mock login: %d %s", status, body)
 	}
 	sessionValid := func() bool {
-		_, body := call(t, "GET", base+"/api/wechat/session", login.Token, "")
+		_, body := testkit.Call(t, "GET", base+"/api/wechat/session", login.Token, "")
 		return strings.Contains(body, `"valid":true`)
 	}
 
@@ -114,13 +117,13 @@ func TestMockRoutesCheckTheWholeRequest(t *testing.T) {
 		{"/api/wechat/mock/phone-code", map[string]string{"phone": "13800138000"}},
 	} {
 		for _, c := range badBodies(t, route.fields) {
-			if status, body := callAs(t, "POST", base+route.path+c.query, login.Token, c.contentType, c.body); status != 400 || !isApiError(body, 400) {
+			if status, body := testkit.CallAs(t, "POST", base+route.path+c.query, login.Token, c.contentType, c.body); status != 400 || !isApiError(body, 400) {
 				t.Errorf("%s, %s: want PocketBase's 400, got %d %s", route.path, c.name, status, body)
 			}
 		}
 	}
 	for _, body := range []string{`{"step":1}`, `{"data":{"step":1}} {}`, `null`} {
-		if status, answer := call(t, "POST", base+"/api/wechat/mock/encrypt", login.Token, body); status != 400 || !isApiError(answer, 400) {
+		if status, answer := testkit.Call(t, "POST", base+"/api/wechat/mock/encrypt", login.Token, body); status != 400 || !isApiError(answer, 400) {
 			t.Errorf("mock/encrypt %s: want PocketBase's 400, got %d %s", body, status, answer)
 		}
 	}
@@ -130,17 +133,17 @@ func TestMockRoutesCheckTheWholeRequest(t *testing.T) {
 		{"text/plain", "expire"},
 		{"application/json", `[]`},
 	} {
-		if status, answer := callAs(t, "POST", base+"/api/wechat/mock/expire-session", login.Token, c.contentType, c.body); status != 400 || !isApiError(answer, 400) {
+		if status, answer := testkit.CallAs(t, "POST", base+"/api/wechat/mock/expire-session", login.Token, c.contentType, c.body); status != 400 || !isApiError(answer, 400) {
 			t.Errorf("mock/expire-session %s: want PocketBase's 400, got %d %s", c.body, status, answer)
 		}
 		if !sessionValid() {
 			t.Fatalf("mock/expire-session %s: refused, yet the session key was rotated", c.body)
 		}
 	}
-	if status, answer := call(t, "POST", base+"/api/wechat/mock/expire-session?appid=wx%20bad", login.Token, ""); status != 400 {
+	if status, answer := testkit.Call(t, "POST", base+"/api/wechat/mock/expire-session?appid=wx%20bad", login.Token, ""); status != 400 {
 		t.Errorf("mock/expire-session with an invalid appid: want 400, got %d %s", status, answer)
 	}
-	if status, answer := call(t, "POST", base+"/api/wechat/mock/expire-session", login.Token, ""); status != 204 || sessionValid() {
+	if status, answer := testkit.Call(t, "POST", base+"/api/wechat/mock/expire-session", login.Token, ""); status != 204 || sessionValid() {
 		t.Fatalf("mock/expire-session without a body: %d %s", status, answer)
 	}
 }

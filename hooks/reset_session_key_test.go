@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/hooks"
+	"wxbase/internal/testkit"
 )
 
 const resetPath = "/wxa/resetusersessionkey"
@@ -27,8 +28,7 @@ type resetEnv struct {
 }
 
 func newResetEnv(t *testing.T, configure func(*hooks.Config)) *resetEnv {
-	t.Setenv("pb_test_env", testKey) // the test app's --encryptionEnv
-	e := newEnv(t, configure)
+	e := newKeyedEnv(t, testKey, configure)
 	r := &resetEnv{env: e, openID: "oResetKey0000000000000000000"}
 	e.login(appA, r.openID)
 	account, err := e.app.FindFirstRecordByData("wechat_accounts", "openid", r.openID)
@@ -37,7 +37,7 @@ func newResetEnv(t *testing.T, configure func(*hooks.Config)) *resetEnv {
 	}
 	r.accountID = account.Id
 	r.url = e.serve() + "/api/wechat/accounts/" + account.Id + "/reset-session-key"
-	r.admin = e.superuserToken()
+	r.admin = testkit.SuperuserToken(t, e.app)
 	return r
 }
 
@@ -68,6 +68,7 @@ func isApiError(body string, status int) bool {
 }
 
 func TestResetSessionKeyRefusesAnyBodyBeforeCallingWechat(t *testing.T) {
+	t.Parallel()
 	r := newResetEnv(t, nil)
 	key := r.fake.SessionKey(appA, r.openID)
 	if r.storedKey() != key {
@@ -90,7 +91,7 @@ func TestResetSessionKeyRefusesAnyBodyBeforeCallingWechat(t *testing.T) {
 		{"an unparsable fields parameter", "application/json", "", "?fields=id:excerpt(x)"},
 	} {
 		resets := r.fake.Calls(resetPath)
-		status, body := callAs(t, "POST", r.url+c.query, r.admin, c.contentType, c.body)
+		status, body := testkit.CallAs(t, "POST", r.url+c.query, r.admin, c.contentType, c.body)
 		if status != 400 || !isApiError(body, 400) {
 			t.Errorf("%s: want PocketBase's 400, got %d %s", c.name, status, body)
 		}
@@ -110,7 +111,7 @@ func TestResetSessionKeyRefusesAnyBodyBeforeCallingWechat(t *testing.T) {
 		{"an empty object", "application/json", `{}`},
 		{"an empty object, spaced", "application/json; charset=utf-8", " { }\n"},
 	} {
-		status, body := callAs(t, "POST", r.url, r.admin, c.contentType, c.body)
+		status, body := testkit.CallAs(t, "POST", r.url, r.admin, c.contentType, c.body)
 		fresh := r.fake.SessionKey(appA, r.openID)
 		if status != 200 || fresh == key || r.storedKey() != fresh || r.fake.Calls(resetPath) != base+i+1 {
 			t.Fatalf("%s: want the key reset and stored, got %d %s", c.name, status, body)
@@ -155,6 +156,7 @@ func lateResets(t *testing.T, upstream string, delay time.Duration) string {
 }
 
 func TestResetSessionKeyIsStoredWhenTheCallerHangsUp(t *testing.T) {
+	t.Parallel()
 	r := newResetEnv(t, func(cfg *hooks.Config) { cfg.APIBase = lateResets(t, cfg.APIBase, 300*time.Millisecond) })
 	old := r.storedKey()
 
@@ -179,13 +181,14 @@ func TestResetSessionKeyIsStoredWhenTheCallerHangsUp(t *testing.T) {
 }
 
 func TestResetSessionKeySaysSoWhenTheNewKeyCannotBeStored(t *testing.T) {
+	t.Parallel()
 	r := newResetEnv(t, nil)
 	r.app.OnRecordUpdate("wechat_accounts").BindFunc(func(e *core.RecordEvent) error {
 		return errors.New("disk full")
 	})
 	old := r.storedKey()
 
-	status, body := call(t, "POST", r.url, r.admin, "")
+	status, body := testkit.Call(t, "POST", r.url, r.admin, "")
 	if r.fake.Calls(resetPath) != 1 || r.fake.SessionKey(appA, r.openID) == old {
 		t.Fatalf("WeChat did not reset the key: %d %s", status, body)
 	}

@@ -1,8 +1,6 @@
 package hooks_test
 
 import (
-	"bufio"
-	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -10,10 +8,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
+
+	"wxbase/internal/testkit"
 )
 
 func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAlice0000000000000000000000")
 	_, bobID := e.login(appA, "oBob000000000000000000000000")
@@ -42,7 +42,7 @@ func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
 	}
 	base := e.serve()
 	for _, c := range calls {
-		status, body := call(t, c.method, base+c.url, aliceToken, c.body)
+		status, body := testkit.Call(t, c.method, base+c.url, aliceToken, c.body)
 		if status != c.status {
 			t.Errorf("%s: want %d, got %d %s", c.name, c.status, status, body)
 		}
@@ -50,7 +50,7 @@ func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
 	}
 
 	// Alice's own list holds only Alice.
-	status, body := call(t, "GET", base+"/api/collections/users/records", aliceToken, "")
+	status, body := testkit.Call(t, "GET", base+"/api/collections/users/records", aliceToken, "")
 	if status != 200 {
 		t.Fatalf("own list: %d", status)
 	}
@@ -58,12 +58,13 @@ func TestUsersCannotReachWechatCollectionsOrOtherUsers(t *testing.T) {
 }
 
 func TestSuperusersNeverSeeSecretOrSessionKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oScanned000000000000000000AA"
 	_, userID := e.login(appA, openID)
 	sessionKey := e.fake.SessionKey(appA, openID)
 	requireStoredSecrets(t, e.app, openID, sessionKey)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
 	account, _ := e.app.FindFirstRecordByData("wechat_accounts", "openid", openID)
 
@@ -77,7 +78,7 @@ func TestSuperusersNeverSeeSecretOrSessionKey(t *testing.T) {
 	}
 	base := e.serve()
 	for name, url := range urls {
-		status, body := call(t, "GET", base+url, token, "")
+		status, body := testkit.Call(t, "GET", base+url, token, "")
 		if status != 200 {
 			t.Fatalf("%s: %d %s", name, status, body)
 		}
@@ -109,70 +110,29 @@ func TestSuperusersNeverSeeSecretOrSessionKey(t *testing.T) {
 // a function that waits for n record events and returns them as text.
 func subscribe(t *testing.T, base, token string, collections ...string) func(n int) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { res.Body.Close() })
-	lines := make(chan string, 100)
-	go func() {
-		scanner := bufio.NewScanner(res.Body)
-		scanner.Buffer(make([]byte, 1<<20), 1<<20)
-		for scanner.Scan() {
-			if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
-				lines <- data
-			}
-		}
-		close(lines)
-	}()
-	var connect struct {
-		ClientID string `json:"clientId"`
-	}
-	select {
-	case first := <-lines:
-		_ = json.Unmarshal([]byte(first), &connect)
-	case <-time.After(5 * time.Second):
-		t.Fatal("no PB_CONNECT event")
-	}
-	body, _ := json.Marshal(map[string]any{"clientId": connect.ClientID, "subscriptions": collections})
-	if status, raw, _ := post(t, base+"/api/realtime", token, string(body)); status != 204 {
+	client := dialSSE(t, base)
+	if status, raw := client.subscribeTopics(t, base, token, collections...); status != 204 {
 		t.Fatalf("subscribe: %d %s", status, raw)
 	}
-	return func(n int) string {
-		var got []string
-		for len(got) < n {
-			select {
-			case line, ok := <-lines:
-				if !ok {
-					return strings.Join(got, "\n")
-				}
-				got = append(got, line)
-			case <-time.After(5 * time.Second):
-				return strings.Join(got, "\n")
-			}
-		}
-		return strings.Join(got, "\n")
-	}
+	return client.wait
 }
 
 func TestDashboardEditKeepsTheSecret(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
 	url := "/api/collections/wechat_apps/records/" + apps.Id
 
 	base := e.serve()
 	edit := func(name, body, wantSecret string) {
-		status, answer := call(t, http.MethodPatch, base+url, token, body)
+		status, answer := testkit.Call(t, http.MethodPatch, base+url, token, body)
 		if status != 200 {
 			t.Fatalf("%s: %d %s", name, status, answer)
 		}
 		expectBody(t, name, answer, []string{`"appid":"` + appA + `"`}, []string{`"secret"`, wantSecret})
 		stored, _ := e.app.FindRecordById("wechat_apps", apps.Id)
-		if got, _ := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), stored, "secret"); got != wantSecret {
+		if got, _ := storedPlain(t, e.app, sealingKey(t, e.app), stored, "secret"); got != wantSecret {
 			t.Fatalf("%s: stored secret is %q, want %q", name, got, wantSecret)
 		}
 	}
@@ -182,11 +142,12 @@ func TestDashboardEditKeepsTheSecret(t *testing.T) {
 }
 
 func TestAppWithAccountsCannotBeDeleted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.login(appA, "oKeepMe000000000000000000000")
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	apps, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
-	status, body := call(t, http.MethodDelete, e.serve()+"/api/collections/wechat_apps/records/"+apps.Id, token, "")
+	status, body := testkit.Call(t, http.MethodDelete, e.serve()+"/api/collections/wechat_apps/records/"+apps.Id, token, "")
 	if status != 400 {
 		t.Fatalf("want 400, got %d %s", status, body)
 	}
@@ -197,10 +158,11 @@ func TestAppWithAccountsCannotBeDeleted(t *testing.T) {
 }
 
 func TestUserDeletingTheirAccountRemovesTheirWechatAccounts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token, userID := e.login(appA, "oLeaving000000000000000000AA")
 	e.login(appA, "oStaying000000000000000000AA")
-	status, body := call(t, http.MethodDelete, e.serve()+"/api/collections/users/records/"+userID, token, "")
+	status, body := testkit.Call(t, http.MethodDelete, e.serve()+"/api/collections/users/records/"+userID, token, "")
 	if status != 204 {
 		t.Fatalf("want 204, got %d %s", status, body)
 	}
@@ -216,12 +178,13 @@ func TestUserDeletingTheirAccountRemovesTheirWechatAccounts(t *testing.T) {
 // it is that they are sealed: every table and every raw page read through
 // it shows no plaintext secret, in text or in hex.
 func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oConsole000000000000000000AA"
 	e.login(appA, openID)
 	sessionKey := e.fake.SessionKey(appA, openID)
 	requireStoredSecrets(t, e.app, openID, sessionKey)
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
 
 	cases := []struct {
@@ -242,7 +205,7 @@ func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
 		{"sort on secret", "GET", "/api/collections/wechat_apps/records?sort=secret", "", 400},
 	}
 	for _, c := range cases {
-		status, body := call(t, c.method, base+c.url, token, c.body)
+		status, body := testkit.Call(t, c.method, base+c.url, token, c.body)
 		if status != c.status {
 			t.Errorf("%s: want %d, got %d %s", c.name, c.status, status, body)
 		}
@@ -257,7 +220,7 @@ func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
 	}
 	for _, table := range tables {
 		body, _ := json.Marshal(map[string]string{"query": "SELECT * FROM \"" + table + "\""})
-		status, answer := call(t, "POST", base+"/api/sql", token, string(body))
+		status, answer := testkit.Call(t, "POST", base+"/api/sql", token, string(body))
 		if status != 200 {
 			t.Fatalf("dumping %s: %d %s", table, status, answer)
 		}
@@ -269,38 +232,18 @@ func TestSuperuserToolsShowNoPlaintextSecret(t *testing.T) {
 // test a session_key or AppSecret is refused as on the list API, superusers
 // included.
 func TestRealtimeSubscriptionsCannotProbeSecrets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.login(appA, "oProbedBySSE0000000000000000")
-	token := e.superuserToken()
+	token := testkit.SuperuserToken(t, e.app)
 	base := e.serve()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/realtime", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	scanner := bufio.NewScanner(res.Body)
-	var connect struct {
-		ClientID string `json:"clientId"`
-	}
-	for connect.ClientID == "" && scanner.Scan() {
-		if data, ok := strings.CutPrefix(scanner.Text(), "data:"); ok {
-			_ = json.Unmarshal([]byte(data), &connect)
-		}
-	}
-	topic := func(filter string) string {
-		options, _ := json.Marshal(map[string]any{"query": map[string]any{"filter": filter}})
-		return "users?options=" + url.QueryEscape(string(options))
-	}
+	client := dialSSE(t, base)
 	for filter, want := range map[string]int{
 		"wechat_accounts_via_user.session_key ?~ 'a'": 400,
 		"wechat_accounts_via_user.app.secret ?~ 'a'":  400,
 		`name != ""`: 204,
 	} {
-		body, _ := json.Marshal(map[string]any{"clientId": connect.ClientID, "subscriptions": []string{topic(filter)}})
-		if status, raw, _ := post(t, base+"/api/realtime", token, string(body)); status != want {
+		if status, raw := client.subscribe(t, base, token, "users", map[string]any{"filter": filter}); status != want {
 			t.Fatalf("subscribing with %s: %d %s, want %d", filter, status, raw, want)
 		}
 	}

@@ -8,21 +8,24 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/internal/testkit"
 )
 
 // The batch API creates and updates wechat_apps with an explicit id: the
 // secret is sealed bound to that id, and no batch response shows it.
 func TestBatchWritesSealAndHide(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	base := e.serve()
-	admin := e.superuserToken()
-	status, body := call(t, "POST", base+"/api/batch", admin, `{"requests":[
+	admin := testkit.SuperuserToken(t, e.app)
+	status, body := testkit.Call(t, "POST", base+"/api/batch", admin, `{"requests":[
 		{"method":"POST","url":"/api/collections/wechat_apps/records","body":{"id":"batchapp0000001","name":"b","appid":"`+appB+`","secret":"`+secretB+`","enabled":true}},
 		{"method":"PATCH","url":"/api/collections/wechat_apps/records/batchapp0000001","body":{"name":"b2"}},
 		{"method":"GET","url":"/api/collections/wechat_apps/records/batchapp0000001"}]}`)
 	if status != 200 {
 		// GET is not allowed in batch; retry without it.
-		status, body = call(t, "POST", base+"/api/batch", admin, `{"requests":[
+		status, body = testkit.Call(t, "POST", base+"/api/batch", admin, `{"requests":[
 		{"method":"POST","url":"/api/collections/wechat_apps/records","body":{"id":"batchapp0000001","name":"b","appid":"`+appB+`","secret":"`+secretB+`","enabled":true}},
 		{"method":"PATCH","url":"/api/collections/wechat_apps/records/batchapp0000001","body":{"name":"b2"}}]}`)
 	}
@@ -36,7 +39,7 @@ func TestBatchWritesSealAndHide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), record, "secret"); !ok || got != secretB {
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app), record, "secret"); !ok || got != secretB {
 		t.Fatalf("the batch-created secret is not sealed to its row: %q %v", got, ok)
 	}
 	e.login(appB, "oBatch0000000000000000000000")
@@ -45,17 +48,18 @@ func TestBatchWritesSealAndHide(t *testing.T) {
 // A superuser expanding an account's app, or listing tokens and accounts,
 // never sees a sealed value.
 func TestExpandHidesSealed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.login(appA, "oExpand000000000000000000000")
 	base := e.serve()
-	admin := e.superuserToken()
+	admin := testkit.SuperuserToken(t, e.app)
 	for _, url := range []string{
 		"/api/collections/wechat_accounts/records?expand=app",
 		"/api/collections/wechat_accounts/records?fields=session_key,expand.app.secret&expand=app",
 		"/api/collections/wechat_apps/records?expand=wechat_accounts_via_app",
 		"/api/collections/users/records?expand=wechat_accounts_via_user.app",
 	} {
-		status, body := call(t, "GET", base+url, admin, "")
+		status, body := testkit.Call(t, "GET", base+url, admin, "")
 		if status != 200 {
 			t.Logf("%s: %d %s", url, status, body)
 			continue
@@ -69,6 +73,7 @@ func TestExpandHidesSealed(t *testing.T) {
 // Go or JS code that changes a record's id with SaveNoValidate (the API
 // refuses primary key changes): the secret stays readable.
 func TestAnIdChangeKeepsTheSecretReadable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	record, err := e.app.FindFirstRecordByData("wechat_apps", "appid", appA)
 	if err != nil {
@@ -82,7 +87,7 @@ func TestAnIdChangeKeepsTheSecretReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), moved, "secret"); !ok || got != secretA {
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app), moved, "secret"); !ok || got != secretA {
 		var raw string
 		e.app.DB().NewQuery("SELECT secret FROM wechat_apps WHERE id = 'renamedapp00001'").Row(&raw)
 		t.Fatalf("after an id change the secret does not open at its new row (stored %.30s…)", raw)
@@ -91,6 +96,7 @@ func TestAnIdChangeKeepsTheSecretReadable(t *testing.T) {
 
 // SaveNoValidate and a record created with an explicit id through Go seal.
 func TestSaveNoValidateSeals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	collection, _ := e.app.FindCollectionByNameOrId("wechat_apps")
 	record := core.NewRecord(collection)
@@ -101,7 +107,7 @@ func TestSaveNoValidateSeals(t *testing.T) {
 	if err := e.app.SaveNoValidate(record); err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), record, "secret"); !ok || got != secretB {
+	if got, ok := storedPlain(t, e.app, sealingKey(t, e.app), record, "secret"); !ok || got != secretB {
 		t.Fatalf("SaveNoValidate stored the secret unsealed: %q %v", got, ok)
 	}
 }
@@ -110,17 +116,18 @@ func TestSaveNoValidateSeals(t *testing.T) {
 // "wxv2:" (or any text starting with it): it would open nowhere. The write
 // is refused, and other apps' logins keep working.
 func TestOneUnopenableSecretDoesNotStopOtherLogins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.login(appA, "oProbe000000000000000000000")
 	base := e.serve()
-	admin := e.superuserToken()
-	status, body := call(t, "POST", base+"/api/collections/wechat_apps/records", admin,
+	admin := testkit.SuperuserToken(t, e.app)
+	status, body := testkit.Call(t, "POST", base+"/api/collections/wechat_apps/records", admin,
 		`{"name":"l","appid":"wx4444444444444444","secret":"wxv2:","enabled":true}`)
 	if status != 400 {
 		t.Errorf("a secret of just the sealed prefix: %d %s", status, body)
 	}
-	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
-		loginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
+	status, body = testkit.Call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		testkit.LoginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
 	if status != 200 {
 		t.Errorf("a login to another mini-program afterwards: %d %s", status, body)
 	}
@@ -131,13 +138,13 @@ func TestOneUnopenableSecretDoesNotStopOtherLogins(t *testing.T) {
 		Bind(map[string]any{"id": b.Id}).Execute(); err != nil {
 		t.Fatal(err)
 	}
-	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
-		loginBody(e.fake.IssueCode(appB, "oProbeB00000000000000000000"), appB))
+	status, body = testkit.Call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		testkit.LoginBody(e.fake.IssueCode(appB, "oProbeB00000000000000000000"), appB))
 	if status != 400 || !strings.Contains(body, "validation_wechat_app_secret_unreadable") {
 		t.Errorf("a login to the app whose secret does not open: %d %s", status, body)
 	}
-	status, body = call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
-		loginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
+	status, body = testkit.Call(t, "POST", base+"/api/collections/users/auth-with-wechat", "",
+		testkit.LoginBody(e.fake.IssueCode(appA, "oProbe000000000000000000000"), appA))
 	if status != 200 {
 		t.Errorf("a login to another app beside an unreadable secret: %d %s", status, body)
 	}

@@ -1,10 +1,6 @@
 package hooks_test
 
 import (
-	"bufio"
-	"crypto/aes"
-	"crypto/cipher"
-	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,56 +8,29 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/internal/testkit"
 )
 
 const testKey = "0123456789abcdef0123456789abcdef"
 
-// openSealed opens a stored value the way the README documents it, with no
-// code from the server: "wxv2:" + key id + ":" + base64(nonce ‖ AES-256-GCM
-// ciphertext), with collection id, record id and field id as additional data.
-func openSealed(key, collectionID, recordID, fieldID, stored string) (string, bool) {
-	rest, ok := strings.CutPrefix(stored, "wxv2:")
-	if !ok {
-		return "", false
-	}
-	_, encoded, _ := strings.Cut(rest, ":")
-	raw, err := base64.RawStdEncoding.DecodeString(encoded)
-	if err != nil {
-		return "", false
-	}
-	block, _ := aes.NewCipher([]byte(key))
-	gcm, _ := cipher.NewGCM(block)
-	if len(raw) < gcm.NonceSize() {
-		return "", false
-	}
-	plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(collectionID+"\x00"+recordID+"\x00"+fieldID))
-	return string(plain), err == nil
-}
-
 // keyringKey returns the newest key of the data dir's keyring file.
 func keyringKey(t testing.TB, dataDir string) string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dataDir, "wxbase.key"))
-	if err != nil {
-		t.Fatal(err)
+	keys := testkit.KeyringKeys(t, dataDir)
+	if len(keys) == 0 {
+		return ""
 	}
-	defer f.Close()
-	key := ""
-	for lines := bufio.NewScanner(f); lines.Scan(); {
-		if line := strings.TrimSpace(lines.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			key = line
-		}
-	}
-	return key
+	return keys[len(keys)-1]
 }
 
 // sealingKey is the key the test app seals with: the configured one, or
 // the one it made in its data dir.
-func sealingKey(t testing.TB, dataDir string) string {
-	if key := os.Getenv("pb_test_env"); key != "" {
+func sealingKey(t testing.TB, app core.App) string {
+	if key := os.Getenv(app.EncryptionEnv()); key != "" {
 		return key
 	}
-	return keyringKey(t, dataDir)
+	return keyringKey(t, app.DataDir())
 }
 
 // storedPlain opens a record's sealed field as stored in the database.
@@ -71,7 +40,7 @@ func storedPlain(t testing.TB, app core.App, key string, record *core.Record, fi
 	if err := app.DB().Select(field).From(record.Collection().Name).AndWhere(dbx.HashExp{"id": record.Id}).Row(&stored); err != nil {
 		t.Fatal(err)
 	}
-	return openSealed(key, record.Collection().Id, record.Id, record.Collection().Fields.GetByName(field).GetId(), stored)
+	return testkit.OpenSealed(key, record.Collection().Id, record.Id, record.Collection().Fields.GetByName(field).GetId(), stored)
 }
 
 func storedValue(t testing.TB, e *env, query string) string {
@@ -84,6 +53,7 @@ func storedValue(t testing.TB, e *env, query string) string {
 }
 
 func TestSecretsAreSealedByDefaultAndBoundToTheirRow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	alice, bob := "oSealedAlice0000000000000000", "oSealedBob000000000000000000"
 	_, aliceID := e.login(appA, alice)
@@ -116,7 +86,7 @@ func TestSecretsAreSealedByDefaultAndBoundToTheirRow(t *testing.T) {
 	// A sealed value copied into another row does not open there.
 	aliceStored := storedValue(t, e, "SELECT session_key FROM wechat_accounts WHERE id = '"+aliceAccount.Id+"'")
 	fieldID := aliceAccount.Collection().Fields.GetByName("session_key").GetId()
-	if _, ok := openSealed(key, aliceAccount.Collection().Id, bobAccount.Id, fieldID, aliceStored); ok {
+	if _, ok := testkit.OpenSealed(key, aliceAccount.Collection().Id, bobAccount.Id, fieldID, aliceStored); ok {
 		t.Fatal("alice's sealed session_key opens as bob's")
 	}
 	if _, err := e.app.DB().NewQuery("UPDATE wechat_accounts SET session_key = {:v} WHERE id = {:id}").
@@ -142,8 +112,8 @@ func TestSecretsAreSealedByDefaultAndBoundToTheirRow(t *testing.T) {
 }
 
 func TestPlaintextFromBeforeIsSealedAtStart(t *testing.T) {
-	t.Setenv("pb_test_env", testKey) // a key configured as before encryption by default
-	e := newEnv(t)
+	t.Parallel()
+	e := newKeyedEnv(t, testKey) // a key configured as before encryption by default
 	openID := "oLegacy000000000000000000000"
 	e.login(appA, openID)
 	// Values as an earlier version stored them without a key.
@@ -169,13 +139,14 @@ func TestPlaintextFromBeforeIsSealedAtStart(t *testing.T) {
 	if _, err := e.app.DB().NewQuery("UPDATE wechat_apps SET secret = 'planted'").Execute(); err != nil {
 		t.Fatal(err)
 	}
-	status, body, _ := post(t, e.serve()+loginURL, "", loginBody(e.fake.IssueCode(appA, "oAfterPlant00000000000000000"), appA))
+	status, body, _ := post(t, e.serve()+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, "oAfterPlant00000000000000000"), appA))
 	if status == 200 {
 		t.Fatalf("a login with a planted plaintext secret: %d %s", status, body)
 	}
 }
 
 func TestAnUpgradeWithoutAKeyMakesOneAndSealsWhatWasStored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oUpgrade00000000000000000000"
 	e.login(appA, openID)

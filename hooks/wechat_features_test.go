@@ -6,15 +6,17 @@ import (
 	"sync"
 	"testing"
 
+	"wxbase/internal/testkit"
 	"wxbase/wechat/wechattest"
 )
 
 func TestPhoneBinding(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceToken, aliceID := e.login(appA, "oAliceBind000000000000000000")
 	bobToken, _ := e.login(appA, "oBobBind00000000000000000000")
 	url := e.serve() + "/api/wechat/phone"
-	phone := func(token, body string) (int, string) { return call(t, "POST", url, token, body) }
+	phone := func(token, body string) (int, string) { return testkit.Call(t, "POST", url, token, body) }
 	code := func(pure, country string) string {
 		return `{"code":"` + e.fake.IssuePhoneCode(appA, wechattest.Phone{PurePhoneNumber: pure, CountryCode: country}) + `"}`
 	}
@@ -57,12 +59,13 @@ func TestPhoneBinding(t *testing.T) {
 		t.Fatalf("a guest: want 401, got %d %s", status, body)
 	}
 	e.addApp(appB, secretB, true)
-	if status, body = call(t, "POST", url, aliceToken, `{"code":"abc","appid":"`+appB+`"}`); status != 400 || !strings.Contains(body, "wechat_account_missing") {
+	if status, body = testkit.Call(t, "POST", url, aliceToken, `{"code":"abc","appid":"`+appB+`"}`); status != 400 || !strings.Contains(body, "wechat_account_missing") {
 		t.Fatalf("an app the user never used: %d %s", status, body)
 	}
 }
 
 func TestAccessTokenIsSharedPersistedAndRefreshedOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	token, _ := e.login(appA, "oTokenFan000000000000000000A")
 	url := e.serve() + "/api/wechat/session"
@@ -72,7 +75,7 @@ func TestAccessTokenIsSharedPersistedAndRefreshedOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if status, body := call(t, "GET", url, token, ""); status != 200 {
+			if status, body := testkit.Call(t, "GET", url, token, ""); status != 200 {
 				t.Errorf("session check: %d %s", status, body)
 			}
 		}()
@@ -84,7 +87,7 @@ func TestAccessTokenIsSharedPersistedAndRefreshedOnce(t *testing.T) {
 
 	// WeChat revokes it: one refetch, and the call still succeeds.
 	e.fake.ExpireAccessTokens(appA)
-	if status, body := call(t, "GET", url, token, ""); status != 200 || !strings.Contains(body, `"valid":true`) {
+	if status, body := testkit.Call(t, "GET", url, token, ""); status != 200 || !strings.Contains(body, `"valid":true`) {
 		t.Fatalf("after WeChat revoked the token: %d %s", status, body)
 	}
 	if calls := e.fake.AccessTokenCalls(appA); calls != 2 {
@@ -92,8 +95,8 @@ func TestAccessTokenIsSharedPersistedAndRefreshedOnce(t *testing.T) {
 	}
 
 	// The dashboard shows when it was fetched and expires, never the token.
-	admin := e.superuserToken()
-	status, body := call(t, "GET", e.serve()+"/api/collections/wechat_tokens/records", admin, "")
+	admin := testkit.SuperuserToken(t, e.app)
+	status, body := testkit.Call(t, "GET", e.serve()+"/api/collections/wechat_tokens/records", admin, "")
 	stored := storedValue(t, e, "SELECT token FROM wechat_tokens")
 	if status != 200 || !strings.Contains(body, `"expires_at":"2`) || !strings.Contains(body, `"fetched_at":"2`) || stored == "" || strings.Contains(body, stored) || strings.Contains(body, `"token"`) {
 		t.Fatalf("wechat_tokens as a superuser sees it: %d %s", status, body)
@@ -102,7 +105,7 @@ func TestAccessTokenIsSharedPersistedAndRefreshedOnce(t *testing.T) {
 	// A restart reuses the stored token instead of fetching another.
 	restarted := e.restart()
 	url = restarted.serve() + "/api/wechat/session"
-	if status, body := call(t, "GET", url, token, ""); status != 200 {
+	if status, body := testkit.Call(t, "GET", url, token, ""); status != 200 {
 		t.Fatalf("session check after a restart: %d %s", status, body)
 	}
 	if calls := e.fake.AccessTokenCalls(appA); calls != 2 {
@@ -111,6 +114,7 @@ func TestAccessTokenIsSharedPersistedAndRefreshedOnce(t *testing.T) {
 }
 
 func TestDecryptOpenData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oDecrypt0000000000000000000A"
 	token, _ := e.login(appA, openID)
@@ -119,7 +123,7 @@ func TestDecryptOpenData(t *testing.T) {
 	encrypted, iv := e.fake.EncryptForUser(appA, openID, plain)
 	send := func(body map[string]string) (int, string) {
 		raw, _ := json.Marshal(body)
-		return call(t, "POST", url, token, string(raw))
+		return testkit.Call(t, "POST", url, token, string(raw))
 	}
 
 	status, body := send(map[string]string{"encryptedData": encrypted, "iv": iv})
@@ -166,34 +170,35 @@ func TestDecryptOpenData(t *testing.T) {
 }
 
 func TestSessionCheckAndReset(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	openID := "oSessionChk00000000000000000"
 	token, _ := e.login(appA, openID)
 	base := e.serve()
-	if status, body := call(t, "GET", base+"/api/wechat/session", token, ""); status != 200 || body != `{"valid":true}`+"\n" && body != `{"valid":true}` {
+	if status, body := testkit.Call(t, "GET", base+"/api/wechat/session", token, ""); status != 200 || body != `{"valid":true}`+"\n" && body != `{"valid":true}` {
 		t.Fatalf("a fresh session: %d %s", status, body)
 	}
 	e.fake.RotateSessionKeyNow(appA, openID)
-	if status, body := call(t, "GET", base+"/api/wechat/session", token, ""); status != 200 || !strings.Contains(body, `"valid":false`) {
+	if status, body := testkit.Call(t, "GET", base+"/api/wechat/session", token, ""); status != 200 || !strings.Contains(body, `"valid":false`) {
 		t.Fatalf("after WeChat rotated the key: %d %s", status, body)
 	}
 
 	e.login(appA, openID) // stores the current key again
 	account, _ := e.app.FindFirstRecordByData("wechat_accounts", "openid", openID)
 	resetURL := base + "/api/wechat/accounts/" + account.Id + "/reset-session-key"
-	if status, _ := call(t, "POST", resetURL, token, ""); status != 403 && status != 401 {
+	if status, _ := testkit.Call(t, "POST", resetURL, token, ""); status != 403 && status != 401 {
 		t.Fatalf("a user resetting a key: want 401/403, got %d", status)
 	}
 	before := e.fake.SessionKey(appA, openID)
-	status, body := call(t, "POST", resetURL, e.superuserToken(), "")
+	status, body := testkit.Call(t, "POST", resetURL, testkit.SuperuserToken(t, e.app), "")
 	after := e.fake.SessionKey(appA, openID)
 	if status != 200 || after == before || strings.Contains(body, after) || strings.Contains(body, "session_key") {
 		t.Fatalf("a superuser reset: %d %s", status, body)
 	}
-	if stored, _ := storedPlain(t, e.app, sealingKey(t, e.app.DataDir()), account, "session_key"); stored != after {
+	if stored, _ := storedPlain(t, e.app, sealingKey(t, e.app), account, "session_key"); stored != after {
 		t.Fatal("the new session_key was not stored")
 	}
-	if status, body := call(t, "GET", base+"/api/wechat/session", token, ""); !strings.Contains(body, `"valid":true`) {
+	if status, body := testkit.Call(t, "GET", base+"/api/wechat/session", token, ""); !strings.Contains(body, `"valid":true`) {
 		t.Fatalf("the session after a reset: %d %s", status, body)
 	}
 }

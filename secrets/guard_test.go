@@ -6,14 +6,16 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
-	_ "wxbase/migrations"
+	"wxbase/internal/testkit"
 	"wxbase/secrets"
 )
+
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // The guard follows PocketBase's resolution, so how an expression spells a
 // path does not matter: only where it ends.
 func TestGuardDecidesFromWhatTheResolverReaches(t *testing.T) {
-	app, err := tests.NewTestApp(t.TempDir())
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func TestGuardDecidesFromWhatTheResolverReaches(t *testing.T) {
 // filter reaches, so one decision serves every user's values, and a filter
 // of another shape is decided anew.
 func TestGuardDecisionsAreSharedAcrossValuesOnly(t *testing.T) {
-	app, err := tests.NewTestApp(t.TempDir())
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}

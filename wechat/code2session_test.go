@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"wxbase/internal/testkit"
 	"wxbase/wechat"
 	"wxbase/wechat/wechattest"
 )
@@ -362,20 +363,8 @@ func TestCode2SessionCancelledContextReturnsPromptly(t *testing.T) {
 	})
 }
 
-// closedLoopbackAddr returns a loopback host:port on which nothing listens.
-func closedLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func TestCode2SessionRefusedConnectionIsUnavailable(t *testing.T) {
-	addr := closedLoopbackAddr(t)
+	addr := testkit.ClosedAddr(t)
 	client := wechat.New("http://"+addr, 5*time.Second, nil)
 	jsCode := "RefusedConnectionCode00000000000"
 

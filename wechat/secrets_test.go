@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"wxbase/internal/testkit"
 	"wxbase/wechat"
 )
 
@@ -116,7 +117,7 @@ func TestNoSecretInAnyError(t *testing.T) {
 }
 
 func TestEveryAPIUnreachableIsUnavailableWithoutURL(t *testing.T) {
-	addr := closedLoopbackAddr(t)
+	addr := testkit.ClosedAddr(t)
 	for _, api := range apiCalls() {
 		t.Run(api.name, func(t *testing.T) {
 			err := api.call(wechat.New("http://"+addr, 5*time.Second, nil))
