@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -81,16 +82,44 @@ func migrate(key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	err = dropForeignCollections(app)
 	// As app.Cleanup, but for the removal of the dir: the app's terminate
 	// hooks run (its file watcher stops) and its databases close.
-	err = app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error {
+	if terminated := app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error {
 		return e.App.ResetBootstrapState()
-	})
+	}); err == nil {
+		err = terminated
+	}
 	if err != nil {
 		os.RemoveAll(app.DataDir())
 		return "", err
 	}
 	return app.DataDir(), nil
+}
+
+// WxbaseCollections are the collections wxbase's own migrations make,
+// beside PocketBase's system ones.
+var WxbaseCollections = []string{"users", "wechat_apps", "wechat_accounts", "wechat_tokens"}
+
+// dropForeignCollections deletes from the template every collection that
+// is neither PocketBase's nor wxbase's: a migration someone added to
+// migrations/ is compiled into the tests too, and the collections a test
+// makes ("todos", "posts") must be the test's own, whatever else exists.
+func dropForeignCollections(app core.App) error {
+	collections, err := app.FindAllCollections()
+	if err != nil {
+		return err
+	}
+	for _, collection := range collections {
+		if collection.System || slices.Contains(WxbaseCollections, collection.Name) {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "testkit: the migrations made the collection %q, which is not wxbase's; the tests start without it\n", collection.Name)
+		if err := app.Delete(collection); err != nil {
+			return fmt.Errorf("dropping the collection %q: %w", collection.Name, err)
+		}
+	}
+	return nil
 }
 
 var variables atomic.Int64
