@@ -71,7 +71,7 @@ func main() {
 	flags.StringVar(&migrationsDir, "migrationsDir", "", "the directory with the JS migrations, applied at start (default pb_data/../pb_migrations)")
 	var automigrate bool
 	flags.BoolVar(&automigrate, "automigrate", osutils.IsProbablyGoRun() && inSourceTree(),
-		"write each schema change as a JS migration into the migrations directory (default on under `go run` in wxbase's source tree)")
+		"write each schema change as a JS migration into the migrations directory (default on under go run in wxbase's source tree)")
 
 	// wxbase's hooks and the JS hooks are set up below, before the command
 	// runs: read the flags they need now, as PocketBase's own examples do.
