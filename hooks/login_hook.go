@@ -66,7 +66,9 @@ type LoginEvent struct {
 //
 // Code after e.Next() runs once the user and the account are saved (for a
 // new user, e.Record.Id is then set); an error it returns still withholds
-// the token, but what was saved stays.
+// the token, but what was saved stays. Changes it makes to e.Record are not
+// sent back: the client gets the token and record of the user the login
+// saved, as they were when it saved them.
 func (w *Wechat) OnLogin() *hook.Hook[*LoginEvent] {
 	return w.onLogin
 }

@@ -533,3 +533,39 @@ onWechatLogin((e) => {
 		}
 	}
 }
+
+// tokenUser is the id of the user token signs in, or "".
+func tokenUser(e *env, token string) string {
+	if token == "" {
+		return ""
+	}
+	record, err := e.app.FindAuthRecordByToken(token, core.TokenTypeAuth)
+	if err != nil {
+		return ""
+	}
+	return record.Id
+}
+
+func TestLoginHookCannotRewriteTheUserAfterNext(t *testing.T) {
+	e := newEnv(t)
+	const victimOpenID = "oVictimAfterNext000000000000"
+	_, victimID := e.login(appA, victimOpenID)
+	e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
+		if err := le.Next(); err != nil || le.OpenID == victimOpenID {
+			return err
+		}
+		victim, err := le.App.FindRecordById("users", victimID)
+		if err != nil {
+			return err
+		}
+		le.Record.Load(victim.FieldsData()) // id and tokenKey included
+		return nil
+	})
+	const openID = "oAfterNext000000000000000000"
+	for _, which := range []string{"first login", "returning login"} {
+		status, body, res := e.loginOf(appA, openID)
+		if res.Record["id"] == victimID || tokenUser(e, res.Token) == victimID {
+			t.Errorf("%s: a handler that loads another user into e.record after e.next() signs the login in as that user: %d %s", which, status, body)
+		}
+	}
+}
