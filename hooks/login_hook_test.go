@@ -569,3 +569,25 @@ func TestLoginHookCannotRewriteTheUserAfterNext(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginHookRefusalAlwaysHasAnErrorStatus(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	script := `onWechatLogin((e) => {
+  const status = { "oStatus000": 0, "oStatus099": 99, "oStatus200": 200, "oStatus302": 302 }[e.openid.slice(0, 10)]
+  if (status !== undefined) throw new ApiError(status, "Refused.")
+  e.next()
+})`
+	if err := os.WriteFile(filepath.Join(dir, "login.pb.js"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jsvm.MustRegister(e.wx.JSApp(), jsvm.Config{HooksDir: dir, HooksPoolSize: 1, OnInit: e.wx.BindJS})
+	base := e.serve()
+	for _, prefix := range []string{"oStatus000", "oStatus099", "oStatus200", "oStatus302"} {
+		status, body, err := testkit.Request{Method: "POST", URL: base + testkit.LoginPath, ContentType: "application/json",
+			Body: strings.NewReader(testkit.LoginBody(e.fake.IssueCode(appA, prefix+strings.Repeat("0", 18)), appA))}.Send()
+		if err != nil || status < 400 || status > 599 {
+			t.Errorf("%s: a refused login must answer 4xx/5xx, got %d %q %v", prefix, status, body, err)
+		}
+	}
+}
