@@ -66,6 +66,7 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 	}
 	event := &LoginEvent{RequestEvent: e, AppID: app.appID, OpenID: session.OpenID, UnionID: unionID, IsNew: plan.isNew, Record: plan.user}
 	var link *accountLink
+	var committed *core.Record
 	err = s.wechat.onLogin.Trigger(event, func(le *LoginEvent) error {
 		if !plan.kept(le.Record) {
 			return errRecordReplaced
@@ -74,6 +75,10 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 		if link, err = commitLogin(e.App, s.vault, users, app, session, plan); err != nil {
 			return &loginFailed{e.InternalServerError("Failed to save the WeChat account.", err)}
 		}
+		// The answer is this copy: code after e.Next() still holds
+		// e.Record, and whatever it loads into it (another user's id and
+		// tokenKey) must not choose whom the token signs in.
+		committed = link.user.Clone()
 		return nil
 	})
 	switch {
@@ -89,7 +94,7 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 	if unionID := link.account.GetString("unionid"); unionID != "" {
 		meta["unionid"] = unionID
 	}
-	return apis.RecordAuthResponse(e, link.user, authMethodWechat, meta)
+	return apis.RecordAuthResponse(e, committed, authMethodWechat, meta)
 }
 
 // findWechatUsersCollection accepts only the auth collection that

@@ -57,7 +57,8 @@ type LoginEvent struct {
 //   - a *router.ApiError (pb_hooks: new ForbiddenError(message, {code}),
 //     BadRequestError, ApiError...) is answered with its status and
 //     message; data.code is the code string it was given, else
-//     wechat_login_refused;
+//     wechat_login_refused. Its status must be 400-599: any other is
+//     logged and answered as any other error is, below;
 //   - any other error is answered 403 "This login was refused." with
 //     data.code wechat_login_refused: its text goes to the request log's
 //     details, never to the client;
@@ -66,7 +67,9 @@ type LoginEvent struct {
 //
 // Code after e.Next() runs once the user and the account are saved (for a
 // new user, e.Record.Id is then set); an error it returns still withholds
-// the token, but what was saved stays.
+// the token, but what was saved stays. Changes it makes to e.Record are not
+// sent back: the client gets the token and record of the user the login
+// saved, as they were when it saved them.
 func (w *Wechat) OnLogin() *hook.Hook[*LoginEvent] {
 	return w.onLogin
 }
@@ -92,7 +95,14 @@ func loginRefusal(e *core.RequestEvent, err error) error {
 		return failed.apiErr
 	}
 	var apiErr *router.ApiError
-	if errors.As(err, &apiErr) {
+	if errors.As(err, &apiErr) && !refusalStatus(apiErr.Status) {
+		// A refusal answered 0 or 99 would make net/http panic, and one
+		// answered 200 or 302 would read as a success or a redirect.
+		e.App.Logger().Error("A WeChat login hook refused a login with a status that is not an error; answered 403 instead",
+			"status", apiErr.Status, "message", apiErr.Message)
+		apiErr = nil
+	}
+	if apiErr != nil {
 		code, _ := apiErr.Data["code"].(string)
 		if given := rawCode(apiErr.RawData()); given != "" {
 			code = given
@@ -115,6 +125,12 @@ func loginRefusal(e *core.RequestEvent, err error) error {
 	refusal := router.NewApiError(http.StatusForbidden, "This login was refused.", err)
 	refusal.Data = map[string]any{"code": codeWechatLoginRefused}
 	return refusal
+}
+
+// refusalStatus reports whether status can answer a refused login: a
+// client or server error.
+func refusalStatus(status int) bool {
+	return status >= 400 && status <= 599
 }
 
 // rawCode is the string code an ApiError was made with, as in

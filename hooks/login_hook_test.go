@@ -533,3 +533,61 @@ onWechatLogin((e) => {
 		}
 	}
 }
+
+// tokenUser is the id of the user token signs in, or "".
+func tokenUser(e *env, token string) string {
+	if token == "" {
+		return ""
+	}
+	record, err := e.app.FindAuthRecordByToken(token, core.TokenTypeAuth)
+	if err != nil {
+		return ""
+	}
+	return record.Id
+}
+
+func TestLoginHookCannotRewriteTheUserAfterNext(t *testing.T) {
+	e := newEnv(t)
+	const victimOpenID = "oVictimAfterNext000000000000"
+	_, victimID := e.login(appA, victimOpenID)
+	e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
+		if err := le.Next(); err != nil || le.OpenID == victimOpenID {
+			return err
+		}
+		victim, err := le.App.FindRecordById("users", victimID)
+		if err != nil {
+			return err
+		}
+		le.Record.Load(victim.FieldsData()) // id and tokenKey included
+		return nil
+	})
+	const openID = "oAfterNext000000000000000000"
+	for _, which := range []string{"first login", "returning login"} {
+		status, body, res := e.loginOf(appA, openID)
+		if res.Record["id"] == victimID || tokenUser(e, res.Token) == victimID {
+			t.Errorf("%s: a handler that loads another user into e.record after e.next() signs the login in as that user: %d %s", which, status, body)
+		}
+	}
+}
+
+func TestLoginHookRefusalAlwaysHasAnErrorStatus(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	script := `onWechatLogin((e) => {
+  const status = { "oStatus000": 0, "oStatus099": 99, "oStatus200": 200, "oStatus302": 302 }[e.openid.slice(0, 10)]
+  if (status !== undefined) throw new ApiError(status, "Refused.")
+  e.next()
+})`
+	if err := os.WriteFile(filepath.Join(dir, "login.pb.js"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jsvm.MustRegister(e.wx.JSApp(), jsvm.Config{HooksDir: dir, HooksPoolSize: 1, OnInit: e.wx.BindJS})
+	base := e.serve()
+	for _, prefix := range []string{"oStatus000", "oStatus099", "oStatus200", "oStatus302"} {
+		status, body, err := testkit.Request{Method: "POST", URL: base + testkit.LoginPath, ContentType: "application/json",
+			Body: strings.NewReader(testkit.LoginBody(e.fake.IssueCode(appA, prefix+strings.Repeat("0", 18)), appA))}.Send()
+		if err != nil || status < 400 || status > 599 {
+			t.Errorf("%s: a refused login must answer 4xx/5xx, got %d %q %v", prefix, status, body, err)
+		}
+	}
+}
