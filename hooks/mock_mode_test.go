@@ -239,3 +239,31 @@ func TestMockPhoneCodesAreForNumbersWeChatCouldGive(t *testing.T) {
 		}
 	}
 }
+
+func TestMockAccountsDoNotCountOutsideMockMode(t *testing.T) {
+	m := newMockEnv(t)
+	m.addApp(appA, secretA, true)
+	status, body, alice := m.mockLogin("mock:alice:1", mockAppID)
+	if status != 200 {
+		t.Fatalf("mock login through the mock app: %d %s", status, body)
+	}
+	aliceID := alice.Record["id"].(string)
+	if status, body, again := m.mockLogin("mock:alice:2", appA); status != 200 || again.Record["id"] != aliceID {
+		t.Fatalf("alice through app A: %d %s", status, body)
+	}
+	mockAccount, err := m.app.FindFirstRecordByData("wechat_accounts", "app", m.mockApp().Id)
+	if err != nil || mockAccount.GetString("user") != aliceID {
+		t.Fatalf("alice's mock account: %v", err)
+	}
+
+	e := m.restartWith(func(cfg *hooks.Config) { cfg.Mock = false })
+	base := e.serve()
+	account, err := e.wx.UserAccount(aliceID, "")
+	if err != nil || account.AppID != appA || account.OpenID != wechattest.MockOpenID("alice") {
+		t.Fatalf("alice's one account in production: %+v, %v", account, err)
+	}
+	admin := testkit.SuperuserToken(t, e.app)
+	if status, body := testkit.Call(t, "POST", base+"/api/wechat/accounts/"+mockAccount.Id+"/reset-session-key", admin, ""); status != 400 {
+		t.Fatalf("resetting the session key of a mock account in production: want 400, got %d %s", status, body)
+	}
+}

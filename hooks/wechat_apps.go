@@ -153,6 +153,20 @@ func (c *appCache) appIDOf(app core.App, recordID string) (string, error) {
 	return "", errNoAccount
 }
 
+// recordIDs lists the wechat_apps record ids of the apps this server
+// resolves (the mock apps only in --wechat-mock), disabled ones included.
+func (c *appCache) recordIDs(app core.App) ([]any, error) {
+	apps, err := c.load(app)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]any, 0, len(apps))
+	for _, candidate := range apps {
+		ids = append(ids, candidate.id)
+	}
+	return ids, nil
+}
+
 // appIDRules is what an appid sent by a client must be before it is looked
 // up: at most 64 printable ASCII characters without spaces; "" picks the one
 // enabled mini-program (or the user's one account).
