@@ -22,13 +22,23 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 
 	"wxbase/secrets"
+	"wxbase/wechat/wechattest"
 )
 
 // KeptOutOfBackups names the entries directly in pb_data that no backup
 // holds and no restore replaces. The encryption key is one: a backup that
 // carried the key would also open the secrets it carries. The mock WeChat's
 // state is another: it holds its session keys and tokens unsealed.
+// So are the temporary files the mock WeChat's saves go through, which a
+// kill during a save leaves behind (see keptOut).
 var KeptOutOfBackups = []string{secrets.KeyringFile, mockStateFile}
+
+// keptOut reports whether the pb_data entry at name ("/"-separated) is kept
+// out of backups and restores: one of KeptOutOfBackups, or a temporary file
+// of the mock WeChat's state.
+func keptOut(name string) bool {
+	return slices.Contains(KeptOutOfBackups, name) || wechattest.IsTempFileOf(mockStateFile, name)
+}
 
 // createBackup replaces the default action of PocketBase's CreateBackup, so
 // the API, the dashboard and scheduled backups all take this path. It
@@ -85,6 +95,15 @@ func createBackup(e *core.BackupEvent) error {
 // deletion, and no backup holds them to bring them back.
 func keepOutOfRestore(e *core.BackupEvent) error {
 	e.Exclude = append(e.Exclude, KeptOutOfBackups...)
+	entries, err := os.ReadDir(e.App.DataDir())
+	if err != nil {
+		return err
+	}
+	for _, entry := range entries {
+		if name := entry.Name(); keptOut(name) && !slices.Contains(e.Exclude, name) {
+			e.Exclude = append(e.Exclude, name)
+		}
+	}
 	return e.Next()
 }
 
@@ -142,7 +161,7 @@ func writeBackup(ctx context.Context, app core.App, zipPath, snapshotDir string,
 			if name == "." {
 				return nil
 			}
-			if excluded(name, exclude) {
+			if excluded(name, exclude) || keptOut(name) {
 				if d.IsDir() {
 					return fs.SkipDir
 				}

@@ -152,3 +152,22 @@ func TestBackupDoesNotWaitForWriters(t *testing.T) {
 		t.Errorf("the backup holds %d apps, want the 1 committed before it", apps)
 	}
 }
+
+// A kill while the mock WeChat saves its state leaves its temporary file,
+// which holds the same unsealed keys as wechat_mock.json.
+func TestBackupLeavesOutStaleMockTempFiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	stale := filepath.Join(e.app.DataDir(), ".wechat_mock.json.123456.tmp")
+	if err := os.WriteFile(stale, []byte(`{"version":1,"sessions":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.CreateBackup(t.Context(), "stale.zip"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range backupNames(t, e.app, "stale.zip") {
+		if strings.Contains(name, "wechat_mock.json") {
+			t.Errorf("the backup holds %s", name)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func ensureMockApp(app core.App, v *secrets.Vault) (*core.Record, error) {
 	case err != nil:
 		return nil, err
 	case !record.GetBool("mock"):
-		return nil, fmt.Errorf("wechat_apps holds an app with the appid %s that is not marked mock; --wechat-mock makes its own app under that appid: delete that row, or tick its mock field", mockAppID)
+		return nil, fmt.Errorf("wechat_apps holds an app with the appid %s that is not marked mock; --wechat-mock makes its own app under that appid: delete that row, or change its appid", mockAppID)
 	default:
 		if _, err := v.Read(record); err == nil {
 			if record.GetBool("enabled") {

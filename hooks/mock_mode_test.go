@@ -239,3 +239,98 @@ func TestMockPhoneCodesAreForNumbersWeChatCouldGive(t *testing.T) {
 		}
 	}
 }
+
+func TestMockAccountsDoNotCountOutsideMockMode(t *testing.T) {
+	m := newMockEnv(t)
+	m.addApp(appA, secretA, true)
+	status, body, alice := m.mockLogin("mock:alice:1", mockAppID)
+	if status != 200 {
+		t.Fatalf("mock login through the mock app: %d %s", status, body)
+	}
+	aliceID := alice.Record["id"].(string)
+	if status, body, again := m.mockLogin("mock:alice:2", appA); status != 200 || again.Record["id"] != aliceID {
+		t.Fatalf("alice through app A: %d %s", status, body)
+	}
+	mockAccount, err := m.app.FindFirstRecordByData("wechat_accounts", "app", m.mockApp().Id)
+	if err != nil || mockAccount.GetString("user") != aliceID {
+		t.Fatalf("alice's mock account: %v", err)
+	}
+
+	e := m.restartWith(func(cfg *hooks.Config) { cfg.Mock = false })
+	base := e.serve()
+	account, err := e.wx.UserAccount(aliceID, "")
+	if err != nil || account.AppID != appA || account.OpenID != wechattest.MockOpenID("alice") {
+		t.Fatalf("alice's one account in production: %+v, %v", account, err)
+	}
+	admin := testkit.SuperuserToken(t, e.app)
+	if status, body := testkit.Call(t, "POST", base+"/api/wechat/accounts/"+mockAccount.Id+"/reset-session-key", admin, ""); status != 400 {
+		t.Fatalf("resetting the session key of a mock account in production: want 400, got %d %s", status, body)
+	}
+}
+
+func TestTheMockFlagIsTheServersOwn(t *testing.T) {
+	m := newMockEnv(t)
+	realApp := m.addApp(appA, secretA, true)
+	if status, body, _ := m.mockLogin("mock:bob", appA); status != 200 {
+		t.Fatalf("bob through app A: %d %s", status, body)
+	}
+	if status, body, _ := m.mockLogin("mock:alice", mockAppID); status != 200 {
+		t.Fatalf("alice through the mock app: %d %s", status, body)
+	}
+	mockApp := m.mockApp()
+
+	e := m.restartWith(func(cfg *hooks.Config) { cfg.Mock = false })
+	base := e.serve()
+	admin := testkit.SuperuserToken(t, e.app)
+	records := base + "/api/collections/wechat_apps/records"
+	refused := func(what string, status int, body string) {
+		t.Helper()
+		if status != 400 || !strings.Contains(body, `"mock":{"code":"validation_server_managed"`) || !strings.Contains(body, "server") {
+			t.Fatalf("%s: want 400 on mock, got %d %s", what, status, body)
+		}
+	}
+	realLogin := func() {
+		t.Helper()
+		code := e.fake.IssueCode(appA, "oRealUser000000000000000000A")
+		if status, body, _ := post(t, base+testkit.LoginPath, "", testkit.LoginBody(code, appA)); status != 200 {
+			t.Fatalf("a login through app A: %d %s", status, body)
+		}
+	}
+
+	status, body := testkit.Call(t, "PATCH", records+"/"+realApp.Id, admin, `{"mock":true}`)
+	refused("marking a real app mock", status, body)
+	realLogin()
+	if status, body := testkit.Call(t, "PATCH", records+"/"+realApp.Id, admin, `{"name":"renamed","mock":false}`); status != 200 {
+		t.Fatalf("an edit that leaves mock as it is: %d %s", status, body)
+	}
+
+	status, body = testkit.Call(t, "PATCH", records+"/"+mockApp.Id, admin, `{"mock":false}`)
+	refused("unmarking the mock app", status, body)
+	status, body, _ = post(t, base+testkit.LoginPath, "", testkit.LoginBody("mock:alice:again", mockAppID))
+	if status != 400 || !strings.Contains(body, "validation_unknown_wechat_app") {
+		t.Fatalf("a login through the mock app after the refused edit: want 400, got %d %s", status, body)
+	}
+	if !e.mockApp().GetBool("mock") {
+		t.Fatal("the mock app lost its mock flag")
+	}
+
+	status, body = testkit.Call(t, "POST", records, admin, `{"name":"new","appid":"`+appB+`","secret":"`+secretB+`","enabled":true,"mock":true}`)
+	refused("creating a mock app", status, body)
+	if found, _ := e.app.FindFirstRecordByData("wechat_apps", "appid", appB); found != nil {
+		t.Fatal("the refused app was created")
+	}
+
+	// A real app marked mock earlier, when the API still allowed it, keeps
+	// its users' accounts all the same.
+	realApp, err := e.app.FindRecordById("wechat_apps", realApp.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realApp.Set("mock", true)
+	if err := e.app.Save(realApp); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := testkit.Call(t, "DELETE", records+"/"+realApp.Id, admin, ""); status != 400 || !strings.Contains(body, "user account") {
+		t.Fatalf("deleting a used app marked mock: want 400, got %d %s", status, body)
+	}
+}

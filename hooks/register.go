@@ -83,6 +83,8 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnCollectionAfterDeleteSuccess().BindFunc(recheckSubscriptions)
 	app.OnRecordCreateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(keepSecretWhenEmpty)
+	app.OnRecordCreateRequest(appsCollection).BindFunc(refuseMockFlagChange)
+	app.OnRecordUpdateRequest(appsCollection).BindFunc(refuseMockFlagChange)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
 	// Phone numbers come only from WeChat, and only their owner sees them.
 	app.OnRecordEnrich(usersCollection).BindFunc(hidePhoneFromOthers)

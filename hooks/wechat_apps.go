@@ -153,6 +153,20 @@ func (c *appCache) appIDOf(app core.App, recordID string) (string, error) {
 	return "", errNoAccount
 }
 
+// recordIDs lists the wechat_apps record ids of the apps this server
+// resolves (the mock apps only in --wechat-mock), disabled ones included.
+func (c *appCache) recordIDs(app core.App) ([]any, error) {
+	apps, err := c.load(app)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]any, 0, len(apps))
+	for _, candidate := range apps {
+		ids = append(ids, candidate.id)
+	}
+	return ids, nil
+}
+
 // appIDRules is what an appid sent by a client must be before it is looked
 // up: at most 64 printable ASCII characters without spaces; "" picks the one
 // enabled mini-program (or the user's one account).
@@ -183,12 +197,32 @@ func keepSecretWhenEmpty(e *core.RecordRequestEvent) error {
 	return e.Next()
 }
 
+// refuseMockFlagChange keeps the mock field the server's own: only
+// --wechat-mock's start marks its app. Through the API, marking a real app
+// mock would hide it from logins and let it be deleted with its users'
+// accounts; unmarking the mock app would put made-up accounts in use.
+func refuseMockFlagChange(e *core.RecordRequestEvent) error {
+	changed := e.Record.GetBool("mock")
+	if !e.Record.IsNew() {
+		changed = changed != e.Record.Original().GetBool("mock")
+	}
+	if changed {
+		return e.BadRequestError("Failed to save the mini-program.", validation.Errors{
+			"mock": validation.NewError("validation_server_managed",
+				"The server manages this field: serve --wechat-mock marks its own app, and no request may change it."),
+		})
+	}
+	return e.Next()
+}
+
 // refuseDeletingUsedApp stops a delete that would orphan accounts: a user
 // whose account lost its app would get a new, empty user on next login.
 // The mock app may go: its accounts are made-up users, who keep their user
 // records, and the next --wechat-mock start attaches them to its new app.
+// Any other app keeps its accounts, even one marked mock (as the API once
+// allowed).
 func refuseDeletingUsedApp(e *core.RecordRequestEvent) error {
-	if e.Record.GetBool("mock") {
+	if e.Record.GetBool("mock") && e.Record.GetString("appid") == mockAppID {
 		return e.Next()
 	}
 	var count int

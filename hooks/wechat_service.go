@@ -165,6 +165,17 @@ func (w *Wechat) UserAccount(userID, appID string) (*Account, error) {
 			return nil, err
 		}
 		query.AndWhere(dbx.HashExp{"app": found.id})
+	} else {
+		// Only the accounts of apps this server resolves count: outside
+		// --wechat-mock, an account of the ignored mock app is none.
+		ids, err := w.apps.recordIDs(w.app)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 {
+			return nil, errNoAccount
+		}
+		query.AndWhere(dbx.In("app", ids...))
 	}
 	var records []*core.Record
 	if err := query.Limit(2).All(&records); err != nil {

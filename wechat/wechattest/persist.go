@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -31,11 +32,15 @@ const stateVersion = 1
 //
 // The file holds session keys and access tokens, so it is written with mode
 // 0600, and written whole: to a temporary file in the same directory, then
-// renamed over the old one, so a crash leaves the old state or the new one.
+// renamed over the old one, so a crash leaves the old state or the new one
+// (and the temporary file, which PersistTo removes when it loads).
 // Call PersistTo once, before the fake serves. A later write that fails
 // is reported to OnPersistError; the fake goes on from memory and writes
 // again on the next change.
 func (f *Fake) PersistTo(path string) error {
+	if err := removeStaleTempFiles(path); err != nil {
+		return err
+	}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -109,8 +114,40 @@ func (f *Fake) save() error {
 	return nil
 }
 
+// IsTempFileOf reports whether name, a file name in the directory of the
+// PersistTo file called stateFile, is one of the temporary files its writes
+// go through. A kill during a write leaves one, holding the same keys.
+func IsTempFileOf(stateFile, name string) bool {
+	prefix, suffix := "."+stateFile+".", ".tmp"
+	return len(name) > len(prefix)+len(suffix) && strings.HasPrefix(name, prefix) && strings.HasSuffix(name, suffix)
+}
+
+// removeStaleTempFiles removes the temporary files that writes to path
+// left behind when the process was killed during one.
+func removeStaleTempFiles(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	for _, entry := range entries {
+		if entry.Type().IsRegular() && IsTempFileOf(base, entry.Name()) {
+			if err := os.Remove(filepath.Join(dir, entry.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // writeFileAtomic replaces path with data (mode 0600) through a temporary
-// file in the same directory and a rename.
+// file in the same directory (see IsTempFileOf) and a rename.
 func writeFileAtomic(path string, data []byte) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {

@@ -178,3 +178,25 @@ func TestPersistToRefusesAFileItCouldNotHaveWritten(t *testing.T) {
 		}
 	}
 }
+
+func TestPersistToRemovesItsStaleTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wechat_mock.json")
+	stale := filepath.Join(dir, ".wechat_mock.json.123456.tmp")
+	other := filepath.Join(dir, ".other.json.123456.tmp")
+	for _, name := range []string{stale, other} {
+		if err := os.WriteFile(name, []byte(`{"version":1}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	persistedFake(t, path)
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("the stale temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Fatalf("another file's temporary file was removed: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+}
