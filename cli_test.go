@@ -35,6 +35,7 @@ func exitCode(t *testing.T, args ...string) (int, string) {
 // every failure must show in it (PocketBase alone exits 0 after printing
 // the error).
 func TestFailingCommandsExitNonZero(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "pb_data")
 	busy := start(t, dir, nil)
 	addr := strings.TrimPrefix(busy.Base, "http://")
@@ -74,6 +75,7 @@ func TestFailingCommandsExitNonZero(t *testing.T) {
 // dir started with that folder gets the collection; without the flag,
 // outside the source tree, nothing is written.
 func TestSchemaChangesBecomeJSMigrationsBesideTheData(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	dataDir := filepath.Join(root, "pb_data")
 	server := start(t, dataDir, nil, "--automigrate")

@@ -20,6 +20,7 @@ var markdownLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 // page sends a new user there, and a link that works in the repository
 // must work on the server too.
 func TestServedDocsLinkOnlyToPagesTheServerHas(t *testing.T) {
+	t.Parallel()
 	server := start(t, t.TempDir()+"/pb_data", nil, "--dev=false")
 	seen := map[string]bool{}
 	queue := []string{"/README.md"}
@@ -61,6 +62,7 @@ var readmeCollectionBody = regexp.MustCompile(`(?s)curl -s -X POST http://127\.0
 // written, to the real binary, then uses it as a signed-in user would:
 // create a record (owner stamped) and list it sorted by its autodate field.
 func TestReadmeCollectionExampleWorks(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 // logins at once than jsvm has runtimes each run the handler, and a changed
 // hook file replaces the handler when the server restarts itself.
 func TestReadmeLoginHookRefusesBannedAndNamesNewUsers(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)

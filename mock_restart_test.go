@@ -14,6 +14,7 @@ import (
 // dir, as it restarts itself when a pb_hooks file changes: the fake WeChat
 // still knows the session key, the user and the used code.
 func TestMockWechatSurvivesARestart(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	dataDir := filepath.Join(root, "pb_data")
 	hooksDir := filepath.Join(root, "hooks")

@@ -35,6 +35,7 @@ type seenLogin struct {
 }
 
 func TestLoginHookSeesWhoLogsIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addApp(appB, secretB, true)
 	const openA, openB, union = "oHookSeenA000000000000000000", "oHookSeenB000000000000000000", "uHookSeen0000000000000000000"
@@ -120,6 +121,7 @@ func holds(v reflect.Value, needle string, seen map[uintptr]bool) bool {
 }
 
 func TestLoginHookNeverSeesTheSessionKey(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const openID = "oHookNoKey000000000000000000"
 	var checked int
@@ -164,6 +166,7 @@ func TestLoginHookNeverSeesTheSessionKey(t *testing.T) {
 }
 
 func TestLoginHookRunsOutsideTheWriteTransaction(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const slow, other = "oHookSlow0000000000000000000", "oHookOther000000000000000000"
 	entered, release := make(chan struct{}), make(chan struct{})
@@ -240,6 +243,7 @@ func mustCollection(t testing.TB, app core.App, name string) *core.Collection {
 }
 
 func TestLoginHookCannotSignInAsAnotherUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const victimOpenID = "oVictim000000000000000000000"
 	_, victimID := e.login(appA, victimOpenID)
@@ -317,6 +321,7 @@ func countUser(accounts []*core.Record, userID string) int {
 }
 
 func TestRefusedLoginLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	shared := router.NewForbiddenError("Shared refusal.", nil)
 	shared.Data["code"] = "shared_code"
@@ -394,6 +399,7 @@ func TestRefusedLoginLeavesNothingBehind(t *testing.T) {
 }
 
 func TestLoginHookFieldsAreSavedWithTheUser(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
 		if le.IsNew {
@@ -467,6 +473,7 @@ func TestLoginHookFieldsAreSavedWithTheUser(t *testing.T) {
 // TestLoginHookFromPbHooks binds onWechatLogin from a pb_hooks script, with
 // jsvm registered as main registers it.
 func TestLoginHookFromPbHooks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.fake.SetUnionID("oJsNamed00000000000000000000", "uJsNamed00000000000000000000")
 	dir := t.TempDir()
@@ -547,6 +554,7 @@ func tokenUser(e *env, token string) string {
 }
 
 func TestLoginHookCannotRewriteTheUserAfterNext(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const victimOpenID = "oVictimAfterNext000000000000"
 	_, victimID := e.login(appA, victimOpenID)
@@ -571,6 +579,7 @@ func TestLoginHookCannotRewriteTheUserAfterNext(t *testing.T) {
 }
 
 func TestLoginHookRefusalAlwaysHasAnErrorStatus(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	dir := t.TempDir()
 	script := `onWechatLogin((e) => {

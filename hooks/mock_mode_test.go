@@ -48,6 +48,7 @@ func (e *env) mockApp() *core.Record {
 }
 
 func TestMockModeResolvesAppsAsProductionDoes(t *testing.T) {
+	t.Parallel()
 	e := newMockEnv(t)
 	base := e.serve()
 
@@ -117,6 +118,7 @@ func TestMockModeResolvesAppsAsProductionDoes(t *testing.T) {
 }
 
 func TestMockModerationMarkers(t *testing.T) {
+	t.Parallel()
 	e := newMockEnv(t)
 	if status, body, _ := e.mockLogin("mock:writer", ""); status != 200 {
 		t.Fatalf("login: %d %s", status, body)
@@ -139,6 +141,7 @@ func TestMockModerationMarkers(t *testing.T) {
 }
 
 func TestMockAppIsIgnoredWithoutMockMode(t *testing.T) {
+	t.Parallel()
 	m := newMockEnv(t)
 	if status, body, _ := m.mockLogin("mock:alice", ""); status != 200 {
 		t.Fatalf("mock login: %d %s", status, body)
@@ -177,6 +180,7 @@ func TestMockAppIsIgnoredWithoutMockMode(t *testing.T) {
 }
 
 func TestMockModeAttachesAccountsOfEarlierRuns(t *testing.T) {
+	t.Parallel()
 	// Earlier versions' mock runs stored accounts without an app.
 	e := newEnv(t)
 	_, oldUser := e.login(appA, wechattest.MockOpenID("olduser"))
@@ -214,6 +218,7 @@ func TestMockModeAttachesAccountsOfEarlierRuns(t *testing.T) {
 }
 
 func TestMockPhoneCodesAreForNumbersWeChatCouldGive(t *testing.T) {
+	t.Parallel()
 	e := newMockEnv(t)
 	_, _, user := e.mockLogin("mock:phoner", "")
 	base := e.serve()
@@ -241,6 +246,7 @@ func TestMockPhoneCodesAreForNumbersWeChatCouldGive(t *testing.T) {
 }
 
 func TestMockAccountsDoNotCountOutsideMockMode(t *testing.T) {
+	t.Parallel()
 	m := newMockEnv(t)
 	m.addApp(appA, secretA, true)
 	status, body, alice := m.mockLogin("mock:alice:1", mockAppID)
@@ -269,6 +275,7 @@ func TestMockAccountsDoNotCountOutsideMockMode(t *testing.T) {
 }
 
 func TestTheMockFlagIsTheServersOwn(t *testing.T) {
+	t.Parallel()
 	m := newMockEnv(t)
 	realApp := m.addApp(appA, secretA, true)
 	if status, body, _ := m.mockLogin("mock:bob", appA); status != 200 {
