@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -45,8 +46,21 @@ type Server struct {
 	done    chan struct{}
 }
 
-// Start runs `wxbase serve` and waits until /api/health answers 200.
+// Start runs `wxbase serve` and waits until it listens and /api/health
+// answers 200. A free port picked here may be taken by another process
+// before the server binds it (tests run in parallel): then it starts again
+// on another one.
 func Start(binary string, opts Options) (*Server, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := start(binary, opts)
+		if err != nil && opts.Addr == "" && attempt < 5 && strings.Contains(err.Error(), "address already in use") {
+			continue
+		}
+		return s, err
+	}
+}
+
+func start(binary string, opts Options) (*Server, error) {
 	addr := opts.Addr
 	if addr == "" {
 		var err error
@@ -75,10 +89,14 @@ func Start(binary string, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("wxbase exited at start:\n%s", s.Output())
 		default:
 		}
-		if res, err := http.Get(s.Base + "/api/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s, nil
+		// The banner says this process listens: a health answer before it
+		// could come from another server on the same port.
+		if strings.Contains(s.Output(), "Server started at") {
+			if res, err := http.Get(s.Base + "/api/health"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return s, nil
+				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -27,6 +27,50 @@ function freePort() {
 }
 
 /**
+ * listen starts the binary on a free port and waits until it says it
+ * listens and /api/health answers; exited.value is set when it ends.
+ */
+async function listen(bin, dataDir, hooksDir, dir, env, logFile) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const log = openSync(logFile, "a");
+    const child = spawn(
+        bin,
+        ["serve", "--wechat-mock", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--hooksDir", hooksDir, "--hooksWatch=false", "--dev=false"],
+        { env, cwd: dir, stdio: ["ignore", log, log] },
+    );
+    const exited = { value: null };
+    child.on("exit", (code, signal) => (exited.value = { code, signal }));
+
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+        const output = readFileSync(logFile, "utf8");
+        if (exited.value) {
+            const err = new Error(`wxbase exited (${JSON.stringify(exited.value)}):\n${output}`);
+            err.addressInUse = output.includes("address already in use");
+            throw err;
+        }
+        // The banner says this process listens: a health answer before it
+        // could come from another test's server on the same port.
+        if (output.includes("Server started at")) {
+            try {
+                const res = await fetch(url + "/api/health");
+                if (res.status === 200) {
+                    return { url, child, exited };
+                }
+            } catch {
+                // not listening yet
+            }
+        }
+        if (Date.now() > deadline) {
+            child.kill("SIGKILL");
+            throw new Error(`wxbase did not become healthy:\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+/**
  * startServer builds wxbase from this checkout and serves it. hooks maps file
  * names to pb_hooks JavaScript (our cloud functions).
  */
@@ -42,41 +86,23 @@ export async function startServer({ hooks = {} } = {}) {
     for (const [name, code] of Object.entries(hooks)) {
         writeFileSync(join(hooksDir, name), code);
     }
-    // The binary runs from a temp folder, which PocketBase takes for `go run`:
-    // it would then write Go migrations of our test collections into
-    // ./migrations of its working directory. Keep that folder the temp one.
+    // The binary runs from its temp folder, outside wxbase's source tree, so
+    // it writes no migration of the test collections anywhere.
     await run(bin, ["superuser", "upsert", superuserEmail, superuserPassword, "--dir", dataDir], { env, cwd: dir });
 
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const logFile = join(dir, "server.log");
-    const log = openSync(logFile, "a");
-    const child = spawn(
-        bin,
-        ["serve", "--wechat-mock", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--hooksDir", hooksDir, "--hooksWatch=false", "--dev=false"],
-        { env, cwd: dir, stdio: ["ignore", log, log] },
-    );
-    let exited = null;
-    child.on("exit", (code, signal) => (exited = { code, signal }));
-
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-        if (exited) {
-            throw new Error(`wxbase exited (${JSON.stringify(exited)}):\n${readFileSync(logFile, "utf8")}`);
-        }
+    // A free port may be taken by another test's server before this one
+    // binds it (the test files run at once): then start again on another.
+    let url, child, exited;
+    for (let attempt = 1; ; attempt++) {
         try {
-            const res = await fetch(url + "/api/health");
-            if (res.status === 200) {
-                break;
+            ({ url, child, exited } = await listen(bin, dataDir, hooksDir, dir, env, logFile));
+            break;
+        } catch (err) {
+            if (!err.addressInUse || attempt >= 5) {
+                throw err;
             }
-        } catch {
-            // not listening yet
         }
-        if (Date.now() > deadline) {
-            child.kill("SIGKILL");
-            throw new Error(`wxbase did not become healthy:\n${readFileSync(logFile, "utf8")}`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
     }
 
     const server = {
@@ -135,7 +161,7 @@ export async function startServer({ hooks = {} } = {}) {
             return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString();
         },
         async stop() {
-            if (!exited) {
+            if (!exited.value) {
                 const gone = new Promise((r) => child.once("exit", r));
                 child.kill("SIGTERM");
                 await gone;
