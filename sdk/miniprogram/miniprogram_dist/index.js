@@ -1096,6 +1096,9 @@ var WxbaseError = class extends Error {
 function unsupported(message) {
   return new WxbaseError(message, { code: "wxbase_unsupported" });
 }
+function invalidQuery(message) {
+  return new WxbaseError(message, { code: "wxbase_invalid_query" });
+}
 function toWxbaseError(err) {
   if (err instanceof WxbaseError) {
     return err;
@@ -1724,6 +1727,17 @@ var QueryImpl = class _QueryImpl {
     return new _QueryImpl(this.ctx, this.collectionName, Object.assign({}, this.state, change));
   }
   where(condition) {
+    if (!(condition instanceof QueryCmd) && !isPlainObject(condition)) {
+      throw invalidQuery("查询参数必须为对象: where() takes an object of field conditions; where({}) matches every record.");
+    }
+    if (isPlainObject(condition)) {
+      const keys = Object.keys(condition);
+      if (keys.length > 0 && keys.every((key) => condition[key] === void 0)) {
+        throw invalidQuery(
+          "查询参数对象值不能均为undefined: every value of the where() object is undefined; it would match every record, so it is refused (where({}) matches every record)."
+        );
+      }
+    }
     return this.with({ where: condition });
   }
   orderBy(field, order = "asc") {

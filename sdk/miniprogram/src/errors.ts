@@ -35,6 +35,11 @@ export function unsupported(message: string): WxbaseError {
     return new WxbaseError(message, { code: "wxbase_unsupported" });
 }
 
+/** invalidQuery is the error for a query CloudBase itself refuses. */
+export function invalidQuery(message: string): WxbaseError {
+    return new WxbaseError(message, { code: "wxbase_invalid_query" });
+}
+
 /** toWxbaseError turns PocketBase's ClientResponseError (or anything thrown) into a WxbaseError. */
 export function toWxbaseError(err: unknown): WxbaseError {
     if (err instanceof WxbaseError) {

@@ -306,6 +306,30 @@ describe("queries", () => {
         assert.throws(() => alice.db.collection("todos").skip(-1), unsupported);
     });
 
+    test("where() refuses what CloudBase refuses, and drops undefined keys otherwise", async () => {
+        const todos = () => alice.db.collection("todos");
+        const invalid = (err) => err.code === "wxbase_invalid_query" && /undefined|对象/.test(err.message);
+        const all = (await todos().count()).total;
+        assert.ok(all >= rows.length);
+
+        // Every value undefined would match every record: refused at once,
+        // before anything is sent, so where({ _id: maybeUndefined }).remove()
+        // removes nothing.
+        assert.throws(() => todos().where({ _id: undefined }), invalid);
+        assert.throws(() => todos().where({ a: undefined, b: undefined }), invalid);
+        assert.throws(() => todos().where({ _id: undefined }).remove(), invalid);
+        assert.throws(() => todos().where(), invalid);
+        assert.throws(() => todos().where(null), invalid);
+        assert.throws(() => todos().where("done = false"), invalid);
+        assert.equal((await todos().count()).total, all, "nothing was removed");
+
+        // Otherwise undefined keys are dropped: the optional filter pattern.
+        const maybe = undefined;
+        assert.deepEqual(titles(await query({ done: false, n: maybe })), expect((r) => !r.done));
+        // where({}) is every record.
+        assert.equal((await todos().where({}).count()).total, all);
+    });
+
     test("count() answers { total }", async () => {
         const { _ } = alice;
         alice.device.requests.length = 0;

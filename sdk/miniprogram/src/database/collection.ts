@@ -18,11 +18,11 @@ import type {
     WhereCondition,
 } from "../../types/index";
 import type { WxbaseClient } from "../client";
-import { WxbaseError, unsupported } from "../errors";
+import { WxbaseError, invalidQuery, unsupported } from "../errors";
 import type { Realtime } from "../realtime";
 import type { Session } from "../session";
 import { makeCommand, QueryCmd } from "./command";
-import { checkName, serverField, toCloud } from "./fields";
+import { checkName, isPlainObject, serverField, toCloud } from "./fields";
 import { FilterCompiler } from "./filter";
 import { dataBody, fieldsNeedingRecord, updateBody } from "./update";
 
@@ -99,6 +99,23 @@ class QueryImpl<T> implements Query<T> {
     }
 
     where(condition: WhereCondition | QueryCommand): Query<T> {
+        // As CloudBase: where() takes an object, and one whose every value
+        // is undefined is refused rather than read as "every record" (a
+        // where({ _id: maybeUndefined }).remove() would empty the
+        // collection). Otherwise keys whose value is undefined are dropped,
+        // which optional filters rely on; where({}) is every record.
+        if (!(condition instanceof QueryCmd) && !isPlainObject(condition)) {
+            throw invalidQuery("查询参数必须为对象: where() takes an object of field conditions; where({}) matches every record.");
+        }
+        if (isPlainObject(condition)) {
+            const keys = Object.keys(condition);
+            if (keys.length > 0 && keys.every((key) => (condition as { [key: string]: any })[key] === undefined)) {
+                throw invalidQuery(
+                    "查询参数对象值不能均为undefined: every value of the where() object is undefined; " +
+                        "it would match every record, so it is refused (where({}) matches every record).",
+                );
+            }
+        }
         return this.with({ where: condition as WhereCondition | QueryCmd });
     }
 
