@@ -1331,6 +1331,41 @@ var WxbaseClient = class extends Client {
   }
 };
 
+// src/database/fields.ts
+var identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+function checkName(name, where) {
+  if (!identifier.test(name)) {
+    throw unsupported(`${where}: "${name}" is not a field name PocketBase accepts (letters, digits and _).`);
+  }
+  return name;
+}
+function serverField(name) {
+  if (name === "_id") {
+    return "id";
+  }
+  if (name === "_openid") {
+    return "owner";
+  }
+  return name;
+}
+function toCloud(record) {
+  const doc = { _id: record.id };
+  for (const key of Object.keys(record)) {
+    if (key === "id") {
+      continue;
+    }
+    doc[key === "owner" ? "_openid" : key] = record[key];
+  }
+  return doc;
+}
+function isPlainObject(value) {
+  if (value === null || typeof value !== "object") {
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
 // src/database/command.ts
 var QueryCmd = class _QueryCmd {
   constructor(operator, operands) {
@@ -1408,7 +1443,22 @@ function makeCommand() {
       }
       return new UpdateCmd("inc", [value]);
     },
-    push: (values) => new UpdateCmd("push", Array.isArray(values) ? values.slice() : [values]),
+    push: (...args) => {
+      const first = args[0];
+      if (args.length === 1 && isPlainObject(first) && Object.prototype.hasOwnProperty.call(first, "each")) {
+        const options = ["position", "slice", "sort"].filter((key) => first[key] !== void 0);
+        if (options.length > 0) {
+          throw unsupported(
+            `db.command.push({ ${options.join(", ")} }) is not supported: PocketBase appends at the end only; push({ each }) appends, or read the array and write it whole with _.set().`
+          );
+        }
+        return new UpdateCmd("push", list(first.each, "push({ each })"));
+      }
+      if (args.length === 1 && Array.isArray(first)) {
+        return new UpdateCmd("push", first.slice());
+      }
+      return new UpdateCmd("push", args);
+    },
     pull: (value) => {
       if (value instanceof QueryCmd) {
         throw unsupported("db.command.pull() with a condition is not supported: PocketBase removes values by equality only.");
@@ -1425,41 +1475,6 @@ function makeCommand() {
     };
   }
   return command;
-}
-
-// src/database/fields.ts
-var identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function checkName(name, where) {
-  if (!identifier.test(name)) {
-    throw unsupported(`${where}: "${name}" is not a field name PocketBase accepts (letters, digits and _).`);
-  }
-  return name;
-}
-function serverField(name) {
-  if (name === "_id") {
-    return "id";
-  }
-  if (name === "_openid") {
-    return "owner";
-  }
-  return name;
-}
-function toCloud(record) {
-  const doc = { _id: record.id };
-  for (const key of Object.keys(record)) {
-    if (key === "id") {
-      continue;
-    }
-    doc[key === "owner" ? "_openid" : key] = record[key];
-  }
-  return doc;
-}
-function isPlainObject(value) {
-  if (value === null || typeof value !== "object") {
-    return false;
-  }
-  const proto = Object.getPrototypeOf(value);
-  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 // src/database/filter.ts
@@ -1760,8 +1775,15 @@ var QueryImpl = class _QueryImpl {
     return this.with({ limit: n2 });
   }
   field(projection) {
+    const keys = Object.keys(projection || {});
+    if (!keys.some((key) => projection[key])) {
+      if (keys.some((key) => checkName(serverField(key), "field()") !== "id")) {
+        throw unsupported("field() can only list the fields to return: PocketBase cannot leave fields out.");
+      }
+      return this.with({ fields: void 0 });
+    }
     const names = ["id"];
-    for (const key of Object.keys(projection || {})) {
+    for (const key of keys) {
       const name = checkName(serverField(key), "field()");
       if (!projection[key]) {
         if (name === "id") {

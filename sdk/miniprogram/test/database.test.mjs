@@ -180,6 +180,24 @@ describe("update operators", () => {
         assert.deepEqual((await asSuperuser(id)).j, [1, 2, 3]);
     });
 
+    test("push takes several values, an array or { each }, as CloudBase does", async () => {
+        const { _ } = alice;
+        await doc.update({ data: { tags: _.remove() } });
+        await doc.update({ data: { tags: _.push("a", "b") } });
+        assert.deepEqual(sent(alice.device), { "tags+": ["a", "b"] });
+        await doc.update({ data: { tags: _.push({ each: ["c"] }) } });
+        assert.deepEqual((await asSuperuser(id)).tags, ["a", "b", "c"]);
+        await doc.update({ data: { j: _.set([1]) } });
+        await doc.update({ data: { j: _.push(2, 3) } });
+        await doc.update({ data: { j: _.push({ each: [4, { x: 5 }] }) } });
+        assert.deepEqual((await asSuperuser(id)).j, [1, 2, 3, 4, { x: 5 }]);
+        // Options PocketBase has no counterpart for are refused, never pushed as a value.
+        for (const options of [{ each: [6], position: 0 }, { each: [6], slice: 2 }, { each: [6], sort: 1 }]) {
+            assert.throws(() => _.push(options), unsupported, JSON.stringify(options));
+        }
+        await doc.update({ data: { tags: _.set(["a"]), j: _.set([1, 2]) } });
+    });
+
     test("set stores a value whole and remove clears a field", async () => {
         const { _ } = alice;
         await doc.update({ data: { j: _.set({ replaced: true }), note: "temporary" } });
@@ -337,6 +355,13 @@ describe("queries", () => {
         assert.deepEqual(res, { total: rows.filter((r) => r.n >= 3).length, errMsg: "collection.count:ok" });
         const [req] = listRequests(alice.device);
         assert.equal(new URL(req.url).searchParams.get("skipTotal"), null, "count() needs the total");
+    });
+
+    test("field({}) lists no field, so it returns every field, as in CloudBase", async () => {
+        const all = plain(await alice.db.collection("todos").where({ group: "ops" }).get());
+        const res = plain(await alice.db.collection("todos").where({ group: "ops" }).field({}).get());
+        assert.deepEqual(res.data, all.data);
+        assert.ok(Object.keys(res.data[0]).includes("title"));
     });
 
     test("field() returns _id and the listed fields only", async () => {

@@ -205,8 +205,11 @@ export interface Command {
 
     /** Adds to a number field (atomic). */
     inc(value: number): UpdateCommand;
-    /** Appends to a multi-value select, relation or file field (atomic) or a JSON array (read-modify-write). */
-    push(values: any): UpdateCommand;
+    /**
+     * Appends to a multi-value select, relation or file field (atomic) or a JSON array (read-modify-write):
+     * push(a, b, c), push([a, b, c]) or push({ each: [a, b, c] }) append each value; position, slice and sort are refused.
+     */
+    push(...values: any[]): UpdateCommand;
     /** Removes a value from a multi-value select, relation or file field (atomic) or a JSON array (read-modify-write). */
     pull(value: any): UpdateCommand;
     /** Removes several values, like pull. */

@@ -142,8 +142,17 @@ class QueryImpl<T> implements Query<T> {
     }
 
     field(projection: { [field: string]: boolean | 1 }): Query<T> {
+        // As CloudBase, a projection that lists no field (field({})) keeps
+        // every field.
+        const keys = Object.keys(projection || {});
+        if (!keys.some((key) => projection[key])) {
+            if (keys.some((key) => checkName(serverField(key), "field()") !== "id")) {
+                throw unsupported("field() can only list the fields to return: PocketBase cannot leave fields out.");
+            }
+            return this.with({ fields: undefined });
+        }
         const names = ["id"];
-        for (const key of Object.keys(projection || {})) {
+        for (const key of keys) {
             const name = checkName(serverField(key), "field()");
             if (!projection[key]) {
                 if (name === "id") {

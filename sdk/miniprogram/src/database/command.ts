@@ -1,5 +1,6 @@
 import type { Command, QueryCommand, UpdateCommand, WhereCondition } from "../../types/index";
 import { unsupported } from "../errors";
+import { isPlainObject } from "./fields";
 
 export type FieldOperator = "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "in" | "nin";
 export type LogicOperator = "and" | "or";
@@ -98,7 +99,26 @@ export function makeCommand(): Command {
             }
             return new UpdateCmd("inc", [value]);
         },
-        push: (values) => new UpdateCmd("push", Array.isArray(values) ? values.slice() : [values]),
+        push: (...args: any[]) => {
+            // As CloudBase: push(a, b, c) and push([a, b, c]) append each
+            // value; push({ each, position, slice, sort }) takes options,
+            // of which PocketBase can do each alone.
+            const first = args[0];
+            if (args.length === 1 && isPlainObject(first) && Object.prototype.hasOwnProperty.call(first, "each")) {
+                const options = ["position", "slice", "sort"].filter((key) => first[key] !== undefined);
+                if (options.length > 0) {
+                    throw unsupported(
+                        `db.command.push({ ${options.join(", ")} }) is not supported: PocketBase appends at the end only; ` +
+                            "push({ each }) appends, or read the array and write it whole with _.set().",
+                    );
+                }
+                return new UpdateCmd("push", list(first.each, "push({ each })"));
+            }
+            if (args.length === 1 && Array.isArray(first)) {
+                return new UpdateCmd("push", first.slice());
+            }
+            return new UpdateCmd("push", args);
+        },
         pull: (value) => {
             if (value instanceof QueryCmd) {
                 throw unsupported("db.command.pull() with a condition is not supported: PocketBase removes values by equality only.");
