@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"wxbase/cloudquery"
 	"wxbase/migrations"
 	"wxbase/realtime"
 	"wxbase/secrets"
@@ -30,6 +31,8 @@ type server struct {
 	client *wechat.Client
 	wechat *Wechat
 	reads  preparedReads // the returning-user login's account read
+	// openids maps owners to their openid, for the _openid of documents.
+	openids cloudquery.OpenIDs
 }
 
 // Register shows, in one place, everything wxbase adds, configured by cfg.
@@ -98,6 +101,10 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnCollectionCreate().BindFunc(refuseMultiUserOwner)
 	app.OnCollectionUpdate().BindFunc(refuseMultiUserOwner)
 
+	app.OnRecordAfterCreateSuccess(accountsCollection).BindFunc(s.forgetOpenIDs)
+	app.OnRecordAfterUpdateSuccess(accountsCollection).BindFunc(s.forgetOpenIDs)
+	app.OnRecordAfterDeleteSuccess(accountsCollection).BindFunc(s.forgetOpenIDs)
+
 	app.OnRecordAfterCreateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 	app.OnRecordAfterUpdateSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
 	app.OnRecordAfterDeleteSuccess(appsCollection).BindFunc(s.apps.invalidateOnChange)
@@ -162,6 +169,15 @@ func Register(app core.App, cfg Config) *Wechat {
 		wx.POST("/decrypt", s.decryptOpenData).Bind(apis.RequireAuth(usersCollection))
 		wx.GET("/session", s.checkSession).Bind(apis.RequireAuth(usersCollection))
 		wx.POST("/accounts/{id}/reset-session-key", s.resetSessionKey).Bind(apis.RequireSuperuserAuth())
+		// CloudBase's database (wx.cloud.database()), under the
+		// collections' own API rules.
+		db := se.Router.Group("/api/database/{collection}")
+		db.POST("/get", s.databaseGet)
+		db.POST("/count", s.databaseCount)
+		db.POST("/add", s.databaseAdd)
+		db.POST("/set", s.databaseSet)
+		db.POST("/update", s.databaseUpdate)
+		db.POST("/remove", s.databaseRemove)
 		if s.cfg.Mock {
 			mock := wx.Group("/mock").Bind(apis.RequireAuth(usersCollection))
 			mock.POST("/phone-code", s.mockPhoneCode)

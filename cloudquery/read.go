@@ -1,0 +1,253 @@
+package cloudquery
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
+
+	"wxbase/clouddb"
+	"wxbase/secrets"
+)
+
+// Order is one orderBy() term.
+type Order struct {
+	Field string `json:"field"`
+	Desc  bool   `json:"desc"`
+}
+
+// Query is a CloudBase read: where(), orderBy(), skip(), limit(), field().
+type Query struct {
+	Where      map[string]any // MongoDB-style, values as JSON (dates as {"$date": ...})
+	Order      []Order
+	Skip       int
+	Limit      int
+	Projection map[string]any
+}
+
+// Caller is who asks, and for which mini-program.
+type Caller struct {
+	Event  *core.RequestEvent
+	AppRef string // the wechat_apps record of the SDK's appid; "" when none was given
+}
+
+// ForbiddenError is PocketBase's answer when the caller may not list a
+// collection at all.
+var errOnlySuperusers = errors.New("only superusers can list this collection")
+
+// listInfo is the request context rules see on this path: that of a plain
+// GET list request by the same caller, with the same headers. Rules that
+// read @request.method, @request.body.* or @request.query.* behave as on
+// the list API, whatever this POST's body holds.
+func listInfo(e *core.RequestEvent) (*core.RequestInfo, error) {
+	info, err := e.RequestInfo()
+	if err != nil {
+		return nil, err
+	}
+	return &core.RequestInfo{
+		Context: core.RequestInfoContextDefault,
+		Method:  http.MethodGet,
+		Headers: info.Headers,
+		Query:   map[string]string{},
+		Body:    map[string]any{},
+		Auth:    info.Auth,
+	}, nil
+}
+
+// columnsOf maps a collection's fields by the names CloudBase code uses.
+func columnsOf(collection *core.Collection) map[string]column {
+	columns := map[string]column{}
+	for _, field := range collection.Fields {
+		k := kindOf(field)
+		if k == "" {
+			continue
+		}
+		name := field.GetName()
+		if name == core.FieldNameId {
+			columns["_id"] = column{name: name, kind: kindText}
+			continue
+		}
+		columns[name] = column{name: name, kind: k}
+	}
+	return columns
+}
+
+// selection builds the query of the records the caller may list that
+// match q's condition and order.
+func selection(app core.App, caller Caller, collection *core.Collection, q Query) (*dbx.SelectQuery, error) {
+	info, err := listInfo(caller.Event)
+	if err != nil {
+		return nil, err
+	}
+	superuser := info.HasSuperuserAuth()
+	if collection.ListRule == nil && !superuser {
+		return nil, errOnlySuperusers
+	}
+	t := &translator{
+		table:   collection.Name,
+		columns: columnsOf(collection),
+		params:  dbx.Params{},
+		used:    map[string]bool{},
+		owner:   ownerLookup{hasOwner: hasOwner(collection), appRef: caller.AppRef},
+	}
+	if info.Auth != nil && !superuser {
+		t.owner.authID = info.Auth.Id
+	}
+	// db.serverDate() in a condition is the server's clock now.
+	resolved, err := clouddb.ResolveServerDates(q.Where, time.Now())
+	if err != nil {
+		return nil, queryError("where()", err)
+	}
+	whereDoc, _ := clouddb.EncodeEJSON(resolved).(map[string]any)
+	where, err := t.where(whereDoc)
+	if err != nil {
+		return nil, err
+	}
+	orderBy, err := t.orderBy(q.Order)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkColumns(app, collection, info, t.used); err != nil {
+		return nil, err
+	}
+
+	query := app.RecordQuery(collection)
+	resolver := core.NewRecordFieldResolver(app, collection, info, true)
+	if !superuser && collection.ListRule != nil && *collection.ListRule != "" {
+		expr, err := search.FilterData(*collection.ListRule).BuildExpr(resolver)
+		if err != nil {
+			return nil, err
+		}
+		query.AndWhere(expr)
+	}
+	query.AndWhere(dbx.NewExp(where, t.params))
+	if err := resolver.UpdateQuery(query); err != nil {
+		return nil, err
+	}
+	if t.near != "" {
+		query.AndOrderBy(t.near)
+	}
+	for _, term := range orderBy {
+		query.AndOrderBy(term)
+	}
+	// Ties keep their insertion order, so pages do not overlap.
+	query.AndOrderBy("[[" + collection.Name + "._rowid_]] ASC")
+	return query, nil
+}
+
+// checkColumns refuses a query that reads a field the caller may not
+// filter on: a hidden one (superusers only, as on the list API), a sealed
+// one, or another user's private one, decided by PocketBase's resolver and
+// the secrets guard exactly as for a list filter naming those fields.
+func checkColumns(app core.App, collection *core.Collection, info *core.RequestInfo, used map[string]bool) error {
+	if len(used) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(used))
+	for name := range used {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	resolver := core.NewRecordFieldResolver(app, collection, info, info.HasSuperuserAuth())
+	for _, name := range names {
+		if _, err := resolver.Resolve(name); err != nil {
+			return &Error{Code: "wxbase_unknown_field", Message: fmt.Sprintf("where()/orderBy(): the field %q cannot be queried: %v", name, err)}
+		}
+	}
+	filter := strings.Join(names, " = null || ") + " = null"
+	if err := secrets.GuardOf(app).CheckQuery(app, collection, info, filter, ""); err != nil {
+		return &Error{Code: "wxbase_forbidden_field", Message: "Filtering or sorting on an AppSecret, session key or access token, or on another user's phone number, is not allowed: each answer would give a bit of it away."}
+	}
+	return nil
+}
+
+// orderBy translates the orderBy() terms.
+func (t *translator) orderBy(order []Order) ([]string, error) {
+	var terms []string
+	for _, o := range order {
+		dir := "ASC"
+		if o.Desc {
+			dir = "DESC"
+		}
+		top, _, dotted := strings.Cut(o.Field, ".")
+		if top == "_openid" {
+			return nil, unsupported("orderBy(\"_openid\") is not supported: openids live in another table; order by owner (the user's id) instead.")
+		}
+		c, ok := t.columns[top]
+		if !ok {
+			return nil, t.unknownField("orderBy()", top)
+		}
+		t.used[c.name] = true
+		if !dotted && (c.kind == kindText || c.kind == kindNumber || c.kind == kindBool || c.kind == kindDate) {
+			// SQLite's order of these columns is CloudBase's: bytes for
+			// text, numbers, false before true, and an empty date (null)
+			// before every date.
+			terms = append(terms, t.col(c.name)+" "+dir)
+			continue
+		}
+		terms = append(terms, fmt.Sprintf("wxbase_sort_key(%s, '%s', %s, '%s') %s",
+			t.col(c.name), c.kind, t.param(o.Field), strings.ToLower(dir), dir))
+	}
+	return terms, nil
+}
+
+func hasOwner(collection *core.Collection) bool {
+	field := collection.Fields.GetByName(ownerColumn)
+	relation, ok := field.(*core.RelationField)
+	return ok && !relation.IsMultiple()
+}
+
+// Find returns the documents of q's page, as CloudBase code reads them.
+func Find(app core.App, caller Caller, collection *core.Collection, q Query, openids *OpenIDs) ([]map[string]any, error) {
+	var projection *clouddb.Projection
+	if len(q.Projection) > 0 {
+		p, err := clouddb.CompileProjection(q.Projection)
+		if err != nil {
+			return nil, queryError("field()", err)
+		}
+		projection = p
+	}
+	query, err := selection(app, caller, collection, q)
+	if err != nil {
+		return nil, err
+	}
+	query.Offset(int64(q.Skip)).Limit(int64(q.Limit))
+	records := []*core.Record{}
+	if err := query.All(&records); err != nil {
+		return nil, err
+	}
+	if err := apis.EnrichRecords(caller.Event, records); err != nil {
+		return nil, err
+	}
+	docs, err := Documents(app, caller, records, openids)
+	if err != nil {
+		return nil, err
+	}
+	if projection != nil {
+		for i, doc := range docs {
+			docs[i] = projection.Apply(doc)
+		}
+	}
+	return docs, nil
+}
+
+// Count counts the records the caller may list that match where.
+func Count(app core.App, caller Caller, collection *core.Collection, where map[string]any) (int, error) {
+	query, err := selection(app, caller, collection, Query{Where: where})
+	if err != nil {
+		return 0, err
+	}
+	var total int
+	err = query.Select("COUNT(DISTINCT [[" + collection.Name + "._rowid_]])").OrderBy().Row(&total)
+	return total, err
+}
+
+// IsForbidden tells the caller-may-not-list error apart.
+func IsForbidden(err error) bool { return errors.Is(err, errOnlySuperusers) }

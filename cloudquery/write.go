@@ -1,0 +1,458 @@
+package cloudquery
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/clouddb"
+)
+
+// MaxWrite is the most records one where().update() or where().remove()
+// changes: all of them in one transaction, or none.
+const MaxWrite = 1000
+
+// Writes run inside one transaction: every record a CloudBase write
+// changes is read, changed and saved there, so update operators are
+// atomic per document (two phones pushing to one array both land) and a
+// write that fails anywhere leaves nothing half done. Each change goes
+// through PocketBase's record handlers (recordAction).
+
+func recordsURL(collection *core.Collection, id string) string {
+	u := "/api/collections/" + url.PathEscape(collection.Name) + "/records"
+	if id != "" {
+		u += "/" + url.PathEscape(id)
+	}
+	return u
+}
+
+// Add creates documents, all or none, and returns their ids.
+func Add(app core.App, caller Caller, collection *core.Collection, docs []map[string]any, now time.Time) ([]string, error) {
+	bodies := make([]map[string]any, len(docs))
+	for i, doc := range docs {
+		resolved, err := clouddb.ResolveServerDates(decodeDates(doc), now)
+		if err != nil {
+			return nil, queryError("add()", err)
+		}
+		body, err := recordBody(collection, resolved.(map[string]any), "add()")
+		if err != nil {
+			return nil, err
+		}
+		bodies[i] = body
+	}
+	ids := make([]string, 0, len(docs))
+	err := app.RunInTransaction(func(tx core.App) error {
+		for _, body := range bodies {
+			record, err := recordAction(tx, caller.Event, http.MethodPost, recordsURL(collection, ""), body)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, record.Id)
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// Update applies a CloudBase update (data as CloudBase code writes it:
+// nested objects merge, operators as {"$inc": 1}) to every record the
+// caller may list and update that matches where; it returns how many
+// records changed.
+func Update(app core.App, caller Caller, collection *core.Collection, where map[string]any, data map[string]any, now time.Time) (int, error) {
+	flat, err := clouddb.FlattenUpdate(decodeDates(data).(map[string]any))
+	if err != nil {
+		return 0, queryError("update()", err)
+	}
+	update, err := clouddb.CompileUpdate(flat)
+	if err != nil {
+		return 0, queryError("update()", err)
+	}
+	// An operator reads the field it changes ($inc, $push, $rename...):
+	// the fields an update touches are held to the query's guard, so no
+	// update can read a hidden, sealed or private value.
+	info, err := listInfo(caller.Event)
+	if err != nil {
+		return 0, err
+	}
+	touched, unknown := touchedFields(collection, flat)
+	if len(unknown) > 0 {
+		return 0, &Error{Code: "wxbase_unknown_field", Message: fmt.Sprintf(
+			"update(): the collection %s has no field %s; add the field in the dashboard (a JSON field holds any value) or leave it out.",
+			collection.Name, quoteList(unknown))}
+	}
+	if err := checkColumns(app, collection, info, touched); err != nil {
+		return 0, err
+	}
+	updated := 0
+	err = app.RunInTransaction(func(tx core.App) error {
+		records, err := writable(tx, caller, collection, where, http.MethodPatch, collection.UpdateRule, "update()")
+		if err != nil {
+			return err
+		}
+		for _, record := range records {
+			doc, err := recordDocument(record)
+			if err != nil {
+				return err
+			}
+			changed, err := update.Apply(doc, now)
+			if err != nil {
+				return queryError("update()", err)
+			}
+			body, err := changedFields(collection, doc, changed)
+			if err != nil {
+				return err
+			}
+			if len(body) == 0 {
+				continue
+			}
+			if _, err := recordAction(tx, caller.Event, http.MethodPatch, recordsURL(collection, record.Id), body); err != nil {
+				return err
+			}
+			updated++
+		}
+		return nil
+	})
+	return updated, err
+}
+
+// touchedFields names the columns an update document changes or reads,
+// by their top-level field ($rename's targets too), and the names that are
+// no field of the collection.
+func touchedFields(collection *core.Collection, flat map[string]any) (map[string]bool, []string) {
+	touched := map[string]bool{}
+	var unknown []string
+	add := func(path string) {
+		top, _, _ := strings.Cut(path, ".")
+		switch top {
+		case "_id":
+			top = core.FieldNameId
+		case "_openid":
+			return // refused by name when the body is built
+		}
+		if field := collection.Fields.GetByName(top); field != nil && kindOf(field) != "" {
+			touched[top] = true
+		} else if !slices.Contains(unknown, top) {
+			unknown = append(unknown, top)
+		}
+	}
+	for op, value := range flat {
+		fields, ok := value.(map[string]any)
+		if !ok {
+			add(op)
+			continue
+		}
+		for path, arg := range fields {
+			add(path)
+			if target, ok := arg.(string); ok && op == "$rename" {
+				add(target)
+			}
+		}
+	}
+	sort.Strings(unknown)
+	return touched, unknown
+}
+
+// Remove deletes every record the caller may list and delete that matches
+// where, and returns how many.
+func Remove(app core.App, caller Caller, collection *core.Collection, where map[string]any) (int, error) {
+	removed := 0
+	err := app.RunInTransaction(func(tx core.App) error {
+		records, err := writable(tx, caller, collection, where, http.MethodDelete, collection.DeleteRule, "remove()")
+		if err != nil {
+			return err
+		}
+		for _, record := range records {
+			if _, err := recordAction(tx, caller.Event, http.MethodDelete, recordsURL(collection, record.Id), nil); err != nil {
+				return err
+			}
+			removed++
+		}
+		return nil
+	})
+	return removed, err
+}
+
+// Set replaces the document with id, or creates it with that id
+// (doc(id).set()): fields the data leaves out go back to their empty value.
+func Set(app core.App, caller Caller, collection *core.Collection, id string, data map[string]any, now time.Time) (created bool, err error) {
+	resolved, err := clouddb.ResolveServerDates(decodeDates(data), now)
+	if err != nil {
+		return false, queryError("set()", err)
+	}
+	doc := resolved.(map[string]any)
+	if _, ok := doc["_id"]; ok {
+		return false, invalid("set(): the data cannot hold _id; it is doc(id)'s.")
+	}
+	body, err := recordBody(collection, doc, "set()")
+	if err != nil {
+		return false, err
+	}
+	err = app.RunInTransaction(func(tx core.App) error {
+		existing, err := writable(tx, caller, collection, map[string]any{"_id": id}, http.MethodPatch, collection.UpdateRule, "set()")
+		if err != nil {
+			return err
+		}
+		if len(existing) == 0 {
+			if _, err := tx.FindRecordById(collection, id); err == nil {
+				// It exists, but not for this caller.
+				return notFound(id)
+			}
+			body["id"] = id
+			created = true
+			_, err := recordAction(tx, caller.Event, http.MethodPost, recordsURL(collection, ""), body)
+			return err
+		}
+		for _, field := range collection.Fields {
+			name := field.GetName()
+			if _, given := body[name]; given || writtenByServer(collection, field) {
+				continue
+			}
+			body[name] = emptyValue(kindOf(field))
+		}
+		_, err = recordAction(tx, caller.Event, http.MethodPatch, recordsURL(collection, id), body)
+		return err
+	})
+	return created, err
+}
+
+func notFound(id string) error {
+	return &Error{Code: "wxbase_not_found", Status: http.StatusNotFound, Message: fmt.Sprintf("document with _id %s does not exist", id)}
+}
+
+// writtenByServer tells the fields a replace leaves alone: the id,
+// autodates, the owner, and what this path cannot write.
+func writtenByServer(collection *core.Collection, field core.Field) bool {
+	switch field.GetName() {
+	case core.FieldNameId, ownerColumn:
+		return true
+	}
+	if _, ok := field.(*core.AutodateField); ok {
+		return true
+	}
+	if collection.IsAuth() {
+		switch field.GetName() {
+		case core.FieldNamePassword, core.FieldNameTokenKey, core.FieldNameEmail, core.FieldNameEmailVisibility, core.FieldNameVerified:
+			return true
+		}
+	}
+	return kindOf(field) == ""
+}
+
+// writable selects, inside the transaction, the records that match where
+// and that the caller may both list and change (the update or delete rule,
+// with the request context of a PATCH or DELETE): the rest are not the
+// caller's to change and are left out, as the records API would refuse
+// them.
+func writable(tx core.App, caller Caller, collection *core.Collection, where map[string]any, method string, rule *string, op string) ([]*core.Record, error) {
+	query, err := selection(tx, caller, collection, Query{Where: where})
+	if err != nil {
+		return nil, err
+	}
+	records := []*core.Record{}
+	if err := query.Limit(MaxWrite + 1).All(&records); err != nil {
+		return nil, err
+	}
+	if len(records) > MaxWrite {
+		return nil, &Error{Code: "wxbase_batch_too_large", Message: fmt.Sprintf(
+			"where().%s matches more than %d records, more than one write changes; narrow the condition.", op, MaxWrite)}
+	}
+	info, err := listInfo(caller.Event)
+	if err != nil {
+		return nil, err
+	}
+	info.Method = method
+	kept := records[:0]
+	for _, record := range records {
+		ok, err := tx.CanAccessRecord(record, info, rule)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			kept = append(kept, record)
+		}
+	}
+	return kept, nil
+}
+
+// recordDocument is a record's values as an update operator sees them:
+// every field, hidden or not, by its CloudBase name.
+func recordDocument(record *core.Record) (map[string]any, error) {
+	doc := map[string]any{}
+	for _, field := range record.Collection().Fields {
+		k := kindOf(field)
+		if k == "" {
+			continue
+		}
+		name := field.GetName()
+		v, err := exportedValue(k, record.Get(name))
+		if err != nil {
+			return nil, err
+		}
+		if name == core.FieldNameId {
+			name = "_id"
+		}
+		if v != clouddb.Missing {
+			doc[name] = v
+		}
+	}
+	return doc, nil
+}
+
+// changedFields is the update body of the fields whose value the update
+// changed, refusing any it cannot write.
+func changedFields(collection *core.Collection, before, after map[string]any) (map[string]any, error) {
+	changed := map[string]any{}
+	for key, value := range after {
+		if old, ok := before[key]; ok && reflect.DeepEqual(clouddb.EncodeEJSON(old), clouddb.EncodeEJSON(value)) {
+			continue
+		}
+		changed[key] = value
+	}
+	for key := range before {
+		if _, ok := after[key]; !ok {
+			changed[key] = nil // removed: the field's empty value
+		}
+	}
+	if _, ok := changed["_id"]; ok {
+		return nil, invalid("update(): _id cannot be changed.")
+	}
+	return recordBody(collection, changed, "update()")
+}
+
+// recordBody turns document values into a records API body, refusing
+// fields the collection does not have and values its fields cannot hold
+// as they are: a silent conversion would store something else than the
+// code wrote.
+func recordBody(collection *core.Collection, doc map[string]any, op string) (map[string]any, error) {
+	body := map[string]any{}
+	var unknown []string
+	for key, value := range doc {
+		name := key
+		switch key {
+		case "_id":
+			id, ok := value.(string)
+			if !ok {
+				return nil, invalid("%s: _id is a string here (PocketBase ids are text): write String(%v).", op, value)
+			}
+			body[core.FieldNameId] = id
+			continue
+		case "_openid":
+			return nil, invalid("%s: _openid is set by the server to the signed-in user's openid and cannot be written.", op)
+		}
+		field := collection.Fields.GetByName(name)
+		if field == nil || name == core.FieldNameId || kindOf(field) == "" {
+			unknown = append(unknown, key)
+			continue
+		}
+		v, err := columnInput(kindOf(field), value)
+		if err != nil {
+			return nil, invalid("%s: field %q: %v", op, key, err)
+		}
+		body[name] = v
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, &Error{Code: "wxbase_unknown_field", Message: fmt.Sprintf(
+			"%s: the collection %s has no field %s; add the field in the dashboard (a JSON field holds any value) or leave it out.",
+			op, collection.Name, quoteList(unknown))}
+	}
+	return body, nil
+}
+
+func quoteList(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// columnInput checks a value against a field's kind and gives it the form
+// the records API takes. null writes the field's empty value where one
+// exists ("" for text, no date, [] for lists, null for JSON).
+func columnInput(k kind, value any) (any, error) {
+	if value == nil {
+		switch k {
+		case kindText, kindDate:
+			return "", nil
+		case kindArray:
+			return []any{}, nil
+		case kindJSON:
+			return nil, nil
+		}
+		return nil, fmt.Errorf("a %s field cannot hold null", k)
+	}
+	switch k {
+	case kindText:
+		if s, ok := value.(string); ok {
+			return s, nil
+		}
+	case kindNumber:
+		if f, ok := value.(float64); ok {
+			return f, nil
+		}
+	case kindBool:
+		if b, ok := value.(bool); ok {
+			return b, nil
+		}
+	case kindDate:
+		if t, ok := value.(time.Time); ok {
+			return dateColumn(t), nil
+		}
+	case kindArray:
+		if list, ok := value.([]any); ok {
+			out := make([]string, len(list))
+			for i, item := range list {
+				s, ok := item.(string)
+				if !ok {
+					return nil, fmt.Errorf("a list of %T is not a list of ids or values", item)
+				}
+				out[i] = s
+			}
+			return out, nil
+		}
+	case kindJSON:
+		return clouddb.EncodeEJSON(value), nil
+	}
+	return nil, fmt.Errorf("a %s field cannot hold %s", k, describe(value))
+}
+
+func describe(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case time.Time:
+		return "a date"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// emptyValue is the value a replace gives a field the data leaves out.
+func emptyValue(k kind) any {
+	switch k {
+	case kindNumber:
+		return 0
+	case kindBool:
+		return false
+	case kindArray:
+		return []string{}
+	case kindJSON:
+		return nil
+	}
+	return ""
+}

@@ -1,0 +1,69 @@
+package hooks
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"wxbase/cloudquery"
+)
+
+// The CloudBase database routes (/api/database/{collection}/...) serve the
+// SDK's wx.cloud.database() facade: queries arrive as CloudBase writes
+// them, MongoDB-style, and run under the collection's own API rules
+// (package cloudquery).
+
+// maxDatabaseLimit is CloudBase's largest page (its server SDK's cap).
+const maxDatabaseLimit = 1000
+
+// databaseCaller resolves the collection and the app a database request
+// speaks for: appid names the mini-program whose openids _openid holds,
+// and may be omitted when one app is enabled.
+func (s *server) databaseCaller(e *core.RequestEvent, appID string) (*core.Collection, cloudquery.Caller, error) {
+	caller := cloudquery.Caller{Event: e}
+	collection, err := e.App.FindCachedCollectionByNameOrId(e.Request.PathValue("collection"))
+	if err != nil {
+		return nil, caller, e.NotFoundError("Missing collection context.", err)
+	}
+	if collection.IsView() {
+		return nil, caller, databaseError(e, &cloudquery.Error{Code: "wxbase_unsupported",
+			Message: "A view collection is read through the records API (/api/collections/" + collection.Name + "/records)."})
+	}
+	if found, err := s.apps.find(e.App, appID); err == nil {
+		caller.AppRef = found.id
+	} else if appID != "" {
+		return nil, caller, e.BadRequestError("An invalid appid.", err)
+	}
+	return collection, caller, nil
+}
+
+// databaseError answers a refused or failed database request in
+// PocketBase's error shape, with the SDK's code in data.code.
+func databaseError(e *core.RequestEvent, err error) error {
+	var refused *cloudquery.Error
+	switch {
+	case errors.As(err, &refused):
+		status := refused.Status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		// Built whole: NewApiError would rewrite data as validation errors.
+		return &router.ApiError{Status: status, Message: refused.Message, Data: map[string]any{"code": refused.Code}}
+	case cloudquery.IsForbidden(err):
+		return e.ForbiddenError("Only superusers can perform this action.", nil)
+	}
+	var apiErr *router.ApiError
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	return &router.ApiError{Status: http.StatusBadRequest, Message: "The query could not run: " + err.Error(), Data: map[string]any{"code": "wxbase_query_failed"}}
+}
+
+// forgetOpenIDs drops the owners' openids known, after any change of an
+// account.
+func (s *server) forgetOpenIDs(e *core.RecordEvent) error {
+	s.openids.Forget()
+	return e.Next()
+}
