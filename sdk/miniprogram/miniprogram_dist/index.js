@@ -105,7 +105,7 @@ function cookieSerialize(t2, s2, i2) {
     a += "; Path=" + n2.path;
   }
   if (n2.expires) {
-    if (!(function isDate(e2) {
+    if (!(function isDate2(e2) {
       return "[object Date]" === Object.prototype.toString.call(e2) || e2 instanceof Date;
     })(n2.expires) || isNaN(n2.expires.valueOf())) throw new TypeError("option expires is invalid");
     a += "; Expires=" + n2.expires.toUTCString();
@@ -1313,8 +1313,8 @@ var WxbaseClient = class extends Client {
   constructor(baseURL, authStore) {
     super(baseURL, authStore);
     this.session = null;
-    const refuse = () => Promise.reject(realtimeUnsupported());
-    this.realtime.subscribe = refuse;
+    const refuse2 = () => Promise.reject(realtimeUnsupported());
+    this.realtime.subscribe = refuse2;
   }
   async send(path, options = {}) {
     const once = async () => {
@@ -1330,6 +1330,212 @@ var WxbaseClient = class extends Client {
     return this.session.run(once);
   }
 };
+
+// src/database/callbacks.ts
+var errCodes = {
+  /** 通用错误: no answer came (network, wx failure, login), and a missing document. */
+  generic: -1,
+  /** SDK 通用错误：API 传入参数错误: a query CloudBase itself refuses (wxbase_invalid_query). */
+  invalidArgument: -401002,
+  /** 云资源通用错误：请求次数超出环境配额: the server's rate limit (429). */
+  quotaExceeded: -501003,
+  /** 云资源通用错误：参数错误: the server refused the request's data (400). */
+  invalidParameter: -501007,
+  /** 云资源通用错误：操作不支持: what PocketBase cannot do (wxbase_unsupported). */
+  unsupported: -501021,
+  /** 云资源数据库错误：数据库请求失败: any other failure of the request. */
+  databaseFailed: -502001,
+  /** 云资源数据库错误：无权限操作数据库: 401 and 403. */
+  permissionDenied: -502003,
+  /** 云资源数据库错误：集合不存在: the collection does not exist (PocketBase's 404 "Missing collection context."). */
+  collectionMissing: -502005
+};
+function isMissingCollection(err) {
+  return err.status === 404 && /^Missing (or invalid )?collection context/.test(err.message);
+}
+function isMissingDocument(err) {
+  return err instanceof WxbaseError && err.status === 404 && !isMissingCollection(err);
+}
+function errCodeOf(err) {
+  switch (err.code) {
+    case "wxbase_unsupported":
+      return errCodes.unsupported;
+    case "wxbase_invalid_query":
+      return errCodes.invalidArgument;
+    case "wxbase_batch_too_large":
+    case "wxbase_field_type_unknown":
+      return errCodes.databaseFailed;
+  }
+  if (err.status === 0) {
+    return errCodes.generic;
+  }
+  if (err.status === 400) {
+    return errCodes.invalidParameter;
+  }
+  if (err.status === 401 || err.status === 403) {
+    return errCodes.permissionDenied;
+  }
+  if (err.status === 404) {
+    return isMissingCollection(err) ? errCodes.collectionMissing : errCodes.generic;
+  }
+  if (err.status === 429) {
+    return errCodes.quotaExceeded;
+  }
+  return errCodes.databaseFailed;
+}
+function cloudbaseError(api, failure, docId) {
+  const err = toWxbaseError(failure);
+  const out = new WxbaseError(err.message, {
+    status: err.status,
+    code: err.code,
+    data: err.data,
+    url: err.url,
+    isAbort: err.isAbort,
+    response: err.response,
+    originalError: err.originalError
+  });
+  if (err.stack) {
+    out.stack = err.stack;
+  }
+  out.errCode = errCodeOf(err);
+  out.errMsg = api === "document.get" && docId !== void 0 && isMissingDocument(err) ? `document.get:fail document with _id ${docId} does not exist` : `${api}:fail ${err.message}`;
+  return out;
+}
+var callbackNames = ["success", "fail", "complete"];
+function hasCallbacks(options) {
+  if (!options || typeof options !== "object") {
+    return false;
+  }
+  return callbackNames.some((name) => typeof options[name] === "function");
+}
+function withoutCallbacks(options) {
+  if (!hasCallbacks(options)) {
+    return options;
+  }
+  const rest = {};
+  for (const key of Object.keys(options)) {
+    if (callbackNames.indexOf(key) < 0) {
+      rest[key] = options[key];
+    }
+  }
+  return rest;
+}
+function call(api, name, fn, value) {
+  if (typeof fn !== "function") {
+    return;
+  }
+  try {
+    fn(value);
+  } catch (err) {
+    console.error(`${api}: the ${name} callback threw:`, err);
+  }
+}
+function settle(api, options, run, docId) {
+  let promise;
+  try {
+    promise = Promise.resolve(run());
+  } catch (err) {
+    promise = Promise.reject(err);
+  }
+  promise = promise.catch((err) => {
+    throw cloudbaseError(api, err, docId);
+  });
+  if (!hasCallbacks(options)) {
+    return promise;
+  }
+  const { success, fail, complete } = options;
+  promise.then(
+    (res) => {
+      call(api, "success", success, res);
+      call(api, "complete", complete, res);
+    },
+    (err) => {
+      call(api, "fail", fail, err);
+      call(api, "complete", complete, err);
+    }
+  );
+  return void 0;
+}
+function withCallbacks(proto, prefix, names) {
+  const methods = proto;
+  for (const name of names) {
+    const method = methods[name];
+    const api = `${prefix}.${name}`;
+    methods[name] = function(options) {
+      const docId = prefix === "document" && typeof this._id === "string" ? this._id : void 0;
+      return settle(api, options, () => method.call(this, withoutCallbacks(options)), docId);
+    };
+  }
+}
+
+// src/database/compat.ts
+var aggregateOperators = "abs add addToSet allElementsTrue and anyElementTrue arrayElemAt arrayToObject avg ceil cmp concat concatArrays cond convert dateFromParts dateToParts dateFromString dateToString dayOfMonth dayOfWeek dayOfYear divide eq exp filter first floor gt gte hour ifNull in indexOfArray indexOfBytes indexOfCP isArray isoDayOfWeek isoWeek isoWeekYear last let literal ln log log10 lt lte ltrim map max mergeObjects meta min millisecond minute mod month multiply neq not objectToArray or pow push range reduce reverseArray rtrim second setDifference setEquals setIntersection setIsSubset setUnion size slice split sqrt stdDevPop stdDevSamp strcasecmp strLenBytes strLenCP substr substrBytes substrCP subtract sum switch toBool toDate toDecimal toDouble toInt toLong toObjectId toString toLower toUpper trim trunc type week year zip".split(" ");
+var aggregationLater = "the aggregation pipeline is not available yet; compute the result in a pb_hooks route (app.callFunction), where $app.db() runs SQL";
+function aggregateUnsupported() {
+  throw unsupported(`collection.aggregate() is not supported by wxbase: ${aggregationLater}.`);
+}
+function cloudbaseCommands() {
+  const aggregate = {};
+  for (const name of aggregateOperators) {
+    aggregate[name] = () => {
+      throw unsupported(`db.command.aggregate.${name}() is not supported by wxbase: ${aggregationLater}.`);
+    };
+  }
+  return {
+    expr: () => {
+      throw unsupported(
+        "db.command.expr() is not supported by wxbase: aggregation expressions are not available yet; compare two fields of a record in a pb_hooks route (app.callFunction), where PocketBase filters can (a > b)."
+      );
+    },
+    jsonSchema: () => {
+      throw unsupported(
+        "db.command.jsonSchema() is not supported by wxbase: PocketBase checks records against the collection's fields instead; set their types and constraints (required, min, max, pattern) in the dashboard."
+      );
+    },
+    aggregate
+  };
+}
+var noTransactions = "a mini-program cannot hold a transaction open. Write the transaction as a pb_hooks route (app.callFunction) with $app.runInTransaction(), or send the writes together, all or nothing, through PocketBase's batch API (POST /api/batch, app.pb.createBatch()).";
+var refusals = {
+  runTransaction: `db.runTransaction() is not supported by wxbase: ${noTransactions}`,
+  startTransaction: `db.startTransaction() is not supported by wxbase: ${noTransactions}`,
+  createCollection: "db.createCollection() is not supported by wxbase: collections are created by an admin, in the PocketBase dashboard (/_/) or by a migration in pb_migrations, with their fields and access rules."
+};
+function refuse(api) {
+  return () => settle(`database.${api}`, void 0, () => Promise.reject(unsupported(refusals[api])));
+}
+function cloudbaseDatabase(base, options = {}) {
+  const db = Object.assign({}, base, {
+    runTransaction: refuse("runTransaction"),
+    startTransaction: refuse("startTransaction"),
+    createCollection: refuse("createCollection")
+  });
+  if (options.throwOnNotFound === false) {
+    db.collection = (name) => {
+      const collection = base.collection(name);
+      const doc = collection.doc;
+      collection.doc = (id) => nullWhenMissing(doc.call(collection, id));
+      return collection;
+    };
+  }
+  return db;
+}
+function nullWhenMissing(document) {
+  const get = document.get;
+  const getOrNull = (options) => settle(
+    "document.get",
+    options,
+    () => get.call(document).catch((err) => {
+      if (isMissingDocument(err)) {
+        return { data: null, errMsg: "document.get:ok" };
+      }
+      throw err;
+    }),
+    document._id
+  );
+  document.get = getOrNull;
+  return document;
+}
 
 // src/database/fields.ts
 var identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -1347,16 +1553,6 @@ function serverField(name) {
     return "owner";
   }
   return name;
-}
-function toCloud(record) {
-  const doc = { _id: record.id };
-  for (const key of Object.keys(record)) {
-    if (key === "id") {
-      continue;
-    }
-    doc[key === "owner" ? "_openid" : key] = record[key];
-  }
-  return doc;
 }
 function isPlainObject(value) {
   if (value === null || typeof value !== "object") {
@@ -1404,76 +1600,86 @@ function list(values, name) {
   }
   return values.slice();
 }
-var notSupported = {
-  exists: "PocketBase has no field existence test; compare with null instead (_.eq(null), _.neq(null))",
-  mod: "PocketBase filters have no arithmetic",
-  all: "PocketBase cannot require several values in one array field; use _.and() of conditions",
-  elemMatch: "PocketBase cannot match objects inside arrays",
-  size: "array sizes are not supported",
-  geoNear: "PocketBase has no geo queries",
-  geoWithin: "PocketBase has no geo queries",
-  geoIntersects: "PocketBase has no geo queries",
-  expr: "aggregation expressions are not supported",
-  not: "use neq/nin, or rewrite the condition",
-  nor: "use and() of neq/nin conditions",
-  mul: "PocketBase can only add to numbers (_.inc)",
-  min: "PocketBase has no conditional update",
-  max: "PocketBase has no conditional update",
-  rename: "fields are renamed in the collection's schema",
-  shift: "PocketBase cannot remove by position",
-  unshift: "PocketBase only appends to arrays (_.push)",
-  pop: "PocketBase cannot remove by position",
-  addToSet: "multi-value select and relation fields keep unique values already: use _.push"
-};
+function number(value, name) {
+  if (typeof value !== "number" || !isFinite(value)) {
+    throw unsupported(`db.command.${name}() takes a number.`);
+  }
+  return value;
+}
 function makeCommand() {
-  const command = {
+  const command = __spreadValues({
     eq: (value) => new QueryCmd("eq", [value]),
     neq: (value) => new QueryCmd("neq", [value]),
     gt: (value) => new QueryCmd("gt", [value]),
     gte: (value) => new QueryCmd("gte", [value]),
     lt: (value) => new QueryCmd("lt", [value]),
     lte: (value) => new QueryCmd("lte", [value]),
-    in: (values) => new QueryCmd("in", list(values, "in")),
-    nin: (values) => new QueryCmd("nin", list(values, "nin")),
+    in: (values) => new QueryCmd("in", [list(values, "in")]),
+    nin: (values) => new QueryCmd("nin", [list(values, "nin")]),
     and: (...conditions) => new QueryCmd("and", flatten(conditions)),
     or: (...conditions) => new QueryCmd("or", flatten(conditions)),
-    inc: (value) => {
-      if (typeof value !== "number" || !isFinite(value)) {
-        throw unsupported("db.command.inc() takes a number.");
+    nor: (...conditions) => new QueryCmd("nor", flatten(conditions)),
+    not: (condition) => {
+      if (!(condition instanceof QueryCmd)) {
+        throw unsupported("db.command.not() takes an operator, such as _.not(_.gt(5)).");
       }
-      return new UpdateCmd("inc", [value]);
+      return new QueryCmd("not", [condition]);
+    },
+    exists: (value) => new QueryCmd("exists", [!!value]),
+    size: (n2) => new QueryCmd("size", [number(n2, "size")]),
+    mod: (divisor, remainder) => new QueryCmd("mod", [number(divisor, "mod"), number(remainder, "mod")]),
+    all: (values) => new QueryCmd("all", [list(values, "all")]),
+    elemMatch: (condition) => new QueryCmd("elemMatch", [condition]),
+    geoNear: (options) => new QueryCmd("geoNear", [options]),
+    geoWithin: (options) => new QueryCmd("geoWithin", [options]),
+    geoIntersects: (options) => new QueryCmd("geoIntersects", [options]),
+    // field({ arr: _.project.slice(n) }) and slice([skip, n]).
+    project: {
+      slice: (arg) => ({ $slice: arg })
+    },
+    set: (value) => new UpdateCmd("set", [value]),
+    remove: () => new UpdateCmd("remove", []),
+    inc: (value) => new UpdateCmd("inc", [number(value, "inc")]),
+    mul: (value) => new UpdateCmd("mul", [number(value, "mul")]),
+    min: (value) => new UpdateCmd("min", [value]),
+    max: (value) => new UpdateCmd("max", [value]),
+    rename: (name) => {
+      if (typeof name !== "string" || !name) {
+        throw unsupported("db.command.rename() takes the new field name.");
+      }
+      return new UpdateCmd("rename", [name]);
     },
     push: (...args) => {
       const first = args[0];
       if (args.length === 1 && isPlainObject(first) && Object.prototype.hasOwnProperty.call(first, "each")) {
-        const options = ["position", "slice", "sort"].filter((key) => first[key] !== void 0);
-        if (options.length > 0) {
-          throw unsupported(
-            `db.command.push({ ${options.join(", ")} }) is not supported: PocketBase appends at the end only; push({ each }) appends, or read the array and write it whole with _.set().`
-          );
+        const options = { each: list(first.each, "push({ each })") };
+        for (const key of ["position", "slice", "sort"]) {
+          if (first[key] !== void 0) {
+            options[key] = first[key];
+          }
         }
-        return new UpdateCmd("push", list(first.each, "push({ each })"));
+        return new UpdateCmd("push", [options]);
       }
       if (args.length === 1 && Array.isArray(first)) {
-        return new UpdateCmd("push", first.slice());
+        return new UpdateCmd("push", [{ each: first.slice() }]);
       }
-      return new UpdateCmd("push", args);
+      return new UpdateCmd("push", [{ each: args }]);
     },
-    pull: (value) => {
-      if (value instanceof QueryCmd) {
-        throw unsupported("db.command.pull() with a condition is not supported: PocketBase removes values by equality only.");
+    pull: (value) => new UpdateCmd("pull", [value]),
+    pullAll: (values) => new UpdateCmd("pullAll", [list(values, "pullAll")]),
+    addToSet: (value) => {
+      if (isPlainObject(value) && Object.prototype.hasOwnProperty.call(value, "each")) {
+        return new UpdateCmd("addToSet", [{ each: list(value.each, "addToSet({ each })") }]);
       }
-      return new UpdateCmd("pull", [value]);
+      return new UpdateCmd("addToSet", [value]);
     },
-    pullAll: (values) => new UpdateCmd("pull", list(values, "pullAll")),
-    set: (value) => new UpdateCmd("set", [value]),
-    remove: () => new UpdateCmd("remove", [])
-  };
-  for (const name of Object.keys(notSupported)) {
-    command[name] = () => {
-      throw unsupported(`db.command.${name}() is not supported by wxbase: ${notSupported[name]}.`);
-    };
-  }
+    pop: () => new UpdateCmd("pop", [1]),
+    shift: () => new UpdateCmd("shift", [-1]),
+    unshift: (...args) => {
+      const values = args.length === 1 && Array.isArray(args[0]) ? args[0].slice() : args;
+      return new UpdateCmd("unshift", [values]);
+    }
+  }, cloudbaseCommands());
   return command;
 }
 
@@ -1499,6 +1705,9 @@ var FilterCompiler = class {
   }
   condition(condition, prefix) {
     if (condition instanceof QueryCmd) {
+      if (condition.operator === "nor") {
+        throw unsupported("watch(): _.nor() is not supported in a watched query yet (get() takes it).");
+      }
       if (condition.operator !== "and" && condition.operator !== "or") {
         throw unsupported(`where(): _.${condition.operator}() needs a field: where({ field: _.${condition.operator}(...) }).`);
       }
@@ -1545,16 +1754,21 @@ var FilterCompiler = class {
           return this.command(path, operand);
         });
       case "in":
-        if (!cmd.operands.length) {
+        if (!cmd.operands[0].length) {
           return never;
         }
-        return "(" + cmd.operands.map((v) => this.compare(path, "eq", v)).join(" || ") + ")";
+        return "(" + cmd.operands[0].map((v) => this.compare(path, "eq", v)).join(" || ") + ")";
       case "nin":
-        if (!cmd.operands.length) {
+        if (!cmd.operands[0].length) {
           return "";
         }
-        return "(" + cmd.operands.map((v) => this.compare(path, "neq", v)).join(" && ") + ")";
+        return "(" + cmd.operands[0].map((v) => this.compare(path, "neq", v)).join(" && ") + ")";
       default:
+        if (!(cmd.operator in comparison)) {
+          throw unsupported(
+            `watch(): _.${cmd.operator}() is not supported in a watched query yet; it takes eq, neq, gt, gte, lt, lte, in, nin, and, or (get() takes every operator).`
+          );
+        }
         return this.compare(path, cmd.operator, cmd.operands[0]);
     }
   }
@@ -1608,132 +1822,461 @@ function join(parts, op) {
   return "(" + kept.join(op) + ")";
 }
 
-// src/database/update.ts
-function fieldsNeedingRecord(data) {
-  return Object.keys(data).filter((key) => {
-    const value = data[key];
-    return value instanceof UpdateCmd && (value.operator === "inc" || value.operator === "push" || value.operator === "pull");
+// src/database/values.ts
+var ServerDate = class {
+  constructor(offset) {
+    this.offset = offset;
+  }
+};
+var RegExpValue = class {
+  constructor(regexp, options) {
+    this.regexp = regexp;
+    this.options = options;
+  }
+};
+var GeoValue = class {
+  constructor(json) {
+    this.json = json;
+  }
+  toJSON() {
+    return this.json;
+  }
+};
+function coordinate(lon, lat) {
+  if (typeof lon !== "number" || typeof lat !== "number" || !isFinite(lon) || !isFinite(lat)) {
+    throw unsupported("db.Geo.Point(longitude, latitude) takes two numbers.");
+  }
+  if (lon < -180 || lon > 180 || lat < -90 || lat > 90) {
+    throw unsupported("db.Geo.Point(longitude, latitude): longitude is -180..180 and latitude -90..90.");
+  }
+  return [lon, lat];
+}
+function points(list2, name) {
+  if (!Array.isArray(list2)) {
+    throw unsupported(`db.Geo.${name}() takes an array.`);
+  }
+  return list2.map((p) => {
+    const json = p instanceof GeoValue ? p.toJSON() : p;
+    if (!json || json.type !== "Point") {
+      throw unsupported(`db.Geo.${name}() takes db.Geo.Point values.`);
+    }
+    return json.coordinates;
   });
 }
-function plainValue(where, field, value, nestedIsReplace) {
-  if (value instanceof QueryCmd) {
-    throw unsupported(`${where}: "${field}" holds a query operator; update operators are _.inc, _.push, _.pull, _.pullAll, _.set, _.remove.`);
+function lines(list2, name) {
+  if (!Array.isArray(list2)) {
+    throw unsupported(`db.Geo.${name}() takes an array.`);
   }
-  if (!nestedIsReplace && isPlainObject(value)) {
-    throw unsupported(
-      `${where}: "${field}" is a nested object, which CloudBase merges but PocketBase would store whole; use _.set({...}) to replace the field, or write the whole object.`
-    );
+  return list2.map((l) => {
+    const json = l instanceof GeoValue ? l.toJSON() : l;
+    if (!json || json.type !== "LineString") {
+      throw unsupported(`db.Geo.${name}() takes db.Geo.LineString values.`);
+    }
+    return json.coordinates;
+  });
+}
+function makeGeo() {
+  return {
+    Point: (longitude, latitude) => new GeoValue({ type: "Point", coordinates: coordinate(longitude, latitude) }),
+    LineString: (list2) => new GeoValue({ type: "LineString", coordinates: points(list2, "LineString") }),
+    Polygon: (list2) => new GeoValue({ type: "Polygon", coordinates: lines(list2, "Polygon") }),
+    MultiPoint: (list2) => new GeoValue({ type: "MultiPoint", coordinates: points(list2, "MultiPoint") }),
+    MultiLineString: (list2) => new GeoValue({ type: "MultiLineString", coordinates: lines(list2, "MultiLineString") }),
+    MultiPolygon: (list2) => new GeoValue({
+      type: "MultiPolygon",
+      coordinates: (Array.isArray(list2) ? list2 : []).map((p) => {
+        const json = p instanceof GeoValue ? p.toJSON() : p;
+        if (!json || json.type !== "Polygon") {
+          throw unsupported("db.Geo.MultiPolygon() takes db.Geo.Polygon values.");
+        }
+        return json.coordinates;
+      })
+    })
+  };
+}
+function serverDate(options) {
+  const offset = options && options.offset !== void 0 ? options.offset : 0;
+  if (typeof offset !== "number" || !isFinite(offset)) {
+    throw unsupported("db.serverDate({ offset }) takes a number of milliseconds.");
+  }
+  return new ServerDate(offset);
+}
+function regExp(options) {
+  if (!options || typeof options.regexp !== "string") {
+    throw unsupported("db.RegExp({ regexp, options }) takes the pattern as a string.");
+  }
+  return new RegExpValue(options.regexp, options.options || "");
+}
+
+// src/database/serialize.ts
+var comparison2 = { eq: "$eq", neq: "$ne", gt: "$gt", gte: "$gte", lt: "$lt", lte: "$lte" };
+function encodeValue(value, where) {
+  if (isDate(value)) {
+    if (isNaN(value.getTime())) {
+      throw unsupported(`${where}: an invalid Date.`);
+    }
+    return { $date: value.getTime() };
+  }
+  if (value instanceof ServerDate) {
+    return { $serverDate: { offset: value.offset } };
+  }
+  if (value instanceof GeoValue) {
+    return value.toJSON();
+  }
+  if (value instanceof RegExpValue || isRegExp(value)) {
+    throw unsupported(`${where}: a regular expression is a condition, not a value to store.`);
+  }
+  if (value instanceof QueryCmd || value instanceof UpdateCmd) {
+    throw unsupported(`${where}: _.${value.operator}() cannot be used here.`);
+  }
+  if (Array.isArray(value)) {
+    return value.map((item) => item === void 0 ? null : encodeValue(item, where));
+  }
+  if (isPlainObject(value)) {
+    const out = {};
+    for (const key of Object.keys(value)) {
+      if (value[key] !== void 0) {
+        out[key] = encodeValue(value[key], where);
+      }
+    }
+    return out;
+  }
+  if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
+    throw unsupported(`${where}: a ${typeof value} cannot be stored.`);
+  }
+  if (typeof value === "number" && !isFinite(value)) {
+    throw unsupported(`${where}: ${value} cannot be stored.`);
   }
   return value;
 }
-function dataBody(where, data) {
-  if (!isPlainObject(data)) {
-    throw unsupported(`${where} takes { data: { ... } }.`);
+function decodeValue(value) {
+  if (Array.isArray(value)) {
+    return value.map(decodeValue);
   }
-  const body = {};
-  for (const key of Object.keys(data)) {
-    const value = data[key];
-    if (value === void 0) {
-      continue;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === "$date") {
+      return new Date(typeof value.$date === "string" ? Date.parse(value.$date) : value.$date);
     }
-    const name = checkName(serverField(key), where);
-    if (value instanceof UpdateCmd) {
-      throw unsupported(`${where}: "${key}" holds _.${value.operator}(); update operators are for update().`);
+    const out = {};
+    for (const key of keys) {
+      out[key] = decodeValue(value[key]);
     }
-    body[name] = plainValue(where, key, value, true);
+    return out;
   }
-  return body;
+  return value;
 }
-async function updateBody(where, data, record, isJSON) {
+function isRegExp(value) {
+  return Object.prototype.toString.call(value) === "[object RegExp]";
+}
+function isDate(value) {
+  return Object.prototype.toString.call(value) === "[object Date]";
+}
+function regexCondition(value) {
+  if (value instanceof RegExpValue) {
+    return { $regex: value.regexp, $options: value.options };
+  }
+  return { $regex: value.source, $options: value.flags.replace(/[gy]/g, "") };
+}
+function encodeQuery(condition) {
+  const out = [];
+  if (condition instanceof QueryCmd) {
+    out.push(logicAtTop(condition));
+  } else {
+    objectConditions(condition, "", out);
+  }
+  return merge(out);
+}
+function merge(parts) {
+  const doc = {};
+  const rest = [];
+  for (const part of parts) {
+    const key = Object.keys(part)[0];
+    if (key === "$and") {
+      rest.push(...part.$and);
+    } else if (key in doc) {
+      rest.push(part);
+    } else {
+      doc[key] = part[key];
+    }
+  }
+  if (rest.length) {
+    doc.$and = (doc.$and || []).concat(rest);
+  }
+  return doc;
+}
+function logicAtTop(cmd) {
+  if (cmd.operator !== "and" && cmd.operator !== "or" && cmd.operator !== "nor") {
+    throw unsupported(`where(): _.${cmd.operator}() needs a field: where({ field: _.${cmd.operator}(...) }).`);
+  }
+  if (!cmd.operands.length) {
+    throw unsupported(`where(): _.${cmd.operator}() needs at least one condition.`);
+  }
+  return {
+    ["$" + cmd.operator]: cmd.operands.map((operand) => {
+      if (operand instanceof QueryCmd) {
+        return logicAtTop(operand);
+      }
+      if (!isPlainObject(operand)) {
+        throw unsupported(`where(): _.${cmd.operator}() at the top level takes conditions such as { field: value }.`);
+      }
+      return encodeQuery(operand);
+    })
+  };
+}
+function objectConditions(condition, prefix, out) {
+  for (const key of Object.keys(condition)) {
+    const value = condition[key];
+    if (value === void 0) {
+      continue;
+    }
+    const path = prefix + key;
+    if (isPlainObject(value) && Object.keys(value).length > 0) {
+      objectConditions(value, path + ".", out);
+      continue;
+    }
+    out.push(fieldCondition(path, value));
+  }
+}
+function fieldCondition(path, value) {
+  if (value instanceof QueryCmd) {
+    switch (value.operator) {
+      case "and":
+      case "or":
+      case "nor":
+        if (!value.operands.length) {
+          throw unsupported(`where(): _.${value.operator}() needs at least one condition.`);
+        }
+        return {
+          ["$" + value.operator]: value.operands.map(
+            (operand) => operand instanceof QueryCmd ? fieldCondition(path, operand) : encodeQuery(prefixed(path, operand))
+          )
+        };
+    }
+    return { [path]: operatorDoc(value, path) };
+  }
+  if (value instanceof RegExpValue || isRegExp(value)) {
+    return { [path]: regexCondition(value) };
+  }
+  return { [path]: encodeValue(value, "where()") };
+}
+function prefixed(path, operand) {
+  if (!isPlainObject(operand)) {
+    throw unsupported(`where(): _.and()/_.or() on "${path}" take operators such as _.gt(1).`);
+  }
+  return { [path]: operand };
+}
+function operatorDoc(cmd, where) {
+  const arg = cmd.operands[0];
+  switch (cmd.operator) {
+    case "eq":
+    case "neq":
+    case "gt":
+    case "gte":
+    case "lt":
+    case "lte":
+      if (arg instanceof RegExpValue || isRegExp(arg)) {
+        if (cmd.operator === "eq") {
+          return regexCondition(arg);
+        }
+        throw unsupported(`where(): "${where}": _.${cmd.operator}() cannot take a regular expression.`);
+      }
+      return { [comparison2[cmd.operator]]: encodeValue(arg, "where()") };
+    case "in":
+    case "nin":
+    case "all":
+      return {
+        ["$" + cmd.operator]: arg.map(
+          (v) => v instanceof RegExpValue || isRegExp(v) ? regexValue(v) : encodeValue(v, "where()")
+        )
+      };
+    case "exists":
+      return { $exists: arg };
+    case "size":
+      return { $size: arg };
+    case "mod":
+      return { $mod: [cmd.operands[0], cmd.operands[1]] };
+    case "not":
+      return { $not: operatorDoc(arg, where) };
+    case "elemMatch":
+      if (arg instanceof QueryCmd) {
+        return { $elemMatch: elemMatchOperators(arg, where) };
+      }
+      if (!isPlainObject(arg)) {
+        throw unsupported(`where(): "${where}": _.elemMatch() takes a condition object or operators.`);
+      }
+      return { $elemMatch: encodeQuery(arg) };
+    case "geoNear": {
+      const o = arg || {};
+      const doc = { $geometry: geometry(o.geometry, "geoNear") };
+      if (o.maxDistance !== void 0) {
+        doc.$maxDistance = o.maxDistance;
+      }
+      if (o.minDistance !== void 0) {
+        doc.$minDistance = o.minDistance;
+      }
+      return { $nearSphere: doc };
+    }
+    case "geoWithin": {
+      const o = arg || {};
+      if (o.centerSphere !== void 0) {
+        return { $geoWithin: { $centerSphere: encodeCenter(o.centerSphere) } };
+      }
+      return { $geoWithin: { $geometry: geometry(o.geometry, "geoWithin") } };
+    }
+    case "geoIntersects":
+      return { $geoIntersects: { $geometry: geometry((arg || {}).geometry, "geoIntersects") } };
+  }
+  throw unsupported(`where(): _.${cmd.operator}() needs a field.`);
+}
+function regexValue(value) {
+  return regexCondition(value);
+}
+function encodeCenter(center) {
+  if (!Array.isArray(center) || center.length !== 2) {
+    throw unsupported("geoWithin({ centerSphere }) takes [point, radiusInRadians].");
+  }
+  const point = center[0] instanceof GeoValue ? center[0].toJSON().coordinates : center[0];
+  return [point, center[1]];
+}
+function geometry(value, name) {
+  if (value instanceof GeoValue) {
+    return value.toJSON();
+  }
+  if (isPlainObject(value) && typeof value.type === "string") {
+    return value;
+  }
+  throw unsupported(`_.${name}() takes { geometry: db.Geo.Point(...) } (or another db.Geo shape).`);
+}
+function elemMatchOperators(cmd, where) {
+  if (cmd.operator === "and") {
+    const doc = {};
+    for (const operand of cmd.operands) {
+      if (!(operand instanceof QueryCmd)) {
+        throw unsupported(`where(): "${where}": _.elemMatch() takes operators joined with and().`);
+      }
+      const part = elemMatchOperators(operand, where);
+      for (const key of Object.keys(part)) {
+        if (key in doc) {
+          throw unsupported(`where(): "${where}": _.elemMatch() with ${key} twice; use one bound per operator.`);
+        }
+        doc[key] = part[key];
+      }
+    }
+    return doc;
+  }
+  if (cmd.operator === "or" || cmd.operator === "nor") {
+    throw unsupported(`where(): "${where}": _.elemMatch() of values takes operators joined with and(); for or(), use an object condition.`);
+  }
+  return operatorDoc(cmd, where);
+}
+function encodeUpdate(data, where) {
   if (!isPlainObject(data)) {
     throw unsupported(`${where} takes { data: { ... } }.`);
   }
-  const body = {};
+  const out = {};
   for (const key of Object.keys(data)) {
     const value = data[key];
     if (value === void 0) {
       continue;
     }
-    const name = checkName(serverField(key), where);
-    if (!(value instanceof UpdateCmd)) {
-      body[name] = plainValue(where, key, value, false);
-      continue;
-    }
+    out[key] = updateValue(value, where);
+  }
+  return out;
+}
+function updateValue(value, where) {
+  if (value instanceof QueryCmd) {
+    throw unsupported(`${where}: _.${value.operator}() is a query operator; update operators are _.set, _.inc, _.push and the like.`);
+  }
+  if (value instanceof UpdateCmd) {
+    const arg = value.values[0];
     switch (value.operator) {
       case "set":
-        body[name] = value.values[0];
-        continue;
+        return { $set: encodeValue(arg, where) };
       case "remove":
-        body[name] = null;
-        continue;
-    }
-    if (!record || !(name in record)) {
-      throw unsupported(`${where}: the record has no field "${key}" (or it is hidden), so _.${value.operator}() cannot apply.`);
-    }
-    const current = record[name];
-    const json = await isJSON(name);
-    if (value.operator === "inc") {
-      if (json || typeof current !== "number") {
-        throw unsupported(`${where}: _.inc() needs a number field; "${key}" is ${json ? "a JSON field" : "not a number"}.`);
+        return { $unset: true };
+      case "inc":
+      case "mul":
+      case "min":
+      case "max":
+      case "rename":
+      case "pop":
+        return { ["$" + value.operator]: encodeValue(arg, where) };
+      case "shift":
+        return { $pop: -1 };
+      case "push": {
+        const push = { $each: encodeValue(arg.each, where) };
+        for (const key of ["position", "slice", "sort"]) {
+          if (arg[key] !== void 0) {
+            push["$" + key] = arg[key];
+          }
+        }
+        return { $push: push };
       }
-      const n2 = value.values[0];
-      if (n2 < 0) {
-        body[name + "-"] = -n2;
-      } else {
-        body[name + "+"] = n2;
-      }
-      continue;
+      case "unshift":
+        return { $push: { $each: encodeValue(arg, where), $position: 0 } };
+      case "pull":
+        if (arg instanceof QueryCmd) {
+          return { $pull: operatorDoc(arg, where) };
+        }
+        if (isPlainObject(arg) && Object.keys(arg).some((k) => arg[k] instanceof QueryCmd)) {
+          return { $pull: encodeQuery(arg) };
+        }
+        return { $pull: encodeValue(arg, where) };
+      case "pullAll":
+        return { $pullAll: encodeValue(arg, where) };
+      case "addToSet":
+        if (isPlainObject(arg) && Array.isArray(arg.each)) {
+          return { $addToSet: { $each: encodeValue(arg.each, where) } };
+        }
+        return { $addToSet: encodeValue(arg, where) };
     }
-    if (json) {
-      if (current !== null && !Array.isArray(current)) {
-        throw unsupported(`${where}: _.${value.operator}() needs an array; the JSON field "${key}" holds something else.`);
-      }
-      const items = current || [];
-      body[name] = value.operator === "push" ? items.concat(value.values) : items.filter((item) => !value.values.some((v) => sameJSON(item, v)));
-      continue;
-    }
-    if (!Array.isArray(current)) {
-      throw unsupported(
-        `${where}: _.${value.operator}() needs a multi-value select, relation or file field, or a JSON array; "${key}" holds a single value.`
-      );
-    }
-    body[name + (value.operator === "push" ? "+" : "-")] = value.values;
   }
-  return body;
-}
-function sameJSON(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (isPlainObject(value)) {
+    const out = {};
+    for (const key of Object.keys(value)) {
+      if (value[key] !== void 0) {
+        out[key] = updateValue(value[key], where);
+      }
+    }
+    return out;
+  }
+  return encodeValue(value, where);
 }
 
 // src/database/collection.ts
-var maxPerPage = 1e3;
-var defaultLimit = 20;
-var noAutoCancel = { requestKey: null };
-var keptBySet = ["id", "collectionId", "collectionName", "created", "updated", "owner", "expand"];
-function makeDatabase(ctx) {
-  return {
-    command: makeCommand(),
-    collection: (name) => new CollectionImpl(ctx, name)
-  };
+var maxLimit = 1e3;
+function makeDatabase(ctx, options) {
+  return cloudbaseDatabase(
+    {
+      command: makeCommand(),
+      Geo: makeGeo(),
+      serverDate,
+      RegExp: regExp,
+      collection: (name) => new CollectionImpl(ctx, name)
+    },
+    options
+  );
 }
-function pagePlan(skip, limit) {
-  for (let perPage = limit; perPage <= Math.min(maxPerPage, skip + limit); perPage++) {
-    const offset = skip % perPage;
-    if (offset + limit <= perPage) {
-      return { page: Math.floor(skip / perPage) + 1, perPage, offset };
-    }
+async function call2(ctx, collection, op, body) {
+  await ctx.session.ready();
+  const payload = Object.assign({}, body);
+  if (ctx.appid) {
+    payload.appid = ctx.appid;
   }
-  return null;
-}
-function isNotFound(err) {
-  return err instanceof WxbaseError && err.status === 404;
+  const res = await ctx.pb.send("/api/database/" + encodeURIComponent(collection) + "/" + op, {
+    method: "POST",
+    body: payload,
+    // Two CloudBase-style requests on one collection at once must both answer.
+    requestKey: null
+  });
+  return decodeValue(res);
 }
 var QueryImpl = class _QueryImpl {
   constructor(ctx, collectionName, state = { order: [] }) {
     this.ctx = ctx;
     this.collectionName = collectionName;
     this.state = state;
-    this.isJSON = (field) => isJSONField(this.ctx, this.collectionName, field);
     if (typeof collectionName !== "string" || !collectionName) {
       throw unsupported("db.collection() needs a collection name.");
     }
@@ -1753,14 +2296,17 @@ var QueryImpl = class _QueryImpl {
         );
       }
     }
+    encodeQuery(condition);
     return this.with({ where: condition });
   }
   orderBy(field, order = "asc") {
+    if (typeof field !== "string" || !field) {
+      throw unsupported("orderBy() takes a field name.");
+    }
     if (order !== "asc" && order !== "desc") {
       throw unsupported(`orderBy(): the order is "asc" or "desc", not "${order}".`);
     }
-    const name = checkName(serverField(field), "orderBy()");
-    return this.with({ order: this.state.order.concat((order === "desc" ? "-" : "") + name) });
+    return this.with({ order: this.state.order.concat({ field, desc: order === "desc" }) });
   }
   skip(n2) {
     if (!isCount(n2, 0)) {
@@ -1769,76 +2315,43 @@ var QueryImpl = class _QueryImpl {
     return this.with({ skip: n2 });
   }
   limit(n2) {
-    if (!isCount(n2, 1) || n2 > maxPerPage) {
-      throw unsupported(`limit() takes a whole number from 1 to ${maxPerPage}.`);
+    if (!isCount(n2, 1)) {
+      throw unsupported("limit() takes a whole number >= 1.");
     }
-    return this.with({ limit: n2 });
+    return this.with({ limit: Math.min(n2, maxLimit) });
   }
   field(projection) {
-    const keys = Object.keys(projection || {});
-    if (!keys.some((key) => projection[key])) {
-      if (keys.some((key) => checkName(serverField(key), "field()") !== "id")) {
-        throw unsupported("field() can only list the fields to return: PocketBase cannot leave fields out.");
-      }
-      return this.with({ fields: void 0 });
+    if (!isPlainObject(projection)) {
+      throw unsupported("field() takes an object: { name: true } to return, { name: false } to leave out.");
     }
-    const names = ["id"];
-    for (const key of keys) {
-      const name = checkName(serverField(key), "field()");
-      if (!projection[key]) {
-        if (name === "id") {
-          continue;
-        }
-        throw unsupported("field() can only list the fields to return: PocketBase cannot leave fields out.");
+    const encoded = {};
+    for (const key of Object.keys(projection)) {
+      const value = projection[key];
+      if (value === void 0) {
+        continue;
       }
-      if (names.indexOf(name) < 0) {
-        names.push(name);
-      }
+      encoded[key] = isPlainObject(value) ? value : value ? 1 : 0;
     }
-    return this.with({ fields: names.join(",") });
+    return this.with({ projection: encoded });
   }
   async get() {
-    const limit = this.state.limit === void 0 ? defaultLimit : this.state.limit;
-    const skip = this.state.skip || 0;
-    const plan = pagePlan(skip, limit);
-    let items;
-    if (plan) {
-      const page = await this.list(plan.page, plan.perPage, true);
-      items = page.items.slice(plan.offset, plan.offset + limit);
-    } else {
-      const first = Math.floor(skip / limit) + 1;
-      const offset = skip % limit;
-      const a = await this.list(first, limit, true);
-      const b = await this.list(first + 1, limit, true);
-      items = a.items.concat(b.items).slice(offset, offset + limit);
-    }
-    return { data: items.map(toCloud), errMsg: "collection.get:ok" };
+    const res = await call2(this.ctx, this.collectionName, "get", this.readBody());
+    return { data: res.data, errMsg: "collection.get:ok" };
   }
   async count() {
-    const page = await this.list(1, 1, false, "id");
-    return { total: page.totalItems, errMsg: "collection.count:ok" };
+    const res = await call2(this.ctx, this.collectionName, "count", { query: this.query() });
+    return { total: res.total, errMsg: "collection.count:ok" };
   }
   async update(options) {
-    const records = await this.matches("update()");
-    const bodies = [];
-    for (const record of records) {
-      bodies.push(await updateBody("where().update()", options && options.data, record, this.isJSON));
-    }
-    if (records.length) {
-      const batch = this.ctx.pb.createBatch();
-      records.forEach((record, i2) => batch.collection(this.collectionName).update(record.id, bodies[i2]));
-      await batch.send(noAutoCancel);
-    }
-    return { stats: { updated: records.length }, errMsg: "collection.update:ok" };
+    this.needsWhere("update()");
+    const data = encodeUpdate(options && options.data, "where().update()");
+    const res = await call2(this.ctx, this.collectionName, "update", { query: this.query(), data });
+    return { stats: { updated: res.updated }, errMsg: "collection.update:ok" };
   }
   async remove() {
-    const records = await this.matches("remove()");
-    if (records.length) {
-      const batch = this.ctx.pb.createBatch();
-      records.forEach((record) => batch.collection(this.collectionName).delete(record.id));
-      await batch.send(noAutoCancel);
-    }
-    return { stats: { removed: records.length }, errMsg: "collection.remove:ok" };
+    this.needsWhere("remove()");
+    const res = await call2(this.ctx, this.collectionName, "remove", { query: this.query() });
+    return { stats: { removed: res.removed }, errMsg: "collection.remove:ok" };
   }
   watch(options) {
     if (!options || typeof options.onChange !== "function" || typeof options.onError !== "function") {
@@ -1856,11 +2369,31 @@ var QueryImpl = class _QueryImpl {
       const compiled = new FilterCompiler(userId).compile(where);
       return compiled.expr ? pb.filter(compiled.expr, compiled.params) : "";
     };
-    let fields = this.state.fields;
-    if (fields) {
-      const names = fields.split(",");
-      for (const term of this.state.order) {
-        const top = term.replace(/^-/, "").split(".")[0];
+    const order = this.state.order.map((o) => {
+      const name = o.field === "_id" ? "id" : o.field === "_openid" ? "owner" : o.field;
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        throw unsupported(`watch(): orderBy("${o.field}") takes a top-level field.`);
+      }
+      return (o.desc ? "-" : "") + name;
+    });
+    let fields;
+    const projection = this.state.projection;
+    if (projection && Object.keys(projection).length) {
+      const names = ["id"];
+      for (const key of Object.keys(projection)) {
+        const name = key === "_id" ? "id" : key === "_openid" ? "owner" : key;
+        if (projection[key] !== 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+          if (name === "id" && projection[key] === 0) {
+            continue;
+          }
+          throw unsupported("watch(): field() lists top-level fields to return.");
+        }
+        if (names.indexOf(name) < 0) {
+          names.push(name);
+        }
+      }
+      for (const term of order) {
+        const top = term.replace(/^-/, "");
         if (names.indexOf(top) < 0) {
           names.push(top);
         }
@@ -1868,86 +2401,38 @@ var QueryImpl = class _QueryImpl {
       fields = names.join(",");
     }
     return this.ctx.realtime.watch(
-      { collection: this.collectionName, filter, order: this.state.order, fields, skip: this.state.skip || 0, limit: this.state.limit },
+      { collection: this.collectionName, filter, order, fields, skip: this.state.skip || 0, limit: this.state.limit },
       options
     );
   }
-  /** list reads one page; the total is counted only when asked for. */
-  async list(page, perPage, skipTotal, fields) {
-    const options = { requestKey: null };
-    if (skipTotal) {
-      options.skipTotal = true;
-    }
-    const filter = await this.filter();
-    if (filter) {
-      options.filter = filter;
-    }
+  query() {
+    return this.state.where === void 0 ? {} : encodeQuery(this.state.where);
+  }
+  readBody() {
+    const body = { query: this.query() };
     if (this.state.order.length) {
-      options.sort = this.state.order.join(",");
+      body.order = this.state.order;
     }
-    if (fields || this.state.fields) {
-      options.fields = fields || this.state.fields;
+    if (this.state.skip) {
+      body.skip = this.state.skip;
     }
-    return this.ctx.pb.collection(this.collectionName).getList(page, perPage, options);
+    if (this.state.limit !== void 0) {
+      body.limit = this.state.limit;
+    }
+    if (this.state.projection) {
+      body.projection = this.state.projection;
+    }
+    return body;
   }
-  /** filter compiles where() once signed in: '{openid}' stands for the user's id. */
-  async filter() {
-    if (this.state.where === void 0) {
-      return "";
-    }
-    await this.ctx.session.ready();
-    const record = this.ctx.pb.authStore.record;
-    const compiled = new FilterCompiler(record ? record.id : "").compile(this.state.where);
-    return compiled.expr ? this.ctx.pb.filter(compiled.expr, compiled.params) : "";
-  }
-  /** matches lists what where().update()/remove() changes: at most one batch of records. */
-  async matches(op) {
+  needsWhere(op) {
     if (this.state.where === void 0) {
       throw unsupported(`${op} needs where(): collection.where({...}).${op}`);
     }
-    if (this.state.order.length || this.state.skip !== void 0 || this.state.limit !== void 0 || this.state.fields) {
+    if (this.state.order.length || this.state.skip !== void 0 || this.state.limit !== void 0 || this.state.projection) {
       throw unsupported(`where().${op} changes every match: orderBy(), skip(), limit() and field() do not apply.`);
     }
-    const max = this.ctx.maxBatch;
-    const page = await this.list(1, Math.min(max + 1, maxPerPage), true);
-    if (page.items.length > max) {
-      throw new WxbaseError(
-        `where().${op} matches more than ${max} records, more than one all-or-nothing batch holds; narrow the condition.`,
-        { code: "wxbase_batch_too_large" }
-      );
-    }
-    return page.items;
   }
 };
-function isJSONField(ctx, collection, field) {
-  const key = collection + "\0" + field;
-  let known = ctx.jsonFields[key];
-  if (!known) {
-    known = ctx.jsonFields[key] = probeJSON(ctx, collection, field);
-    known.catch(() => delete ctx.jsonFields[key]);
-  }
-  return known;
-}
-async function probeJSON(ctx, collection, field) {
-  try {
-    await ctx.pb.collection(collection).getList(1, 1, {
-      filter: `${field}.wxbase_probe = null`,
-      fields: "id",
-      skipTotal: true,
-      requestKey: null
-    });
-    return true;
-  } catch (err) {
-    if (err instanceof WxbaseError && err.status === 400) {
-      return false;
-    }
-    const why = err instanceof Error ? err.message : String(err);
-    throw new WxbaseError(`Cannot tell the type of field "${field}" (the collection's list rule must allow its records): ${why}`, {
-      code: "wxbase_field_type_unknown",
-      originalError: err
-    });
-  }
-}
 function isCount(n2, min) {
   return typeof n2 === "number" && Math.floor(n2) === n2 && n2 >= min;
 }
@@ -1959,99 +2444,75 @@ var CollectionImpl = class extends QueryImpl {
     return new DocumentImpl(this.ctx, this.collectionName, id);
   }
   async add(options) {
-    const body = dataBody("add()", options && options.data);
-    const record = await this.ctx.pb.collection(this.collectionName).create(body, noAutoCancel);
-    return { _id: record.id, errMsg: "collection.add:ok" };
+    const data = options && options.data;
+    if (!isPlainObject(data) && !(Array.isArray(data) && data.length > 0)) {
+      throw unsupported("add() takes { data: { ... } } or { data: [{ ... }, ...] }.");
+    }
+    const res = await call2(this.ctx, this.collectionName, "add", { data: encodeValue(data, "add()") });
+    if (Array.isArray(data)) {
+      return { _ids: res.ids, errMsg: "collection.add:ok" };
+    }
+    return { _id: res.ids[0], errMsg: "collection.add:ok" };
+  }
+  aggregate() {
+    return aggregateUnsupported();
   }
 };
-var DocumentImpl = class {
-  constructor(ctx, collectionName, _id) {
+var DocumentImpl = class _DocumentImpl {
+  constructor(ctx, collectionName, _id, projection) {
     this.ctx = ctx;
     this.collectionName = collectionName;
     this._id = _id;
+    this.projection = projection;
     if (typeof _id !== "string" || !_id) {
       throw unsupported("doc() needs a record id.");
     }
   }
-  records() {
-    return this.ctx.pb.collection(this.collectionName);
+  field(projection) {
+    const query = new QueryImpl(this.ctx, this.collectionName).field(projection);
+    return new _DocumentImpl(this.ctx, this.collectionName, this._id, query.state.projection);
   }
   async get() {
-    const record = await this.records().getOne(this._id, noAutoCancel);
-    return { data: toCloud(record), errMsg: "document.get:ok" };
+    const body = { query: { _id: this._id }, limit: 1 };
+    if (this.projection) {
+      body.projection = this.projection;
+    }
+    const res = await call2(this.ctx, this.collectionName, "get", body);
+    if (!res.data.length) {
+      throw new WxbaseError("The requested resource wasn't found.", { status: 404 });
+    }
+    return { data: res.data[0], errMsg: "document.get:ok" };
   }
   /** A record that is missing or not the user's updates 0, as in CloudBase. */
   async update(options) {
-    const data = options && options.data;
-    let record = null;
-    if (data && fieldsNeedingRecord(data).length) {
-      record = await this.getOrNull();
-      if (!record) {
-        return { stats: { updated: 0 }, errMsg: "document.update:ok" };
-      }
-    }
-    const body = await updateBody(
-      "doc().update()",
-      data,
-      record,
-      (field) => isJSONField(this.ctx, this.collectionName, field)
-    );
-    try {
-      await this.records().update(this._id, body, noAutoCancel);
-    } catch (err) {
-      if (isNotFound(err)) {
-        return { stats: { updated: 0 }, errMsg: "document.update:ok" };
-      }
-      throw err;
-    }
-    return { stats: { updated: 1 }, errMsg: "document.update:ok" };
+    const data = encodeUpdate(options && options.data, "doc().update()");
+    const res = await call2(this.ctx, this.collectionName, "update", { query: { _id: this._id }, data });
+    return { stats: { updated: res.updated }, errMsg: "document.update:ok" };
   }
-  /**
-   * set replaces the record: the given fields, every other field cleared
-   * (never owner or PocketBase's noAutoCancel); a missing record is created with this id.
-   */
+  /** set replaces the document (fields left out go back to empty), or creates it with this id. */
   async set(options) {
-    const body = dataBody("doc().set()", options && options.data);
-    delete body.id;
-    const current = await this.getOrNull();
-    if (!current) {
-      await this.records().create(Object.assign({}, body, { id: this._id }), noAutoCancel);
-      return { _id: this._id, stats: { updated: 0, created: 1 }, errMsg: "document.set:ok" };
+    const data = options && options.data;
+    if (!isPlainObject(data)) {
+      throw unsupported("set() takes { data: { ... } }.");
     }
-    for (const key of Object.keys(current)) {
-      if (!(key in body) && keptBySet.indexOf(key) < 0) {
-        body[key] = null;
-      }
-    }
-    await this.records().update(this._id, body, noAutoCancel);
-    return { _id: this._id, stats: { updated: 1, created: 0 }, errMsg: "document.set:ok" };
+    const res = await call2(this.ctx, this.collectionName, "set", {
+      id: this._id,
+      data: encodeValue(data, "set()")
+    });
+    return { _id: this._id, stats: { updated: res.updated, created: res.created }, errMsg: "document.set:ok" };
   }
   /** A record that is missing or not the user's removes 0, as in CloudBase. */
   async remove() {
-    try {
-      await this.records().delete(this._id, noAutoCancel);
-    } catch (err) {
-      if (isNotFound(err)) {
-        return { stats: { removed: 0 }, errMsg: "document.remove:ok" };
-      }
-      throw err;
-    }
-    return { stats: { removed: 1 }, errMsg: "document.remove:ok" };
+    const res = await call2(this.ctx, this.collectionName, "remove", { query: { _id: this._id } });
+    return { stats: { removed: res.removed }, errMsg: "document.remove:ok" };
   }
   watch(options) {
     return new QueryImpl(this.ctx, this.collectionName).where({ _id: this._id }).watch(options);
   }
-  async getOrNull() {
-    try {
-      return await this.records().getOne(this._id, noAutoCancel);
-    } catch (err) {
-      if (isNotFound(err)) {
-        return null;
-      }
-      throw err;
-    }
-  }
 };
+withCallbacks(QueryImpl.prototype, "collection", ["get", "count", "update", "remove"]);
+withCallbacks(CollectionImpl.prototype, "collection", ["add"]);
+withCallbacks(DocumentImpl.prototype, "document", ["get", "set", "update", "remove"]);
 
 // src/wx.ts
 function wxFailure(api, code, err) {
@@ -2758,9 +3219,9 @@ var WatchState = class {
     }
   }
 };
-function deliver(call) {
+function deliver(call3) {
   try {
-    call();
+    call3();
   } catch (err) {
     setTimeout(() => {
       throw err;
@@ -2970,16 +3431,21 @@ function init(options) {
     refreshWithin: options.refreshWithin
   });
   pb.session = session;
-  const maxBatch = options.maxBatchRequests || 50;
   const realtime = new Realtime(store, session, baseURL.replace(/^http/, "ws") + "/api/realtime/ws");
-  const db = makeDatabase({ pb, session, maxBatch, jsonFields: {}, realtime });
+  const dbContext = { pb, session, appid, realtime };
+  const databases = {};
+  const database = (opts) => {
+    const throwOnNotFound = !(opts && opts.throwOnNotFound === false);
+    const key = String(throwOnNotFound);
+    return databases[key] || (databases[key] = makeDatabase(dbContext, { throwOnNotFound }));
+  };
   const wechat = makeWechat({ pb, session, store, appid });
   return {
     pb,
     login: () => session.login(),
     ensureLogin: () => session.ensureLogin(),
     logout: () => store.clear(),
-    database: () => db,
+    database,
     getPhoneNumber: wechat.getPhoneNumber,
     decrypt: wechat.decrypt,
     checkSession: wechat.checkSession,
@@ -3040,13 +3506,13 @@ function init(options) {
       return pb.files.getURL(ref, filename, query);
     },
     fileToken: () => pb.files.getToken({ requestKey: null }),
-    async callFunction(call) {
-      if (!call || typeof call.name !== "string" || !call.name) {
+    async callFunction(call3) {
+      if (!call3 || typeof call3.name !== "string" || !call3.name) {
         throw unsupported("callFunction() needs { name }.");
       }
-      const result = await pb.send("/api/functions/" + encodeURIComponent(call.name), {
+      const result = await pb.send("/api/functions/" + encodeURIComponent(call3.name), {
         method: "POST",
-        body: call.data === void 0 ? {} : call.data,
+        body: call3.data === void 0 ? {} : call3.data,
         // Calls of one function at once must not cancel each other.
         requestKey: null
       });

@@ -15,6 +15,10 @@ export class WxbaseError extends Error {
     isAbort: boolean;
     response: { [key: string]: any };
     originalError?: any;
+    /** CloudBase's errMsg, such as "collection.get:fail ...": on the errors of database calls. */
+    errMsg?: string;
+    /** CloudBase's errCode (a negative number): on the errors of database calls. */
+    errCode?: number;
 
     constructor(message: string, fields: Fields = {}) {
         super(message);

@@ -2,7 +2,17 @@
 // plus a wx.cloud.database()-style facade. Built into one CommonJS file,
 // miniprogram_dist/index.js, by scripts/build.mjs.
 import PocketBase, { RecordModel } from "pocketbase";
-import type { CallFunctionOptions, CallFunctionResult, FileRecord, FileURLOptions, InitOptions, UploadFileOptions, WxbaseApp } from "../types/index";
+import type {
+    CallFunctionOptions,
+    CallFunctionResult,
+    Database,
+    DatabaseOptions,
+    FileRecord,
+    FileURLOptions,
+    InitOptions,
+    UploadFileOptions,
+    WxbaseApp,
+} from "../types/index";
 import { methodOverrideHeader } from "./adapters/wx-fetch";
 import { WxbaseClient } from "./client";
 import { makeDatabase } from "./database/collection";
@@ -30,9 +40,15 @@ export function init(options: InitOptions): WxbaseApp {
         refreshWithin: options.refreshWithin,
     });
     pb.session = session;
-    const maxBatch = options.maxBatchRequests || 50;
     const realtime = new Realtime(store, session, baseURL.replace(/^http/, "ws") + "/api/realtime/ws");
-    const db = makeDatabase({ pb, session, maxBatch, jsonFields: {}, realtime });
+    const dbContext = { pb, session, appid, realtime };
+    // One database per distinct options: throwOnNotFound is the one that matters.
+    const databases: { [throwOnNotFound: string]: Database } = {};
+    const database = (opts?: DatabaseOptions): Database => {
+        const throwOnNotFound = !(opts && opts.throwOnNotFound === false);
+        const key = String(throwOnNotFound);
+        return databases[key] || (databases[key] = makeDatabase(dbContext, { throwOnNotFound }));
+    };
     const wechat = makeWechat({ pb, session, store, appid });
 
     return {
@@ -40,7 +56,7 @@ export function init(options: InitOptions): WxbaseApp {
         login: () => session.login(),
         ensureLogin: () => session.ensureLogin(),
         logout: () => store.clear(),
-        database: () => db,
+        database,
         getPhoneNumber: wechat.getPhoneNumber,
         decrypt: wechat.decrypt,
         checkSession: wechat.checkSession,

@@ -109,7 +109,7 @@ test("a request with an invalidated token logs in again once and retries", async
     assert.equal(data.title, "mine");
     assert.equal(logins(device), 1);
     assert.deepEqual(
-        device.requestsTo(`/records/${_id}`).map((r) => r.header.Authorization === oldToken),
+        device.requestsTo("/api/database/notes/get").map((r) => r.header.Authorization === oldToken),
         [true, false],
         "the first try carried the stale token, the retry the new one",
     );

@@ -30,8 +30,6 @@ export interface InitOptions {
      * of it remain. Default: the last quarter of the token's lifetime.
      */
     refreshWithin?: number;
-    /** The server's batch limit (Settings → Batch), for where().update()/remove(). Default 50. */
-    maxBatchRequests?: number;
 }
 
 export interface LoginResult {
@@ -132,8 +130,12 @@ export interface WxbaseApp {
     ensureLogin(): Promise<LoginResult>;
     /** Forgets the session (the next request logs in again). */
     logout(): void;
-    /** A wx.cloud.database()-style API over the server's collections. */
-    database(): Database;
+    /**
+     * A wx.cloud.database()-style API over the server's collections; one
+     * database object per distinct options.
+     */
+    database(options: DatabaseOptions & { throwOnNotFound: false }): Database<null>;
+    database(options?: DatabaseOptions): Database;
     /** Uploads a file into a record's file field with wx.uploadFile; resolves with the saved record. */
     uploadFile(options: UploadFileOptions): Promise<RecordModel>;
     /** The URL of a record's file; record may be a facade result (_id) or a PocketBase record (id). */
@@ -178,10 +180,88 @@ export type CloudRecord<T = AnyObject> = T & {
     collectionName?: string;
 };
 
-export interface Database {
+/** The options of app.database(), as CloudBase's wx.cloud.database(options). */
+export interface DatabaseOptions {
+    /**
+     * false: doc(id).get() of a record that does not exist (or that the
+     * collection's rules hide) resolves { data: null, errMsg: "document.get:ok" }
+     * instead of rejecting. Default true.
+     */
+    throwOnNotFound?: boolean;
+    /** CloudBase's environment: ignored, the server is the one init() names. */
+    env?: string;
+}
+
+/**
+ * A database. Missing is null for app.database({ throwOnNotFound: false }),
+ * whose doc(id).get() answers { data: null } for a missing record.
+ */
+export interface Database<Missing extends null = never> {
     /** Query and update operators, like db.command in CloudBase. */
     readonly command: Command;
-    collection<T = AnyObject>(name: string): CollectionReference<T>;
+    /** Geographic values, stored as GeoJSON in a JSON field. */
+    readonly Geo: GeoConstructors;
+    /** The server's clock at write time, plus offset milliseconds: in add(), set(), update() and where(). */
+    serverDate(options?: { offset?: number }): ServerDateValue;
+    /** A regular expression the server runs (MongoDB's rules); options i, m, s. */
+    RegExp(options: { regexp: string; options?: string }): RegExpValue;
+    collection<T = AnyObject>(name: string): CollectionReference<T, Missing>;
+    /**
+     * Not supported: rejects with wxbase_unsupported. Write the transaction
+     * as a pb_hooks route (app.callFunction) with $app.runInTransaction(), or
+     * send the writes all or nothing through PocketBase's batch API (app.pb.createBatch()).
+     */
+    runTransaction(callback: (transaction: any) => any, times?: number): Promise<never>;
+    /** Not supported: rejects with wxbase_unsupported, as runTransaction(). */
+    startTransaction(): Promise<never>;
+    /** Not supported: rejects with wxbase_unsupported. Collections are created in the PocketBase dashboard or by a migration. */
+    createCollection(name: string): Promise<never>;
+}
+
+/**
+ * The callbacks of CloudBase's callback style. With any of them a database
+ * method returns undefined, and calls success(res) or fail(err), then
+ * complete(res or err). A callback that throws is logged to the console.
+ */
+export interface DatabaseCallbacks<R> {
+    success?: (res: R) => void;
+    fail?: (err: WxbaseError) => void;
+    complete?: (res: R | WxbaseError) => void;
+}
+
+/** Options in the callback style (miniprogram-api-typings' OQ): at least one callback. */
+export type CallbackOptions<O extends DatabaseCallbacks<any>> = O &
+    (Required<Pick<O, "success">> | Required<Pick<O, "fail">> | Required<Pick<O, "complete">>);
+
+/** Options in the Promise style (miniprogram-api-typings' RQ): no callback. */
+export type PromiseOptions<O extends DatabaseCallbacks<any>> = Pick<O, Exclude<keyof O, "success" | "fail" | "complete">>;
+
+/** The options of add(), set() and update(): the data, and the callbacks. */
+export interface DataOptions<D, R> extends DatabaseCallbacks<R> {
+    data: D;
+}
+
+export interface ServerDateValue {
+    readonly offset: number;
+}
+
+export interface RegExpValue {
+    readonly regexp: string;
+    readonly options: string;
+}
+
+/** A db.Geo value: GeoJSON. */
+export interface GeoValue {
+    toJSON(): { type: string; coordinates: any[] };
+}
+
+export interface GeoConstructors {
+    Point(longitude: number, latitude: number): GeoValue;
+    LineString(points: GeoValue[]): GeoValue;
+    Polygon(lines: GeoValue[]): GeoValue;
+    MultiPoint(points: GeoValue[]): GeoValue;
+    MultiLineString(lines: GeoValue[]): GeoValue;
+    MultiPolygon(polygons: GeoValue[]): GeoValue;
 }
 
 /** A where() condition: field values, operators, and nested objects for JSON paths. */
@@ -198,26 +278,55 @@ export interface Command {
     lte(value: any): QueryCommand;
     in(values: any[]): QueryCommand;
     nin(values: any[]): QueryCommand;
+    /** Projection operators for field(): _.project.slice(n) or slice([skip, n]). */
+    readonly project: { slice(arg: number | [number, number]): AnyObject };
+    /** None of the conditions. */
+    nor(...conditions: Array<QueryCommand | WhereCondition | Array<QueryCommand | WhereCondition>>): QueryCommand;
+    not(condition: QueryCommand): QueryCommand;
+    exists(value: boolean): QueryCommand;
+    size(n: number): QueryCommand;
+    mod(divisor: number, remainder: number): QueryCommand;
+    all(values: any[]): QueryCommand;
+    elemMatch(condition: QueryCommand | WhereCondition): QueryCommand;
+    geoNear(options: { geometry: GeoValue; maxDistance?: number; minDistance?: number }): QueryCommand;
+    geoWithin(options: { geometry?: GeoValue; centerSphere?: [GeoValue | number[], number] }): QueryCommand;
+    geoIntersects(options: { geometry: GeoValue }): QueryCommand;
     /** All conditions: operators on one field, or whole where() conditions. */
     and(...conditions: Array<QueryCommand | WhereCondition | Array<QueryCommand | WhereCondition>>): QueryCommand;
     /** Any condition: operators on one field, or whole where() conditions. */
     or(...conditions: Array<QueryCommand | WhereCondition | Array<QueryCommand | WhereCondition>>): QueryCommand;
 
-    /** Adds to a number field (atomic). */
+    /** Every update operator is applied inside the server's write transaction: atomic per document. */
     inc(value: number): UpdateCommand;
-    /**
-     * Appends to a multi-value select, relation or file field (atomic) or a JSON array (read-modify-write):
-     * push(a, b, c), push([a, b, c]) or push({ each: [a, b, c] }) append each value; position, slice and sort are refused.
-     */
+    mul(value: number): UpdateCommand;
+    min(value: any): UpdateCommand;
+    max(value: any): UpdateCommand;
+    rename(newName: string): UpdateCommand;
+    /** push(a, b, c), push([a, b, c]) or push({ each, position, slice, sort }). */
     push(...values: any[]): UpdateCommand;
-    /** Removes a value from a multi-value select, relation or file field (atomic) or a JSON array (read-modify-write). */
+    /** Removes the values equal to value, or matching a condition (_.gt(5), { name: 'x' }). */
     pull(value: any): UpdateCommand;
-    /** Removes several values, like pull. */
     pullAll(values: any[]): UpdateCommand;
-    /** Sets the field to the value as is (an object replaces a JSON field whole). */
+    addToSet(value: any): UpdateCommand;
+    pop(): UpdateCommand;
+    shift(): UpdateCommand;
+    unshift(...values: any[]): UpdateCommand;
+    /** Sets the field to the value as is (an object replaces, where a plain nested object merges). */
     set(value: any): UpdateCommand;
-    /** Clears the field (null). */
+    /** Removes the field (a PocketBase field goes back to its empty value). */
     remove(): UpdateCommand;
+
+    /** Not supported yet: throws wxbase_unsupported (aggregation expressions). */
+    expr(expression: any): never;
+    /** Not supported: throws wxbase_unsupported (the collection's fields define its records). */
+    jsonSchema(schema: AnyObject): never;
+    /** The aggregation operators ($.sum, $.avg, ...): each throws wxbase_unsupported until the aggregation pipeline exists. */
+    readonly aggregate: AggregateCommand;
+}
+
+/** db.command.aggregate: CloudBase's aggregation operators, each a function that throws wxbase_unsupported for now. */
+export interface AggregateCommand {
+    readonly [operator: string]: (...args: any[]) => never;
 }
 
 export interface QueryCommand {
@@ -235,8 +344,9 @@ export interface AddResult {
     errMsg: string;
 }
 
-export interface DocumentGetResult<T> {
-    data: CloudRecord<T>;
+export interface DocumentGetResult<T, Missing extends null = never> {
+    /** The record; null for a missing one with app.database({ throwOnNotFound: false }). */
+    data: CloudRecord<T> | Missing;
     errMsg: string;
 }
 
@@ -270,16 +380,22 @@ export interface Query<T = AnyObject> {
     where(condition: WhereCondition | QueryCommand): Query<T>;
     orderBy(field: string, order?: "asc" | "desc"): Query<T>;
     skip(n: number): Query<T>;
-    /** At most 1000; get() returns at most 20 without it. */
+    /** A whole number >= 1; above 1000 reads 1000. get() returns at most 20 without it. */
     limit(n: number): Query<T>;
     /** Which fields to return: `{ title: true }`; _id always comes along. */
-    field(projection: { [field: string]: boolean | 1 }): Query<T>;
-    get(): Promise<QueryGetResult<T>>;
-    count(): Promise<CountResult>;
+    /** { name: true } returns only the named fields (dot paths too), { name: false } leaves them out. */
+    field(projection: { [field: string]: boolean | 0 | 1 | AnyObject }): Query<T>;
+    /** The matches: a Promise, or with a callback in options, undefined (success(res) gets the result). */
+    get(options: CallbackOptions<DatabaseCallbacks<QueryGetResult<T>>>): void;
+    get(options?: PromiseOptions<DatabaseCallbacks<QueryGetResult<T>>>): Promise<QueryGetResult<T>>;
+    count(options: CallbackOptions<DatabaseCallbacks<CountResult>>): void;
+    count(options?: PromiseOptions<DatabaseCallbacks<CountResult>>): Promise<CountResult>;
     /** Updates every match in one all-or-nothing batch. */
-    update(options: { data: WhereCondition }): Promise<UpdateResult>;
+    update(options: CallbackOptions<DataOptions<WhereCondition, UpdateResult>>): void;
+    update(options: PromiseOptions<DataOptions<WhereCondition, UpdateResult>>): Promise<UpdateResult>;
     /** Removes every match in one all-or-nothing batch. */
-    remove(): Promise<RemoveResult>;
+    remove(options: CallbackOptions<DatabaseCallbacks<RemoveResult>>): void;
+    remove(options?: PromiseOptions<DatabaseCallbacks<RemoveResult>>): Promise<RemoveResult>;
     /**
      * Watches the query's result over the app's one WebSocket: an "init"
      * snapshot, then one per change (records entering, changing in, or leaving
@@ -289,22 +405,34 @@ export interface Query<T = AnyObject> {
     watch(options: WatchOptions<T>): Watcher;
 }
 
-export interface CollectionReference<T = AnyObject> extends Query<T> {
+export interface CollectionReference<T = AnyObject, Missing extends null = never> extends Query<T> {
     readonly collectionName: string;
-    doc(id: string): DocumentReference<T>;
+    doc(id: string): DocumentReference<T, Missing>;
     /** Creates a record; the server sets its owner (_openid) to the signed-in user. */
-    add(options: { data: Partial<T> & AnyObject }): Promise<AddResult>;
+    add(options: CallbackOptions<DataOptions<Partial<T> & AnyObject, AddResult>>): void;
+    add(options: PromiseOptions<DataOptions<Partial<T> & AnyObject, AddResult>>): Promise<AddResult>;
+    /** Not supported yet: throws wxbase_unsupported (the aggregation pipeline is not available). */
+    aggregate(): never;
+    /** Several documents, created all or none. */
+    add(options: CallbackOptions<DataOptions<Array<Partial<T> & AnyObject>, { _ids: string[]; errMsg: string }>>): void;
+    add(options: PromiseOptions<DataOptions<Array<Partial<T> & AnyObject>, { _ids: string[]; errMsg: string }>>): Promise<{ _ids: string[]; errMsg: string }>;
 }
 
-export interface DocumentReference<T = AnyObject> {
+export interface DocumentReference<T = AnyObject, Missing extends null = never> {
     readonly _id: string;
-    get(): Promise<DocumentGetResult<T>>;
+    field(projection: { [field: string]: boolean | 0 | 1 | AnyObject }): DocumentReference<T, Missing>;
+    /** A missing record rejects (errMsg "document.get:fail document with _id ... does not exist"), or with throwOnNotFound: false answers { data: null }. */
+    get(options: CallbackOptions<DatabaseCallbacks<DocumentGetResult<T, Missing>>>): void;
+    get(options?: PromiseOptions<DatabaseCallbacks<DocumentGetResult<T, Missing>>>): Promise<DocumentGetResult<T, Missing>>;
     /** Updates the given fields; a record that is missing or not yours updates 0. */
-    update(options: { data: AnyObject }): Promise<UpdateResult>;
+    update(options: CallbackOptions<DataOptions<AnyObject, UpdateResult>>): void;
+    update(options: PromiseOptions<DataOptions<AnyObject, UpdateResult>>): Promise<UpdateResult>;
     /** Replaces the record's fields (owner kept), or creates it with this id. */
-    set(options: { data: Partial<T> & AnyObject }): Promise<SetResult>;
+    set(options: CallbackOptions<DataOptions<Partial<T> & AnyObject, SetResult>>): void;
+    set(options: PromiseOptions<DataOptions<Partial<T> & AnyObject, SetResult>>): Promise<SetResult>;
     /** A record that is missing or not yours removes 0. */
-    remove(): Promise<RemoveResult>;
+    remove(options: CallbackOptions<DatabaseCallbacks<RemoveResult>>): void;
+    remove(options?: PromiseOptions<DatabaseCallbacks<RemoveResult>>): Promise<RemoveResult>;
     /** Watches this one record: where({ _id }).watch(options). */
     watch(options: WatchOptions<T>): Watcher;
 }
@@ -352,6 +480,7 @@ export interface Watcher {
  * Every failure: a server error (status, message, data and data.code from
  * PocketBase's error body), a failed wx call (status 0), or a query or update
  * that PocketBase cannot express (status 0, code "wxbase_unsupported").
+ * Those of the database methods also carry CloudBase's errMsg and errCode.
  */
 export declare class WxbaseError extends Error {
     constructor(message: string, fields?: Partial<Pick<WxbaseError, "status" | "code" | "data" | "url" | "isAbort" | "response" | "originalError">>);
@@ -369,4 +498,17 @@ export declare class WxbaseError extends Error {
     response: { [key: string]: any };
     /** The wx failure or exception behind it, if any. */
     originalError?: any;
+    /**
+     * CloudBase's errMsg, on the errors of database methods: "<method>:fail <message>"
+     * ("collection.get:fail ...", "document.get:fail document with _id x does not exist").
+     */
+    errMsg?: string;
+    /**
+     * CloudBase's errCode, on the errors of database methods: -1 no answer or a
+     * missing document, -401002 a query CloudBase refuses, -501003 rate limited,
+     * -501007 data the server refused (400), -501021 not supported by wxbase,
+     * -502001 any other database failure, -502003 permission denied (401/403),
+     * -502005 the collection does not exist.
+     */
+    errCode?: number;
 }

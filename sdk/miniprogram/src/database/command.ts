@@ -1,14 +1,49 @@
 import type { Command, QueryCommand, UpdateCommand, WhereCondition } from "../../types/index";
 import { unsupported } from "../errors";
+import { cloudbaseCommands } from "./compat";
 import { isPlainObject } from "./fields";
 
-export type FieldOperator = "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "in" | "nin";
-export type LogicOperator = "and" | "or";
-export type UpdateOperator = "inc" | "push" | "pull" | "set" | "remove";
+export type FieldOperator =
+    | "eq"
+    | "neq"
+    | "gt"
+    | "gte"
+    | "lt"
+    | "lte"
+    | "in"
+    | "nin"
+    | "exists"
+    | "size"
+    | "mod"
+    | "all"
+    | "elemMatch"
+    | "not"
+    | "geoNear"
+    | "geoWithin"
+    | "geoIntersects";
+export type LogicOperator = "and" | "or" | "nor";
+export type UpdateOperator =
+    | "set"
+    | "remove"
+    | "inc"
+    | "mul"
+    | "min"
+    | "max"
+    | "rename"
+    | "push"
+    | "pull"
+    | "pullAll"
+    | "addToSet"
+    | "pop"
+    | "shift"
+    | "unshift";
 
 type Operand = QueryCommand | WhereCondition;
 
-/** A query operator: on one field (eq … nin), or and/or over several conditions. */
+/**
+ * A query operator: on one field (eq … geoIntersects), or and/or/nor over
+ * several conditions. serialize.ts turns it into the server's query form.
+ */
 export class QueryCmd implements QueryCommand {
     readonly kind = "query" as const;
 
@@ -26,7 +61,7 @@ export class QueryCmd implements QueryCommand {
     }
 }
 
-/** An update operator; see update.ts for what each becomes. */
+/** An update operator; serialize.ts turns it into the server's update form. */
 export class UpdateCmd implements UpdateCommand {
     readonly kind = "update" as const;
 
@@ -55,29 +90,12 @@ function list(values: any[], name: string): any[] {
     return values.slice();
 }
 
-// CloudBase operators that PocketBase has no counterpart for: calling one is
-// a clear error rather than a missing function or an approximation.
-const notSupported: { [name: string]: string } = {
-    exists: "PocketBase has no field existence test; compare with null instead (_.eq(null), _.neq(null))",
-    mod: "PocketBase filters have no arithmetic",
-    all: "PocketBase cannot require several values in one array field; use _.and() of conditions",
-    elemMatch: "PocketBase cannot match objects inside arrays",
-    size: "array sizes are not supported",
-    geoNear: "PocketBase has no geo queries",
-    geoWithin: "PocketBase has no geo queries",
-    geoIntersects: "PocketBase has no geo queries",
-    expr: "aggregation expressions are not supported",
-    not: "use neq/nin, or rewrite the condition",
-    nor: "use and() of neq/nin conditions",
-    mul: "PocketBase can only add to numbers (_.inc)",
-    min: "PocketBase has no conditional update",
-    max: "PocketBase has no conditional update",
-    rename: "fields are renamed in the collection's schema",
-    shift: "PocketBase cannot remove by position",
-    unshift: "PocketBase only appends to arrays (_.push)",
-    pop: "PocketBase cannot remove by position",
-    addToSet: "multi-value select and relation fields keep unique values already: use _.push",
-};
+function number(value: any, name: string): number {
+    if (typeof value !== "number" || !isFinite(value)) {
+        throw unsupported(`db.command.${name}() takes a number.`);
+    }
+    return value;
+}
 
 /** makeCommand builds db.command. */
 export function makeCommand(): Command {
@@ -88,51 +106,77 @@ export function makeCommand(): Command {
         gte: (value) => new QueryCmd("gte", [value]),
         lt: (value) => new QueryCmd("lt", [value]),
         lte: (value) => new QueryCmd("lte", [value]),
-        in: (values) => new QueryCmd("in", list(values, "in")),
-        nin: (values) => new QueryCmd("nin", list(values, "nin")),
+        in: (values) => new QueryCmd("in", [list(values, "in")]),
+        nin: (values) => new QueryCmd("nin", [list(values, "nin")]),
         and: (...conditions) => new QueryCmd("and", flatten(conditions)),
         or: (...conditions) => new QueryCmd("or", flatten(conditions)),
-
-        inc: (value) => {
-            if (typeof value !== "number" || !isFinite(value)) {
-                throw unsupported("db.command.inc() takes a number.");
+        nor: (...conditions: any[]) => new QueryCmd("nor", flatten(conditions)),
+        not: (condition: any) => {
+            if (!(condition instanceof QueryCmd)) {
+                throw unsupported("db.command.not() takes an operator, such as _.not(_.gt(5)).");
             }
-            return new UpdateCmd("inc", [value]);
+            return new QueryCmd("not", [condition]);
+        },
+        exists: (value: boolean) => new QueryCmd("exists", [!!value]),
+        size: (n: number) => new QueryCmd("size", [number(n, "size")]),
+        mod: (divisor: number, remainder: number) => new QueryCmd("mod", [number(divisor, "mod"), number(remainder, "mod")]),
+        all: (values: any[]) => new QueryCmd("all", [list(values, "all")]),
+        elemMatch: (condition: any) => new QueryCmd("elemMatch", [condition]),
+        geoNear: (options: any) => new QueryCmd("geoNear", [options]),
+        geoWithin: (options: any) => new QueryCmd("geoWithin", [options]),
+        geoIntersects: (options: any) => new QueryCmd("geoIntersects", [options]),
+
+        // field({ arr: _.project.slice(n) }) and slice([skip, n]).
+        project: {
+            slice: (arg: number | [number, number]) => ({ $slice: arg }),
+        },
+
+        set: (value) => new UpdateCmd("set", [value]),
+        remove: () => new UpdateCmd("remove", []),
+        inc: (value) => new UpdateCmd("inc", [number(value, "inc")]),
+        mul: (value: number) => new UpdateCmd("mul", [number(value, "mul")]),
+        min: (value: any) => new UpdateCmd("min", [value]),
+        max: (value: any) => new UpdateCmd("max", [value]),
+        rename: (name: string) => {
+            if (typeof name !== "string" || !name) {
+                throw unsupported("db.command.rename() takes the new field name.");
+            }
+            return new UpdateCmd("rename", [name]);
         },
         push: (...args: any[]) => {
             // As CloudBase: push(a, b, c) and push([a, b, c]) append each
-            // value; push({ each, position, slice, sort }) takes options,
-            // of which PocketBase can do each alone.
+            // value; push({ each, position, slice, sort }) takes options.
             const first = args[0];
             if (args.length === 1 && isPlainObject(first) && Object.prototype.hasOwnProperty.call(first, "each")) {
-                const options = ["position", "slice", "sort"].filter((key) => first[key] !== undefined);
-                if (options.length > 0) {
-                    throw unsupported(
-                        `db.command.push({ ${options.join(", ")} }) is not supported: PocketBase appends at the end only; ` +
-                            "push({ each }) appends, or read the array and write it whole with _.set().",
-                    );
+                const options: { [key: string]: any } = { each: list(first.each, "push({ each })") };
+                for (const key of ["position", "slice", "sort"]) {
+                    if (first[key] !== undefined) {
+                        options[key] = first[key];
+                    }
                 }
-                return new UpdateCmd("push", list(first.each, "push({ each })"));
+                return new UpdateCmd("push", [options]);
             }
             if (args.length === 1 && Array.isArray(first)) {
-                return new UpdateCmd("push", first.slice());
+                return new UpdateCmd("push", [{ each: first.slice() }]);
             }
-            return new UpdateCmd("push", args);
+            return new UpdateCmd("push", [{ each: args }]);
         },
-        pull: (value) => {
-            if (value instanceof QueryCmd) {
-                throw unsupported("db.command.pull() with a condition is not supported: PocketBase removes values by equality only.");
+        pull: (value) => new UpdateCmd("pull", [value]),
+        pullAll: (values) => new UpdateCmd("pullAll", [list(values, "pullAll")]),
+        addToSet: (value: any) => {
+            if (isPlainObject(value) && Object.prototype.hasOwnProperty.call(value, "each")) {
+                return new UpdateCmd("addToSet", [{ each: list(value.each, "addToSet({ each })") }]);
             }
-            return new UpdateCmd("pull", [value]);
+            return new UpdateCmd("addToSet", [value]);
         },
-        pullAll: (values) => new UpdateCmd("pull", list(values, "pullAll")),
-        set: (value) => new UpdateCmd("set", [value]),
-        remove: () => new UpdateCmd("remove", []),
-    };
-    for (const name of Object.keys(notSupported)) {
-        command[name] = () => {
-            throw unsupported(`db.command.${name}() is not supported by wxbase: ${notSupported[name]}.`);
-        };
-    }
+        pop: () => new UpdateCmd("pop", [1]),
+        shift: () => new UpdateCmd("shift", [-1]),
+        unshift: (...args: any[]) => {
+            const values = args.length === 1 && Array.isArray(args[0]) ? args[0].slice() : args;
+            return new UpdateCmd("unshift", [values]);
+        },
+        // expr, jsonSchema and the aggregation operators (compat.ts).
+        ...cloudbaseCommands(),
+    } as Command & { [name: string]: any };
     return command;
 }

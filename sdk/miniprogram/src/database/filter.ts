@@ -41,6 +41,9 @@ export class FilterCompiler {
 
     private condition(condition: WhereCondition | QueryCmd, prefix: string): string {
         if (condition instanceof QueryCmd) {
+            if (condition.operator === "nor") {
+                throw unsupported("watch(): _.nor() is not supported in a watched query yet (get() takes it).");
+            }
             if (condition.operator !== "and" && condition.operator !== "or") {
                 throw unsupported(`where(): _.${condition.operator}() needs a field: where({ field: _.${condition.operator}(...) }).`);
             }
@@ -89,16 +92,21 @@ export class FilterCompiler {
                     return this.command(path, operand);
                 });
             case "in":
-                if (!cmd.operands.length) {
+                if (!cmd.operands[0].length) {
                     return never;
                 }
-                return "(" + cmd.operands.map((v) => this.compare(path, "eq", v)).join(" || ") + ")";
+                return "(" + cmd.operands[0].map((v: any) => this.compare(path, "eq", v)).join(" || ") + ")";
             case "nin":
-                if (!cmd.operands.length) {
+                if (!cmd.operands[0].length) {
                     return "";
                 }
-                return "(" + cmd.operands.map((v) => this.compare(path, "neq", v)).join(" && ") + ")";
+                return "(" + cmd.operands[0].map((v: any) => this.compare(path, "neq", v)).join(" && ") + ")";
             default:
+                if (!(cmd.operator in comparison)) {
+                    throw unsupported(
+                        `watch(): _.${cmd.operator}() is not supported in a watched query yet; it takes eq, neq, gt, gte, lt, lte, in, nin, and, or (get() takes every operator).`,
+                    );
+                }
                 return this.compare(path, cmd.operator, cmd.operands[0]);
         }
     }

@@ -12,7 +12,7 @@ interface Todo {
 
 async function page(filePath: string): Promise<void> {
     const app = init({ baseURL: "https://api.example.com" });
-    init({ baseURL: "https://api.example.com", mockUser: "alice", maxBatchRequests: 50, refreshWithin: 3600 });
+    init({ baseURL: "https://api.example.com", mockUser: "alice", refreshWithin: 3600 });
 
     const { record, isNew } = await app.login();
     const name: string = record.id;
@@ -83,9 +83,39 @@ async function page(filePath: string): Promise<void> {
     } catch (err) {
         if (err instanceof WxbaseError) {
             const fields: [number, string, string, object] = [err.status, err.code, err.message, err.data];
+            const cloudbase: [string | undefined, number | undefined] = [err.errMsg, err.errCode];
+            void cloudbase;
             void fields;
         }
     }
+
+    // CloudBase's callback style: with a callback, nothing is returned.
+    const nothing: void = todos.doc(_id).get({
+        success: (res) => void res.data.title,
+        fail: (err) => void [err.errMsg, err.errCode],
+        complete: () => {},
+    });
+    todos.where({ done: true }).get({ success: (res) => void res.data[0].title });
+    todos.where({ done: true }).count({ complete: () => {} });
+    todos.add({ data: { title: "z" }, success: (res) => void res._id });
+    todos.doc(_id).update({ data: { n: 1 }, fail: (err) => void err.code });
+    todos.doc(_id).set({ data: { title: "z" }, success: (res) => void res.stats.created });
+    todos.doc(_id).remove({ complete: () => {} });
+    todos.where({ done: true }).update({ data: { done: false }, success: (res) => void res.stats.updated });
+    todos.where({ done: true }).remove({ fail: () => {} });
+    // @ts-expect-error with a callback there is no Promise
+    todos.doc(_id).get({ success() {} }).then;
+    const stillPromise: number = (await todos.where({ done: true }).count({})).total;
+
+    // throwOnNotFound: false answers { data: null } for a missing record.
+    const lenient = app.database({ throwOnNotFound: false });
+    const maybe = (await lenient.collection<Todo>("todos").doc(_id).get()).data;
+    const maybeTitle: string | undefined = maybe ? maybe.title : undefined;
+    // @ts-expect-error data may be null with throwOnNotFound: false
+    const sureTitle: string = (await lenient.collection<Todo>("todos").doc(_id).get()).data.title;
+    const strict: string = (await app.database({ throwOnNotFound: true }).collection<Todo>("todos").doc(_id).get()).data.title;
+    const refused: Promise<never> = db.runTransaction(async () => {});
+    void [db.startTransaction, db.createCollection, _.expr, _.jsonSchema, _.aggregate.sum, todos.aggregate];
 
     // @ts-expect-error add() takes { data }
     await todos.add({ title: "x" });
@@ -106,6 +136,7 @@ async function page(filePath: string): Promise<void> {
 
     void [first, valid, title, owner, updated, created, removed, firstTitle, total, url, openid];
     void [tapped, numbers, anyEvent, today, nick, keyValid, notBoolean];
+    void [nothing, stillPromise, maybeTitle, sureTitle, strict, refused];
 }
 
 void page;
