@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
 
+	"wxbase/clouddb"
 	"wxbase/cloudquery"
 )
 
@@ -66,4 +67,21 @@ func databaseError(e *core.RequestEvent, err error) error {
 func (s *server) forgetOpenIDs(e *core.RecordEvent) error {
 	s.openids.Forget()
 	return e.Next()
+}
+
+// watchDocuments makes a watch's documents as databaseGet does, for the
+// realtime server (realtime.Options.Documents).
+func (s *server) watchDocuments(e *core.RequestEvent, records []*core.Record, appID string) ([]map[string]any, error) {
+	caller := cloudquery.Caller{Event: e}
+	if found, err := s.apps.find(e.App, appID); err == nil {
+		caller.AppRef = found.id
+	}
+	docs, err := cloudquery.Documents(e.App, caller, records, &s.openids)
+	if err != nil {
+		return nil, err
+	}
+	for i, doc := range docs {
+		docs[i], _ = clouddb.EncodeEJSON(doc).(map[string]any)
+	}
+	return docs, nil
 }

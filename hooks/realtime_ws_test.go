@@ -259,7 +259,8 @@ func TestWatchSnapshotThenCreateUpdateDelete(t *testing.T) {
 	if got := strings.Join(titles(docs), ","); got != "a1,a2" {
 		t.Fatalf("alice's snapshot: %s", got)
 	}
-	if docs[0]["_openid"] != aliceID || docs[0]["id"] != nil || docs[0]["owner"] != nil {
+	// The documents of get(): _id, _openid the owner's openid, owner the relation.
+	if docs[0]["_openid"] != "oAliceWatch00000000000000000" || docs[0]["owner"] != aliceID || docs[0]["id"] != nil || docs[0]["_id"] == nil {
 		t.Errorf("documents use CloudBase's _id and _openid: %v", docs[0])
 	}
 
@@ -923,7 +924,7 @@ func TestWatchSharedReadsKeepEachUsersView(t *testing.T) {
 			change := c.change("all")
 			expand, _ := change.Doc["expand"].(map[string]any)
 			owner, _ := expand["owner"].(map[string]any)
-			if name == "alice" && (owner["id"] != aliceID || change.Doc["_openid"] != aliceID) {
+			if name == "alice" && (owner["id"] != aliceID || change.Doc["_openid"] != "oAliceShared0000000000000000") {
 				t.Fatalf("alice's own user is not expanded for her: %+v", change.Doc)
 			}
 			if name == "bob" && owner != nil {

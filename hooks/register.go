@@ -112,10 +112,12 @@ func Register(app core.App, cfg Config) *Wechat {
 	// Realtime for mini-programs: watch() over a WebSocket (package
 	// realtime). Every committed record change is re-evaluated, off the
 	// writer's path, by the sockets watching its collection. A watch's
-	// filter meets the list API's secret check, with the same answer.
+	// filter meets the list API's secret check, with the same answer; its
+	// documents are the database routes' (_openid, dates).
 	realtimeOptions := cfg.Realtime
 	realtimeOptions.CheckFilter = checkWatchFilter
 	realtimeOptions.OwnerField = ownerField
+	realtimeOptions.Documents = s.watchDocuments
 	rt := realtime.New(app, realtimeOptions)
 	app.OnRecordAfterCreateSuccess().BindFunc(rt.RecordChanged)
 	app.OnRecordAfterUpdateSuccess().BindFunc(rt.RecordChanged)

@@ -44,10 +44,18 @@ type Options struct {
 	// fresh inits, as a schema change may have turned a filter into a
 	// probe. It has no default: New refuses to start without one.
 	CheckFilter FilterCheck
-	// OwnerField is the relation sent as CloudBase's _openid, as the SDK's
-	// toCloud does for the REST API; "" means "owner".
+	// OwnerField is the relation sent as CloudBase's _openid when there
+	// is no Documents; "" means "owner".
 	OwnerField string
+	// Documents turns enriched records into the documents a watch sends,
+	// as the database routes do (so get() and watch() show one document
+	// the same way); appID is the mini-program the client named. nil: the
+	// record's JSON with id and OwnerField renamed _id and _openid.
+	Documents DocumentsFunc
 }
+
+// DocumentsFunc makes CloudBase documents of enriched records.
+type DocumentsFunc func(event *core.RequestEvent, records []*core.Record, appID string) ([]map[string]any, error)
 
 // Server serves watch() over WebSockets: it holds every open socket and
 // tells the ones watching a collection when one of its records changed.
@@ -57,6 +65,7 @@ type Server struct {
 	limits      Limits // Options.Limits with the defaults filled in
 	checkFilter FilterCheck
 	ownerField  string
+	documents   DocumentsFunc
 
 	mu     sync.RWMutex // guards what follows
 	conns  map[*wsConn]struct{}
@@ -79,7 +88,7 @@ func New(app core.App, opts Options) *Server {
 		opts.OwnerField = "owner"
 	}
 	return &Server{app: app, reads: newSharedReads(), limits: opts.Limits.withDefaults(),
-		checkFilter: opts.CheckFilter, ownerField: opts.OwnerField,
+		checkFilter: opts.CheckFilter, ownerField: opts.OwnerField, documents: opts.Documents,
 		conns: map[*wsConn]struct{}{}, users: map[string]*userSockets{}}
 }
 

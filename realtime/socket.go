@@ -44,6 +44,7 @@ type clientMessage struct {
 	Sort       string         `json:"sort"`
 	Expand     string         `json:"expand"`
 	Fields     string         `json:"fields"`
+	AppID      string         `json:"appid"` // the mini-program whose openids documents show
 }
 
 // serverMessage is every message the server sends.

@@ -31,6 +31,8 @@ type watch struct {
 	expand       string
 	fields       string
 	ownerField   string // sent as CloudBase's _openid (Options.OwnerField)
+	appID        string
+	documentsOf  DocumentsFunc
 
 	seq     int64             // CloudBase's snapshot id, per watch
 	members map[string]uint64 // record id → hash of the document sent
@@ -143,6 +145,8 @@ func (s *Server) newWatch(app core.App, msg *clientMessage, auth *core.Record) (
 		expand:       msg.Expand,
 		fields:       msg.Fields,
 		ownerField:   s.ownerField,
+		appID:        msg.AppID,
+		documentsOf:  s.documents,
 		members:      map[string]uint64{},
 	}, nil
 }
@@ -291,6 +295,28 @@ func (w *watch) documents(event *core.RequestEvent, records []*core.Record) ([]m
 	if err := apis.EnrichRecords(event, records); err != nil {
 		return nil, nil, err
 	}
+	if w.documentsOf != nil {
+		docs, err := w.documentsOf(event, records, w.appID)
+		if err != nil {
+			return nil, nil, err
+		}
+		hashes := make([]uint64, len(docs))
+		for i, doc := range docs {
+			if w.fields != "" {
+				if docs[i], err = pickFields(doc, w.fields); err != nil {
+					return nil, nil, err
+				}
+			}
+			raw, err := json.Marshal(docs[i])
+			if err != nil {
+				return nil, nil, err
+			}
+			h := fnv.New64a()
+			h.Write(raw)
+			hashes[i] = h.Sum64()
+		}
+		return docs, hashes, nil
+	}
 	docs := make([]map[string]any, len(records))
 	hashes := make([]uint64, len(records))
 	for i, record := range records {
@@ -314,6 +340,32 @@ func (w *watch) documents(event *core.RequestEvent, records []*core.Record) ([]m
 		}
 	}
 	return docs, hashes, nil
+}
+
+// pickFields keeps the listed fields of a document as PocketBase's fields
+// parameter does (expand.owner.id too), in PocketBase's names: id is _id,
+// and owner brings _openid along.
+func pickFields(doc map[string]any, fields string) (map[string]any, error) {
+	names := []string{"_id"}
+	for _, name := range strings.Split(fields, ",") {
+		name = strings.TrimSpace(name)
+		switch name {
+		case "id", "":
+			continue
+		case "owner":
+			names = append(names, "_openid")
+		}
+		names = append(names, name)
+	}
+	picked, err := picker.Pick(doc, strings.Join(names, ","))
+	if err != nil {
+		return nil, &watchError{codeWatchInvalid, "The fields list is invalid: " + err.Error()}
+	}
+	out, ok := picked.(map[string]any)
+	if !ok {
+		return nil, &watchError{codeWatchInvalid, "The fields list is invalid."}
+	}
+	return out, nil
 }
 
 // cloudDoc renames id and ownerField to CloudBase's _id and _openid, as

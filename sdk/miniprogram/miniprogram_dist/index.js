@@ -1698,6 +1698,8 @@ var FilterCompiler = class {
     this.userId = userId;
     this.params = {};
     this.n = 0;
+    // The path _openid became (owner): only '{openid}' compares with it.
+    this.openidPath = "";
   }
   compile(condition) {
     const expr = this.condition(condition, "");
@@ -1729,6 +1731,9 @@ var FilterCompiler = class {
         continue;
       }
       const name = checkName(prefix ? key : serverField(key), "where()");
+      if (!prefix && key === "_openid") {
+        this.openidPath = name;
+      }
       const path = prefix + name;
       if (value instanceof QueryCmd) {
         parts.push(this.command(path, value));
@@ -1795,6 +1800,11 @@ var FilterCompiler = class {
     }
     if (typeof value === "function" || typeof value === "symbol" || value === void 0) {
       throw unsupported(`where(): "${path}" has no value to compare with.`);
+    }
+    if (this.openidPath === path && value !== "{openid}" && value !== null) {
+      throw unsupported(
+        "watch(): _openid is compared with '{openid}' (the signed-in user) only in a watched query; get() takes any openid."
+      );
     }
     if (value === "{openid}") {
       value = this.userId;
@@ -2401,7 +2411,7 @@ var QueryImpl = class _QueryImpl {
       fields = names.join(",");
     }
     return this.ctx.realtime.watch(
-      { collection: this.collectionName, filter, order, fields, skip: this.state.skip || 0, limit: this.state.limit },
+      { collection: this.collectionName, filter, order, fields, skip: this.state.skip || 0, limit: this.state.limit, appid: this.ctx.appid },
       options
     );
   }
@@ -3145,6 +3155,9 @@ var WatchState = class {
     if (this.spec.order.length) {
       message.sort = this.spec.order.join(",");
     }
+    if (this.spec.appid) {
+      message.appid = this.spec.appid;
+    }
     if (this.spec.fields) {
       message.fields = this.spec.fields;
     }
@@ -3158,7 +3171,7 @@ var WatchState = class {
     deliver(() => this.options.onError(err));
   }
   snapshot(msg) {
-    const snap = msg.snapshot || {};
+    const snap = decodeValue(msg.snapshot || {});
     const changes = Array.isArray(snap.docChanges) ? snap.docChanges : [];
     if (snap.type === "init") {
       this.chunks = (this.chunks || []).concat(Array.isArray(snap.docs) ? snap.docs : []);
@@ -3262,8 +3275,6 @@ function sortValue(doc, path) {
   const steps = path.split(".");
   if (steps[0] === "id") {
     steps[0] = "_id";
-  } else if (steps[0] === "owner") {
-    steps[0] = "_openid";
   }
   let value = doc;
   for (const step of steps) {

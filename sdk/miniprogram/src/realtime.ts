@@ -4,6 +4,7 @@
 // its query's order, and hands CloudBase-shaped snapshots to onChange.
 import type { RecordModel } from "pocketbase";
 import type { AnyObject, CloudRecord, WatchDocChange, WatchOptions, WatchSnapshot, Watcher } from "../types/index";
+import { decodeValue } from "./database/serialize";
 import { WxbaseError } from "./errors";
 import type { Session, WxAuthStore } from "./session";
 
@@ -18,6 +19,8 @@ export interface WatchSpec {
     /** The window of the result handed to onChange (the facade's skip() and limit()). */
     skip: number;
     limit?: number;
+    /** The mini-program whose openids the documents' _openid holds. */
+    appid?: string;
 }
 
 // An app-level ping keeps the server's 90 s idle timer (and proxies) at bay.
@@ -465,6 +468,9 @@ class WatchState {
         if (this.spec.order.length) {
             message.sort = this.spec.order.join(",");
         }
+        if (this.spec.appid) {
+            message.appid = this.spec.appid;
+        }
         if (this.spec.fields) {
             message.fields = this.spec.fields;
         }
@@ -481,7 +487,8 @@ class WatchState {
     }
 
     snapshot(msg: AnyObject): void {
-        const snap: AnyObject = msg.snapshot || {};
+        // Dates travel as { $date }, as from get().
+        const snap: AnyObject = decodeValue(msg.snapshot || {});
         const changes: WatchDocChange[] = Array.isArray(snap.docChanges) ? snap.docChanges : [];
         if (snap.type === "init") {
             this.chunks = (this.chunks || []).concat(Array.isArray(snap.docs) ? snap.docs : []);
@@ -598,13 +605,11 @@ function windowChanges(before: Doc[], after: Doc[], changes: WatchDocChange[]): 
     return out;
 }
 
-/** The value of a sort term in a document, with CloudBase's _id and _openid for id and owner. */
+/** The value of a sort term in a document, with CloudBase's _id for id. */
 function sortValue(doc: Doc, path: string): any {
     const steps = path.split(".");
     if (steps[0] === "id") {
         steps[0] = "_id";
-    } else if (steps[0] === "owner") {
-        steps[0] = "_openid";
     }
     let value: any = doc;
     for (const step of steps) {

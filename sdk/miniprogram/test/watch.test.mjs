@@ -19,9 +19,9 @@ async function signIn(user) {
     devices.push(device);
     const { sdk } = device.launch();
     const app = sdk.init({ baseURL: server.url });
-    const { record } = await app.login();
+    const { record, openid } = await app.login();
     const db = app.database();
-    return { app, db, _: db.command, device, id: record.id, token: () => app.pb.authStore.token };
+    return { app, db, _: db.command, device, id: record.id, openid, token: () => app.pb.authStore.token };
 }
 
 /**
@@ -115,16 +115,18 @@ describe("snapshots", () => {
             ["init", "init", a],
         ]);
         const doc = init.docs[1];
-        assert.equal(doc._openid, alice.id);
+        // The documents of get(): _openid the owner's openid, owner the relation.
+        assert.equal(doc._openid, alice.openid);
+        assert.equal(doc.owner, alice.id);
         assert.equal(doc.title, "a");
-        assert.equal("id" in doc || "owner" in doc, false);
+        assert.equal("id" in doc, false);
 
         const c = await add(alice, { group: "crud", title: "c", n: 0 });
         const added = await w.next();
         assert.equal("type" in added, false);
         assert.deepEqual(changes(added), [["add", "enqueue", c]]);
         assert.deepEqual(ids(added), [c, b, a]);
-        assert.equal(added.docChanges[0].doc._openid, alice.id);
+        assert.equal(added.docChanges[0].doc._openid, alice.openid);
 
         await alice.db.collection("todos").doc(c).update({ data: { n: 5, title: "c2" } });
         const updated = await w.next();
@@ -170,7 +172,7 @@ describe("snapshots", () => {
         const next = await w.next();
         assert.deepEqual(changes(next), [["add", "enqueue", mine]]);
         assert.deepEqual(ids(next), [own, mine]);
-        assert.ok(next.docs.every((d) => d._openid === alice.id));
+        assert.ok(next.docs.every((d) => d._openid === alice.openid));
         // Bob's own watch sees only his.
         const wb = watch(bob.db.collection("todos").where({ group: "mine" }));
         assert.deepEqual(field(await wb.next(), "title").sort(), ["bob's after", "bob's before"]);

@@ -230,7 +230,7 @@ class QueryImpl<T> implements Query<T> {
             fields = names.join(",");
         }
         return this.ctx.realtime.watch<T>(
-            { collection: this.collectionName, filter, order, fields, skip: this.state.skip || 0, limit: this.state.limit },
+            { collection: this.collectionName, filter, order, fields, skip: this.state.skip || 0, limit: this.state.limit, appid: this.ctx.appid },
             options,
         );
     }

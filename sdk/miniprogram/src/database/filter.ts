@@ -32,6 +32,9 @@ export class FilterCompiler {
     private params: { [key: string]: any } = {};
     private n = 0;
 
+    // The path _openid became (owner): only '{openid}' compares with it.
+    private openidPath = "";
+
     constructor(private readonly userId: string) {}
 
     compile(condition: WhereCondition | QueryCmd): CompiledFilter {
@@ -65,6 +68,9 @@ export class FilterCompiler {
                 continue;
             }
             const name = checkName(prefix ? key : serverField(key), "where()");
+            if (!prefix && key === "_openid") {
+                this.openidPath = name;
+            }
             const path = prefix + name;
             if (value instanceof QueryCmd) {
                 parts.push(this.command(path, value));
@@ -136,6 +142,13 @@ export class FilterCompiler {
         }
         if (typeof value === "function" || typeof value === "symbol" || value === undefined) {
             throw unsupported(`where(): "${path}" has no value to compare with.`);
+        }
+        if (this.openidPath === path && value !== "{openid}" && value !== null) {
+            // The server's _openid is an openid, which a watched filter
+            // cannot compare yet: saying so beats matching nothing.
+            throw unsupported(
+                "watch(): _openid is compared with '{openid}' (the signed-in user) only in a watched query; get() takes any openid.",
+            );
         }
         if (value === "{openid}") {
             value = this.userId;
