@@ -1627,7 +1627,11 @@ function makeCommand() {
     },
     exists: (value) => new QueryCmd("exists", [!!value]),
     size: (n2) => new QueryCmd("size", [number(n2, "size")]),
-    mod: (divisor, remainder) => new QueryCmd("mod", [number(divisor, "mod"), number(remainder, "mod")]),
+    // mod(divisor, remainder), or the server SDK's mod([divisor, remainder]).
+    mod: (divisor, remainder) => {
+      const pair = Array.isArray(divisor) ? divisor : [divisor, remainder];
+      return new QueryCmd("mod", [number(pair[0], "mod"), number(pair[1], "mod")]);
+    },
     all: (values) => new QueryCmd("all", [list(values, "all")]),
     elemMatch: (condition) => new QueryCmd("elemMatch", [condition]),
     geoNear: (options) => new QueryCmd("geoNear", [options]),
@@ -1777,11 +1781,11 @@ var FilterCompiler = class {
         return this.compare(path, cmd.operator, cmd.operands[0]);
     }
   }
-  logic(cmd, each) {
+  logic(cmd, each2) {
     if (!cmd.operands.length) {
       throw unsupported(`where(): _.${cmd.operator}() needs at least one condition.`);
     }
-    const parts = cmd.operands.map(each);
+    const parts = cmd.operands.map(each2);
     const joined = join(parts, cmd.operator === "and" ? " && " : " || ");
     if (cmd.operator === "or" && parts.some((p) => !p)) {
       return "";
@@ -1845,12 +1849,6 @@ var RegExpValue = class {
   }
 };
 var GeoValue = class {
-  constructor(json) {
-    this.json = json;
-  }
-  toJSON() {
-    return this.json;
-  }
 };
 function coordinate(lon, lat) {
   if (typeof lon !== "number" || typeof lat !== "number" || !isFinite(lon) || !isFinite(lat)) {
@@ -1861,48 +1859,104 @@ function coordinate(lon, lat) {
   }
   return [lon, lat];
 }
-function points(list2, name) {
-  if (!Array.isArray(list2)) {
-    throw unsupported(`db.Geo.${name}() takes an array.`);
+function each(list2, name, of, ok) {
+  if (!Array.isArray(list2) || !list2.every(ok)) {
+    throw unsupported(`db.Geo.${name}() takes an array of db.Geo.${of} values.`);
   }
-  return list2.map((p) => {
-    const json = p instanceof GeoValue ? p.toJSON() : p;
-    if (!json || json.type !== "Point") {
-      throw unsupported(`db.Geo.${name}() takes db.Geo.Point values.`);
-    }
-    return json.coordinates;
-  });
+  return list2.slice();
 }
-function lines(list2, name) {
-  if (!Array.isArray(list2)) {
-    throw unsupported(`db.Geo.${name}() takes an array.`);
+var GeoPoint = class extends GeoValue {
+  constructor(longitude, latitude) {
+    super();
+    [this.longitude, this.latitude] = coordinate(longitude, latitude);
   }
-  return list2.map((l) => {
-    const json = l instanceof GeoValue ? l.toJSON() : l;
-    if (!json || json.type !== "LineString") {
-      throw unsupported(`db.Geo.${name}() takes db.Geo.LineString values.`);
-    }
-    return json.coordinates;
-  });
+  toJSON() {
+    return { type: "Point", coordinates: [this.longitude, this.latitude] };
+  }
+};
+var GeoLineString = class extends GeoValue {
+  constructor(points) {
+    super();
+    this.points = each(points, "LineString", "Point", (p) => p instanceof GeoPoint);
+  }
+  toJSON() {
+    return { type: "LineString", coordinates: this.points.map((p) => p.toJSON().coordinates) };
+  }
+};
+var GeoPolygon = class extends GeoValue {
+  constructor(lines) {
+    super();
+    this.lines = each(lines, "Polygon", "LineString", (l) => l instanceof GeoLineString);
+  }
+  toJSON() {
+    return { type: "Polygon", coordinates: this.lines.map((l) => l.toJSON().coordinates) };
+  }
+};
+var GeoMultiPoint = class extends GeoValue {
+  constructor(points) {
+    super();
+    this.points = each(points, "MultiPoint", "Point", (p) => p instanceof GeoPoint);
+  }
+  toJSON() {
+    return { type: "MultiPoint", coordinates: this.points.map((p) => p.toJSON().coordinates) };
+  }
+};
+var GeoMultiLineString = class extends GeoValue {
+  constructor(lines) {
+    super();
+    this.lines = each(lines, "MultiLineString", "LineString", (l) => l instanceof GeoLineString);
+  }
+  toJSON() {
+    return { type: "MultiLineString", coordinates: this.lines.map((l) => l.toJSON().coordinates) };
+  }
+};
+var GeoMultiPolygon = class extends GeoValue {
+  constructor(polygons) {
+    super();
+    this.polygons = each(polygons, "MultiPolygon", "Polygon", (p) => p instanceof GeoPolygon);
+  }
+  toJSON() {
+    return { type: "MultiPolygon", coordinates: this.polygons.map((p) => p.toJSON().coordinates) };
+  }
+};
+function callable(Class) {
+  const make = function(...args) {
+    return new Class(...args);
+  };
+  make.prototype = Class.prototype;
+  return make;
 }
 function makeGeo() {
   return {
-    Point: (longitude, latitude) => new GeoValue({ type: "Point", coordinates: coordinate(longitude, latitude) }),
-    LineString: (list2) => new GeoValue({ type: "LineString", coordinates: points(list2, "LineString") }),
-    Polygon: (list2) => new GeoValue({ type: "Polygon", coordinates: lines(list2, "Polygon") }),
-    MultiPoint: (list2) => new GeoValue({ type: "MultiPoint", coordinates: points(list2, "MultiPoint") }),
-    MultiLineString: (list2) => new GeoValue({ type: "MultiLineString", coordinates: lines(list2, "MultiLineString") }),
-    MultiPolygon: (list2) => new GeoValue({
-      type: "MultiPolygon",
-      coordinates: (Array.isArray(list2) ? list2 : []).map((p) => {
-        const json = p instanceof GeoValue ? p.toJSON() : p;
-        if (!json || json.type !== "Polygon") {
-          throw unsupported("db.Geo.MultiPolygon() takes db.Geo.Polygon values.");
-        }
-        return json.coordinates;
-      })
-    })
+    Point: callable(GeoPoint),
+    LineString: callable(GeoLineString),
+    Polygon: callable(GeoPolygon),
+    MultiPoint: callable(GeoMultiPoint),
+    MultiLineString: callable(GeoMultiLineString),
+    MultiPolygon: callable(GeoMultiPolygon)
   };
+}
+var point = (c) => new GeoPoint(c[0], c[1]);
+var line = (c) => new GeoLineString(c.map(point));
+var polygon = (c) => new GeoPolygon(c.map(line));
+var geoReaders = {
+  Point: point,
+  LineString: line,
+  Polygon: polygon,
+  MultiPoint: (c) => new GeoMultiPoint(c.map(point)),
+  MultiLineString: (c) => new GeoMultiLineString(c.map(line)),
+  MultiPolygon: (c) => new GeoMultiPolygon(c.map(polygon))
+};
+function readGeo(value) {
+  const keys = Object.keys(value);
+  if (keys.length !== 2 || typeof value.type !== "string" || !Array.isArray(value.coordinates) || !geoReaders[value.type]) {
+    return null;
+  }
+  try {
+    return geoReaders[value.type](value.coordinates);
+  } catch (err) {
+    return null;
+  }
 }
 function serverDate(options) {
   const offset = options && options.offset !== void 0 ? options.offset : 0;
@@ -1967,6 +2021,10 @@ function decodeValue(value) {
     const keys = Object.keys(value);
     if (keys.length === 1 && keys[0] === "$date") {
       return new Date(typeof value.$date === "string" ? Date.parse(value.$date) : value.$date);
+    }
+    const geo = readGeo(value);
+    if (geo) {
+      return geo;
     }
     const out = {};
     for (const key of keys) {
@@ -2059,7 +2117,7 @@ function fieldCondition(path, value) {
         }
         return {
           ["$" + value.operator]: value.operands.map(
-            (operand) => operand instanceof QueryCmd ? fieldCondition(path, operand) : encodeQuery(prefixed(path, operand))
+            (operand) => operand instanceof QueryCmd || !isPlainObject(operand) ? fieldCondition(path, operand) : encodeQuery(prefixed(path, operand))
           )
         };
     }
@@ -2146,8 +2204,8 @@ function encodeCenter(center) {
   if (!Array.isArray(center) || center.length !== 2) {
     throw unsupported("geoWithin({ centerSphere }) takes [point, radiusInRadians].");
   }
-  const point = center[0] instanceof GeoValue ? center[0].toJSON().coordinates : center[0];
-  return [point, center[1]];
+  const point2 = center[0] instanceof GeoValue ? center[0].toJSON().coordinates : center[0];
+  return [point2, center[1]];
 }
 function geometry(value, name) {
   if (value instanceof GeoValue) {
@@ -2434,12 +2492,14 @@ var QueryImpl = class _QueryImpl {
     }
     return body;
   }
+  /**
+   * needsWhere: update() and remove() change every match. As CloudBase,
+   * orderBy(), skip(), limit() and field() in the chain do not apply to
+   * them (its own tests remove every match of where().skip(n).remove()).
+   */
   needsWhere(op) {
     if (this.state.where === void 0) {
       throw unsupported(`${op} needs where(): collection.where({...}).${op}`);
-    }
-    if (this.state.order.length || this.state.skip !== void 0 || this.state.limit !== void 0 || this.state.projection) {
-      throw unsupported(`where().${op} changes every match: orderBy(), skip(), limit() and field() do not apply.`);
     }
   }
 };

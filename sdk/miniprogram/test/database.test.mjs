@@ -194,6 +194,30 @@ describe("dates", () => {
     });
 });
 
+describe("geo", () => {
+    test("db.Geo values are stored as GeoJSON and read back as db.Geo values; geoNear sorts by distance", async () => {
+        const { db, _ } = alice;
+        await server.createCollection({ name: "shops", listRule: "", viewRule: "", createRule: "@request.auth.id != ''", fields: [ownerField, { name: "name", type: "text" }, { name: "place", type: "json" }] });
+        const shops = db.collection("shops");
+        const here = db.Geo.Point(113.32, 23.11);
+        await shops.add({ data: { name: "here", place: new db.Geo.Point(113.32, 23.11) } });
+        await shops.add({ data: { name: "near", place: db.Geo.Point(113.33, 23.11) } });
+        await shops.add({ data: { name: "far", place: db.Geo.Point(114.0, 23.5) } });
+        const { data } = await shops.where({ name: "here" }).get();
+        assert.ok(data[0].place instanceof db.Geo.Point);
+        assert.deepEqual([data[0].place.longitude, data[0].place.latitude], [113.32, 23.11]);
+        assert.deepEqual(plain(data[0].place), { type: "Point", coordinates: [113.32, 23.11] });
+        // Nearest first; a shop at the very spot is at distance 0 and kept.
+        const near = await shops.where({ place: _.geoNear({ geometry: here, maxDistance: 5000 }) }).get();
+        assert.deepEqual(plain(near.data).map((d) => d.name), ["here", "near"]);
+        const ring = await shops.where({ place: _.geoNear({ geometry: here, minDistance: 1, maxDistance: 100000 }) }).get();
+        assert.deepEqual(plain(ring.data).map((d) => d.name), ["near", "far"]);
+        const area = db.Geo.Polygon([db.Geo.LineString([db.Geo.Point(113, 23), db.Geo.Point(113.5, 23), db.Geo.Point(113.5, 23.3), db.Geo.Point(113, 23.3), db.Geo.Point(113, 23)])]);
+        const within = await shops.where({ place: _.geoWithin({ geometry: area }) }).get();
+        assert.deepEqual(plain(within.data).map((d) => d.name).sort(), ["here", "near"]);
+    });
+});
+
 describe("update operators", () => {
     let doc;
     let id;
@@ -577,11 +601,17 @@ describe("where().update() and where().remove()", () => {
         assert.equal((await alice.db.collection("todos").where({ group: "big", done: true }).count()).total, 0);
     });
 
-    test("update()/remove() need where() and ignore no paging silently", async () => {
+    test("update()/remove() need where(), and change every match whatever orderBy/skip/limit say, as CloudBase", async () => {
         const todos = alice.db.collection("todos");
         await assert.rejects(todos.update({ data: { done: true } }), unsupported);
         await assert.rejects(todos.remove(), unsupported);
-        await assert.rejects(todos.where({ group: "bulk" }).limit(1).remove(), unsupported);
+        for (const n of [1, 2, 3]) {
+            await todos.add({ data: { group: "chained", n } });
+        }
+        const updated = plain(await todos.where({ group: "chained" }).orderBy("n", "asc").limit(1).update({ data: { done: true } }));
+        assert.deepEqual(updated.stats, { updated: 3 });
+        const removed = plain(await todos.where({ group: "chained" }).skip(2).limit(1).remove());
+        assert.deepEqual(removed.stats, { removed: 3 });
     });
 });
 

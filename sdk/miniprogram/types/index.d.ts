@@ -250,18 +250,37 @@ export interface RegExpValue {
     readonly options: string;
 }
 
-/** A db.Geo value: GeoJSON. */
+/** A db.Geo value: stored as GeoJSON in a JSON field, read back as a db.Geo value. */
 export interface GeoValue {
     toJSON(): { type: string; coordinates: any[] };
 }
 
+export interface GeoPoint extends GeoValue {
+    readonly longitude: number;
+    readonly latitude: number;
+}
+
+export interface GeoLineString extends GeoValue {
+    readonly points: GeoPoint[];
+}
+
+export interface GeoPolygon extends GeoValue {
+    readonly lines: GeoLineString[];
+}
+
+/** A constructor called with or without new, as CloudBase code does both. */
+export interface GeoConstructor<A extends any[], T> {
+    (...args: A): T;
+    new (...args: A): T;
+}
+
 export interface GeoConstructors {
-    Point(longitude: number, latitude: number): GeoValue;
-    LineString(points: GeoValue[]): GeoValue;
-    Polygon(lines: GeoValue[]): GeoValue;
-    MultiPoint(points: GeoValue[]): GeoValue;
-    MultiLineString(lines: GeoValue[]): GeoValue;
-    MultiPolygon(polygons: GeoValue[]): GeoValue;
+    Point: GeoConstructor<[longitude: number, latitude: number], GeoPoint>;
+    LineString: GeoConstructor<[points: GeoPoint[]], GeoLineString>;
+    Polygon: GeoConstructor<[lines: GeoLineString[]], GeoPolygon>;
+    MultiPoint: GeoConstructor<[points: GeoPoint[]], GeoValue & { readonly points: GeoPoint[] }>;
+    MultiLineString: GeoConstructor<[lines: GeoLineString[]], GeoValue & { readonly lines: GeoLineString[] }>;
+    MultiPolygon: GeoConstructor<[polygons: GeoPolygon[]], GeoValue & { readonly polygons: GeoPolygon[] }>;
 }
 
 /** A where() condition: field values, operators, and nested objects for JSON paths. */

@@ -256,12 +256,14 @@ class QueryImpl<T> implements Query<T> {
         return body;
     }
 
+    /**
+     * needsWhere: update() and remove() change every match. As CloudBase,
+     * orderBy(), skip(), limit() and field() in the chain do not apply to
+     * them (its own tests remove every match of where().skip(n).remove()).
+     */
     private needsWhere(op: string): void {
         if (this.state.where === undefined) {
             throw unsupported(`${op} needs where(): collection.where({...}).${op}`);
-        }
-        if (this.state.order.length || this.state.skip !== undefined || this.state.limit !== undefined || this.state.projection) {
-            throw unsupported(`where().${op} changes every match: orderBy(), skip(), limit() and field() do not apply.`);
         }
     }
 }

@@ -119,7 +119,11 @@ export function makeCommand(): Command {
         },
         exists: (value: boolean) => new QueryCmd("exists", [!!value]),
         size: (n: number) => new QueryCmd("size", [number(n, "size")]),
-        mod: (divisor: number, remainder: number) => new QueryCmd("mod", [number(divisor, "mod"), number(remainder, "mod")]),
+        // mod(divisor, remainder), or the server SDK's mod([divisor, remainder]).
+        mod: (divisor: number | number[], remainder?: number) => {
+            const pair = Array.isArray(divisor) ? divisor : [divisor, remainder];
+            return new QueryCmd("mod", [number(pair[0], "mod"), number(pair[1], "mod")]);
+        },
         all: (values: any[]) => new QueryCmd("all", [list(values, "all")]),
         elemMatch: (condition: any) => new QueryCmd("elemMatch", [condition]),
         geoNear: (options: any) => new QueryCmd("geoNear", [options]),

@@ -2,7 +2,7 @@ import type { AnyObject, WhereCondition } from "../../types/index";
 import { unsupported } from "../errors";
 import { QueryCmd, UpdateCmd } from "./command";
 import { isPlainObject } from "./fields";
-import { GeoValue, RegExpValue, ServerDate } from "./values";
+import { GeoValue, RegExpValue, ServerDate, readGeo } from "./values";
 
 // The server takes queries and updates in MongoDB's form, which is
 // CloudBase's own wire form: _.gt(5) is { $gt: 5 }, a nested object in
@@ -53,7 +53,7 @@ export function encodeValue(value: any, where: string): any {
     return value;
 }
 
-/** decodeValue turns the server's JSON back into what CloudBase code reads: { $date } is a Date. */
+/** decodeValue turns the server's JSON back into what CloudBase code reads: { $date } is a Date, GeoJSON a db.Geo value. */
 export function decodeValue(value: any): any {
     if (Array.isArray(value)) {
         return value.map(decodeValue);
@@ -62,6 +62,10 @@ export function decodeValue(value: any): any {
         const keys = Object.keys(value);
         if (keys.length === 1 && keys[0] === "$date") {
             return new Date(typeof value.$date === "string" ? Date.parse(value.$date) : value.$date);
+        }
+        const geo = readGeo(value);
+        if (geo) {
+            return geo;
         }
         const out: AnyObject = {};
         for (const key of keys) {
@@ -170,7 +174,7 @@ function fieldCondition(path: string, value: any): AnyObject {
                 }
                 return {
                     ["$" + value.operator]: value.operands.map((operand) =>
-                        operand instanceof QueryCmd ? fieldCondition(path, operand) : encodeQuery(prefixed(path, operand)),
+                        operand instanceof QueryCmd || !isPlainObject(operand) ? fieldCondition(path, operand) : encodeQuery(prefixed(path, operand)),
                     ),
                 };
         }

@@ -13,13 +13,9 @@ export class RegExpValue {
     ) {}
 }
 
-/** A db.Geo value, stored as GeoJSON. */
-export class GeoValue {
-    constructor(private readonly json: { type: string; coordinates: any[] }) {}
-
-    toJSON(): { type: string; coordinates: any[] } {
-        return this.json;
-    }
+/** A db.Geo value, stored as GeoJSON in a JSON field. */
+export abstract class GeoValue {
+    abstract toJSON(): { type: string; coordinates: any[] };
 }
 
 function coordinate(lon: any, lat: any): number[] {
@@ -32,52 +28,145 @@ function coordinate(lon: any, lat: any): number[] {
     return [lon, lat];
 }
 
-function points(list: any, name: string): number[][] {
-    if (!Array.isArray(list)) {
-        throw unsupported(`db.Geo.${name}() takes an array.`);
+function each<T>(list: any, name: string, of: string, ok: (v: any) => v is T): T[] {
+    if (!Array.isArray(list) || !list.every(ok)) {
+        throw unsupported(`db.Geo.${name}() takes an array of db.Geo.${of} values.`);
     }
-    return list.map((p) => {
-        const json = p instanceof GeoValue ? p.toJSON() : p;
-        if (!json || json.type !== "Point") {
-            throw unsupported(`db.Geo.${name}() takes db.Geo.Point values.`);
-        }
-        return json.coordinates;
-    });
+    return list.slice();
 }
 
-function lines(list: any, name: string): number[][][] {
-    if (!Array.isArray(list)) {
-        throw unsupported(`db.Geo.${name}() takes an array.`);
+/** db.Geo.Point, as CloudBase's: longitude, latitude, and GeoJSON. */
+export class GeoPoint extends GeoValue {
+    readonly longitude: number;
+    readonly latitude: number;
+
+    constructor(longitude: number, latitude: number) {
+        super();
+        [this.longitude, this.latitude] = coordinate(longitude, latitude);
     }
-    return list.map((l) => {
-        const json = l instanceof GeoValue ? l.toJSON() : l;
-        if (!json || json.type !== "LineString") {
-            throw unsupported(`db.Geo.${name}() takes db.Geo.LineString values.`);
-        }
-        return json.coordinates;
-    });
+
+    toJSON() {
+        return { type: "Point", coordinates: [this.longitude, this.latitude] };
+    }
 }
 
-/** makeGeo builds db.Geo: constructors whose values are stored as GeoJSON. */
+export class GeoLineString extends GeoValue {
+    readonly points: GeoPoint[];
+
+    constructor(points: GeoPoint[]) {
+        super();
+        this.points = each(points, "LineString", "Point", (p): p is GeoPoint => p instanceof GeoPoint);
+    }
+
+    toJSON() {
+        return { type: "LineString", coordinates: this.points.map((p) => p.toJSON().coordinates) };
+    }
+}
+
+export class GeoPolygon extends GeoValue {
+    readonly lines: GeoLineString[];
+
+    constructor(lines: GeoLineString[]) {
+        super();
+        this.lines = each(lines, "Polygon", "LineString", (l): l is GeoLineString => l instanceof GeoLineString);
+    }
+
+    toJSON() {
+        return { type: "Polygon", coordinates: this.lines.map((l) => l.toJSON().coordinates) };
+    }
+}
+
+export class GeoMultiPoint extends GeoValue {
+    readonly points: GeoPoint[];
+
+    constructor(points: GeoPoint[]) {
+        super();
+        this.points = each(points, "MultiPoint", "Point", (p): p is GeoPoint => p instanceof GeoPoint);
+    }
+
+    toJSON() {
+        return { type: "MultiPoint", coordinates: this.points.map((p) => p.toJSON().coordinates) };
+    }
+}
+
+export class GeoMultiLineString extends GeoValue {
+    readonly lines: GeoLineString[];
+
+    constructor(lines: GeoLineString[]) {
+        super();
+        this.lines = each(lines, "MultiLineString", "LineString", (l): l is GeoLineString => l instanceof GeoLineString);
+    }
+
+    toJSON() {
+        return { type: "MultiLineString", coordinates: this.lines.map((l) => l.toJSON().coordinates) };
+    }
+}
+
+export class GeoMultiPolygon extends GeoValue {
+    readonly polygons: GeoPolygon[];
+
+    constructor(polygons: GeoPolygon[]) {
+        super();
+        this.polygons = each(polygons, "MultiPolygon", "Polygon", (p): p is GeoPolygon => p instanceof GeoPolygon);
+    }
+
+    toJSON() {
+        return { type: "MultiPolygon", coordinates: this.polygons.map((p) => p.toJSON().coordinates) };
+    }
+}
+
+/**
+ * callable makes a class usable as CloudBase code uses db.Geo: with new
+ * (new db.Geo.Point(lon, lat)) and without (db.Geo.Point(lon, lat)), and
+ * keeps instanceof db.Geo.Point true.
+ */
+function callable<A extends any[], T>(Class: new (...args: A) => T): (...args: A) => T {
+    const make = function (...args: A): T {
+        return new Class(...args);
+    };
+    make.prototype = Class.prototype;
+    return make;
+}
+
+/** makeGeo builds db.Geo. */
 export function makeGeo() {
     return {
-        Point: (longitude: number, latitude: number) => new GeoValue({ type: "Point", coordinates: coordinate(longitude, latitude) }),
-        LineString: (list: any[]) => new GeoValue({ type: "LineString", coordinates: points(list, "LineString") }),
-        Polygon: (list: any[]) => new GeoValue({ type: "Polygon", coordinates: lines(list, "Polygon") }),
-        MultiPoint: (list: any[]) => new GeoValue({ type: "MultiPoint", coordinates: points(list, "MultiPoint") }),
-        MultiLineString: (list: any[]) => new GeoValue({ type: "MultiLineString", coordinates: lines(list, "MultiLineString") }),
-        MultiPolygon: (list: any[]) =>
-            new GeoValue({
-                type: "MultiPolygon",
-                coordinates: (Array.isArray(list) ? list : []).map((p) => {
-                    const json = p instanceof GeoValue ? p.toJSON() : p;
-                    if (!json || json.type !== "Polygon") {
-                        throw unsupported("db.Geo.MultiPolygon() takes db.Geo.Polygon values.");
-                    }
-                    return json.coordinates;
-                }),
-            }),
+        Point: callable(GeoPoint),
+        LineString: callable(GeoLineString),
+        Polygon: callable(GeoPolygon),
+        MultiPoint: callable(GeoMultiPoint),
+        MultiLineString: callable(GeoMultiLineString),
+        MultiPolygon: callable(GeoMultiPolygon),
     };
+}
+
+const point = (c: any) => new GeoPoint(c[0], c[1]);
+const line = (c: any) => new GeoLineString(c.map(point));
+const polygon = (c: any) => new GeoPolygon(c.map(line));
+const geoReaders: { [type: string]: (coordinates: any) => GeoValue } = {
+    Point: point,
+    LineString: line,
+    Polygon: polygon,
+    MultiPoint: (c) => new GeoMultiPoint(c.map(point)),
+    MultiLineString: (c) => new GeoMultiLineString(c.map(line)),
+    MultiPolygon: (c) => new GeoMultiPolygon(c.map(polygon)),
+};
+
+/**
+ * readGeo turns GeoJSON read from the server back into a db.Geo value, as
+ * CloudBase does for its results; null when the object is not GeoJSON
+ * (or not valid GeoJSON, which stays a plain object).
+ */
+export function readGeo(value: { [key: string]: any }): GeoValue | null {
+    const keys = Object.keys(value);
+    if (keys.length !== 2 || typeof value.type !== "string" || !Array.isArray(value.coordinates) || !geoReaders[value.type]) {
+        return null;
+    }
+    try {
+        return geoReaders[value.type](value.coordinates);
+    } catch (err) {
+        return null;
+    }
 }
 
 /** db.serverDate(). */
