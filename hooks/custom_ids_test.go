@@ -15,7 +15,8 @@ import (
 
 // Custom ids (README "Custom ids"): a collection whose id field takes ids
 // of the code's choosing carries a unique index on id COLLATE NOCASE,
-// whichever way its id field changed.
+// whichever way its id field changed, and the database routes name the
+// rule an id breaks.
 
 // cloudbaseIDs is the id field README "Custom ids" documents.
 var cloudbaseIDs = map[string]any{"pattern": "^[A-Za-z0-9_-]+$", "min": 1, "max": 64}
@@ -252,5 +253,124 @@ func TestCustomIDIndexAddedAtStartUp(t *testing.T) {
 	restarted.serve()
 	if restarted.nocaseIndex("profiles") == "" {
 		t.Fatal("start-up did not add the index")
+	}
+}
+
+func TestCustomIDDatabaseRoutes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.newProfiles()
+	token, userID := e.login(appA, "openid-custom")
+
+	// PocketBase's ids: an openid is refused, with the rule and the way out.
+	status, res := e.dbCall(token, "profiles", "set", map[string]any{"id": openID, "data": map[string]any{"n": 1}})
+	msg, _ := res["message"].(string)
+	if status != 400 || errorCode(res) != "wxbase_invalid_id" || !strings.Contains(msg, `"`+openID+`" is 28 characters long`) ||
+		!strings.Contains(msg, "15 characters matching ^[a-z0-9]+$") || !strings.Contains(msg, `README "Custom ids"`) {
+		t.Fatalf("openid in a collection of PocketBase ids: %d %v", status, res)
+	}
+
+	if status, body := e.setIDField("profiles", cloudbaseIDs); status != 200 {
+		t.Fatalf("opting in: %d %s", status, body)
+	}
+	// doc(openid).set() creates, then replaces.
+	for i, want := range []map[string]any{{"created": 1.0, "updated": 0.0}, {"created": 0.0, "updated": 1.0}} {
+		status, res = e.dbCall(token, "profiles", "set", map[string]any{"id": openID, "data": map[string]any{"n": i + 1}})
+		if status != 200 || res["created"] != want["created"] || res["updated"] != want["updated"] || res["_id"] != openID {
+			t.Fatalf("set %d: %d %v", i, status, res)
+		}
+	}
+	stored, err := e.app.FindRecordById("profiles", openID)
+	if err != nil || stored.GetInt("n") != 2 || stored.GetString("owner") != userID {
+		t.Fatalf("stored: %v %v", stored, err)
+	}
+	// add() with CloudBase's and LeanCloud's ids.
+	status, res = e.dbCall(token, "profiles", "add", map[string]any{"data": []any{
+		map[string]any{"_id": "0123456789abcdef0123456789abcdef"},
+		map[string]any{"_id": "5f8d0d55b54764421b7156c9"},
+	}})
+	if status != 200 {
+		t.Fatalf("add with ids: %d %v", status, res)
+	}
+
+	for _, c := range []struct {
+		name, op string
+		body     map[string]any
+		code     string
+		message  []string
+	}{
+		{"case clash on set", "set", map[string]any{"id": strings.ToUpper(openID), "data": map[string]any{}},
+			"wxbase_duplicate_id", []string{`"` + strings.ToUpper(openID) + `" differs only in letter case`, "unique regardless of case"}},
+		{"case clash on add", "add", map[string]any{"data": map[string]any{"_id": "0123456789ABCDEF0123456789ABCDEF"}},
+			"wxbase_duplicate_id", []string{"differs only in letter case"}},
+		{"case clash within one add", "add", map[string]any{"data": []any{map[string]any{"_id": "twinA"}, map[string]any{"_id": "TWINa"}}},
+			"wxbase_duplicate_id", []string{`"TWINa" differs only in letter case`}},
+		{"duplicate on add", "add", map[string]any{"data": map[string]any{"_id": openID}},
+			"wxbase_duplicate_id", []string{`a document with _id "` + openID + `" already exists in collection profiles`}},
+		{"too long", "add", map[string]any{"data": map[string]any{"_id": strings.Repeat("x", 65)}},
+			"wxbase_invalid_id", []string{"is 65 characters long", "1 to 64 characters matching ^[A-Za-z0-9_-]+$", "…"}},
+		{"outside the pattern", "set", map[string]any{"id": "a+b", "data": map[string]any{}},
+			"wxbase_invalid_id", []string{`_id "a+b" does not match the ids of collection profiles`}},
+		{"numeric", "add", map[string]any{"data": map[string]any{"_id": 123}},
+			"wxbase_unsupported", []string{"_id 123 is a number", `String(123), that is "123"`}},
+		{"numeric doc id", "set", map[string]any{"id": 123, "data": map[string]any{}},
+			"wxbase_unsupported", []string{"set(): _id 123 is a number"}},
+		{"empty", "add", map[string]any{"data": map[string]any{"_id": ""}},
+			"wxbase_invalid_id", []string{"_id cannot be empty"}},
+	} {
+		status, res := e.dbCall(token, "profiles", c.op, c.body)
+		msg, _ := res["message"].(string)
+		if status != 400 || errorCode(res) != c.code {
+			t.Errorf("%s: %d %v", c.name, status, res)
+			continue
+		}
+		for _, want := range c.message {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: %q lacks %q", c.name, msg, want)
+			}
+		}
+	}
+	if n := e.count("profiles"); n != 3 {
+		t.Fatalf("records: %d", n)
+	}
+}
+
+// Characters PocketBase refuses in any id, and names reserved on Windows:
+// refused by name, whatever the pattern lets through.
+func TestCustomIDCharactersPocketBaseCannotStore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.newProfiles()
+	if status, body := e.setIDField("profiles", map[string]any{"pattern": "^.+$", "min": 1, "max": 64}); status != 200 {
+		t.Fatalf("opting in: %d %s", status, body)
+	}
+	token, _ := e.login(appA, "openid-chars")
+	for id, want := range map[string]string{
+		"a.b":     `_id "a.b" holds ".", which PocketBase cannot store in an id`,
+		"a b":     `holds " "`,
+		"dir/x":   `holds "/"`,
+		"CON":     `_id "CON" is a Windows device name`,
+		"lpt1":    `is a Windows device name`,
+		"100%off": `holds "%"`,
+	} {
+		status, res := e.dbCall(token, "profiles", "add", map[string]any{"data": map[string]any{"_id": id}})
+		if msg, _ := res["message"].(string); status != 400 || errorCode(res) != "wxbase_invalid_id" || !strings.Contains(msg, want) {
+			t.Errorf("%q: %d %v", id, status, res)
+		}
+	}
+	// What a URL escapes is stored, replaced and removed by its id.
+	for _, id := range []string{"用户#1&x=y", "a+b@c"} {
+		for i := range 2 {
+			if status, res := e.dbCall(token, "profiles", "set", map[string]any{"id": id, "data": map[string]any{"n": i}}); status != 200 {
+				t.Fatalf("set %q: %d %v", id, status, res)
+			}
+		}
+		if record, err := e.app.FindRecordById("profiles", id); err != nil || record.GetInt("n") != 1 {
+			t.Fatalf("%q: %v %v", id, record, err)
+		}
+		status, res := e.dbCall(token, "profiles", "remove", map[string]any{"query": map[string]any{"_id": id}})
+		if status != 200 || res["removed"] != 1.0 {
+			t.Fatalf("remove %q: %d %v", id, status, res)
+		}
 	}
 }
