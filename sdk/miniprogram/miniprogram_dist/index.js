@@ -43,7 +43,7 @@ __export(index_exports, {
 });
 module.exports = __toCommonJS(index_exports);
 
-// node_modules/pocketbase/dist/pocketbase.es.mjs
+// ../../../main/sdk/miniprogram/node_modules/pocketbase/dist/pocketbase.es.mjs
 var ClientResponseError = class _ClientResponseError extends Error {
   constructor(e2) {
     var _a, _b, _c, _d;
@@ -2464,6 +2464,9 @@ var DocumentImpl = class _DocumentImpl {
     this.collectionName = collectionName;
     this._id = _id;
     this.projection = projection;
+    if (typeof _id === "number") {
+      throw unsupported(`doc(${_id}): ids are strings here (PocketBase stores ids as text): write doc(String(${_id})), that is doc("${_id}").`);
+    }
     if (typeof _id !== "string" || !_id) {
       throw unsupported("doc() needs a record id.");
     }
