@@ -159,6 +159,15 @@ func TestCustomIDIndexFollowsTheIDField(t *testing.T) {
 	if e.nocaseIndex("profiles2") == "" {
 		t.Fatal("the index went with a rename")
 	}
+	// Back to PocketBase's ids: it stays, and PocketBase refuses to drop it.
+	if status, body := e.setIDField("profiles2", map[string]any{"pattern": "^[a-z0-9]+$", "min": 15, "max": 15}); status != 200 || e.nocaseIndex("profiles2") == "" {
+		t.Fatalf("back to PocketBase's ids: %d %s, index %q", status, body, e.nocaseIndex("profiles2"))
+	}
+	c, _ = e.app.FindCollectionByNameOrId("profiles2")
+	c.Indexes = types.JSONArray[string]{}
+	if err := e.app.Save(c); err == nil || !strings.Contains(err.Error(), "Unique index definition on system fields (id)") {
+		t.Fatalf("dropping the index: %v", err)
+	}
 
 	// Created with custom ids through the API, and imported.
 	token := e.superuser()
