@@ -92,3 +92,57 @@ func TestReadmeCollectionExampleWorks(t *testing.T) {
 		t.Fatalf("list sorted by created: %d %s", status, body)
 	}
 }
+
+// readmeCustomIDMigration is the README's JS migration that opts a
+// collection into custom ids, and its file name.
+var readmeCustomIDMigration = regexp.MustCompile("(?s)```js\n// pb_migrations/([0-9]+_profiles_custom_ids\\.js)\n(.*?)```")
+
+// TestReadmeCustomIDMigrationWorks applies the README's migration, as
+// written, to a stored collection on the real binary: the collection then
+// holds openids as ids, with its unique index on id COLLATE NOCASE.
+func TestReadmeCustomIDMigrationWorks(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	match := readmeCustomIDMigration.FindSubmatch(readme)
+	if match == nil {
+		t.Fatal("the README's custom ids migration was not found")
+	}
+	root := t.TempDir()
+	dataDir := filepath.Join(root, "pb_data")
+	first := start(t, dataDir, nil, "--wechat-mock")
+	token := testkit.ServerSuperuserToken(t, binary, first)
+	if status, body, _ := testkit.CallJSON(t, http.MethodPost, first.Base+"/api/collections", token, `{"name": "profiles", "type": "base",
+		"fields": [{"name": "nickname", "type": "text"}, {"name": "owner", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 1}],
+		"listRule": "owner = @request.auth.id", "viewRule": "owner = @request.auth.id", "createRule": "@request.auth.id != \"\"",
+		"updateRule": "owner = @request.auth.id", "deleteRule": "owner = @request.auth.id"}`); status != http.StatusOK {
+		t.Fatalf("create profiles: %d %s", status, body)
+	}
+	first.Stop()
+
+	// The next start applies pb_migrations/ beside pb_data.
+	if err := os.MkdirAll(filepath.Join(root, "pb_migrations"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "pb_migrations", string(match[1])), match[2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	server := start(t, dataDir, nil, "--wechat-mock")
+	token = testkit.ServerSuperuserToken(t, binary, server)
+	status, body, collection := testkit.CallJSON(t, http.MethodGet, server.Base+"/api/collections/profiles", token, "")
+	if status != http.StatusOK || !strings.Contains(body, `"pattern":"^[A-Za-z0-9_-]+$"`) || !strings.Contains(body, "COLLATE NOCASE") {
+		t.Fatalf("after the migration: %d %v", status, collection)
+	}
+	status, body, auth := login(t, server.Base, "mock:alice")
+	if status != http.StatusOK {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	openid := auth["meta"].(map[string]any)["openid"].(string)
+	status, body, _ = testkit.CallJSON(t, http.MethodPost, server.Base+"/api/database/profiles/set", auth["token"].(string),
+		`{"id": "`+openid+`", "data": {"nickname": "alice"}}`)
+	if status != http.StatusOK || !strings.Contains(body, `"created":1`) {
+		t.Fatalf("doc(openid).set(): %d %s", status, body)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -68,6 +69,8 @@ func recordAction(app core.App, base *core.RequestEvent, method, url string, bod
 	return saved, nil
 }
 
+// namedMatches gives the path values of url, unescaped as a router's are:
+// a custom id may hold characters recordsURL escapes.
 func namedMatches(re *regexp.Regexp, s string) (map[string]string, bool) {
 	match := re.FindStringSubmatch(s)
 	if match == nil {
@@ -75,9 +78,14 @@ func namedMatches(re *regexp.Regexp, s string) (map[string]string, bool) {
 	}
 	result := map[string]string{}
 	for i, name := range re.SubexpNames() {
-		if name != "" {
-			result[name] = match[i]
+		if name == "" {
+			continue
 		}
+		value, err := url.PathUnescape(match[i])
+		if err != nil {
+			return nil, false
+		}
+		result[name] = value
 	}
 	return result, true
 }

@@ -50,6 +50,11 @@ func Add(app core.App, caller Caller, collection *core.Collection, docs []map[st
 	ids := make([]string, 0, len(docs))
 	err := app.RunInTransaction(func(tx core.App) error {
 		for _, body := range bodies {
+			if id, ok := body[core.FieldNameId].(string); ok {
+				if err := checkNewID(tx, collection, id, "add()"); err != nil {
+					return err
+				}
+			}
 			record, err := recordAction(tx, caller.Event, http.MethodPost, recordsURL(collection, ""), body)
 			if err != nil {
 				return err
@@ -181,6 +186,8 @@ func Remove(app core.App, caller Caller, collection *core.Collection, where map[
 
 // Set replaces the document with id, or creates it with that id
 // (doc(id).set()): fields the data leaves out go back to their empty value.
+// A new id is held to the collection's id field, and in a collection of
+// custom ids may not differ from a stored one only in letter case.
 func Set(app core.App, caller Caller, collection *core.Collection, id string, data map[string]any, now time.Time) (created bool, err error) {
 	resolved, err := clouddb.ResolveServerDates(decodeDates(data), now)
 	if err != nil {
@@ -203,6 +210,12 @@ func Set(app core.App, caller Caller, collection *core.Collection, id string, da
 			if _, err := tx.FindRecordById(collection, id); err == nil {
 				// It exists, but not for this caller.
 				return notFound(id)
+			}
+			if err := checkIDValue(collection, id, "set()"); err != nil {
+				return err
+			}
+			if err := checkNewID(tx, collection, id, "set()"); err != nil {
+				return err
 			}
 			body["id"] = id
 			created = true
@@ -337,9 +350,12 @@ func recordBody(collection *core.Collection, doc map[string]any, op string) (map
 		name := key
 		switch key {
 		case "_id":
-			id, ok := value.(string)
-			if !ok {
-				return nil, invalid("%s: _id is a string here (PocketBase ids are text): write String(%v).", op, value)
+			id, err := DocumentID(value, op)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkIDValue(collection, id, op); err != nil {
+				return nil, err
 			}
 			body[core.FieldNameId] = id
 			continue

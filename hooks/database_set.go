@@ -14,7 +14,7 @@ import (
 func (s *server) databaseSet(e *core.RequestEvent) error {
 	var req struct {
 		AppID string         `json:"appid"`
-		ID    string         `json:"id"`
+		ID    any            `json:"id"`
 		Data  map[string]any `json:"data"`
 	}
 	if err := e.BindBody(&req); err != nil {
@@ -24,14 +24,18 @@ func (s *server) databaseSet(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	if req.ID == "" || req.Data == nil {
+	if req.ID == nil || req.ID == "" || req.Data == nil {
 		return databaseError(e, &cloudquery.Error{Code: "wxbase_invalid_query", Message: "set() takes doc(id) and { data: { ... } }."})
 	}
-	created, err := cloudquery.Set(e.App, caller, collection, req.ID, req.Data, time.Now())
+	id, err := cloudquery.DocumentID(req.ID, "set()")
 	if err != nil {
 		return databaseError(e, err)
 	}
-	result := map[string]any{"_id": req.ID, "created": 0, "updated": 1}
+	created, err := cloudquery.Set(e.App, caller, collection, id, req.Data, time.Now())
+	if err != nil {
+		return databaseError(e, err)
+	}
+	result := map[string]any{"_id": id, "created": 0, "updated": 1}
 	if created {
 		result["created"], result["updated"] = 1, 0
 	}

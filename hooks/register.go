@@ -100,6 +100,11 @@ func Register(app core.App, cfg Config) *Wechat {
 	// On the model-level hooks, which an import (saved without validation) fires too.
 	app.OnCollectionCreate().BindFunc(refuseMultiUserOwner)
 	app.OnCollectionUpdate().BindFunc(refuseMultiUserOwner)
+	// Custom ids (doc(openid).set()): a collection whose id field takes
+	// other ids than PocketBase's gets a unique index on id COLLATE NOCASE,
+	// for PocketBase's case-insensitive duplicate check.
+	app.OnCollectionCreate().BindFunc(indexCustomIDs)
+	app.OnCollectionUpdate().BindFunc(indexCustomIDs)
 
 	app.OnRecordAfterCreateSuccess(accountsCollection).BindFunc(s.forgetOpenIDs)
 	app.OnRecordAfterUpdateSuccess(accountsCollection).BindFunc(s.forgetOpenIDs)
@@ -214,8 +219,9 @@ func Register(app core.App, cfg Config) *Wechat {
 
 // start, in order: the WeChat client, or the in-process fake of
 // --wechat-mock with its mock app; the app of WECHAT_APPID/WECHAT_SECRET,
-// created or updated; what is stored unsealed (an upgrade, an import),
-// sealed with the key. Then the WeChat API opens to server code.
+// created or updated; the index of collections with custom ids saved
+// without it; what is stored unsealed (an upgrade, an import), sealed with
+// the key. Then the WeChat API opens to server code.
 func (s *server) start(app core.App) error {
 	if s.cfg.Mock {
 		app.Logger().Warn("WeChat mock mode is ON: logins are answered by a built-in fake, never by WeChat. Do not use it in production.")
@@ -230,6 +236,9 @@ func (s *server) start(app core.App) error {
 		if err := warnAboutMockApps(app); err != nil {
 			return err
 		}
+	}
+	if err := indexStoredCustomIDs(app); err != nil {
+		return err
 	}
 	sealed, unopenable, err := s.vault.SealStored(app)
 	if err != nil {

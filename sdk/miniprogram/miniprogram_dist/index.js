@@ -2534,6 +2534,9 @@ var DocumentImpl = class _DocumentImpl {
     this.collectionName = collectionName;
     this._id = _id;
     this.projection = projection;
+    if (typeof _id === "number") {
+      throw unsupported(`doc(${_id}): ids are strings here (PocketBase stores ids as text): write doc(String(${_id})), that is doc("${_id}").`);
+    }
     if (typeof _id !== "string" || !_id) {
       throw unsupported("doc() needs a record id.");
     }

@@ -307,6 +307,10 @@ class DocumentImpl<T> implements DocumentReference<T> {
         readonly _id: string,
         private readonly projection?: AnyObject,
     ) {
+        if (typeof _id === "number") {
+            // CloudBase allows numeric ids; PocketBase's are text.
+            throw unsupported(`doc(${_id}): ids are strings here (PocketBase stores ids as text): write doc(String(${_id})), that is doc("${_id}").`);
+        }
         if (typeof _id !== "string" || !_id) {
             throw unsupported("doc() needs a record id.");
         }
