@@ -42,6 +42,11 @@ func main() {
 	roomWrites := flag.Int("room-writes", 5, "creates per second while every socket watches one room")
 	realtimeOnly := flag.Bool("realtime-only", false, "with -sockets: skip the HTTP scenarios")
 	flood := flag.Int("flood", 0, "only measure other users' requests, quiet and while this many users flood realtime at its limits")
+	query := flag.Bool("query", false, "only compare a CloudBase query (/api/database/{collection}/get) with the same list API query, under wrk")
+	queryRecords := flag.Int("query-records", 100_000, "with -query: records in the collection")
+	queryOwners := flag.Int("query-owners", 1000, "with -query: users (logged in through the fake WeChat) owning them")
+	rounds := flag.Int("rounds", 5, "with -query: interleaved rounds of each scenario")
+	profile := flag.String("profile", "", "with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof")
 	flag.Parse()
 	if *quick {
 		*duration = 4 * time.Second
@@ -55,7 +60,14 @@ func main() {
 	}
 
 	fmt.Fprintln(os.Stderr, "building wxbase…")
-	binary, err := wxbaseproc.Build(".", workDir)
+	var buildFlags, serverEnv []string
+	pprofAddr := ""
+	if *profile != "" {
+		pprofAddr, err = wxbaseproc.FreeAddr()
+		check(err)
+		buildFlags, serverEnv = []string{"-tags", "pprof"}, []string{"WXBASE_PPROF_ADDR=" + pprofAddr}
+	}
+	binary, err := wxbaseproc.Build(".", workDir, buildFlags...)
 	check(err)
 
 	fake := wechattest.New()
@@ -66,7 +78,7 @@ func main() {
 	wechatURL, closeFake := fake.Listen()
 	defer closeFake()
 
-	srv, err := startServer(binary, workDir, wechatURL, appID, secret)
+	srv, err := startServer(binary, workDir, wechatURL, appID, secret, serverEnv...)
 	check(err)
 	defer srv.Stop()
 	check(prepare(srv))
@@ -75,6 +87,13 @@ func main() {
 	check(b.openProbe())
 	fmt.Fprintln(os.Stderr, "logging in the returning-user pool…")
 	check(b.fillPool(*pool))
+	if *query {
+		b.runQuery(*queryRecords, *queryOwners, *rounds, *duration, *profile, pprofAddr)
+		if *keep {
+			fmt.Fprintln(os.Stderr, "work dir kept:", workDir)
+		}
+		return
+	}
 	if *flood > 0 {
 		printFlood(os.Stdout, b.runFlood(*flood, *duration), *duration)
 		return

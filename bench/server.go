@@ -24,14 +24,14 @@ type server struct {
 
 // startServer runs `wxbase serve` with a fresh data dir in workDir, pointed at
 // the fake WeChat, and signs a superuser in.
-func startServer(binary, workDir, wechatURL, appID, secret string) (*server, error) {
+func startServer(binary, workDir, wechatURL, appID, secret string, env ...string) (*server, error) {
 	dataDir := filepath.Join(workDir, "pb_data")
 	if err := wxbaseproc.UpsertSuperuser(binary, dataDir, "bench@example.com", "bench-password-123"); err != nil {
 		return nil, err
 	}
 	proc, err := wxbaseproc.Start(binary, wxbaseproc.Options{
 		DataDir: dataDir,
-		Env:     []string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret, "WECHAT_API_BASE=" + wechatURL, "WECHAT_TIMEOUT=10s"},
+		Env:     append([]string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret, "WECHAT_API_BASE=" + wechatURL, "WECHAT_TIMEOUT=10s"}, env...),
 		Args:    []string{"--dev=false", "--hooksWatch=false"},
 	})
 	if err != nil {

@@ -137,8 +137,16 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	for _, term := range orderBy {
 		query.AndOrderBy(term)
 	}
-	// Ties keep their insertion order, so pages do not overlap.
-	query.AndOrderBy("[[" + collection.Name + "._rowid_]] ASC")
+	// Ties keep their insertion order, so pages do not overlap: oldest
+	// first, newest first when the last term is descending. That is the
+	// order of an index on the terms read forwards or backwards, so SQLite
+	// pages through such an index (orderBy("score", "desc") on an index of
+	// score) without sorting each run of equal values.
+	tie := "ASC"
+	if n := len(q.Order); n > 0 && q.Order[n-1].Desc {
+		tie = "DESC"
+	}
+	query.AndOrderBy("[[" + collection.Name + "._rowid_]] " + tie)
 	return query, nil
 }
 

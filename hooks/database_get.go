@@ -48,7 +48,12 @@ func (s *server) databaseGet(e *core.RequestEvent) error {
 	}
 	data := make([]any, len(docs))
 	for i, doc := range docs {
-		data[i] = clouddb.EncodeEJSON(doc)
+		// Each document is this request's own map: its values are encoded
+		// in place, not into a copy of it.
+		for key, value := range doc {
+			doc[key] = clouddb.EncodeEJSON(value)
+		}
+		data[i] = doc
 	}
 	return e.JSON(http.StatusOK, map[string]any{"data": data})
 }

@@ -252,3 +252,50 @@ func TestDatabaseAddRefusesUnknownFieldsAndWritesNothing(t *testing.T) {
 		t.Fatalf("a refused add wrote %d records", n)
 	}
 }
+
+func TestDatabaseOrderTiesKeepInsertionOrderAcrossPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	c.AddIndex("idx_notes_n", false, "n", "")
+	if err := e.app.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	token, userID := e.login(appA, "openid-ties")
+	// Three runs of four equal values, saved in title order.
+	for i := 0; i < 12; i++ {
+		record := e.saveOwned(c, fmt.Sprintf("t%02d", i), userID)
+		record.Set("n", i/4)
+		if err := e.app.Save(record); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := func(desc bool, skip int) []string {
+		status, res := e.dbCall(token, "notes", "get", map[string]any{
+			"query": map[string]any{}, "order": []any{map[string]any{"field": "n", "desc": desc}}, "skip": skip, "limit": 5,
+		})
+		if status != 200 {
+			t.Fatalf("get: %d %v", status, res)
+		}
+		var titles []string
+		for _, doc := range docsOf(t, res) {
+			titles = append(titles, doc["title"].(string))
+		}
+		return titles
+	}
+	all := func(desc bool) string {
+		var titles []string
+		for skip := 0; skip < 12; skip += 5 {
+			titles = append(titles, page(desc, skip)...)
+		}
+		return strings.Join(titles, " ")
+	}
+	// Ascending: equal values oldest first; descending: newest first, the
+	// order of the index read backwards. Every record once either way.
+	if got, want := all(false), "t00 t01 t02 t03 t04 t05 t06 t07 t08 t09 t10 t11"; got != want {
+		t.Fatalf("ascending pages: %s, want %s", got, want)
+	}
+	if got, want := all(true), "t11 t10 t09 t08 t07 t06 t05 t04 t03 t02 t01 t00"; got != want {
+		t.Fatalf("descending pages: %s, want %s", got, want)
+	}
+}

@@ -17,10 +17,10 @@ import (
 )
 
 // Build compiles the wxbase module at moduleRoot into outDir and returns the
-// binary's path.
-func Build(moduleRoot, outDir string) (string, error) {
+// binary's path; flags go to go build (-tags pprof, say).
+func Build(moduleRoot, outDir string, flags ...string) (string, error) {
 	binary := filepath.Join(outDir, "wxbase")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	build := exec.Command("go", append(append([]string{"build", "-o", binary}, flags...), ".")...)
 	build.Dir = moduleRoot
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
