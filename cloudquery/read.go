@@ -61,6 +61,26 @@ func listInfo(e *core.RequestEvent) (*core.RequestInfo, error) {
 	}, nil
 }
 
+// listEvent is e as a plain GET list request by the same caller, with the
+// same headers, no body and no query string: the request the enrich hooks
+// and the view rules of expanded relations see, as listInfo is the one the
+// list rule sees.
+func listEvent(e *core.RequestEvent) *core.RequestEvent {
+	r := e.Request.Clone(e.Request.Context()) // a copy of the URL and headers too
+	r.Method = http.MethodGet
+	r.Body = http.NoBody
+	r.ContentLength = 0
+	r.URL.RawQuery = ""
+	event := &core.RequestEvent{}
+	event.App = e.App
+	event.Auth = e.Auth
+	event.Request = r
+	event.Response = e.Response
+	event.SetAll(e.GetAll())
+	event.Set(core.RequestEventKeyInfoContext, core.RequestInfoContextDefault)
+	return event
+}
+
 // columnsOf maps a collection's fields by the names CloudBase code uses.
 func columnsOf(collection *core.Collection) map[string]column {
 	columns := map[string]column{}
@@ -223,7 +243,13 @@ func Find(app core.App, caller Caller, collection *core.Collection, q Query, ope
 	if err := query.All(&records); err != nil {
 		return nil, err
 	}
-	if err := apis.EnrichRecords(caller.Event, records); err != nil {
+	// Enriched as for a plain GET list request: hooks and the view rules
+	// of ?expand= relations see no POST body nor query string.
+	var expands []string
+	if param := caller.Event.Request.URL.Query().Get("expand"); param != "" {
+		expands = strings.Split(param, ",")
+	}
+	if err := apis.EnrichRecords(listEvent(caller.Event), records, expands...); err != nil {
 		return nil, err
 	}
 	docs, err := Documents(app, caller, records, openids)
