@@ -120,6 +120,11 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	if info.Auth != nil && !superuser {
 		t.owner.authID = info.Auth.Id
 	}
+	if collection.IsAuth() && !superuser {
+		// As on the list API: a condition on an e-mail holds only where
+		// its owner made it public.
+		t.emailVisible = "(" + t.col(core.FieldNameEmailVisibility) + " = TRUE)"
+	}
 	// db.serverDate() in a condition is the server's clock now.
 	resolved, err := clouddb.ResolveServerDates(q.Where, time.Now())
 	if err != nil {
@@ -205,6 +210,11 @@ func (t *translator) orderBy(order []Order) ([]string, error) {
 			return nil, t.unknownField("orderBy()", top)
 		}
 		t.used[c.name] = true
+		if c.name == core.FieldNameEmail && t.emailVisible != "" && !dotted {
+			// E-mails their owners keep private sort as empty ones.
+			terms = append(terms, fmt.Sprintf("(CASE WHEN %s THEN %s ELSE '' END) %s", t.emailVisible, t.col(c.name), dir))
+			continue
+		}
 		if !dotted && (c.kind == kindText || c.kind == kindNumber || c.kind == kindBool || c.kind == kindDate) {
 			// SQLite's order of these columns is CloudBase's: bytes for
 			// text, numbers, false before true, and an empty date (null)

@@ -95,6 +95,68 @@ func TestDatabaseAttackExpandSeesAPlainGETRequest(t *testing.T) {
 	}
 }
 
+// The list API matches a user's e-mail only where its owner made it public
+// (PocketBase adds emailVisibility = TRUE to the condition); this route must
+// not tell hidden e-mails apart, by condition or by order.
+func TestDatabaseAttackHiddenEmailsCannotBeProbed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	users, err := e.app.FindCollectionByNameOrId("users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	users.ListRule = types.Pointer(`@request.auth.id != ""`)
+	if err := e.app.Save(users); err != nil {
+		t.Fatal(err)
+	}
+	_, firstID := e.login(appA, "openid-victim-1")
+	_, secondID := e.login(appA, "openid-victim-2")
+	e.setUser(firstID, func(u *core.Record) { u.SetEmail("zzz-victim@example.com"); u.SetEmailVisibility(false) })
+	e.setUser(secondID, func(u *core.Record) { u.SetEmail("aaa-victim@example.com"); u.SetEmailVisibility(false) })
+	token, _ := e.login(appA, "openid-prober")
+	// What the list API answers.
+	status, text := testkit.Call(t, http.MethodGet, e.serve()+`/api/collections/users/records?filter=email~"victim%25"`, token, "")
+	if status != 200 || !strings.Contains(text, `"totalItems":0`) {
+		t.Fatalf("list API: %d %s", status, text)
+	}
+	for _, query := range []map[string]any{
+		{"email": "zzz-victim@example.com"},
+		{"email": map[string]any{"$regex": "^zzz"}},
+		{"email": map[string]any{"$gt": "zzz"}},
+		{"email": map[string]any{"$in": []any{"zzz-victim@example.com"}}},
+		{"$or": []any{map[string]any{"email": map[string]any{"$exists": true}}}},
+	} {
+		status, res := e.dbCall(token, "users", "count", map[string]any{"query": query})
+		if status != 200 || res["total"] != float64(0) {
+			t.Fatalf("a hidden e-mail was matched by %v: %d %v", query, status, res)
+		}
+	}
+	// Nor told apart by a negation.
+	_, hit := e.dbCall(token, "users", "count", map[string]any{"query": map[string]any{"email": map[string]any{"$ne": "zzz-victim@example.com"}}})
+	_, miss := e.dbCall(token, "users", "count", map[string]any{"query": map[string]any{"email": map[string]any{"$ne": "nobody@example.com"}}})
+	if hit["total"] != miss["total"] {
+		t.Fatalf("$ne told a hidden e-mail apart: %v vs %v", hit, miss)
+	}
+	// Nor by order: hidden e-mails sort as empty ones, in insertion order.
+	status, res := e.dbCall(token, "users", "get", map[string]any{"query": map[string]any{}, "order": []any{map[string]any{"field": "email"}}})
+	if status != 200 {
+		t.Fatalf("orderBy(email): %d %v", status, res)
+	}
+	position := map[string]int{}
+	for i, doc := range docsOf(t, res) {
+		position[doc["_id"].(string)] = i
+	}
+	if position[firstID] > position[secondID] {
+		t.Fatalf("orderBy(email) sorted by hidden e-mails: %v", res)
+	}
+	// A superuser matches every e-mail, as on the list API.
+	superuser := testkit.SuperuserToken(t, e.app)
+	status, res = e.dbCall(superuser, "users", "count", map[string]any{"query": map[string]any{"email": map[string]any{"$regex": "victim"}}})
+	if status != 200 || res["total"] != float64(2) {
+		t.Fatalf("superuser: %d %v", status, res)
+	}
+}
+
 // A regular expression's anchors ($ without m, ^ with m) are checked
 // against what follows them: that must cost time in proportion to the
 // pattern, not to its square.
