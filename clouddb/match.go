@@ -13,6 +13,9 @@ import (
 type Filter struct {
 	root expr
 	near *Near
+	// mayFail: the filter holds a condition that MatchErr may refuse on a
+	// stored value (the geo operators).
+	mayFail bool
 }
 
 // Compile compiles a MongoDB query document in JSON form: dates already
@@ -61,6 +64,13 @@ func (f *Filter) MatchErr(doc map[string]any) (bool, error) {
 		return false, c.err
 	}
 	return ok, nil
+}
+
+// MayFail reports whether MatchErr may refuse to judge some stored value:
+// whether the filter holds a geo condition. Without one, MatchErr fails
+// on no document.
+func (f *Filter) MayFail() bool {
+	return f.mayFail
 }
 
 // Near returns the filter's $near or $nearSphere clause, which the server
@@ -323,6 +333,7 @@ func (f *Filter) compileOps(path string, parts []string, ops map[string]any, top
 		case "$not":
 			e, err = f.compileNot(path, parts, v)
 		case "$geoWithin", "$geoIntersects":
+			f.mayFail = true
 			e, err = compileGeo(path, parts, op, v)
 		case "$maxDistance", "$minDistance":
 			return nil, fmt.Errorf("%s: %s needs $near or $nearSphere", path, op)

@@ -1,10 +1,12 @@
 package cloudquery
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,20 +144,17 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	if err := checkColumns(app, collection, info, t.used); err != nil {
 		return nil, err
 	}
-
-	query := app.RecordQuery(collection)
-	resolver := core.NewRecordFieldResolver(app, collection, info, true)
-	if !superuser && collection.ListRule != nil && *collection.ListRule != "" {
-		expr, err := search.FilterData(*collection.ListRule).BuildExpr(resolver)
-		if err != nil {
+	if len(t.fallible) > 0 {
+		if err := checkUndecided(app, collection, info, t, where); err != nil {
 			return nil, err
 		}
-		query.AndWhere(expr)
 	}
-	query.AndWhere(dbx.NewExp(where, t.params))
-	if err := resolver.UpdateQuery(query); err != nil {
+
+	query, err := listable(app, collection, info)
+	if err != nil {
 		return nil, err
 	}
+	query.AndWhere(dbx.NewExp(where, t.params))
 	if t.near != "" {
 		query.AndOrderBy(t.near)
 	}
@@ -165,6 +164,68 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	// Ties keep their insertion order, so pages do not overlap.
 	query.AndOrderBy("[[" + collection.Name + "._rowid_]] ASC")
 	return query, nil
+}
+
+// listable is the query of the records the caller may list: the
+// collection's list rule, resolved by PocketBase as on the list API.
+func listable(app core.App, collection *core.Collection, info *core.RequestInfo) (*dbx.SelectQuery, error) {
+	query := app.RecordQuery(collection)
+	if info.HasSuperuserAuth() || collection.ListRule == nil || *collection.ListRule == "" {
+		return query, nil
+	}
+	resolver := core.NewRecordFieldResolver(app, collection, info, true)
+	expr, err := search.FilterData(*collection.ListRule).BuildExpr(resolver)
+	if err != nil {
+		return nil, err
+	}
+	query.AndWhere(expr)
+	if err := resolver.UpdateQuery(query); err != nil {
+		return nil, err
+	}
+	return query, nil
+}
+
+// checkUndecided refuses a query whose answer would depend on a condition
+// clouddb cannot judge on a stored value (a geo condition on a stored
+// shape other than a point): such a condition is NULL in SQL (never an
+// error there, which SQLite may meet on a row before the list rule has
+// left it out), and the query is refused when, on a record the caller may
+// list, the whole condition is left undecided by it.
+func checkUndecided(app core.App, collection *core.Collection, info *core.RequestInfo, t *translator, where string) error {
+	query, err := listable(app, collection, info)
+	if err != nil {
+		return err
+	}
+	columns := make([]string, len(t.fallible))
+	for i, f := range t.fallible {
+		columns[i] = t.col(f.column) + " AS [[c" + strconv.Itoa(i) + "]]"
+	}
+	row := dbx.NullStringMap{}
+	err = query.Select(columns...).AndWhere(dbx.NewExp("("+where+") IS NULL", t.params)).Limit(1).One(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for i, f := range t.fallible {
+		var raw any
+		if v := row["c"+strconv.Itoa(i)]; v.Valid {
+			raw = v.String
+		}
+		c, err := compiledCondition(f.filter)
+		if err != nil {
+			return err
+		}
+		value, err := columnValue(f.kind, raw)
+		if err != nil {
+			return err
+		}
+		if _, err := c.filter.MatchErr(documentOf(c.top, value)); err != nil {
+			return queryError("where()", err)
+		}
+	}
+	return unsupported("where(): a condition cannot be decided on some stored values.")
 }
 
 // checkColumns refuses a query that reads a field the caller may not

@@ -48,6 +48,9 @@ type translator struct {
 	// near orders a geoNear query by distance, nearest first, as CloudBase
 	// does, before any orderBy().
 	near string
+	// fallible are the conditions clouddb may be unable to judge on some
+	// stored value (NULL in SQL; see checkUndecided).
+	fallible []fallibleCondition
 	// emailVisible is the SQL that holds where a record's e-mail is public,
 	// when conditions on e-mails are limited to those (as on the list API
 	// for anyone but a superuser); "" otherwise.
@@ -187,7 +190,17 @@ func (t *translator) column(c column, path string, dotted bool, cond any) (strin
 		}
 		t.near = fmt.Sprintf("wxbase_near(%s, '%s', %s) ASC", t.col(c.name), c.kind, t.param(string(filter)))
 	}
+	if compiled.filter.MayFail() {
+		t.fallible = append(t.fallible, fallibleCondition{column: c.name, kind: c.kind, filter: string(filter)})
+	}
 	return fmt.Sprintf("(wxbase_match(%s, '%s', %s) = 1)", t.col(c.name), c.kind, t.param(string(filter))), nil
+}
+
+// fallibleCondition is a condition clouddb runs that may be undecided.
+type fallibleCondition struct {
+	column string
+	kind   kind
+	filter string // the one-path filter, as JSON
 }
 
 func (t *translator) unknownField(where, name string) error {

@@ -3,6 +3,8 @@ package hooks
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/router"
@@ -58,7 +60,21 @@ func databaseError(e *core.RequestEvent, err error) error {
 	if errors.As(err, &apiErr) {
 		return apiErr
 	}
-	return &router.ApiError{Status: http.StatusBadRequest, Message: "The query could not run: " + err.Error(), Data: map[string]any{"code": "wxbase_query_failed"}}
+	return &router.ApiError{Status: http.StatusBadRequest, Message: "The query could not run: " + queryFailure(err), Data: map[string]any{"code": "wxbase_query_failed"}}
+}
+
+// queryFailure is what a failed query's error says, without the SQL
+// PocketBase appends to it: that holds the collection's list rule, which
+// is not the caller's to read.
+func queryFailure(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "; failed query:")
+	msg = strings.TrimPrefix(msg, "SQL logic error: ")
+	if i := strings.LastIndex(msg, " ("); i > 0 && strings.HasSuffix(msg, ")") {
+		if _, err := strconv.Atoi(msg[i+2 : len(msg)-1]); err == nil {
+			msg = msg[:i] // SQLite's result code
+		}
+	}
+	return msg
 }
 
 // forgetOpenIDs drops the owners' openids known, after any change of an

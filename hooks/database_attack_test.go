@@ -157,6 +157,84 @@ func TestDatabaseAttackHiddenEmailsCannotBeProbed(t *testing.T) {
 	}
 }
 
+// SQLite may test a condition on a row before the list rule has left it
+// out (on the table it reads before the rule's joins): a condition clouddb
+// cannot judge on a stored value must not answer an error decided by a
+// record the caller cannot list.
+func TestDatabaseAttackNoErrorFromRecordsTheCallerCannotList(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// The rule reads the owner through a join.
+	rule := types.Pointer(`owner.name = "prober"`)
+	c := e.newNotes(rule, rule, rule)
+	_, victimID := e.login(appA, "openid-geo-victim")
+	victim := e.saveOwned(c, "victim", victimID)
+	victim.Set("items", []any{1, 2}) // a legacy coordinate pair, which geo conditions refuse
+	if err := e.app.Save(victim); err != nil {
+		t.Fatal(err)
+	}
+	token, userID := e.login(appA, "openid-geo-prober")
+	e.setUser(userID, func(u *core.Record) { u.Set("name", "prober") })
+	mine := e.saveOwned(c, "mine", userID)
+	within := map[string]any{"$geoWithin": map[string]any{"$geometry": map[string]any{"type": "Polygon",
+		"coordinates": []any{[]any{[]any{0, 0}, []any{10, 0}, []any{10, 10}, []any{0, 0}}}}}}
+	queries := []map[string]any{
+		{"items": within},
+		{"title": "victim", "items": within},
+		{"$nor": []any{map[string]any{"items": within}}},
+	}
+	for i, query := range queries {
+		for _, op := range []string{"get", "count", "remove", "update"} {
+			if op == "remove" && i != 1 {
+				continue // would remove the caller's own record
+			}
+			body := map[string]any{"query": query}
+			if op == "update" {
+				body["data"] = map[string]any{"title": "x"}
+			}
+			if status, res := e.dbCall(token, "notes", op, body); status != 200 {
+				t.Fatalf("%s %v answered an error that a record the caller cannot list decided: %d %v", op, query, status, res)
+			}
+		}
+	}
+	// On a record the caller may list, the condition is refused, clearly.
+	mine.Set("items", []any{3, 4})
+	if err := e.app.Save(mine); err != nil {
+		t.Fatal(err)
+	}
+	for _, query := range queries[:1] {
+		status, res := e.dbCall(token, "notes", "count", map[string]any{"query": query})
+		msg, _ := res["message"].(string)
+		if status != 400 || errorCode(res) != "wxbase_unsupported" || !strings.Contains(msg, "legacy coordinate pair") {
+			t.Fatalf("an undecidable condition on one's own record: %d %v", status, res)
+		}
+	}
+	// A condition that is decided whatever the geo one says is answered.
+	status, res := e.dbCall(token, "notes", "count", map[string]any{"query": map[string]any{"title": "nothing", "items": within}})
+	if status != 200 || res["total"] != float64(0) {
+		t.Fatalf("a decided condition: %d %v", status, res)
+	}
+}
+
+// A query that fails answers why, without the SQL PocketBase appends to
+// the error: it holds the collection's list rule.
+func TestDatabaseAttackQueryFailureHidesTheListRule(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.newNotes(types.Pointer(`title != "the rule"`), nil, nil)
+	token, _ := e.login(appA, "openid-sqlerror")
+	// Deeper than SQLite's expression tree allows.
+	deep := map[string]any{"n": 1}
+	for i := 0; i < 1100; i++ {
+		deep = map[string]any{"$nor": []any{deep}}
+	}
+	status, res := e.dbCall(token, "notes", "count", map[string]any{"query": deep})
+	msg, _ := res["message"].(string)
+	if status != 400 || strings.Contains(msg, "title") || strings.Contains(msg, "SELECT") {
+		t.Fatalf("the error gave the query away: %d %v", status, res)
+	}
+}
+
 // A regular expression's anchors ($ without m, ^ with m) are checked
 // against what follows them: that must cost time in proportion to the
 // pattern, not to its square.
