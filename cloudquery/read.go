@@ -2,9 +2,11 @@ package cloudquery
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,6 +45,16 @@ type Caller struct {
 // ForbiddenError is PocketBase's answer when the caller may not list a
 // collection at all.
 var errOnlySuperusers = errors.New("only superusers can list this collection")
+
+// MaxQuerySize bounds, in bytes of JSON, a where() document and a field()
+// projection: the conditions clouddb runs are read again for every row, so
+// their size multiplies the work of a query, as the length of a filter
+// does on the list API (which takes at most a few thousand characters).
+const MaxQuerySize = 64 << 10
+
+// MaxOrder is the most orderBy() terms one query takes, the list API's
+// limit on sort fields.
+const MaxOrder = 8
 
 // listInfo is the request context rules see on this path: that of a plain
 // GET list request by the same caller, with the same headers. Rules that
@@ -83,6 +95,19 @@ func listEvent(e *core.RequestEvent) *core.RequestEvent {
 	return event
 }
 
+// querySize refuses a document larger than MaxQuerySize.
+func querySize(what string, doc any) error {
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return invalid("%s cannot be read: %v", what, err)
+	}
+	if len(raw) > MaxQuerySize {
+		return &Error{Code: "wxbase_query_too_large", Message: fmt.Sprintf(
+			"%s holds %d bytes of JSON, more than the %d one query takes; split the query, or match on fewer values.", what, len(raw), MaxQuerySize)}
+	}
+	return nil
+}
+
 // columnsOf maps a collection's fields by the names CloudBase code uses.
 func columnsOf(collection *core.Collection) map[string]column {
 	columns := map[string]column{}
@@ -112,6 +137,9 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	if collection.ListRule == nil && !superuser {
 		return nil, errOnlySuperusers
 	}
+	if len(q.Order) > MaxOrder {
+		return nil, invalid("orderBy() takes at most %d fields in one query.", MaxOrder)
+	}
 	t := &translator{
 		table:   collection.Name,
 		columns: columnsOf(collection),
@@ -133,6 +161,9 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 		return nil, queryError("where()", err)
 	}
 	whereDoc, _ := clouddb.EncodeEJSON(resolved).(map[string]any)
+	if err := querySize("where()", whereDoc); err != nil {
+		return nil, err
+	}
 	where, err := t.where(whereDoc)
 	if err != nil {
 		return nil, err
@@ -262,6 +293,9 @@ func (t *translator) orderBy(order []Order) ([]string, error) {
 		if o.Desc {
 			dir = "DESC"
 		}
+		if slices.Contains(strings.Split(o.Field, "."), "") {
+			return nil, invalid("orderBy(): %q is not a field path.", o.Field)
+		}
 		top, _, dotted := strings.Cut(o.Field, ".")
 		if top == "_openid" {
 			return nil, unsupported("orderBy(\"_openid\") is not supported: openids live in another table; order by owner (the user's id) instead.")
@@ -299,6 +333,9 @@ func hasOwner(collection *core.Collection) bool {
 func Find(app core.App, caller Caller, collection *core.Collection, q Query, openids *OpenIDs) ([]map[string]any, error) {
 	var projection *clouddb.Projection
 	if len(q.Projection) > 0 {
+		if err := querySize("field()", q.Projection); err != nil {
+			return nil, err
+		}
 		p, err := clouddb.CompileProjection(q.Projection)
 		if err != nil {
 			return nil, queryError("field()", err)

@@ -262,3 +262,63 @@ func TestDatabaseAttackRegexAnchorsCostLinearTime(t *testing.T) {
 		}
 	}
 }
+
+// The list API bounds a filter's length and its sort fields; this route
+// bounds its query documents too, with a clear answer.
+func TestDatabaseAttackQueriesAreBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.newNotes(types.Pointer(""), types.Pointer(""), types.Pointer(""))
+	token, _ := e.login(appA, "openid-bounds")
+	huge := make([]any, 15000)
+	for i := range huge {
+		huge[i] = float64(i)
+	}
+	order := make([]any, 9)
+	for i := range order {
+		order[i] = map[string]any{"field": "title"}
+	}
+	for _, req := range []struct {
+		op   string
+		body map[string]any
+		code string
+	}{
+		{"count", map[string]any{"query": map[string]any{"items": map[string]any{"$in": huge}}}, "wxbase_query_too_large"},
+		{"get", map[string]any{"query": map[string]any{"n": map[string]any{"$in": huge}}}, "wxbase_query_too_large"},
+		{"remove", map[string]any{"query": map[string]any{"items": map[string]any{"$nin": huge}}}, "wxbase_query_too_large"},
+		{"update", map[string]any{"query": map[string]any{"items": map[string]any{"$in": huge}}, "data": map[string]any{"n": 1}}, "wxbase_query_too_large"},
+		{"get", map[string]any{"query": map[string]any{}, "projection": map[string]any{"items": map[string]any{"$elemMatch": map[string]any{"$in": huge}}}}, "wxbase_query_too_large"},
+		{"get", map[string]any{"query": map[string]any{}, "order": order}, "wxbase_invalid_query"},
+	} {
+		status, res := e.dbCall(token, "notes", req.op, req.body)
+		msg, _ := res["message"].(string)
+		if status != 400 || errorCode(res) != req.code || len(msg) > 300 {
+			t.Fatalf("%s: %d %v %.300s", req.op, status, errorCode(res), msg)
+		}
+	}
+}
+
+// Inputs that must be refused with a sentence rather than half-read: null
+// documents, and orderBy paths that are no paths.
+func TestDatabaseAttackMalformedInputIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.newNotes(types.Pointer(""), types.Pointer(""), types.Pointer(""))
+	token, _ := e.login(appA, "openid-malformed")
+	for _, req := range []struct{ op, body string }{
+		{"add", `{"data":[null]}`},
+		{"add", `{"data":[{"title":"a"},null]}`},
+		{"get", `{"query":{},"order":[{"field":"items.."}]}`},
+		{"get", `{"query":{},"order":[{"field":"items."}]}`},
+		{"get", `{"query":{},"order":[{"field":".items"}]}`},
+		{"get", `{"query":{},"order":[{"field":"items..a"}]}`},
+	} {
+		status, text := e.dbRaw(token, "notes", req.op, "", req.body)
+		if status != 400 || !strings.Contains(text, "wxbase_invalid_query") {
+			t.Fatalf("%s %s: %d %s", req.op, req.body, status, text)
+		}
+	}
+	if n := e.count("notes"); n != 0 {
+		t.Fatalf("a refused add wrote %d records", n)
+	}
+}
