@@ -23,6 +23,12 @@ const maxDatabaseLimit = 1000
 // databaseCaller resolves the collection and the app a database request
 // speaks for: appid names the mini-program whose openids _openid holds,
 // and may be omitted when one app is enabled.
+//
+// _openid holds openids of that app, so a caller who is not a superuser
+// gets them only for an app they signed in through: a user of another
+// mini-program on the same server (or a guest) reads no openid of this
+// one. A user naming an app they have no account in is refused, as on the
+// other WeChat routes.
 func (s *server) databaseCaller(e *core.RequestEvent, appID string) (*core.Collection, cloudquery.Caller, error) {
 	caller := cloudquery.Caller{Event: e}
 	collection, err := e.App.FindCachedCollectionByNameOrId(e.Request.PathValue("collection"))
@@ -33,10 +39,27 @@ func (s *server) databaseCaller(e *core.RequestEvent, appID string) (*core.Colle
 		return nil, caller, databaseError(e, &cloudquery.Error{Code: "wxbase_unsupported",
 			Message: "A view collection is read through the records API (/api/collections/" + collection.Name + "/records)."})
 	}
-	if found, err := s.apps.find(e.App, appID); err == nil {
+	found, err := s.apps.find(e.App, appID)
+	if err != nil {
+		if appID != "" {
+			return nil, caller, e.BadRequestError("An invalid appid.", err)
+		}
+		return collection, caller, nil
+	}
+	switch {
+	case e.HasSuperuserAuth():
 		caller.AppRef = found.id
-	} else if appID != "" {
-		return nil, caller, e.BadRequestError("An invalid appid.", err)
+	case e.Auth != nil && e.Auth.Collection().Name == usersCollection:
+		openid, err := s.openids.OpenID(e.App, found.id, e.Auth.Id)
+		if err != nil {
+			return nil, caller, e.InternalServerError("Failed to find the WeChat account.", err)
+		}
+		if openid != "" {
+			caller.AppRef = found.id
+		} else if appID != "" {
+			return nil, caller, wechatError(http.StatusBadRequest, codeWechatAccountMissing, 0,
+				"This user has not signed in through that mini-program, so there is no WeChat account to use.", nil)
+		}
 	}
 	return collection, caller, nil
 }

@@ -157,6 +157,44 @@ func TestDatabaseAttackHiddenEmailsCannotBeProbed(t *testing.T) {
 	}
 }
 
+// _openid holds openids of the app the request names: a user of another
+// mini-program on the same server, or a guest, must not read nor match the
+// openids of this one by naming it.
+func TestDatabaseAttackOpenIDsOfAnotherApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.addApp(appB, secretB, true)
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	alice, aliceID := e.login(appA, "openid-alice-in-A")
+	e.saveOwned(c, "alice's", aliceID)
+	mallory, _ := e.login(appB, "openid-mallory-in-B")
+	for _, token := range []string{mallory, ""} {
+		for _, body := range []string{`{"appid":"` + appA + `","query":{}}`, `{"appid":"` + appB + `","query":{}}`, `{"query":{}}`} {
+			_, text := e.dbRaw(token, "notes", "get", "", body)
+			if strings.Contains(text, "openid-alice-in-A") {
+				t.Fatalf("an openid of app A was read with %s: %s", body, text)
+			}
+			if token == "" && !strings.Contains(text, "alice's") {
+				t.Fatalf("a guest could not read a public collection with %s: %s", body, text)
+			}
+		}
+		status, res := e.dbCall(token, "notes", "count", map[string]any{"appid": appA, "query": map[string]any{"_openid": "openid-alice-in-A"}})
+		if status == 200 {
+			t.Fatalf("an openid of app A was matched: %d %v", status, res)
+		}
+	}
+	// Naming an app one has no account in is refused, as on the WeChat routes.
+	status, res := e.dbCall(mallory, "notes", "get", map[string]any{"appid": appA, "query": map[string]any{}})
+	if status != 400 || errorCode(res) != "wechat_account_missing" {
+		t.Fatalf("appid of another app: %d %v", status, res)
+	}
+	// The users of the app still read and match its openids.
+	_, text := e.dbRaw(alice, "notes", "get", "", `{"appid":"`+appA+`","query":{"_openid":"openid-alice-in-A"}}`)
+	if !strings.Contains(text, `"_openid":"openid-alice-in-A"`) {
+		t.Fatalf("the owner's own app: %s", text)
+	}
+}
+
 // SQLite may test a condition on a row before the list rule has left it
 // out (on the table it reads before the rule's joins): a condition clouddb
 // cannot judge on a stored value must not answer an error decided by a
