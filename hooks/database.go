@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/picker"
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"wxbase/cloudquery"
@@ -29,8 +30,16 @@ const maxDatabaseLimit = 1000
 // mini-program on the same server (or a guest) reads no openid of this
 // one. A user naming an app they have no account in is refused, as on the
 // other WeChat routes.
+//
+// It also checks the fields query parameter first, which e.JSON applies
+// only once the request has done its work.
 func (s *server) databaseCaller(e *core.RequestEvent, appID string) (*core.Collection, cloudquery.Caller, error) {
 	caller := cloudquery.Caller{Event: e}
+	if fields := e.Request.URL.Query().Get("fields"); fields != "" {
+		if _, err := picker.Pick(map[string]any{}, fields); err != nil {
+			return nil, caller, e.BadRequestError("The fields query parameter cannot be parsed.", err)
+		}
+	}
 	collection, err := e.App.FindCachedCollectionByNameOrId(e.Request.PathValue("collection"))
 	if err != nil {
 		return nil, caller, e.NotFoundError("Missing collection context.", err)

@@ -195,6 +195,29 @@ func TestDatabaseAttackOpenIDsOfAnotherApp(t *testing.T) {
 	}
 }
 
+// The fields query parameter is applied by e.JSON once the work is done; a
+// bad one must be refused before, not answer an empty 200 after a write.
+func TestDatabaseAttackBadFieldsParameterIsRefusedBeforeTheWrite(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.newNotes(types.Pointer(""), types.Pointer(""), nil)
+	token, userID := e.login(appA, "openid-fields")
+	record := e.saveOwned(c, "before", userID)
+	for _, op := range []string{"get", "update"} {
+		status, text := e.dbRaw(token, "notes", op, "fields=(", `{"query":{},"data":{"title":"after"}}`)
+		if status != 400 || !strings.Contains(text, "fields") {
+			t.Fatalf("%s ?fields=(: %d %q", op, status, text)
+		}
+	}
+	stored, err := e.app.FindRecordById("notes", record.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.GetString("title") != "before" {
+		t.Fatalf("a refused request wrote: %q", stored.GetString("title"))
+	}
+}
+
 // SQLite may test a condition on a row before the list rule has left it
 // out (on the table it reads before the rule's joins): a condition clouddb
 // cannot judge on a stored value must not answer an error decided by a
