@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/clouddb"
@@ -90,9 +91,16 @@ func Update(app core.App, caller Caller, collection *core.Collection, where map[
 	if err := checkColumns(app, collection, info, touched); err != nil {
 		return 0, err
 	}
+	if collection.UpdateRule == nil && !info.HasSuperuserAuth() {
+		return 0, errOnlySuperusers
+	}
+	ids, err := candidates(app, caller, collection, where, "update()")
+	if err != nil {
+		return 0, err
+	}
 	updated := 0
 	err = app.RunInTransaction(func(tx core.App) error {
-		records, err := writable(tx, caller, collection, where, http.MethodPatch, collection.UpdateRule, "update()")
+		records, err := writable(tx, caller, collection, where, ids, http.MethodPatch, collection.UpdateRule)
 		if err != nil {
 			return err
 		}
@@ -162,9 +170,16 @@ func touchedFields(collection *core.Collection, flat map[string]any) (map[string
 // Remove deletes every record the caller may list and delete that matches
 // where, and returns how many.
 func Remove(app core.App, caller Caller, collection *core.Collection, where map[string]any) (int, error) {
+	if collection.DeleteRule == nil && !caller.Event.HasSuperuserAuth() {
+		return 0, errOnlySuperusers
+	}
+	ids, err := candidates(app, caller, collection, where, "remove()")
+	if err != nil {
+		return 0, err
+	}
 	removed := 0
-	err := app.RunInTransaction(func(tx core.App) error {
-		records, err := writable(tx, caller, collection, where, http.MethodDelete, collection.DeleteRule, "remove()")
+	err = app.RunInTransaction(func(tx core.App) error {
+		records, err := writable(tx, caller, collection, where, ids, http.MethodDelete, collection.DeleteRule)
 		if err != nil {
 			return err
 		}
@@ -195,13 +210,16 @@ func Set(app core.App, caller Caller, collection *core.Collection, id string, da
 		return false, err
 	}
 	err = app.RunInTransaction(func(tx core.App) error {
-		existing, err := writable(tx, caller, collection, map[string]any{"_id": id}, http.MethodPatch, collection.UpdateRule, "set()")
+		existing, err := writable(tx, caller, collection, map[string]any{"_id": id}, []any{id}, http.MethodPatch, collection.UpdateRule)
 		if err != nil {
 			return err
 		}
 		if len(existing) == 0 {
 			if _, err := tx.FindRecordById(collection, id); err == nil {
 				// It exists, but not for this caller.
+				if collection.UpdateRule == nil && !caller.Event.HasSuperuserAuth() {
+					return errOnlySuperusers
+				}
 				return notFound(id)
 			}
 			body["id"] = id
@@ -245,23 +263,47 @@ func writtenByServer(collection *core.Collection, field core.Field) bool {
 	return kindOf(field) == ""
 }
 
-// writable selects, inside the transaction, the records that match where
-// and that the caller may both list and change (the update or delete rule,
-// with the request context of a PATCH or DELETE): the rest are not the
-// caller's to change and are left out, as the records API would refuse
-// them.
-func writable(tx core.App, caller Caller, collection *core.Collection, where map[string]any, method string, rule *string, op string) ([]*core.Record, error) {
+// candidates selects the ids of the records that match where and that the
+// caller may list, at most MaxWrite of them. It runs before the write's
+// transaction, on a connection of its own: however long the condition
+// takes, it holds no write lock, so no other write waits for it.
+func candidates(app core.App, caller Caller, collection *core.Collection, where map[string]any, op string) ([]any, error) {
+	query, err := selection(app, caller, collection, Query{Where: where})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if err := query.Select("[[" + collection.Name + ".id]]").Limit(MaxWrite + 1).Column(&ids); err != nil {
+		return nil, err
+	}
+	if len(ids) > MaxWrite {
+		return nil, &Error{Code: "wxbase_batch_too_large", Message: fmt.Sprintf(
+			"where().%s matches more than %d records, more than one write changes; narrow the condition.", op, MaxWrite)}
+	}
+	list := make([]any, len(ids))
+	for i, id := range ids {
+		list[i] = id
+	}
+	return list, nil
+}
+
+// writable selects, inside the transaction, those of the records ids that
+// still match where and that the caller may both list and change (the
+// update or delete rule, with the request context of a PATCH or DELETE):
+// the rest are not the caller's to change and are left out, as the records
+// API would refuse them.
+func writable(tx core.App, caller Caller, collection *core.Collection, where map[string]any, ids []any, method string, rule *string) ([]*core.Record, error) {
+	records := []*core.Record{}
+	if len(ids) == 0 {
+		return records, nil
+	}
 	query, err := selection(tx, caller, collection, Query{Where: where})
 	if err != nil {
 		return nil, err
 	}
-	records := []*core.Record{}
-	if err := query.Limit(MaxWrite + 1).All(&records); err != nil {
+	query.AndWhere(dbx.In(collection.Name+".id", ids...))
+	if err := query.All(&records); err != nil {
 		return nil, err
-	}
-	if len(records) > MaxWrite {
-		return nil, &Error{Code: "wxbase_batch_too_large", Message: fmt.Sprintf(
-			"where().%s matches more than %d records, more than one write changes; narrow the condition.", op, MaxWrite)}
 	}
 	info, err := listInfo(caller.Event)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
@@ -293,6 +294,78 @@ func TestDatabaseAttackQueryFailureHidesTheListRule(t *testing.T) {
 	msg, _ := res["message"].(string)
 	if status != 400 || strings.Contains(msg, "title") || strings.Contains(msg, "SELECT") {
 		t.Fatalf("the error gave the query away: %d %v", status, res)
+	}
+}
+
+// The selection of the records a write changes may take long (its
+// conditions run per row); it must not hold the database's write lock
+// meanwhile, or one caller stalls every write of the server.
+func TestDatabaseAttackSelectingHoldsNoWriteLock(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.newNotes(types.Pointer(""), types.Pointer(""), nil)
+	token, userID := e.login(appA, "openid-lock")
+	_, err := e.app.DB().NewQuery(`WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < 6000)
+		INSERT INTO notes (title, owner, n, items, secret_note) SELECT 'row', {:owner}, x, json_array(x), '' FROM seq`).
+		Bind(dbx.Params{"owner": userID}).Execute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := make([]any, 3000)
+	for i := range list {
+		list[i] = float64(-i - 1)
+	}
+	updated := make(chan time.Time)
+	start := time.Now()
+	go func() {
+		status, res := e.dbCall(token, "notes", "update", map[string]any{
+			"query": map[string]any{"items": map[string]any{"$in": list}},
+			"data":  map[string]any{"title": "x"},
+		})
+		if status != 200 {
+			t.Errorf("update: %d %v", status, res)
+		}
+		updated <- time.Now()
+	}()
+	time.Sleep(100 * time.Millisecond)
+	record := core.NewRecord(c)
+	record.Set("title", "unrelated")
+	if err := e.app.Save(record); err != nil {
+		t.Fatal(err)
+	}
+	written := time.Now()
+	done := <-updated
+	if done.Sub(start) < 300*time.Millisecond {
+		t.Skip("the update's selection was too quick to tell")
+	}
+	if written.After(done) {
+		t.Fatalf("an unrelated write waited %v, until the update's selection was over", written.Sub(start)-100*time.Millisecond)
+	}
+}
+
+// An update or remove on a collection whose update or delete rule is
+// superusers only is refused as the records API refuses it, before any
+// record is read.
+func TestDatabaseAttackWritesWithoutARuleAreForbidden(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	token, userID := e.login(appA, "openid-norule")
+	record := e.saveOwned(c, "x", userID)
+	for _, req := range []struct {
+		op   string
+		body map[string]any
+	}{
+		{"update", map[string]any{"query": map[string]any{}, "data": map[string]any{"title": "y"}}},
+		{"remove", map[string]any{"query": map[string]any{}}},
+		{"set", map[string]any{"id": record.Id, "data": map[string]any{"title": "y"}}},
+	} {
+		if status, res := e.dbCall(token, "notes", req.op, req.body); status != 403 {
+			t.Fatalf("%s: %d %v", req.op, status, res)
+		}
+	}
+	if stored, _ := e.app.FindRecordById("notes", record.Id); stored == nil || stored.GetString("title") != "x" {
+		t.Fatal("the record changed")
 	}
 }
 
