@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/clouddb"
+	"wxbase/secrets"
 )
 
 // MaxWrite is the most records one where().update() or where().remove()
@@ -44,6 +45,9 @@ func Add(app core.App, caller Caller, collection *core.Collection, docs []map[st
 		}
 		body, err := recordBody(collection, resolved.(map[string]any), "add()")
 		if err != nil {
+			return nil, err
+		}
+		if err := refuseHidden(caller, collection, body, "add()"); err != nil {
 			return nil, err
 		}
 		bodies[i] = body
@@ -209,6 +213,9 @@ func Set(app core.App, caller Caller, collection *core.Collection, id string, da
 	if err != nil {
 		return false, err
 	}
+	if err := refuseHidden(caller, collection, body, "set()"); err != nil {
+		return false, err
+	}
 	err = app.RunInTransaction(func(tx core.App) error {
 		existing, err := writable(tx, caller, collection, map[string]any{"_id": id}, []any{id}, http.MethodPatch, collection.UpdateRule)
 		if err != nil {
@@ -240,15 +247,32 @@ func Set(app core.App, caller Caller, collection *core.Collection, id string, da
 	return created, err
 }
 
+// guardedField tells a sealed or private field (package secrets).
+func guardedField(collection *core.Collection, field core.Field) bool {
+	for _, list := range [][]secrets.Field{secrets.Sealed, secrets.Private} {
+		for _, f := range list {
+			if collection.Id == f.CollectionId() && (field.GetId() == f.FieldId() || field.GetName() == f.Name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func notFound(id string) error {
 	return &Error{Code: "wxbase_not_found", Status: http.StatusNotFound, Message: fmt.Sprintf("document with _id %s does not exist", id)}
 }
 
 // writtenByServer tells the fields a replace leaves alone: the id,
-// autodates, the owner, and what this path cannot write.
+// autodates, the owner, what this path cannot write, and the sealed and
+// private fields (an AppSecret, a session key, a verified phone number),
+// which no query on this path reads and only the server sets.
 func writtenByServer(collection *core.Collection, field core.Field) bool {
 	switch field.GetName() {
 	case core.FieldNameId, ownerColumn:
+		return true
+	}
+	if guardedField(collection, field) {
 		return true
 	}
 	if _, ok := field.(*core.AutodateField); ok {
@@ -406,6 +430,27 @@ func recordBody(collection *core.Collection, doc map[string]any, op string) (map
 			op, collection.Name, quoteList(unknown))}
 	}
 	return body, nil
+}
+
+// refuseHidden refuses a write of a hidden field by anyone but a
+// superuser: the records API would drop it without a word, and the write
+// would answer success for a value it never stored.
+func refuseHidden(caller Caller, collection *core.Collection, body map[string]any, op string) error {
+	if caller.Event.HasSuperuserAuth() {
+		return nil
+	}
+	var hidden []string
+	for name := range body {
+		if field := collection.Fields.GetByName(name); field != nil && field.GetHidden() {
+			hidden = append(hidden, name)
+		}
+	}
+	if len(hidden) == 0 {
+		return nil
+	}
+	sort.Strings(hidden)
+	return &Error{Code: "wxbase_forbidden_field", Message: fmt.Sprintf(
+		"%s: hidden fields (%s of %s) are written by superusers only.", op, quoteList(hidden), collection.Name)}
 }
 
 func quoteList(names []string) string {

@@ -456,3 +456,54 @@ func TestDatabaseAttackMalformedInputIsRefused(t *testing.T) {
 		t.Fatalf("a refused add wrote %d records", n)
 	}
 }
+
+// set() replaces a document with the fields it names; it cannot read the
+// sealed and private ones, so it leaves them as they are, and it refuses a
+// hidden field from anyone but a superuser rather than answer success for
+// a value the records API drops.
+func TestDatabaseAttackSetLeavesGuardedFieldsAlone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	token, userID := e.login(appA, "openid-set-phone")
+	e.setUser(userID, func(u *core.Record) { u.Set("phone", "+8613800138000") })
+	status, res := e.dbCall(token, "users", "set", map[string]any{"id": userID, "data": map[string]any{"name": "me"}})
+	if status != 200 {
+		t.Fatalf("set() of one's own user: %d %v", status, res)
+	}
+	user, err := e.app.FindRecordById("users", userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user.GetString("phone") != "+8613800138000" || user.GetString("name") != "me" {
+		t.Fatalf("set(): phone %q, name %q", user.GetString("phone"), user.GetString("name"))
+	}
+	for _, data := range []map[string]any{{"tokenKey": "chosen"}, {"phone": "+8613900000000"}} {
+		if status, res := e.dbCall(token, "users", "set", map[string]any{"id": userID, "data": data}); status != 400 {
+			t.Fatalf("set(%v): %d %v", data, status, res)
+		}
+	}
+	e.newNotes(types.Pointer(""), types.Pointer(""), nil)
+	if status, res := e.dbCall(token, "notes", "add", map[string]any{"data": map[string]any{"secret_note": "x"}}); status != 400 || errorCode(res) != "wxbase_forbidden_field" {
+		t.Fatalf("add() of a hidden field: %d %v", status, res)
+	}
+	// A superuser's set() of an account keeps its session key.
+	account, err := e.app.FindFirstRecordByData("wechat_accounts", "user", userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := account.GetString("session_key")
+	superuser := testkit.SuperuserToken(t, e.app)
+	status, res = e.dbCall(superuser, "wechat_accounts", "set", map[string]any{"id": account.Id, "data": map[string]any{
+		"openid": account.GetString("openid"), "user": userID, "app": account.GetString("app"),
+	}})
+	if status != 200 {
+		t.Fatalf("superuser set(): %d %v", status, res)
+	}
+	account, err = e.app.FindRecordById("wechat_accounts", account.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before == "" || account.GetString("session_key") != before {
+		t.Fatal("set() erased the session key")
+	}
+}
