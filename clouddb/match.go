@@ -417,7 +417,7 @@ func compileIn(path string, parts []string, op string, v any) (expr, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s needs an array", op)
 	}
-	var values []any
+	values := map[string]bool{} // by equalityKey: one lookup however long the list
 	var regexes []*regexp.Regexp
 	for _, item := range list {
 		if isRegexLiteral(item) {
@@ -434,13 +434,11 @@ func compileIn(path string, parts []string, op string, v any) (expr, error) {
 		if err := checkLiteral(item); err != nil {
 			return nil, err
 		}
-		values = append(values, item)
+		values[equalityKey(item)] = true
 	}
 	var e expr = &pathExpr{parts: parts, leaf: true, p: func(v any, _ *matchCtx) bool {
-		for _, x := range values {
-			if Compare(v, x) == 0 {
-				return true
-			}
+		if values[equalityKey(v)] {
+			return true
 		}
 		if s, ok := v.(string); ok {
 			for _, re := range regexes {
