@@ -159,6 +159,7 @@ func (f *Filter) compileNear(path string, parts []string, op string, ops map[str
 		}
 	}
 	f.near = n
+	f.mayFail = true
 	return []expr{nearExpr{n}}, nil
 }
 

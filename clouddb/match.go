@@ -13,6 +13,9 @@ import (
 type Filter struct {
 	root expr
 	near *Near
+	// mayFail: the filter holds a condition that MatchErr may refuse on a
+	// stored value (the geo operators).
+	mayFail bool
 }
 
 // Compile compiles a MongoDB query document in JSON form: dates already
@@ -61,6 +64,13 @@ func (f *Filter) MatchErr(doc map[string]any) (bool, error) {
 		return false, c.err
 	}
 	return ok, nil
+}
+
+// MayFail reports whether MatchErr may refuse to judge some stored value:
+// whether the filter holds a geo condition. Without one, MatchErr fails
+// on no document.
+func (f *Filter) MayFail() bool {
+	return f.mayFail
 }
 
 // Near returns the filter's $near or $nearSphere clause, which the server
@@ -323,6 +333,7 @@ func (f *Filter) compileOps(path string, parts []string, ops map[string]any, top
 		case "$not":
 			e, err = f.compileNot(path, parts, v)
 		case "$geoWithin", "$geoIntersects":
+			f.mayFail = true
 			e, err = compileGeo(path, parts, op, v)
 		case "$maxDistance", "$minDistance":
 			return nil, fmt.Errorf("%s: %s needs $near or $nearSphere", path, op)
@@ -406,7 +417,7 @@ func compileIn(path string, parts []string, op string, v any) (expr, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s needs an array", op)
 	}
-	var values []any
+	values := map[string]bool{} // by equalityKey: one lookup however long the list
 	var regexes []*regexp.Regexp
 	for _, item := range list {
 		if isRegexLiteral(item) {
@@ -423,13 +434,11 @@ func compileIn(path string, parts []string, op string, v any) (expr, error) {
 		if err := checkLiteral(item); err != nil {
 			return nil, err
 		}
-		values = append(values, item)
+		values[equalityKey(item)] = true
 	}
 	var e expr = &pathExpr{parts: parts, leaf: true, p: func(v any, _ *matchCtx) bool {
-		for _, x := range values {
-			if Compare(v, x) == 0 {
-				return true
-			}
+		if values[equalityKey(v)] {
+			return true
 		}
 		if s, ok := v.(string); ok {
 			for _, re := range regexes {

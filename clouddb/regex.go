@@ -684,68 +684,121 @@ func (t *translator) resolveAnchors() (string, error) {
 	if err != nil {
 		return "", unsupportedf("not supported: %v", err)
 	}
+	byName := make(map[string]anchor, len(t.anchors))
+	for _, a := range t.anchors {
+		byName[a.name] = a
+	}
+	n := &nullability{memo: map[nullKey]bool{}}
 	var problem error
-	visitContinuations(tree, nil, func(name string, after []*syntax.Regexp) {
-		for _, a := range t.anchors {
-			if a.name != name || problem != nil {
-				continue
-			}
-			if a.dollar && !allNullable(after, true) {
-				problem = unsupportedf("$ (or \\Z) followed by more pattern is not supported: PCRE's $ also matches before a final newline, which Go can express only at the end of the pattern")
-			}
-			if !a.dollar && allNullable(after, false) {
-				problem = unsupportedf("with the m option, ^ followed by a pattern that can match the empty string is not supported: PCRE's ^ does not match after a newline that ends the string, Go's does")
-			}
+	visitContinuations(tree, nil, func(name string, after *continuation) bool {
+		a, ok := byName[name]
+		if !ok {
+			return true
 		}
+		if a.dollar && !n.all(after, true) {
+			problem = unsupportedf("$ (or \\Z) followed by more pattern is not supported: PCRE's $ also matches before a final newline, which Go can express only at the end of the pattern")
+		}
+		if !a.dollar && n.all(after, false) {
+			problem = unsupportedf("with the m option, ^ followed by a pattern that can match the empty string is not supported: PCRE's ^ does not match after a newline that ends the string, Go's does")
+		}
+		return problem == nil
 	})
 	if problem != nil {
 		return "", problem
 	}
+	pairs := make([]string, 0, 2*len(t.anchors))
 	for _, a := range t.anchors {
 		repl := `(?m:^)`
 		if a.dollar {
 			repl = `(?:\n?\z)`
 		}
-		s = strings.Replace(s, "(?P<"+a.name+">)", repl, 1)
+		pairs = append(pairs, "(?P<"+a.name+">)", repl)
 	}
-	return s, nil
+	// One pass over the pattern, whatever the number of anchors.
+	return strings.NewReplacer(pairs...).Replace(s), nil
 }
 
 func isAnchor(re *syntax.Regexp) bool {
 	return re.Op == syntax.OpCapture && strings.HasPrefix(re.Name, "cdbAnchor")
 }
 
-// visitContinuations calls fn for each anchor placeholder with the sequence
-// of nodes that may follow it to the end of the pattern (what a match must
-// still match after it).
-func visitContinuations(re *syntax.Regexp, after []*syntax.Regexp, fn func(string, []*syntax.Regexp)) {
+// continuation is what may follow a node to the end of the pattern, as a
+// list that shares its tail with the continuations of the nodes after it:
+// building each one is constant work, however long the pattern.
+type continuation struct {
+	re   *syntax.Regexp
+	next *continuation
+}
+
+// visitContinuations calls fn for each anchor placeholder with what may
+// follow it to the end of the pattern (what a match must still match after
+// it), until fn returns false.
+func visitContinuations(re *syntax.Regexp, after *continuation, fn func(string, *continuation) bool) bool {
 	switch re.Op {
 	case syntax.OpCapture:
 		if isAnchor(re) {
-			fn(re.Name, after)
-			return
+			return fn(re.Name, after)
 		}
-		visitContinuations(re.Sub[0], after, fn)
+		return visitContinuations(re.Sub[0], after, fn)
 	case syntax.OpConcat:
+		conts := make([]*continuation, len(re.Sub))
+		cont := after
+		for i := len(re.Sub) - 1; i >= 0; i-- {
+			conts[i] = cont
+			cont = &continuation{re: re.Sub[i], next: cont}
+		}
 		for i, sub := range re.Sub {
-			cont := append(append([]*syntax.Regexp{}, re.Sub[i+1:]...), after...)
-			visitContinuations(sub, cont, fn)
+			if !visitContinuations(sub, conts[i], fn) {
+				return false
+			}
 		}
 	case syntax.OpAlternate:
 		for _, sub := range re.Sub {
-			visitContinuations(sub, after, fn)
+			if !visitContinuations(sub, after, fn) {
+				return false
+			}
 		}
 	case syntax.OpStar, syntax.OpQuest, syntax.OpPlus:
 		// After this repetition the loop may stop.
-		visitContinuations(re.Sub[0], after, fn)
+		return visitContinuations(re.Sub[0], after, fn)
 	case syntax.OpRepeat:
 		if re.Min > 1 {
 			// At least one more repetition must follow.
-			visitContinuations(re.Sub[0], append([]*syntax.Regexp{re.Sub[0]}, after...), fn)
-		} else {
-			visitContinuations(re.Sub[0], after, fn)
+			return visitContinuations(re.Sub[0], &continuation{re: re.Sub[0], next: after}, fn)
 		}
+		return visitContinuations(re.Sub[0], after, fn)
 	}
+	return true
+}
+
+// nullability answers allNullable for continuations, remembering each
+// node's answer, so that the anchors of a long pattern do not each walk
+// the rest of it again.
+type nullability struct {
+	memo map[nullKey]bool
+}
+
+type nullKey struct {
+	c       *continuation
+	trivial bool
+}
+
+func (n *nullability) all(c *continuation, trivial bool) bool {
+	// Iterative, as a continuation may be as long as the pattern.
+	var pending []*continuation
+	result := true
+	for ; c != nil; c = c.next {
+		if known, ok := n.memo[nullKey{c, trivial}]; ok {
+			result = known
+			break
+		}
+		pending = append(pending, c)
+	}
+	for i := len(pending) - 1; i >= 0; i-- {
+		result = result && nullable(pending[i].re, trivial)
+		n.memo[nullKey{pending[i], trivial}] = result
+	}
+	return result
 }
 
 // allNullable reports whether the sequence can match the empty string;

@@ -552,8 +552,13 @@ func (op *updOp) apply(doc map[string]any, now time.Time) error {
 			// MongoDB: a value is added only when no element equals it;
 			// duplicates already in the array stay.
 			out := append([]any{}, arr...)
+			present := make(map[string]bool, len(out)+len(values))
+			for _, e := range out {
+				present[equalityKey(e)] = true
+			}
 			for _, v := range values {
-				if !updContains(out, v) {
+				if k := equalityKey(v); !present[k] {
+					present[k] = true
 					out = append(out, v)
 				}
 			}
@@ -564,7 +569,11 @@ func (op *updOp) apply(doc map[string]any, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		return op.cull(doc, func(e any) bool { return updContains(values, e) })
+		pulled := make(map[string]bool, len(values))
+		for _, v := range values {
+			pulled[equalityKey(v)] = true
+		}
+		return op.cull(doc, func(e any) bool { return pulled[equalityKey(e)] })
 	case "$pull":
 		match, err := op.pullMatcher(now)
 		if err != nil {
@@ -1079,15 +1088,6 @@ func updClone(v any) any {
 		return out
 	}
 	return v
-}
-
-func updContains(list []any, v any) bool {
-	for _, e := range list {
-		if Equal(e, v) {
-			return true
-		}
-	}
-	return false
 }
 
 // updIsPrefix reports whether path a equals path b or is a prefix of it.

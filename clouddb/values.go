@@ -244,6 +244,60 @@ func Equal(a, b any) bool {
 	return Compare(a, b) == 0
 }
 
+// equalityKey is a string that two values share exactly when Equal holds
+// for them, so that membership among many values is a map lookup rather
+// than a comparison with each: numbers by value (-0 as 0, every NaN
+// alike), dates by their millisecond, objects by their fields in name
+// order, null and Missing alike.
+func equalityKey(v any) string {
+	var b strings.Builder
+	writeEqualityKey(&b, v)
+	return b.String()
+}
+
+func writeEqualityKey(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil, missing:
+		b.WriteString("n")
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			b.WriteString("fNaN")
+		case x == 0:
+			b.WriteString("f0")
+		default:
+			b.WriteString("f" + strconv.FormatFloat(x, 'g', -1, 64))
+		}
+	case string:
+		b.WriteString("s" + strconv.Quote(x))
+	case bool:
+		if x {
+			b.WriteString("t")
+		} else {
+			b.WriteString("F")
+		}
+	case time.Time:
+		b.WriteString("d" + strconv.FormatInt(x.UnixMilli(), 10))
+	case []any:
+		b.WriteString("[")
+		for _, e := range x {
+			writeEqualityKey(b, e)
+			b.WriteString(",")
+		}
+		b.WriteString("]")
+	case map[string]any:
+		b.WriteString("{")
+		for _, k := range sortedKeys(x) {
+			b.WriteString(strconv.Quote(k) + ":")
+			writeEqualityKey(b, x[k])
+			b.WriteString(",")
+		}
+		b.WriteString("}")
+	default:
+		rank(v) // panics, as Compare does
+	}
+}
+
 // compareNumbers follows MongoDB: NaN equals NaN and sorts before every
 // other number; -0 equals 0.
 func compareNumbers(x, y float64) int {

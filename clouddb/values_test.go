@@ -217,3 +217,25 @@ func TestLookup(t *testing.T) {
 		t.Errorf("array as document: %#v", got)
 	}
 }
+
+// equalityKey must agree with Equal on every pair: $in, $addToSet and
+// $pullAll look values up by it.
+func TestEqualityKeyAgreesWithEqual(t *testing.T) {
+	d := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	values := []any{
+		nil, Missing, 0.0, math.Copysign(0, -1), 1.0, 1.5, -1.0, math.NaN(), math.Inf(1), math.Inf(-1), 1e300,
+		"", "0", "1", "a", "a,", `"a"`, "n", "t", "f0", "NaN", true, false,
+		d, d.Add(100 * time.Microsecond), d.Add(time.Millisecond), d.In(time.FixedZone("x", 3600)),
+		[]any{}, []any{1.0}, []any{1.0, 2.0}, []any{2.0, 1.0}, []any{nil}, []any{[]any{}}, []any{"a,"}, []any{"a", ""},
+		map[string]any{}, map[string]any{"a": 1.0}, map[string]any{"a": 1.0, "b": 2.0}, map[string]any{"b": 2.0, "a": 1.0},
+		map[string]any{"a": nil}, map[string]any{"a": []any{1.0}}, map[string]any{"a,": 1.0}, map[string]any{"a": "1"},
+		map[string]any{"a": map[string]any{"b": math.Copysign(0, -1)}}, map[string]any{"a": map[string]any{"b": 0.0}},
+	}
+	for _, a := range values {
+		for _, b := range values {
+			if got, want := equalityKey(a) == equalityKey(b), Equal(a, b); got != want {
+				t.Errorf("%#v and %#v: same key %v, Equal %v", a, b, got, want)
+			}
+		}
+	}
+}

@@ -24,7 +24,9 @@ import (
 //	                                        of filter's $nearSphere, by which
 //	                                        CloudBase orders a geoNear query
 //
-// Both are deterministic, so SQLite may evaluate them once per row.
+// They are deterministic, so SQLite may evaluate them once per row.
+// wxbase_match is NULL when clouddb cannot judge the value (a geo
+// condition on a stored shape other than a point).
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction("wxbase_match", 3, matchFunction)
 	sqlite.MustRegisterDeterministicScalarFunction("wxbase_sort_key", 4, sortKeyFunction)
@@ -94,7 +96,10 @@ func matchFunction(ctx *sqlite.FunctionContext, args []driver.Value) (driver.Val
 	}
 	matched, err := c.filter.MatchErr(documentOf(c.top, value))
 	if err != nil {
-		return nil, err
+		// Undecided: NULL, which no row matches, either way round; the
+		// query is refused when it meets one on a listable record
+		// (checkUndecided).
+		return nil, nil
 	}
 	if matched {
 		return int64(1), nil

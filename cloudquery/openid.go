@@ -91,7 +91,7 @@ func (t *translator) openidIn(op string, values []any, negate bool) (string, err
 	}
 	if len(openids) > 0 {
 		if t.owner.appRef == "" {
-			return "", invalid("where(): _openid names a WeChat user of one mini-program: the request must say which (the SDK sends its appid).")
+			return "", invalid("where(): _openid names a WeChat user of one mini-program: the request must say which (the SDK sends its appid), and come from a user signed in through it.")
 		}
 		placeholders := make([]string, len(openids))
 		for i, o := range openids {
@@ -127,6 +127,16 @@ func (o *OpenIDs) Forget() {
 	o.mu.Lock()
 	o.known = nil
 	o.mu.Unlock()
+}
+
+// OpenID returns user's openid in the app whose wechat_apps record is
+// appRef, or "" when the user has no account there.
+func (o *OpenIDs) OpenID(app core.App, appRef, user string) (string, error) {
+	found, err := o.lookup(app, appRef, []string{user})
+	if err != nil {
+		return "", err
+	}
+	return found[user], nil
 }
 
 // lookup returns the openids of users in app.

@@ -1,10 +1,14 @@
 package cloudquery
 
 import (
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +46,16 @@ type Caller struct {
 // collection at all.
 var errOnlySuperusers = errors.New("only superusers can list this collection")
 
+// MaxQuerySize bounds, in bytes of JSON, a where() document and a field()
+// projection: the conditions clouddb runs are read again for every row, so
+// their size multiplies the work of a query, as the length of a filter
+// does on the list API (which takes at most a few thousand characters).
+const MaxQuerySize = 64 << 10
+
+// MaxOrder is the most orderBy() terms one query takes, the list API's
+// limit on sort fields.
+const MaxOrder = 8
+
 // listInfo is the request context rules see on this path: that of a plain
 // GET list request by the same caller, with the same headers. Rules that
 // read @request.method, @request.body.* or @request.query.* behave as on
@@ -59,6 +73,39 @@ func listInfo(e *core.RequestEvent) (*core.RequestInfo, error) {
 		Body:    map[string]any{},
 		Auth:    info.Auth,
 	}, nil
+}
+
+// listEvent is e as a plain GET list request by the same caller, with the
+// same headers, no body and no query string: the request the enrich hooks
+// and the view rules of expanded relations see, as listInfo is the one the
+// list rule sees.
+func listEvent(e *core.RequestEvent) *core.RequestEvent {
+	r := e.Request.Clone(e.Request.Context()) // a copy of the URL and headers too
+	r.Method = http.MethodGet
+	r.Body = http.NoBody
+	r.ContentLength = 0
+	r.URL.RawQuery = ""
+	event := &core.RequestEvent{}
+	event.App = e.App
+	event.Auth = e.Auth
+	event.Request = r
+	event.Response = e.Response
+	event.SetAll(e.GetAll())
+	event.Set(core.RequestEventKeyInfoContext, core.RequestInfoContextDefault)
+	return event
+}
+
+// querySize refuses a document larger than MaxQuerySize.
+func querySize(what string, doc any) error {
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return invalid("%s cannot be read: %v", what, err)
+	}
+	if len(raw) > MaxQuerySize {
+		return &Error{Code: "wxbase_query_too_large", Message: fmt.Sprintf(
+			"%s holds %d bytes of JSON, more than the %d one query takes; split the query, or match on fewer values.", what, len(raw), MaxQuerySize)}
+	}
+	return nil
 }
 
 // columnsOf maps a collection's fields by the names CloudBase code uses.
@@ -90,6 +137,9 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	if collection.ListRule == nil && !superuser {
 		return nil, errOnlySuperusers
 	}
+	if len(q.Order) > MaxOrder {
+		return nil, invalid("orderBy() takes at most %d fields in one query.", MaxOrder)
+	}
 	t := &translator{
 		table:   collection.Name,
 		columns: columnsOf(collection),
@@ -100,12 +150,20 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	if info.Auth != nil && !superuser {
 		t.owner.authID = info.Auth.Id
 	}
+	if collection.IsAuth() && !superuser {
+		// As on the list API: a condition on an e-mail holds only where
+		// its owner made it public.
+		t.emailVisible = "(" + t.col(core.FieldNameEmailVisibility) + " = TRUE)"
+	}
 	// db.serverDate() in a condition is the server's clock now.
 	resolved, err := clouddb.ResolveServerDates(q.Where, time.Now())
 	if err != nil {
 		return nil, queryError("where()", err)
 	}
 	whereDoc, _ := clouddb.EncodeEJSON(resolved).(map[string]any)
+	if err := querySize("where()", whereDoc); err != nil {
+		return nil, err
+	}
 	where, err := t.where(whereDoc)
 	if err != nil {
 		return nil, err
@@ -117,20 +175,17 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	if err := checkColumns(app, collection, info, t.used); err != nil {
 		return nil, err
 	}
-
-	query := app.RecordQuery(collection)
-	resolver := core.NewRecordFieldResolver(app, collection, info, true)
-	if !superuser && collection.ListRule != nil && *collection.ListRule != "" {
-		expr, err := search.FilterData(*collection.ListRule).BuildExpr(resolver)
-		if err != nil {
+	if len(t.fallible) > 0 {
+		if err := checkUndecided(app, collection, info, t, where); err != nil {
 			return nil, err
 		}
-		query.AndWhere(expr)
 	}
-	query.AndWhere(dbx.NewExp(where, t.params))
-	if err := resolver.UpdateQuery(query); err != nil {
+
+	query, err := listable(app, collection, info)
+	if err != nil {
 		return nil, err
 	}
+	query.AndWhere(dbx.NewExp(where, t.params))
 	if t.near != "" {
 		query.AndOrderBy(t.near)
 	}
@@ -148,6 +203,68 @@ func selection(app core.App, caller Caller, collection *core.Collection, q Query
 	}
 	query.AndOrderBy("[[" + collection.Name + "._rowid_]] " + tie)
 	return query, nil
+}
+
+// listable is the query of the records the caller may list: the
+// collection's list rule, resolved by PocketBase as on the list API.
+func listable(app core.App, collection *core.Collection, info *core.RequestInfo) (*dbx.SelectQuery, error) {
+	query := app.RecordQuery(collection)
+	if info.HasSuperuserAuth() || collection.ListRule == nil || *collection.ListRule == "" {
+		return query, nil
+	}
+	resolver := core.NewRecordFieldResolver(app, collection, info, true)
+	expr, err := search.FilterData(*collection.ListRule).BuildExpr(resolver)
+	if err != nil {
+		return nil, err
+	}
+	query.AndWhere(expr)
+	if err := resolver.UpdateQuery(query); err != nil {
+		return nil, err
+	}
+	return query, nil
+}
+
+// checkUndecided refuses a query whose answer would depend on a condition
+// clouddb cannot judge on a stored value (a geo condition on a stored
+// shape other than a point): such a condition is NULL in SQL (never an
+// error there, which SQLite may meet on a row before the list rule has
+// left it out), and the query is refused when, on a record the caller may
+// list, the whole condition is left undecided by it.
+func checkUndecided(app core.App, collection *core.Collection, info *core.RequestInfo, t *translator, where string) error {
+	query, err := listable(app, collection, info)
+	if err != nil {
+		return err
+	}
+	columns := make([]string, len(t.fallible))
+	for i, f := range t.fallible {
+		columns[i] = t.col(f.column) + " AS [[c" + strconv.Itoa(i) + "]]"
+	}
+	row := dbx.NullStringMap{}
+	err = query.Select(columns...).AndWhere(dbx.NewExp("("+where+") IS NULL", t.params)).Limit(1).One(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for i, f := range t.fallible {
+		var raw any
+		if v := row["c"+strconv.Itoa(i)]; v.Valid {
+			raw = v.String
+		}
+		c, err := compiledCondition(f.filter)
+		if err != nil {
+			return err
+		}
+		value, err := columnValue(f.kind, raw)
+		if err != nil {
+			return err
+		}
+		if _, err := c.filter.MatchErr(documentOf(c.top, value)); err != nil {
+			return queryError("where()", err)
+		}
+	}
+	return unsupported("where(): a condition cannot be decided on some stored values.")
 }
 
 // checkColumns refuses a query that reads a field the caller may not
@@ -184,6 +301,9 @@ func (t *translator) orderBy(order []Order) ([]string, error) {
 		if o.Desc {
 			dir = "DESC"
 		}
+		if slices.Contains(strings.Split(o.Field, "."), "") {
+			return nil, invalid("orderBy(): %q is not a field path.", o.Field)
+		}
 		top, _, dotted := strings.Cut(o.Field, ".")
 		if top == "_openid" {
 			return nil, unsupported("orderBy(\"_openid\") is not supported: openids live in another table; order by owner (the user's id) instead.")
@@ -193,6 +313,11 @@ func (t *translator) orderBy(order []Order) ([]string, error) {
 			return nil, t.unknownField("orderBy()", top)
 		}
 		t.used[c.name] = true
+		if c.name == core.FieldNameEmail && t.emailVisible != "" && !dotted {
+			// E-mails their owners keep private sort as empty ones.
+			terms = append(terms, fmt.Sprintf("(CASE WHEN %s THEN %s ELSE '' END) %s", t.emailVisible, t.col(c.name), dir))
+			continue
+		}
 		if !dotted && (c.kind == kindText || c.kind == kindNumber || c.kind == kindBool || c.kind == kindDate) {
 			// SQLite's order of these columns is CloudBase's: bytes for
 			// text, numbers, false before true, and an empty date (null)
@@ -216,6 +341,9 @@ func hasOwner(collection *core.Collection) bool {
 func Find(app core.App, caller Caller, collection *core.Collection, q Query, openids *OpenIDs) ([]map[string]any, error) {
 	var projection *clouddb.Projection
 	if len(q.Projection) > 0 {
+		if err := querySize("field()", q.Projection); err != nil {
+			return nil, err
+		}
 		p, err := clouddb.CompileProjection(q.Projection)
 		if err != nil {
 			return nil, queryError("field()", err)
@@ -231,7 +359,13 @@ func Find(app core.App, caller Caller, collection *core.Collection, q Query, ope
 	if err := query.All(&records); err != nil {
 		return nil, err
 	}
-	if err := apis.EnrichRecords(caller.Event, records); err != nil {
+	// Enriched as for a plain GET list request: hooks and the view rules
+	// of ?expand= relations see no POST body nor query string.
+	var expands []string
+	if param := caller.Event.Request.URL.Query().Get("expand"); param != "" {
+		expands = strings.Split(param, ",")
+	}
+	if err := apis.EnrichRecords(listEvent(caller.Event), records, expands...); err != nil {
 		return nil, err
 	}
 	docs, err := Documents(app, caller, records, openids)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 )
 
 // Error is a request this path refuses, with the code the SDK shows
@@ -47,6 +48,13 @@ type translator struct {
 	// near orders a geoNear query by distance, nearest first, as CloudBase
 	// does, before any orderBy().
 	near string
+	// fallible are the conditions clouddb may be unable to judge on some
+	// stored value (NULL in SQL; see checkUndecided).
+	fallible []fallibleCondition
+	// emailVisible is the SQL that holds where a record's e-mail is public,
+	// when conditions on e-mails are limited to those (as on the list API
+	// for anyone but a superuser); "" otherwise.
+	emailVisible string
 }
 
 // ownerLookup is what _openid needs: the app whose openids the query
@@ -149,6 +157,18 @@ func (t *translator) field(path string, cond any) (string, error) {
 		return "", t.unknownField("where()", top)
 	}
 	t.used[c.name] = true
+	sql, err := t.column(c, path, dotted, cond)
+	if err != nil {
+		return "", err
+	}
+	if c.name == core.FieldNameEmail && t.emailVisible != "" {
+		sql = "(" + sql + " AND " + t.emailVisible + ")"
+	}
+	return sql, nil
+}
+
+// column translates the condition on one (dotted) path of column c.
+func (t *translator) column(c column, path string, dotted bool, cond any) (string, error) {
 	if !dotted && (c.kind == kindText || c.kind == kindNumber || c.kind == kindBool || c.kind == kindDate) {
 		if sql, ok := t.native(c, cond); ok {
 			return sql, nil
@@ -170,7 +190,17 @@ func (t *translator) field(path string, cond any) (string, error) {
 		}
 		t.near = fmt.Sprintf("wxbase_near(%s, '%s', %s) ASC", t.col(c.name), c.kind, t.param(string(filter)))
 	}
+	if compiled.filter.MayFail() {
+		t.fallible = append(t.fallible, fallibleCondition{column: c.name, kind: c.kind, filter: string(filter)})
+	}
 	return fmt.Sprintf("(wxbase_match(%s, '%s', %s) = 1)", t.col(c.name), c.kind, t.param(string(filter))), nil
+}
+
+// fallibleCondition is a condition clouddb runs that may be undecided.
+type fallibleCondition struct {
+	column string
+	kind   kind
+	filter string // the one-path filter, as JSON
 }
 
 func (t *translator) unknownField(where, name string) error {

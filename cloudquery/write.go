@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/clouddb"
+	"wxbase/secrets"
 )
 
 // MaxWrite is the most records one where().update() or where().remove()
@@ -43,6 +45,9 @@ func Add(app core.App, caller Caller, collection *core.Collection, docs []map[st
 		}
 		body, err := recordBody(collection, resolved.(map[string]any), "add()")
 		if err != nil {
+			return nil, err
+		}
+		if err := refuseHidden(caller, collection, body, "add()"); err != nil {
 			return nil, err
 		}
 		bodies[i] = body
@@ -95,9 +100,16 @@ func Update(app core.App, caller Caller, collection *core.Collection, where map[
 	if err := checkColumns(app, collection, info, touched); err != nil {
 		return 0, err
 	}
+	if collection.UpdateRule == nil && !info.HasSuperuserAuth() {
+		return 0, errOnlySuperusers
+	}
+	ids, err := candidates(app, caller, collection, where, "update()")
+	if err != nil {
+		return 0, err
+	}
 	updated := 0
 	err = app.RunInTransaction(func(tx core.App) error {
-		records, err := writable(tx, caller, collection, where, http.MethodPatch, collection.UpdateRule, "update()")
+		records, err := writable(tx, caller, collection, where, ids, http.MethodPatch, collection.UpdateRule)
 		if err != nil {
 			return err
 		}
@@ -167,9 +179,16 @@ func touchedFields(collection *core.Collection, flat map[string]any) (map[string
 // Remove deletes every record the caller may list and delete that matches
 // where, and returns how many.
 func Remove(app core.App, caller Caller, collection *core.Collection, where map[string]any) (int, error) {
+	if collection.DeleteRule == nil && !caller.Event.HasSuperuserAuth() {
+		return 0, errOnlySuperusers
+	}
+	ids, err := candidates(app, caller, collection, where, "remove()")
+	if err != nil {
+		return 0, err
+	}
 	removed := 0
-	err := app.RunInTransaction(func(tx core.App) error {
-		records, err := writable(tx, caller, collection, where, http.MethodDelete, collection.DeleteRule, "remove()")
+	err = app.RunInTransaction(func(tx core.App) error {
+		records, err := writable(tx, caller, collection, where, ids, http.MethodDelete, collection.DeleteRule)
 		if err != nil {
 			return err
 		}
@@ -201,14 +220,20 @@ func Set(app core.App, caller Caller, collection *core.Collection, id string, da
 	if err != nil {
 		return false, err
 	}
+	if err := refuseHidden(caller, collection, body, "set()"); err != nil {
+		return false, err
+	}
 	err = app.RunInTransaction(func(tx core.App) error {
-		existing, err := writable(tx, caller, collection, map[string]any{"_id": id}, http.MethodPatch, collection.UpdateRule, "set()")
+		existing, err := writable(tx, caller, collection, map[string]any{"_id": id}, []any{id}, http.MethodPatch, collection.UpdateRule)
 		if err != nil {
 			return err
 		}
 		if len(existing) == 0 {
 			if _, err := tx.FindRecordById(collection, id); err == nil {
 				// It exists, but not for this caller.
+				if collection.UpdateRule == nil && !caller.Event.HasSuperuserAuth() {
+					return errOnlySuperusers
+				}
 				return notFound(id)
 			}
 			if err := checkIDValue(collection, id, "set()"); err != nil {
@@ -235,15 +260,32 @@ func Set(app core.App, caller Caller, collection *core.Collection, id string, da
 	return created, err
 }
 
+// guardedField tells a sealed or private field (package secrets).
+func guardedField(collection *core.Collection, field core.Field) bool {
+	for _, list := range [][]secrets.Field{secrets.Sealed, secrets.Private} {
+		for _, f := range list {
+			if collection.Id == f.CollectionId() && (field.GetId() == f.FieldId() || field.GetName() == f.Name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func notFound(id string) error {
 	return &Error{Code: "wxbase_not_found", Status: http.StatusNotFound, Message: fmt.Sprintf("document with _id %s does not exist", id)}
 }
 
 // writtenByServer tells the fields a replace leaves alone: the id,
-// autodates, the owner, and what this path cannot write.
+// autodates, the owner, what this path cannot write, and the sealed and
+// private fields (an AppSecret, a session key, a verified phone number),
+// which no query on this path reads and only the server sets.
 func writtenByServer(collection *core.Collection, field core.Field) bool {
 	switch field.GetName() {
 	case core.FieldNameId, ownerColumn:
+		return true
+	}
+	if guardedField(collection, field) {
 		return true
 	}
 	if _, ok := field.(*core.AutodateField); ok {
@@ -258,23 +300,47 @@ func writtenByServer(collection *core.Collection, field core.Field) bool {
 	return kindOf(field) == ""
 }
 
-// writable selects, inside the transaction, the records that match where
-// and that the caller may both list and change (the update or delete rule,
-// with the request context of a PATCH or DELETE): the rest are not the
-// caller's to change and are left out, as the records API would refuse
-// them.
-func writable(tx core.App, caller Caller, collection *core.Collection, where map[string]any, method string, rule *string, op string) ([]*core.Record, error) {
+// candidates selects the ids of the records that match where and that the
+// caller may list, at most MaxWrite of them. It runs before the write's
+// transaction, on a connection of its own: however long the condition
+// takes, it holds no write lock, so no other write waits for it.
+func candidates(app core.App, caller Caller, collection *core.Collection, where map[string]any, op string) ([]any, error) {
+	query, err := selection(app, caller, collection, Query{Where: where})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if err := query.Select("[[" + collection.Name + ".id]]").Limit(MaxWrite + 1).Column(&ids); err != nil {
+		return nil, err
+	}
+	if len(ids) > MaxWrite {
+		return nil, &Error{Code: "wxbase_batch_too_large", Message: fmt.Sprintf(
+			"where().%s matches more than %d records, more than one write changes; narrow the condition.", op, MaxWrite)}
+	}
+	list := make([]any, len(ids))
+	for i, id := range ids {
+		list[i] = id
+	}
+	return list, nil
+}
+
+// writable selects, inside the transaction, those of the records ids that
+// still match where and that the caller may both list and change (the
+// update or delete rule, with the request context of a PATCH or DELETE):
+// the rest are not the caller's to change and are left out, as the records
+// API would refuse them.
+func writable(tx core.App, caller Caller, collection *core.Collection, where map[string]any, ids []any, method string, rule *string) ([]*core.Record, error) {
+	records := []*core.Record{}
+	if len(ids) == 0 {
+		return records, nil
+	}
 	query, err := selection(tx, caller, collection, Query{Where: where})
 	if err != nil {
 		return nil, err
 	}
-	records := []*core.Record{}
-	if err := query.Limit(MaxWrite + 1).All(&records); err != nil {
+	query.AndWhere(dbx.In(collection.Name+".id", ids...))
+	if err := query.All(&records); err != nil {
 		return nil, err
-	}
-	if len(records) > MaxWrite {
-		return nil, &Error{Code: "wxbase_batch_too_large", Message: fmt.Sprintf(
-			"where().%s matches more than %d records, more than one write changes; narrow the condition.", op, MaxWrite)}
 	}
 	info, err := listInfo(caller.Event)
 	if err != nil {
@@ -380,6 +446,27 @@ func recordBody(collection *core.Collection, doc map[string]any, op string) (map
 			op, collection.Name, quoteList(unknown))}
 	}
 	return body, nil
+}
+
+// refuseHidden refuses a write of a hidden field by anyone but a
+// superuser: the records API would drop it without a word, and the write
+// would answer success for a value it never stored.
+func refuseHidden(caller Caller, collection *core.Collection, body map[string]any, op string) error {
+	if caller.Event.HasSuperuserAuth() {
+		return nil
+	}
+	var hidden []string
+	for name := range body {
+		if field := collection.Fields.GetByName(name); field != nil && field.GetHidden() {
+			hidden = append(hidden, name)
+		}
+	}
+	if len(hidden) == 0 {
+		return nil
+	}
+	sort.Strings(hidden)
+	return &Error{Code: "wxbase_forbidden_field", Message: fmt.Sprintf(
+		"%s: hidden fields (%s of %s) are written by superusers only.", op, quoteList(hidden), collection.Name)}
 }
 
 func quoteList(names []string) string {

@@ -3,8 +3,11 @@ package hooks
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/picker"
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"wxbase/clouddb"
@@ -22,8 +25,22 @@ const maxDatabaseLimit = 1000
 // databaseCaller resolves the collection and the app a database request
 // speaks for: appid names the mini-program whose openids _openid holds,
 // and may be omitted when one app is enabled.
+//
+// _openid holds openids of that app, so a caller who is not a superuser
+// gets them only for an app they signed in through: a user of another
+// mini-program on the same server (or a guest) reads no openid of this
+// one. A user naming an app they have no account in is refused, as on the
+// other WeChat routes.
+//
+// It also checks the fields query parameter first, which e.JSON applies
+// only once the request has done its work.
 func (s *server) databaseCaller(e *core.RequestEvent, appID string) (*core.Collection, cloudquery.Caller, error) {
 	caller := cloudquery.Caller{Event: e}
+	if fields := e.Request.URL.Query().Get("fields"); fields != "" {
+		if _, err := picker.Pick(map[string]any{}, fields); err != nil {
+			return nil, caller, e.BadRequestError("The fields query parameter cannot be parsed.", err)
+		}
+	}
 	collection, err := e.App.FindCachedCollectionByNameOrId(e.Request.PathValue("collection"))
 	if err != nil {
 		return nil, caller, e.NotFoundError("Missing collection context.", err)
@@ -32,10 +49,27 @@ func (s *server) databaseCaller(e *core.RequestEvent, appID string) (*core.Colle
 		return nil, caller, databaseError(e, &cloudquery.Error{Code: "wxbase_unsupported",
 			Message: "A view collection is read through the records API (/api/collections/" + collection.Name + "/records)."})
 	}
-	if found, err := s.apps.find(e.App, appID); err == nil {
+	found, err := s.apps.find(e.App, appID)
+	if err != nil {
+		if appID != "" {
+			return nil, caller, e.BadRequestError("An invalid appid.", err)
+		}
+		return collection, caller, nil
+	}
+	switch {
+	case e.HasSuperuserAuth():
 		caller.AppRef = found.id
-	} else if appID != "" {
-		return nil, caller, e.BadRequestError("An invalid appid.", err)
+	case e.Auth != nil && e.Auth.Collection().Name == usersCollection:
+		openid, err := s.openids.OpenID(e.App, found.id, e.Auth.Id)
+		if err != nil {
+			return nil, caller, e.InternalServerError("Failed to find the WeChat account.", err)
+		}
+		if openid != "" {
+			caller.AppRef = found.id
+		} else if appID != "" {
+			return nil, caller, wechatError(http.StatusBadRequest, codeWechatAccountMissing, 0,
+				"This user has not signed in through that mini-program, so there is no WeChat account to use.", nil)
+		}
 	}
 	return collection, caller, nil
 }
@@ -59,7 +93,21 @@ func databaseError(e *core.RequestEvent, err error) error {
 	if errors.As(err, &apiErr) {
 		return apiErr
 	}
-	return &router.ApiError{Status: http.StatusBadRequest, Message: "The query could not run: " + err.Error(), Data: map[string]any{"code": "wxbase_query_failed"}}
+	return &router.ApiError{Status: http.StatusBadRequest, Message: "The query could not run: " + queryFailure(err), Data: map[string]any{"code": "wxbase_query_failed"}}
+}
+
+// queryFailure is what a failed query's error says, without the SQL
+// PocketBase appends to it: that holds the collection's list rule, which
+// is not the caller's to read.
+func queryFailure(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "; failed query:")
+	msg = strings.TrimPrefix(msg, "SQL logic error: ")
+	if i := strings.LastIndex(msg, " ("); i > 0 && strings.HasSuffix(msg, ")") {
+		if _, err := strconv.Atoi(msg[i+2 : len(msg)-1]); err == nil {
+			msg = msg[:i] // SQLite's result code
+		}
+	}
+	return msg
 }
 
 // forgetOpenIDs drops the owners' openids known, after any change of an

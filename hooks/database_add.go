@@ -32,6 +32,12 @@ func (s *server) databaseAdd(e *core.RequestEvent) error {
 		return databaseError(e, &cloudquery.Error{Code: "wxbase_invalid_query",
 			Message: "add() takes { data: { ... } } or { data: [{ ... }, ...] }."})
 	}
+	for _, doc := range docs {
+		if doc == nil {
+			return databaseError(e, &cloudquery.Error{Code: "wxbase_invalid_query",
+				Message: "add(): each document is an object; null is not one."})
+		}
+	}
 	if len(docs) > cloudquery.MaxWrite {
 		return databaseError(e, &cloudquery.Error{Code: "wxbase_batch_too_large",
 			Message: "add() creates at most 1000 documents at once."})
