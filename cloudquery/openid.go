@@ -2,7 +2,8 @@ package cloudquery
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -33,11 +34,7 @@ func (t *translator) openid(cond any) (string, error) {
 	if ops == nil {
 		ops = map[string]any{"$eq": cond}
 	}
-	names := make([]string, 0, len(ops))
-	for op := range ops {
-		names = append(names, op)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(ops))
 	var parts []string
 	for _, op := range names {
 		var part string

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -275,11 +275,7 @@ func checkColumns(app core.App, collection *core.Collection, info *core.RequestI
 	if len(used) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(used))
-	for name := range used {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(used))
 	resolver := core.NewRecordFieldResolver(app, collection, info, info.HasSuperuserAuth())
 	for _, name := range names {
 		if _, err := resolver.Resolve(name); err != nil {

@@ -3,7 +3,8 @@ package cloudquery
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,11 +84,7 @@ const (
 // where translates a query document: field conditions joined by AND, and
 // $and/$or/$nor.
 func (t *translator) where(query map[string]any) (string, error) {
-	keys := make([]string, 0, len(query))
-	for key := range query {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys) // one query, one SQL text
+	keys := slices.Sorted(maps.Keys(query)) // one query, one SQL text
 	var parts []string
 	for _, key := range keys {
 		value := query[key]
@@ -261,11 +258,7 @@ func (t *translator) native(c column, cond any) (string, bool) {
 	if ops == nil {
 		return t.compare(c, "$eq", cond)
 	}
-	names := make([]string, 0, len(ops))
-	for op := range ops {
-		names = append(names, op)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(ops))
 	var parts []string
 	for _, op := range names {
 		var part string
