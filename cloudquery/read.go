@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -276,6 +277,57 @@ func checkColumns(app core.App, collection *core.Collection, info *core.RequestI
 		return nil
 	}
 	names := slices.Sorted(maps.Keys(used))
+	// The answer depends on the collection as it is (a change reloads it
+	// under a new pointer), on the caller's kind, and on the names: most
+	// requests repeat one, and deciding costs two field resolvers.
+	key := columnsKey{collection: collection, superuser: info.HasSuperuserAuth(), names: strings.Join(names, ",")}
+	if info.Auth != nil {
+		key.authCollection = info.Auth.Collection().Id
+	}
+	if err, known := columnDecisions.get(key); known {
+		return err
+	}
+	err := decideColumns(app, collection, info, names)
+	columnDecisions.put(key, err)
+	return err
+}
+
+type columnsKey struct {
+	collection     *core.Collection
+	superuser      bool
+	authCollection string
+	names          string
+}
+
+// decisionCache keeps checkColumns' answers; it starts over when full.
+type decisionCache struct {
+	mu        sync.Mutex
+	decisions map[columnsKey]error
+}
+
+const maxColumnDecisions = 4096
+
+var columnDecisions decisionCache
+
+func (c *decisionCache) get(key columnsKey) (error, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err, ok := c.decisions[key]
+	return err, ok
+}
+
+func (c *decisionCache) put(key columnsKey, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.decisions == nil || len(c.decisions) >= maxColumnDecisions {
+		c.decisions = map[columnsKey]error{}
+	}
+	c.decisions[key] = err
+}
+
+// decideColumns is checkColumns' decision, from PocketBase's resolver and
+// the secrets guard.
+func decideColumns(app core.App, collection *core.Collection, info *core.RequestInfo, names []string) error {
 	resolver := core.NewRecordFieldResolver(app, collection, info, info.HasSuperuserAuth())
 	for _, name := range names {
 		if _, err := resolver.Resolve(name); err != nil {
