@@ -176,8 +176,3 @@ func parseDate(raw any) (time.Time, bool) {
 func dateColumn(t time.Time) string {
 	return t.UTC().Format(types.DefaultDateLayout)
 }
-
-// encodeDates is decodeDates' reverse, for JSON written and returned.
-func encodeDates(v any) any {
-	return clouddb.EncodeEJSON(v)
-}

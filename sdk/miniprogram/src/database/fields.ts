@@ -1,4 +1,3 @@
-import type { CloudRecord } from "../../types/index";
 import { unsupported } from "../errors";
 
 // Field names become part of PocketBase filter and sort expressions, where
@@ -23,18 +22,6 @@ export function serverField(name: string): string {
         return "owner";
     }
     return name;
-}
-
-/** toCloud turns a PocketBase record into a CloudBase document: id → _id, owner → _openid. */
-export function toCloud(record: { [key: string]: any }): CloudRecord {
-    const doc: { [key: string]: any } = { _id: record.id };
-    for (const key of Object.keys(record)) {
-        if (key === "id") {
-            continue;
-        }
-        doc[key === "owner" ? "_openid" : key] = record[key];
-    }
-    return doc as CloudRecord;
 }
 
 /** isPlainObject tells a nested condition or JSON object from values such as Date. */
