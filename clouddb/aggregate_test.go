@@ -1,0 +1,209 @@
+package clouddb
+
+import (
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// runPipeline decodes a JSON pipeline and JSON documents, runs the pipeline
+// and returns its output as EJSON text, or the error's text prefixed with
+// "error: " (and "unsupported: " when it wraps ErrUnsupported).
+func runPipeline(t *testing.T, pipeline, docs string) string {
+	t.Helper()
+	var stages []map[string]any
+	for _, s := range js(t, pipeline).([]any) {
+		q, err := DecodeQuery(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages = append(stages, q.(map[string]any))
+	}
+	var input []map[string]any
+	for _, d := range js(t, docs).([]any) {
+		v, err := DecodeValue(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		input = append(input, v.(map[string]any))
+	}
+	p, err := CompilePipeline(stages, Limits{})
+	if err == nil {
+		var out []map[string]any
+		out, err = p.RunRand(input, rand.New(rand.NewPCG(1, 2)))
+		if err == nil {
+			enc := make([]any, len(out))
+			for i, d := range out {
+				enc[i] = EncodeEJSON(d)
+			}
+			b, err := json.Marshal(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+	if errors.Is(err, ErrUnsupported) {
+		return "unsupported: " + err.Error()
+	}
+	return "error: " + err.Error()
+}
+
+// canon re-encodes JSON so that object keys are sorted, for comparison.
+func canon(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(js(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+type pipelineCase struct {
+	name, pipeline, docs string
+	want                 string // JSON output, or "error: <part of the message>", or "unsupported: <part>"
+}
+
+func checkPipelines(t *testing.T, cases []pipelineCase) {
+	t.Helper()
+	for _, c := range cases {
+		got := runPipeline(t, c.pipeline, c.docs)
+		if strings.HasPrefix(c.want, "error: ") || strings.HasPrefix(c.want, "unsupported: ") {
+			prefix := c.want[:strings.Index(c.want, ": ")+2]
+			if !strings.HasPrefix(got, prefix) || !strings.Contains(got, c.want[len(prefix):]) {
+				t.Errorf("%s: got %s, want %s", c.name, got, c.want)
+			}
+			continue
+		}
+		if strings.HasPrefix(got, "error: ") || strings.HasPrefix(got, "unsupported: ") || got != canon(t, c.want) {
+			t.Errorf("%s: got %s, want %s", c.name, got, canon(t, c.want))
+		}
+	}
+}
+
+// goods are the documents of tcb-admin-node's aggregate tests (category,
+// price) and of MongoDB's examples.
+const goods = `[
+	{"_id": "1", "category": "web", "price": 10},
+	{"_id": "2", "category": "web", "price": 20},
+	{"_id": "3", "category": "database", "price": 30},
+	{"_id": "4", "category": "database", "price": 40},
+	{"_id": "5", "category": "cache", "price": 50}
+]`
+
+func TestPipelineBasicStages(t *testing.T) {
+	checkPipelines(t, []pipelineCase{
+		{"match", `[{"$match": {"price": {"$gt": 25}}}]`, goods,
+			`[{"_id":"3","category":"database","price":30},{"_id":"4","category":"database","price":40},{"_id":"5","category":"cache","price":50}]`},
+		{"match then count", `[{"$match": {"category": "web"}}, {"$count": "n"}]`, goods, `[{"n": 2}]`},
+		{"count of nothing gives no document", `[{"$match": {"category": "none"}}, {"$count": "n"}]`, goods, `[]`},
+		{"sort desc skip limit", `[{"$sort": {"price": -1}}, {"$skip": 1}, {"$limit": 2}, {"$project": {"price": 1, "_id": 0}}]`, goods,
+			`[{"price": 40}, {"price": 30}]`},
+		{"sort is stable and puts missing and null first", `[{"$sort": {"a": 1}}]`,
+			`[{"_id": 1, "a": 2}, {"_id": 2}, {"_id": 3, "a": null}, {"_id": 4, "a": "x"}, {"_id": 5, "a": 1}]`,
+			`[{"_id": 2}, {"_id": 3, "a": null}, {"_id": 5, "a": 1}, {"_id": 1, "a": 2}, {"_id": 4, "a": "x"}]`},
+		{"sort on arrays uses the smallest element ascending", `[{"$sort": {"a": 1}}]`,
+			`[{"_id": 1, "a": [5, 1]}, {"_id": 2, "a": 3}]`, `[{"_id": 1, "a": [5, 1]}, {"_id": 2, "a": 3}]`},
+		{"sort on arrays uses the largest element descending", `[{"$sort": {"a": -1}}]`,
+			`[{"_id": 1, "a": [0, 2]}, {"_id": 2, "a": 3}]`, `[{"_id": 2, "a": 3}, {"_id": 1, "a": [0, 2]}]`},
+		{"sort with two keys", `[{"$sort": {"a": 1, "b": 1}}]`, goods, "unsupported: more than one field"},
+		{"sort bad order", `[{"$sort": {"a": 2}}]`, goods, "error: 1 (for ascending) or -1"},
+		{"sort on objects", `[{"$sort": {"a": 1}}]`, `[{"a": {"b": 1}}, {"a": {"c": 1}}]`, "unsupported: object"},
+		{"limit 0", `[{"$limit": 0}]`, goods, "error: the limit must be positive"},
+		{"limit fraction", `[{"$limit": 1.5}]`, goods, "error: expected an integer"},
+		{"skip negative", `[{"$skip": -1}]`, goods, "error: cannot be negative"},
+		{"skip past the end", `[{"$skip": 10}]`, goods, `[]`},
+		{"count name with $", `[{"$count": "$n"}]`, goods, "error: $-prefixed"},
+		{"count name with dot", `[{"$count": "a.b"}]`, goods, "error: '.'"},
+		{"stage with two keys", `[{"$match": {}, "$limit": 1}]`, goods, "error: exactly one field"},
+		{"unknown stage", `[{"$frobnicate": {}}]`, goods, "error: unrecognized pipeline stage name"},
+		{"lookup is the server's", `[{"$lookup": {"from": "b", "localField": "a", "foreignField": "a", "as": "x"}}]`, goods, "unsupported: needs the database"},
+		{"geoNear is the server's", `[{"$geoNear": {}}]`, goods, "unsupported: needs the database"},
+		{"facet refused", `[{"$facet": {}}]`, goods, "unsupported: $facet"},
+		{"near in match", `[{"$match": {"loc": {"$near": {"$geometry": {"type": "Point", "coordinates": [0, 0]}}}}}]`, goods, "error: $geoNear"},
+		{"bad match", `[{"$match": {"a": {"$frob": 1}}}]`, goods, "error: "},
+	})
+}
+
+func TestPipelineProject(t *testing.T) {
+	doc := `[{"_id": 1, "a": 1, "b": {"c": 2, "d": 3}, "arr": [{"c": 1, "d": 2}, 5, [{"c": 3}]], "s": "Hi"}]`
+	checkPipelines(t, []pipelineCase{
+		{"inclusion keeps _id", `[{"$project": {"a": 1}}]`, doc, `[{"_id": 1, "a": 1}]`},
+		{"inclusion with true and numbers", `[{"$project": {"a": true, "s": 5}}]`, doc, `[{"_id": 1, "a": 1, "s": "Hi"}]`},
+		{"inclusion without _id", `[{"$project": {"a": 1, "_id": 0}}]`, doc, `[{"a": 1}]`},
+		{"_id alone", `[{"$project": {"_id": 1}}]`, doc, `[{"_id": 1}]`},
+		{"_id excluded alone is an exclusion", `[{"$project": {"_id": 0}}]`, `[{"_id": 1, "a": 2}]`, `[{"a": 2}]`},
+		{"dotted inclusion", `[{"$project": {"b.c": 1}}]`, doc, `[{"_id": 1, "b": {"c": 2}}]`},
+		{"nested inclusion", `[{"$project": {"b": {"d": 1}}}]`, doc, `[{"_id": 1, "b": {"d": 3}}]`},
+		{"inclusion through arrays drops scalars", `[{"$project": {"arr.c": 1, "_id": 0}}]`, doc, `[{"arr": [{"c": 1}, [{"c": 3}]]}]`},
+		{"inclusion of a missing field", `[{"$project": {"zz": 1, "_id": 0}}]`, doc, `[{}]`},
+		{"inclusion below a scalar", `[{"$project": {"a.b": 1, "_id": 0}}]`, doc, `[{}]`},
+		{"inclusion below a subdocument without the field", `[{"$project": {"b.zz": 1, "_id": 0}}]`, doc, `[{"b": {}}]`},
+		{"exclusion", `[{"$project": {"a": 0, "arr": 0, "s": false}}]`, doc, `[{"_id": 1, "b": {"c": 2, "d": 3}}]`},
+		{"dotted exclusion through arrays", `[{"$project": {"arr.c": 0, "b": 0, "_id": 0, "s": 0, "a": 0}}]`, doc, `[{"arr": [{"d": 2}, 5, [{}]]}]`},
+		{"exclusion with _id 1", `[{"$project": {"a": 0, "_id": 1, "arr": 0, "b": 0}}]`, doc, `[{"_id": 1, "s": "Hi"}]`},
+		{"computed fields", `[{"$project": {"sum": {"$add": ["$a", "$b.c"]}, "lit": {"$literal": 1}, "str": "plain", "copy": "$s"}}]`, doc,
+			`[{"_id": 1, "sum": 3, "lit": 1, "str": "plain", "copy": "Hi"}]`},
+		{"computed missing is left out", `[{"$project": {"x": "$nothing", "_id": 0}}]`, doc, `[{}]`},
+		{"computed object", `[{"$project": {"o": {"p": "$a", "q": "$nothing"}, "_id": 0}}]`, doc, `[{"o": {"p": 1}}]`},
+		{"computed dotted field", `[{"$project": {"n.x": "$a", "_id": 0}}]`, doc, `[{"n": {"x": 1}}]`},
+		{"computed dotted below a subdocument", `[{"$project": {"b.x": "$a", "b.c": 1, "_id": 0}}]`, doc, `[{"b": {"x": 1, "c": 2}}]`},
+		{"computed below an array", `[{"$project": {"arr.x": "$a"}}]`, doc, "unsupported: below an array"},
+		{"mixed inclusion and exclusion", `[{"$project": {"a": 1, "b": 0}}]`, doc, "error: exclusion"},
+		{"expression in exclusion", `[{"$project": {"a": 0, "b": "$s"}}]`, doc, "error: exclusion projection"},
+		{"empty project", `[{"$project": {}}]`, doc, "error: at least one output field"},
+		{"path collision", `[{"$project": {"b": 1, "b.c": 1}}]`, doc, "error: collision"},
+		{"empty object value", `[{"$project": {"b": {}}}]`, doc, "unsupported: $literal"},
+		{"field name with $", `[{"$project": {"$a": 1}}]`, doc, "error: "},
+		{"expression and other keys", `[{"$project": {"x": {"$add": [1, 2], "y": 1}}}]`, doc, "error: exactly one field"},
+		{"addFields", `[{"$addFields": {"t": {"$multiply": ["$a", 10]}, "b.e": 4, "a": "$s"}}]`, doc,
+			`[{"_id": 1, "a": "Hi", "b": {"c": 2, "d": 3, "e": 4}, "arr": [{"c": 1, "d": 2}, 5, [{"c": 3}]], "s": "Hi", "t": 10}]`},
+		{"addFields nested object merges", `[{"$addFields": {"b": {"e": 5}}}, {"$project": {"b": 1, "_id": 0}}]`, doc, `[{"b": {"c": 2, "d": 3, "e": 5}}]`},
+		{"addFields replaces a scalar by an object", `[{"$addFields": {"a.x": 1}}, {"$project": {"a": 1, "_id": 0}}]`, doc, `[{"a": {"x": 1}}]`},
+		{"addFields missing removes", `[{"$addFields": {"a": "$$REMOVE", "s": "$nothing"}}, {"$project": {"arr": 0, "b": 0}}]`, doc, `[{"_id": 1}]`},
+		{"addFields below an array", `[{"$addFields": {"arr.x": 1}}]`, doc, "unsupported: below the array"},
+		{"addFields ROOT", `[{"$addFields": {"me": "$$ROOT"}}, {"$project": {"me.a": 1, "_id": 0}}]`, `[{"_id": 1, "a": 2}]`, `[{"me": {"a": 2}}]`},
+	})
+}
+
+func TestPipelineLimits(t *testing.T) {
+	stages := []map[string]any{{"$skip": 0.0}, {"$skip": 0.0}}
+	if _, err := CompilePipeline(stages, Limits{MaxStages: 1}); err == nil || !strings.Contains(err.Error(), "limit of 1") {
+		t.Fatalf("MaxStages: %v", err)
+	}
+	if _, err := CompilePipeline(stages, Limits{MaxStages: 2}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := CompilePipeline([]map[string]any{{"$unwind": "$a"}}, Limits{MaxDocs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run([]map[string]any{{"a": []any{1.0, 2.0, 3.0}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run([]map[string]any{{"a": []any{1.0, 2.0, 3.0, 4.0}}}); err == nil || !strings.Contains(err.Error(), "limit of 3") {
+		t.Fatalf("MaxDocs after $unwind: %v", err)
+	}
+	if _, err := p.Run(make([]map[string]any, 4)); err == nil || !strings.Contains(err.Error(), "the input") {
+		t.Fatalf("MaxDocs on the input: %v", err)
+	}
+	// Run does not change its input.
+	in := []map[string]any{{"a": 1.0, "b": map[string]any{"c": 1.0}}}
+	p, err = CompilePipeline([]map[string]any{{"$addFields": map[string]any{"a": 2.0, "b.c": 2.0}}, {"$project": map[string]any{"a": 0.0}}}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(in); err != nil {
+		t.Fatal(err)
+	}
+	if in[0]["a"] != 1.0 || in[0]["b"].(map[string]any)["c"] != 1.0 {
+		t.Fatalf("input changed: %v", in)
+	}
+	// No input, no output, but an empty slice.
+	out, err := p.Run(nil)
+	if err != nil || out == nil || len(out) != 0 {
+		t.Fatalf("got %v, %v", out, err)
+	}
+}
