@@ -207,3 +207,108 @@ func TestPipelineLimits(t *testing.T) {
 		t.Fatalf("got %v, %v", out, err)
 	}
 }
+
+func TestPipelineGroup(t *testing.T) {
+	mixed := `[
+		{"_id": 1, "k": "a", "v": 1},
+		{"_id": 2, "k": "b", "v": "str"},
+		{"_id": 3, "k": "a", "v": null},
+		{"_id": 4, "k": "a"},
+		{"_id": 5, "k": "b", "v": 2.5},
+		{"_id": 6, "v": 7},
+		{"_id": 7, "k": null, "v": [1, 2]}
+	]`
+	checkPipelines(t, []pipelineCase{
+		// tcb-admin-node test/database/aggregate: group by category, avg price.
+		{"avg by category", `[{"$group": {"_id": "$category", "avg": {"$avg": "$price"}}}]`, goods,
+			`[{"_id": "web", "avg": 15}, {"_id": "database", "avg": 35}, {"_id": "cache", "avg": 50}]`},
+		{"count with $sum 1", `[{"$group": {"_id": "$category", "n": {"$sum": 1}}}]`, goods,
+			`[{"_id": "web", "n": 2}, {"_id": "database", "n": 2}, {"_id": "cache", "n": 1}]`},
+		{"_id null is one group", `[{"$group": {"_id": null, "total": {"$sum": "$price"}, "max": {"$max": "$price"}, "min": {"$min": "$price"}}}]`, goods,
+			`[{"_id": null, "total": 150, "max": 50, "min": 10}]`},
+		{"object _id", `[{"$group": {"_id": {"c": "$category", "cheap": {"$lt": ["$price", 25]}}, "n": {"$sum": 1}}}]`, goods,
+			`[{"_id": {"c": "web", "cheap": true}, "n": 2}, {"_id": {"c": "database", "cheap": false}, "n": 2}, {"_id": {"c": "cache", "cheap": false}, "n": 1}]`},
+		{"missing and null keys are one group; rules of each accumulator",
+			`[{"$group": {"_id": "$k", "sum": {"$sum": "$v"}, "avg": {"$avg": "$v"}, "min": {"$min": "$v"}, "max": {"$max": "$v"},
+			"first": {"$first": "$v"}, "last": {"$last": "$v"}, "push": {"$push": "$v"}, "set": {"$addToSet": "$v"}}}]`, mixed,
+			`[{"_id": "a", "sum": 1, "avg": 1, "min": 1, "max": 1, "first": 1, "last": null, "push": [1, null], "set": [1, null]},
+			  {"_id": "b", "sum": 2.5, "avg": 2.5, "min": 2.5, "max": "str", "first": "str", "last": 2.5, "push": ["str", 2.5], "set": ["str", 2.5]},
+			  {"_id": null, "sum": 7, "avg": 7, "min": 7, "max": [1, 2], "first": 7, "last": [1, 2], "push": [7, [1, 2]], "set": [7, [1, 2]]}]`},
+		{"avg of no numbers is null, sum 0, min skips missing", `[{"$group": {"_id": 0, "avg": {"$avg": "$x"}, "sum": {"$sum": "$x"}, "min": {"$min": "$x"}, "push": {"$push": "$x"}}}]`,
+			`[{"x": "s"}, {}]`, `[{"_id": 0, "avg": null, "sum": 0, "min": "s", "push": ["s"]}]`},
+		{"$first of a missing field is null", `[{"$group": {"_id": 0, "f": {"$first": "$x"}}}]`, `[{}, {"x": 1}]`, `[{"_id": 0, "f": null}]`},
+		{"numbers group by value", `[{"$group": {"_id": "$x", "n": {"$sum": 1}}}]`, `[{"x": 1}, {"x": 1.0}, {"x": -0}, {"x": 0}]`,
+			`[{"_id": 1, "n": 2}, {"_id": -0, "n": 2}]`},
+		{"addToSet is by value", `[{"$group": {"_id": 0, "s": {"$addToSet": "$x"}}}]`, `[{"x": {"a": 1}}, {"x": {"a": 1}}, {"x": [1]}, {"x": [1]}, {"x": 1}]`,
+			`[{"_id": 0, "s": [{"a": 1}, [1], 1]}]`},
+		{"sum is compensated", `[{"$group": {"_id": 0, "s": {"$sum": "$x"}}}]`, `[{"x": 0.1}, {"x": 0.2}, {"x": 0.3}]`, `[{"_id": 0, "s": 0.6}]`},
+		{"group of nothing", `[{"$group": {"_id": 0, "n": {"$sum": 1}}}]`, `[]`, `[]`},
+		{"max of objects", `[{"$group": {"_id": 0, "m": {"$max": "$o"}}}]`, `[{"o": {"a": 1}}, {"o": {"b": 1}}]`, "unsupported: ordering two objects"},
+		{"no _id", `[{"$group": {"n": {"$sum": 1}}}]`, goods, "error: must include an _id"},
+		{"unknown accumulator", `[{"$group": {"_id": 0, "n": {"$frob": 1}}}]`, goods, "error: unknown group operator"},
+		{"refused accumulator", `[{"$group": {"_id": 0, "n": {"$stdDevPop": "$x"}}}]`, goods, "unsupported: $stdDevPop"},
+		{"array operand", `[{"$group": {"_id": 0, "n": {"$sum": ["$a", "$b"]}}}]`, goods, "error: unary"},
+		{"dotted field", `[{"$group": {"_id": 0, "a.b": {"$sum": 1}}}]`, goods, "error: '.'"},
+		{"not an accumulator", `[{"$group": {"_id": 0, "a": 1}}]`, goods, "error: accumulator object"},
+		{"two accumulators", `[{"$group": {"_id": 0, "a": {"$sum": 1, "$avg": 1}}}]`, goods, "error: one accumulator"},
+		{"sortByCount", `[{"$sortByCount": "$category"}]`, `[{"category": "a"}, {"category": "b"}, {"category": "b"}, {"category": "c"}]`,
+			`[{"_id": "b", "count": 2}, {"_id": "a", "count": 1}, {"_id": "c", "count": 1}]`},
+		{"sortByCount of a literal", `[{"$sortByCount": "x"}]`, goods, "error: $-prefixed"},
+		{"group then sort then project", `[{"$group": {"_id": "$category", "total": {"$sum": "$price"}}}, {"$sort": {"total": -1}}, {"$limit": 1}, {"$project": {"_id": 0, "cat": "$_id", "total": 1}}]`, goods,
+			`[{"cat": "database", "total": 70}]`},
+	})
+}
+
+func TestPipelineUnwindReplaceRootSample(t *testing.T) {
+	docs := `[
+		{"_id": 1, "s": ["S", "M"]},
+		{"_id": 2, "s": []},
+		{"_id": 3, "s": null},
+		{"_id": 4},
+		{"_id": 5, "s": "L"}
+	]`
+	checkPipelines(t, []pipelineCase{
+		{"unwind", `[{"$unwind": "$s"}]`, docs, `[{"_id": 1, "s": "S"}, {"_id": 1, "s": "M"}, {"_id": 5, "s": "L"}]`},
+		{"unwind preserving with index", `[{"$unwind": {"path": "$s", "preserveNullAndEmptyArrays": true, "includeArrayIndex": "i"}}]`, docs,
+			`[{"_id": 1, "s": "S", "i": 0}, {"_id": 1, "s": "M", "i": 1}, {"_id": 2, "i": null}, {"_id": 3, "s": null, "i": null}, {"_id": 4, "i": null}, {"_id": 5, "s": "L", "i": null}]`},
+		{"unwind with index", `[{"$unwind": {"path": "$s", "includeArrayIndex": "i"}}]`, docs,
+			`[{"_id": 1, "s": "S", "i": 0}, {"_id": 1, "s": "M", "i": 1}, {"_id": 5, "s": "L", "i": null}]`},
+		{"unwind a nested path", `[{"$unwind": "$a.b"}]`, `[{"a": {"b": [1, 2], "c": 3}}]`, `[{"a": {"b": 1, "c": 3}}, {"a": {"b": 2, "c": 3}}]`},
+		{"unwind does not cross arrays", `[{"$unwind": "$a.b"}]`, `[{"a": [{"b": [1, 2]}]}]`, `[]`},
+		{"unwind without $", `[{"$unwind": "s"}]`, docs, "error: prefixed with a '$'"},
+		{"unwind unknown option", `[{"$unwind": {"path": "$s", "x": 1}}]`, docs, "error: unrecognized option"},
+		{"unwind without path", `[{"$unwind": {"includeArrayIndex": "i"}}]`, docs, "error: no path"},
+		{"unwind index with $", `[{"$unwind": {"path": "$s", "includeArrayIndex": "$i"}}]`, docs, "error: should not be prefixed"},
+		{"unwind then group", `[{"$unwind": "$tags"}, {"$group": {"_id": "$tags", "n": {"$sum": 1}}}]`,
+			`[{"tags": ["a", "b"]}, {"tags": ["b"]}]`, `[{"_id": "a", "n": 1}, {"_id": "b", "n": 2}]`},
+		{"replaceRoot", `[{"$replaceRoot": {"newRoot": "$in"}}]`, `[{"in": {"a": 1}}]`, `[{"a": 1}]`},
+		{"replaceRoot with an object expression", `[{"$replaceRoot": {"newRoot": {"x": "$a"}}}]`, `[{"a": 1}]`, `[{"x": 1}]`},
+		{"replaceRoot of a missing field", `[{"$replaceRoot": {"newRoot": "$in"}}]`, `[{"a": 1}]`, "error: must evaluate to an object"},
+		{"replaceRoot without newRoot", `[{"$replaceRoot": {}}]`, `[]`, "error: newRoot"},
+		{"sample of more than there is", `[{"$sample": {"size": 10}}, {"$count": "n"}]`, goods, `[{"n": 5}]`},
+		{"sample 0", `[{"$sample": {"size": 0}}]`, goods, `[]`},
+		{"sample negative", `[{"$sample": {"size": -1}}]`, goods, "error: negative"},
+		{"sample without size", `[{"$sample": {}}]`, goods, "error: size"},
+	})
+	// $sample draws distinct documents, and its order follows the source.
+	p, err := CompilePipeline([]map[string]any{{"$sample": map[string]any{"size": 3.0}}}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []map[string]any
+	for i := range 10 {
+		in = append(in, map[string]any{"_id": float64(i)})
+	}
+	first, _ := p.RunRand(in, rand.New(rand.NewPCG(7, 7)))
+	again, _ := p.RunRand(in, rand.New(rand.NewPCG(7, 7)))
+	seen := map[any]bool{}
+	for i, d := range first {
+		if seen[d["_id"]] || again[i]["_id"] != d["_id"] {
+			t.Fatalf("sample %v, again %v", first, again)
+		}
+		seen[d["_id"]] = true
+	}
+	if len(first) != 3 {
+		t.Fatalf("sample %v", first)
+	}
+}
