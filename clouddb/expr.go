@@ -246,7 +246,8 @@ func validVarName(s string) bool {
 // evalPath is MongoDB's field path evaluation (ExpressionFieldPath): objects
 // are descended by field name; an array met before the end of the path
 // yields an array of the rest of the path evaluated in each of its object
-// elements, leaving out the other elements and missing results. Number
+// elements, leaving out the other elements (nested arrays too) and missing
+// results. Number
 // components are field names, never array indexes.
 func evalPath(doc map[string]any, parts []string) any {
 	v, ok := doc[parts[0]]
@@ -268,13 +269,10 @@ func evalPath(doc map[string]any, parts []string) any {
 func evalPathArray(arr []any, parts []string) any {
 	out := []any{}
 	for _, el := range arr {
-		switch t := el.(type) {
-		case map[string]any:
+		if t, ok := el.(map[string]any); ok {
 			if x := evalPath(t, parts); x != Missing {
 				out = append(out, x)
 			}
-		case []any:
-			out = append(out, evalPathArray(t, parts))
 		}
 	}
 	return out
