@@ -83,8 +83,8 @@ func checkPipelines(t *testing.T, cases []pipelineCase) {
 	}
 }
 
-// goods are the documents of tcb-admin-node's aggregate tests (category,
-// price) and of MongoDB's examples.
+// goods is a small collection of priced goods in categories, in the style
+// of CloudBase's aggregate examples.
 const goods = `[
 	{"_id": "1", "category": "web", "price": 10},
 	{"_id": "2", "category": "web", "price": 20},
@@ -219,7 +219,6 @@ func TestPipelineGroup(t *testing.T) {
 		{"_id": 7, "k": null, "v": [1, 2]}
 	]`
 	checkPipelines(t, []pipelineCase{
-		// tcb-admin-node test/database/aggregate: group by category, avg price.
 		{"avg by category", `[{"$group": {"_id": "$category", "avg": {"$avg": "$price"}}}]`, goods,
 			`[{"_id": "web", "avg": 15}, {"_id": "database", "avg": 35}, {"_id": "cache", "avg": 50}]`},
 		{"count with $sum 1", `[{"$group": {"_id": "$category", "n": {"$sum": 1}}}]`, goods,
