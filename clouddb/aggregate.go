@@ -5,7 +5,9 @@ package clouddb
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -69,6 +71,20 @@ var unsupportedStages = map[string]bool{
 // are refused here (the server runs them); other MongoDB stages are refused
 // by name. Every refusal of something MongoDB does wraps ErrUnsupported.
 func CompilePipeline(stages []map[string]any, limits Limits) (*Pipeline, error) {
+	return CompilePipelineWith(stages, limits, nil)
+}
+
+// CompilePipelineWith is CompilePipeline with variables: "$$name" in the
+// pipeline's expressions is vars[name], as the let of a $lookup binds them
+// for its pipeline.
+func CompilePipelineWith(stages []map[string]any, limits Limits, vars map[string]any) (*Pipeline, error) {
+	scope := exprScope{}
+	for name, v := range vars {
+		if !validVarName(name) {
+			return nil, fmt.Errorf("%q is not a valid variable name: it must start with a lowercase letter", name)
+		}
+		scope[name] = v
+	}
 	if limits.MaxStages > 0 && len(stages) > limits.MaxStages {
 		return nil, fmt.Errorf("the pipeline has %d stages, more than the limit of %d", len(stages), limits.MaxStages)
 	}
@@ -78,7 +94,7 @@ func CompilePipeline(stages []map[string]any, limits Limits) (*Pipeline, error) 
 			return nil, fmt.Errorf("stage %d: a pipeline stage specification object must contain exactly one field, found %d", i, len(s))
 		}
 		for name, spec := range s {
-			run, err := compileStage(name, spec)
+			run, err := compileStage(name, spec, scope)
 			if err != nil {
 				return nil, fmt.Errorf("stage %d (%s): %w", i, name, err)
 			}
@@ -130,14 +146,14 @@ func (p *Pipeline) checkDocs(n int, what string) error {
 
 type stageFunc = func(docs []map[string]any, r *rand.Rand) ([]map[string]any, error)
 
-func compileStage(name string, spec any) (stageFunc, error) {
+func compileStage(name string, spec any, scope exprScope) (stageFunc, error) {
 	switch name {
 	case "$match":
-		return compileMatchStage(spec)
+		return compileMatchStage(spec, scope)
 	case "$project":
-		return compileProjectStage(spec)
+		return compileProjectStage(spec, scope)
 	case "$addFields":
-		return compileAddFields(spec)
+		return compileAddFields(spec, scope)
 	case "$sort":
 		return compileSortStage(spec)
 	case "$skip", "$limit":
@@ -145,13 +161,13 @@ func compileStage(name string, spec any) (stageFunc, error) {
 	case "$count":
 		return compileCount(spec)
 	case "$group":
-		return compileGroup(spec)
+		return compileGroup(spec, scope)
 	case "$unwind":
 		return compileUnwind(spec)
 	case "$sortByCount":
-		return compileSortByCount(spec)
+		return compileSortByCount(spec, scope)
 	case "$replaceRoot":
-		return compileReplaceRoot(spec)
+		return compileReplaceRoot(spec, scope)
 	case "$sample":
 		return compileSample(spec)
 	}
@@ -180,10 +196,23 @@ func eachDoc(docs []map[string]any, f func(map[string]any) (map[string]any, erro
 	return out, nil
 }
 
-func compileMatchStage(spec any) (stageFunc, error) {
+func compileMatchStage(spec any, scope exprScope) (stageFunc, error) {
 	m, ok := spec.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("the match filter must be an expression in an object")
+	}
+	// {$expr: expression} at the top holds when the expression is true
+	// for the document: the form a $lookup pipeline compares with its let
+	// variables in.
+	var expr exprFunc
+	if e, has := m["$expr"]; has {
+		f, err := compileExpr(e, scope)
+		if err != nil {
+			return nil, fmt.Errorf("$expr: %w", err)
+		}
+		expr = f
+		m = maps.Clone(m)
+		delete(m, "$expr")
 	}
 	f, err := Compile(m)
 	if err != nil {
@@ -197,6 +226,12 @@ func compileMatchStage(spec any) (stageFunc, error) {
 			ok, err := f.MatchErr(d)
 			if err != nil || !ok {
 				return nil, err
+			}
+			if expr != nil {
+				v, err := expr(&exprEnv{root: d})
+				if err != nil || !exprTrue(v) {
+					return nil, err
+				}
 			}
 			return d, nil
 		})
@@ -236,6 +271,7 @@ type shapeSpec struct {
 	included, excluded     string // the first such path, for errors
 	computed               string
 	idExcluded, idIncluded bool
+	scope                  exprScope
 }
 
 func (s *shapeSpec) add(prefix []string, m map[string]any) error {
@@ -308,7 +344,7 @@ func (s *shapeSpec) leaf(path []string, v any) error {
 		}
 		return nil
 	}
-	f, err := compileExpr(v, exprScope{})
+	f, err := compileExpr(v, s.scope)
 	if err != nil {
 		return err
 	}
@@ -319,7 +355,7 @@ func (s *shapeSpec) leaf(path []string, v any) error {
 	return nil
 }
 
-func compileProjectStage(spec any) (stageFunc, error) {
+func compileProjectStage(spec any, scope exprScope) (stageFunc, error) {
 	m, ok := spec.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("$project specification must be an object")
@@ -327,7 +363,7 @@ func compileProjectStage(spec any) (stageFunc, error) {
 	if len(m) == 0 {
 		return nil, fmt.Errorf("$project requires at least one output field")
 	}
-	s := &shapeSpec{stage: "$project", project: true, root: &shapeNode{}}
+	s := &shapeSpec{stage: "$project", project: true, root: &shapeNode{}, scope: scope}
 	if err := s.add(nil, m); err != nil {
 		return nil, err
 	}
@@ -490,7 +526,7 @@ func excludeValue(v any, node *shapeNode) any {
 	return v
 }
 
-func compileAddFields(spec any) (stageFunc, error) {
+func compileAddFields(spec any, scope exprScope) (stageFunc, error) {
 	m, ok := spec.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("$addFields specification must be an object")
@@ -498,7 +534,7 @@ func compileAddFields(spec any) (stageFunc, error) {
 	if len(m) == 0 {
 		return nil, fmt.Errorf("$addFields specification must have at least one field")
 	}
-	s := &shapeSpec{stage: "$addFields", root: &shapeNode{}}
+	s := &shapeSpec{stage: "$addFields", root: &shapeNode{}, scope: scope}
 	if err := s.add(nil, m); err != nil {
 		return nil, err
 	}
@@ -550,28 +586,84 @@ func addFields(root, m map[string]any, node *shapeNode) (map[string]any, error) 
 
 // --- $sort, $skip, $limit, $count
 
+// SortSpec is a $sort specification with its keys in order, the most
+// significant first: a JSON object decoded into a map loses that order, so
+// the reader of the request keeps it (DecodeSortSpec) and passes this as
+// the stage's value. A map with one key is taken too.
+type SortSpec []SortField
+
+// SortField is one key of a $sort.
+type SortField struct {
+	Path  string
+	Order any // 1 or -1
+}
+
+// DecodeSortSpec reads a $sort object from JSON, its keys in order.
+func DecodeSortSpec(raw []byte) (SortSpec, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("$sort key specification must be an object")
+	}
+	var spec SortSpec
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if n, ok := v.(json.Number); ok {
+			f, err := n.Float64()
+			if err != nil {
+				return nil, err
+			}
+			v = f
+		}
+		spec = append(spec, SortField{Path: key, Order: v})
+	}
+	return spec, nil
+}
+
 func compileSortStage(spec any) (stageFunc, error) {
-	m, ok := spec.(map[string]any)
-	if !ok || len(m) == 0 {
+	var fields SortSpec
+	switch t := spec.(type) {
+	case SortSpec:
+		fields = t
+	case map[string]any:
+		if len(t) > 1 {
+			return nil, unsupportedf("$sort on more than one field needs its keys in order, which this decoded object has lost")
+		}
+		for k, v := range t {
+			fields = append(fields, SortField{Path: k, Order: v})
+		}
+	}
+	if len(fields) == 0 {
 		return nil, fmt.Errorf("$sort key specification must be a non-empty object")
 	}
-	if len(m) > 1 {
-		return nil, unsupportedf("$sort on more than one field is not supported in this form: a JSON object does not keep the order of its keys; sort with one key per $sort stage, the least significant first")
-	}
-	var path string
-	var desc bool
-	for k, v := range m {
-		x, ok := v.(float64)
+	paths := make([]string, len(fields))
+	desc := make([]bool, len(fields))
+	seen := map[string]bool{}
+	for i, f := range fields {
+		x, ok := f.Order.(float64)
 		if !ok || (x != 1 && x != -1) {
 			return nil, fmt.Errorf("$sort key ordering must be 1 (for ascending) or -1 (for descending)")
 		}
-		if k == "" || strings.HasPrefix(k, "$") || strings.Contains(k, "..") {
+		k := f.Path
+		if k == "" || strings.HasPrefix(k, "$") || slices.Contains(strings.Split(k, "."), "") {
 			return nil, fmt.Errorf("$sort: invalid field path %q", k)
 		}
-		path, desc = k, x == -1
+		if seen[k] {
+			return nil, fmt.Errorf("$sort: the field %q is given twice", k)
+		}
+		seen[k] = true
+		paths[i], desc[i] = k, x == -1
 	}
 	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
-		return sortDocs(docs, []string{path}, []bool{desc})
+		return sortDocs(docs, paths, desc)
 	}, nil
 }
 
@@ -787,7 +879,7 @@ type groupField struct {
 // Equal says: 1 and 1.0 are one group, null and missing are one group
 // (_id: null), and two objects with the same fields and values are one
 // group whatever the order of their fields.
-func compileGroup(spec any) (stageFunc, error) {
+func compileGroup(spec any, scope exprScope) (stageFunc, error) {
 	m, ok := spec.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("a group's fields must be specified in an object")
@@ -796,7 +888,7 @@ func compileGroup(spec any) (stageFunc, error) {
 	if !ok {
 		return nil, fmt.Errorf("a group specification must include an _id")
 	}
-	id, err := compileExpr(idSpec, exprScope{})
+	id, err := compileExpr(idSpec, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -826,7 +918,7 @@ func compileGroup(spec any) (stageFunc, error) {
 			if _, isArr := arg.([]any); isArr {
 				return nil, fmt.Errorf("the %s accumulator is a unary operator", op)
 			}
-			f, err := compileExpr(arg, exprScope{})
+			f, err := compileExpr(arg, scope)
 			if err != nil {
 				return nil, err
 			}
@@ -1014,7 +1106,7 @@ func setNested(d map[string]any, parts []string, v any) map[string]any {
 	return out
 }
 
-func compileSortByCount(spec any) (stageFunc, error) {
+func compileSortByCount(spec any, scope exprScope) (stageFunc, error) {
 	switch t := spec.(type) {
 	case string:
 		if !strings.HasPrefix(t, "$") {
@@ -1027,7 +1119,7 @@ func compileSortByCount(spec any) (stageFunc, error) {
 	default:
 		return nil, fmt.Errorf("the argument to $sortByCount must be a $-prefixed path or an operator expression, found %s", typeName(spec))
 	}
-	group, err := compileGroup(map[string]any{"_id": spec, "count": map[string]any{"$sum": 1.0}})
+	group, err := compileGroup(map[string]any{"_id": spec, "count": map[string]any{"$sum": 1.0}}, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -1040,7 +1132,7 @@ func compileSortByCount(spec any) (stageFunc, error) {
 	}, nil
 }
 
-func compileReplaceRoot(spec any) (stageFunc, error) {
+func compileReplaceRoot(spec any, scope exprScope) (stageFunc, error) {
 	m, ok := spec.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("$replaceRoot expects an object, found %s", typeName(spec))
@@ -1048,7 +1140,7 @@ func compileReplaceRoot(spec any) (stageFunc, error) {
 	if _, err := exprObjectArgs("$replaceRoot", m, []string{"newRoot"}, nil); err != nil {
 		return nil, err
 	}
-	f, err := compileExpr(m["newRoot"], exprScope{})
+	f, err := compileExpr(m["newRoot"], scope)
 	if err != nil {
 		return nil, err
 	}

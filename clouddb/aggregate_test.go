@@ -12,14 +12,36 @@ import (
 // and returns its output as EJSON text, or the error's text prefixed with
 // "error: " (and "unsupported: " when it wraps ErrUnsupported).
 func runPipeline(t *testing.T, pipeline, docs string) string {
+	return runPipelineWith(t, pipeline, docs, nil)
+}
+
+// runPipelineWith is runPipeline with variables bound ($lookup's let). A
+// $sort's keys keep their order, as the server reads them.
+func runPipelineWith(t *testing.T, pipeline, docs string, vars map[string]any) string {
 	t.Helper()
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(pipeline), &raw); err != nil {
+		t.Fatal(err)
+	}
 	var stages []map[string]any
-	for _, s := range js(t, pipeline).([]any) {
-		q, err := DecodeQuery(s)
-		if err != nil {
-			t.Fatal(err)
+	for _, s := range raw {
+		stage := map[string]any{}
+		for name, spec := range s {
+			if name == "$sort" && len(spec) > 0 && spec[0] == '{' {
+				sort, err := DecodeSortSpec(spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stage[name] = sort
+				continue
+			}
+			q, err := DecodeQuery(js(t, string(spec)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stage[name] = q
 		}
-		stages = append(stages, q.(map[string]any))
+		stages = append(stages, stage)
 	}
 	var input []map[string]any
 	for _, d := range js(t, docs).([]any) {
@@ -29,7 +51,7 @@ func runPipeline(t *testing.T, pipeline, docs string) string {
 		}
 		input = append(input, v.(map[string]any))
 	}
-	p, err := CompilePipeline(stages, Limits{})
+	p, err := CompilePipelineWith(stages, Limits{}, vars)
 	if err == nil {
 		var out []map[string]any
 		out, err = p.RunRand(input, rand.New(rand.NewPCG(1, 2)))
@@ -108,7 +130,16 @@ func TestPipelineBasicStages(t *testing.T) {
 			`[{"_id": 1, "a": [5, 1]}, {"_id": 2, "a": 3}]`, `[{"_id": 1, "a": [5, 1]}, {"_id": 2, "a": 3}]`},
 		{"sort on arrays uses the largest element descending", `[{"$sort": {"a": -1}}]`,
 			`[{"_id": 1, "a": [0, 2]}, {"_id": 2, "a": 3}]`, `[{"_id": 2, "a": 3}, {"_id": 1, "a": [0, 2]}]`},
-		{"sort with two keys", `[{"$sort": {"a": 1, "b": 1}}]`, goods, "unsupported: more than one field"},
+		{"sort with two keys, the first the most significant", `[{"$sort": {"category": 1, "price": -1}}, {"$project": {"_id": 1}}]`, goods,
+			`[{"_id": "5"}, {"_id": "4"}, {"_id": "3"}, {"_id": "2"}, {"_id": "1"}]`},
+		{"sort with two keys the other way round", `[{"$sort": {"price": -1, "category": 1}}, {"$limit": 2}, {"$project": {"_id": 1}}]`, goods,
+			`[{"_id": "5"}, {"_id": "4"}]`},
+		{"sort naming a field twice", `[{"$sort": {"a": 1, "a": -1}}]`, goods, "error: given twice"},
+		{"match with $expr", `[{"$match": {"category": "web", "$expr": {"$gt": ["$price", 15]}}}]`, goods,
+			`[{"_id": "2", "category": "web", "price": 20}]`},
+		{"match with $expr comparing two fields", `[{"$match": {"$expr": {"$lt": ["$a", "$b"]}}}]`,
+			`[{"_id": 1, "a": 1, "b": 2}, {"_id": 2, "a": 3, "b": 2}, {"_id": 3, "a": 1}]`, `[{"_id": 1, "a": 1, "b": 2}]`},
+		{"$expr with an unknown variable", `[{"$match": {"$expr": {"$eq": ["$a", "$$nope"]}}}]`, goods, "error: undefined variable"},
 		{"sort bad order", `[{"$sort": {"a": 2}}]`, goods, "error: 1 (for ascending) or -1"},
 		{"sort on objects", `[{"$sort": {"a": 1}}]`, `[{"a": {"b": 1}}, {"a": {"c": 1}}]`, "unsupported: object"},
 		{"limit 0", `[{"$limit": 0}]`, goods, "error: the limit must be positive"},
@@ -309,5 +340,22 @@ func TestPipelineUnwindReplaceRootSample(t *testing.T) {
 	}
 	if len(first) != 3 {
 		t.Fatalf("sample %v", first)
+	}
+}
+
+func TestPipelineWithVariables(t *testing.T) {
+	// A $lookup's let binds variables its pipeline reads as $$name.
+	vars := map[string]any{"cat": "database", "limit": map[string]any{"price": 35.0}}
+	got := runPipelineWith(t, `[{"$match": {"$expr": {"$and": [{"$eq": ["$category", "$$cat"]}, {"$lt": ["$price", "$$limit.price"]}]}}}, {"$addFields": {"c": "$$cat"}}]`, goods, vars)
+	if want := canon(t, `[{"_id": "3", "category": "database", "price": 30, "c": "database"}]`); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	// A variable bound by $let inside shadows nothing outside it.
+	got = runPipelineWith(t, `[{"$limit": 1}, {"$project": {"_id": 0, "x": {"$let": {"vars": {"cat": 1}, "in": "$$cat"}}, "y": "$$cat"}}]`, goods, vars)
+	if want := canon(t, `[{"x": 1, "y": "database"}]`); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got := runPipelineWith(t, `[{"$limit": 1}]`, goods, map[string]any{"Bad": 1.0}); !strings.Contains(got, "not a valid variable name") {
+		t.Errorf("an upper-case variable name: got %s", got)
 	}
 }

@@ -37,16 +37,23 @@ func (e *exprEnv) with(name string, v any) *exprEnv {
 }
 
 // exprScope is the set of user variables visible where an expression is
-// compiled.
-type exprScope map[string]bool
+// compiled: those bound while it runs ($filter, $map, $let) map to
+// boundAtRun, those of a $lookup's let to their value, known at compile
+// time.
+type exprScope map[string]any
+
+// boundAtRun marks a variable whose value the evaluation binds.
+type runtimeVariable struct{}
+
+var boundAtRun = runtimeVariable{}
 
 func (s exprScope) with(names ...string) exprScope {
 	out := make(exprScope, len(s)+len(names))
-	for k := range s {
-		out[k] = true
+	for k, v := range s {
+		out[k] = v
 	}
 	for _, n := range names {
-		out[n] = true
+		out[n] = boundAtRun
 	}
 	return out
 }
@@ -180,13 +187,16 @@ func constant(v any) exprFunc {
 func compilePathExpr(s string, scope exprScope) (exprFunc, error) {
 	var parts []string
 	variable := ""
+	var known any = boundAtRun
 	if strings.HasPrefix(s, "$$") {
 		parts = strings.Split(s[2:], ".")
 		variable = parts[0]
 		parts = parts[1:]
+		bound, inScope := scope[variable]
 		switch {
 		case variable == "ROOT", variable == "CURRENT", variable == "REMOVE":
-		case scope[variable]:
+		case inScope:
+			known = bound
 		case variable == "":
 			return nil, fmt.Errorf("empty variable name in %q", s)
 		case variable == "NOW", variable == "CLUSTER_TIME":
@@ -216,7 +226,11 @@ func compilePathExpr(s string, scope exprScope) (exprFunc, error) {
 		case "REMOVE":
 			return Missing, nil
 		default:
-			base = env.vars[variable]
+			if known != boundAtRun {
+				base = known
+			} else {
+				base = env.vars[variable]
+			}
 		}
 		if len(parts) == 0 {
 			return base, nil
