@@ -5,6 +5,7 @@ package clouddb
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -33,7 +34,7 @@ type Pipeline struct {
 
 type stage struct {
 	name string
-	run  func(docs []map[string]any, r *rand.Rand) ([]map[string]any, error)
+	run  stageFunc
 }
 
 // serverStages need the database and are run by the server, not here.
@@ -86,7 +87,7 @@ func CompilePipelineWith(stages []map[string]any, limits Limits, vars map[string
 		scope[name] = v
 	}
 	if limits.MaxStages > 0 && len(stages) > limits.MaxStages {
-		return nil, fmt.Errorf("the pipeline has %d stages, more than the limit of %d", len(stages), limits.MaxStages)
+		return nil, limitf("the pipeline has %d stages, more than the limit of %d", len(stages), limits.MaxStages)
 	}
 	p := &Pipeline{limits: limits}
 	for i, s := range stages {
@@ -108,21 +109,30 @@ func CompilePipelineWith(stages []map[string]any, limits Limits, vars map[string
 // the documents that come out. $sample draws from a randomly seeded source;
 // RunRand gives it one.
 func (p *Pipeline) Run(input []map[string]any) ([]map[string]any, error) {
-	return p.RunRand(input, nil)
+	return p.RunContext(context.Background(), input, nil)
 }
 
 // RunRand is Run with the random source $sample draws from (nil: a randomly
 // seeded one).
 func (p *Pipeline) RunRand(input []map[string]any, r *rand.Rand) ([]map[string]any, error) {
+	return p.RunContext(context.Background(), input, r)
+}
+
+// RunContext is RunRand that stops, between stages, once ctx is done.
+func (p *Pipeline) RunContext(ctx context.Context, input []map[string]any, r *rand.Rand) ([]map[string]any, error) {
 	if r == nil {
 		r = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
+	run := &runState{r: r, maxDocs: p.limits.MaxDocs}
 	if err := p.checkDocs(len(input), "the input"); err != nil {
 		return nil, err
 	}
 	docs := input
 	for i, s := range p.stages {
-		out, err := s.run(docs, r)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out, err := s.run(docs, run)
 		if err != nil {
 			return nil, fmt.Errorf("stage %d (%s): %w", i, s.name, err)
 		}
@@ -139,12 +149,21 @@ func (p *Pipeline) RunRand(input []map[string]any, r *rand.Rand) ([]map[string]a
 
 func (p *Pipeline) checkDocs(n int, what string) error {
 	if p.limits.MaxDocs > 0 && n > p.limits.MaxDocs {
-		return fmt.Errorf("%s holds %d documents, more than the limit of %d", what, n, p.limits.MaxDocs)
+		return limitf("%s holds %d documents, more than the limit of %d", what, n, p.limits.MaxDocs)
 	}
 	return nil
 }
 
-type stageFunc = func(docs []map[string]any, r *rand.Rand) ([]map[string]any, error)
+type stageFunc = func(docs []map[string]any, run *runState) ([]map[string]any, error)
+
+// runState is what a run gives its stages.
+type runState struct {
+	r       *rand.Rand
+	maxDocs int // 0: no cap
+}
+
+// tooMany says whether n documents are more than a stage may hold.
+func (s *runState) tooMany(n int) bool { return s.maxDocs > 0 && n > s.maxDocs }
 
 func compileStage(name string, spec any, scope exprScope) (stageFunc, error) {
 	switch name {
@@ -221,7 +240,7 @@ func compileMatchStage(spec any, scope exprScope) (stageFunc, error) {
 	if f.Near() != nil {
 		return nil, fmt.Errorf("$near and $nearSphere are not allowed inside of a $match aggregation expression; use $geoNear instead")
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 		return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
 			ok, err := f.MatchErr(d)
 			if err != nil || !ok {
@@ -378,7 +397,7 @@ func compileProjectStage(spec any, scope exprScope) (stageFunc, error) {
 		if s.idIncluded {
 			delete(s.root.children, "_id")
 		}
-		return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+		return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 			return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
 				return excludeObject(d, s.root), nil
 			})
@@ -392,7 +411,7 @@ func compileProjectStage(spec any, scope exprScope) (stageFunc, error) {
 	if s.idExcluded {
 		delete(s.root.children, "_id")
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 		return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
 			return includeObject(d, d, s.root)
 		})
@@ -538,7 +557,7 @@ func compileAddFields(spec any, scope exprScope) (stageFunc, error) {
 	if err := s.add(nil, m); err != nil {
 		return nil, err
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 		return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
 			return addFields(d, d, s.root)
 		})
@@ -662,7 +681,7 @@ func compileSortStage(spec any) (stageFunc, error) {
 		seen[k] = true
 		paths[i], desc[i] = k, x == -1
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 		return sortDocs(docs, paths, desc)
 	}, nil
 }
@@ -720,14 +739,14 @@ func compileSkipLimit(name string, spec any) (stageFunc, error) {
 		if n < 0 {
 			return nil, fmt.Errorf("invalid argument to $skip stage: cannot be negative (%d)", n)
 		}
-		return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+		return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 			return docs[min(n, len(docs)):], nil
 		}, nil
 	}
 	if n <= 0 {
 		return nil, fmt.Errorf("the limit must be positive (%d)", n)
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 		return docs[:min(n, len(docs))], nil
 	}, nil
 }
@@ -744,7 +763,7 @@ func compileCount(spec any) (stageFunc, error) {
 	case strings.Contains(name, "."):
 		return nil, fmt.Errorf("the count field cannot contain '.'")
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 		if len(docs) == 0 {
 			return nil, nil
 		}
@@ -925,7 +944,7 @@ func compileGroup(spec any, scope exprScope) (stageFunc, error) {
 			fields = append(fields, groupField{name: k, expr: f, make: mk})
 		}
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 		type group struct {
 			id   any
 			accs []accumulator
@@ -1027,13 +1046,16 @@ func compileUnwind(spec any) (stageFunc, error) {
 			return nil, fmt.Errorf("$unwind: invalid field path %q", path)
 		}
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
 		var out []map[string]any
 		for _, d := range docs {
 			v := nestedField(d, parts)
 			arr, isArr := v.([]any)
 			switch {
 			case isArr && len(arr) > 0:
+				if run.tooMany(len(out) + len(arr)) {
+					return nil, limitf("$unwind makes more than %d documents", run.maxDocs)
+				}
 				for i, el := range arr {
 					x := setNested(d, parts, el)
 					if index != "" {
@@ -1123,8 +1145,8 @@ func compileSortByCount(spec any, scope exprScope) (stageFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(docs []map[string]any, r *rand.Rand) ([]map[string]any, error) {
-		g, err := group(docs, r)
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
+		g, err := group(docs, run)
 		if err != nil {
 			return nil, err
 		}
@@ -1144,7 +1166,7 @@ func compileReplaceRoot(spec any, scope exprScope) (stageFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(docs []map[string]any, _ *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
 		return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
 			x, err := f(&exprEnv{root: d})
 			if err != nil {
@@ -1176,7 +1198,8 @@ func compileSample(spec any) (stageFunc, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("size argument to $sample must not be negative")
 	}
-	return func(docs []map[string]any, r *rand.Rand) ([]map[string]any, error) {
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
+		r := run.r
 		out := slices.Clone(docs)
 		k := min(n, len(out))
 		for i := 0; i < k; i++ {
@@ -1185,4 +1208,11 @@ func compileSample(spec any) (stageFunc, error) {
 		}
 		return out[:k], nil
 	}, nil
+}
+
+// SetPath returns a copy of d with the dotted path set to v, as $lookup
+// sets its "as" field: objects on the way are copied, and anything else
+// on the way is replaced by an object.
+func SetPath(d map[string]any, path string, v any) map[string]any {
+	return setNested(d, strings.Split(path, "."), v)
 }

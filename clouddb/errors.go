@@ -19,3 +19,16 @@ func (e *unsupportedError) Is(target error) bool { return target == ErrUnsupport
 func unsupportedf(format string, args ...any) error {
 	return &unsupportedError{message: fmt.Sprintf(format, args...)}
 }
+
+// ErrLimit marks a pipeline stopped by one of its Limits (errors.Is).
+var ErrLimit = errors.New("limit exceeded")
+
+type limitError struct{ message string }
+
+func (e *limitError) Error() string        { return e.message }
+func (e *limitError) Is(target error) bool { return target == ErrLimit }
+
+// limitf is an error that errors.Is(ErrLimit).
+func limitf(format string, args ...any) error {
+	return &limitError{message: fmt.Sprintf(format, args...)}
+}
