@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
+	"wxbase/cloudquery"
 	"wxbase/hooks"
 )
 
@@ -63,6 +64,10 @@ func main() {
 		"close a connection that has not taken a whole response within this time (open realtime sockets are exempt)")
 	flags.DurationVar(&cfg.HTTP.Idle, "http-idle-timeout", timeouts.Idle,
 		"close a kept-alive connection idle for this long")
+	flags.DurationVar(&cfg.Aggregate.Timeout, "aggregate-timeout", cloudquery.DefaultAggregateTimeout,
+		"stop an aggregate() pipeline that runs longer than this")
+	flags.IntVar(&cfg.Aggregate.MaxDocs, "aggregate-max-docs", cloudquery.DefaultMaxDocs,
+		"the most documents an aggregate() stage may hold in memory")
 	var hooksDir string
 	flags.StringVar(&hooksDir, "hooksDir", "", "the directory with the JS app hooks (default pb_data/../pb_hooks)")
 	var hooksWatch bool

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"wxbase/cloudquery"
 	"wxbase/realtime"
 	"wxbase/wechat"
 )
@@ -36,6 +37,9 @@ type Config struct {
 	// Register itself, which sets its CheckFilter and OwnerField to
 	// wxbase's own.
 	Realtime realtime.Options
+	// Aggregate caps aggregate() pipelines (--aggregate-timeout,
+	// --aggregate-max-docs); zero fields take cloudquery's defaults.
+	Aggregate cloudquery.AggregateLimits
 }
 
 // HTTPTimeouts bound how long a client may hold a connection without

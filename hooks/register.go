@@ -33,6 +33,9 @@ type server struct {
 	reads  preparedReads // the returning-user login's account read
 	// openids maps owners to their openid, for the _openid of documents.
 	openids cloudquery.OpenIDs
+	// ownEnrichHooks counts wxbase's own record enrich hooks: while they
+	// are the only ones, aggregate() may group in SQL (databaseAggregate).
+	ownEnrichHooks int
 }
 
 // Register shows, in one place, everything wxbase adds, configured by cfg.
@@ -68,6 +71,7 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnBootstrap().BindFunc(s.vault.ResolveOnBootstrap)
 	app.OnRecordCreate().BindFunc(s.vault.SealOnSave)
 	app.OnRecordUpdate().BindFunc(s.vault.SealOnSave)
+	enrichBefore := app.OnRecordEnrich().Length()
 	app.OnRecordEnrich().BindFunc(secrets.HideSealed)
 	// No filter, sort, rule, watch or view may test a sealed value, nor
 	// another user's private one (secrets.Private), at any depth: decided
@@ -91,6 +95,7 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
 	// Phone numbers come only from WeChat, and only their owner sees them.
 	app.OnRecordEnrich(usersCollection).BindFunc(hidePhoneFromOthers)
+	s.ownEnrichHooks = app.OnRecordEnrich().Length() - enrichBefore
 	app.OnRecordCreateRequest(usersCollection).BindFunc(refusePhoneWrites)
 	app.OnRecordUpdateRequest(usersCollection).BindFunc(refusePhoneWrites)
 
@@ -185,6 +190,7 @@ func Register(app core.App, cfg Config) *Wechat {
 		db.POST("/set", s.databaseSet)
 		db.POST("/update", s.databaseUpdate)
 		db.POST("/remove", s.databaseRemove)
+		db.POST("/aggregate", s.databaseAggregate)
 		if s.cfg.Mock {
 			mock := wx.Group("/mock").Bind(apis.RequireAuth(usersCollection))
 			mock.POST("/phone-code", s.mockPhoneCode)

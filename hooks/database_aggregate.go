@@ -1,0 +1,48 @@
+package hooks
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/clouddb"
+	"wxbase/cloudquery"
+)
+
+// databaseAggregate answers collection.aggregate()...end(): { list:
+// [documents] }, values in EJSON ({"$date"}). The body is
+// {"appid": ..., "pipeline": [{"$match": {...}}, ...]}; docs/database.md
+// documents the stages, the operators and the caps.
+func (s *server) databaseAggregate(e *core.RequestEvent) error {
+	var req struct {
+		AppID    string          `json:"appid"`
+		Pipeline json.RawMessage `json:"pipeline"`
+	}
+	if err := e.BindBody(&req); err != nil {
+		return e.BadRequestError("The request body could not be read.", err)
+	}
+	collection, caller, err := s.databaseCaller(e, req.AppID)
+	if err != nil {
+		return err
+	}
+	stages, err := cloudquery.DecodePipeline(req.Pipeline)
+	if err != nil {
+		return databaseError(e, err)
+	}
+	docs, err := cloudquery.Aggregate(e.App, caller, collection, cloudquery.Aggregation{
+		Stages: stages,
+		Limits: s.cfg.Aggregate,
+		// wxbase's own enrich hooks hide only fields the pipeline may not
+		// name; any other (a pb_hooks script's) could hide what SQL reads.
+		GroupInSQL: e.App.OnRecordEnrich().Length() == s.ownEnrichHooks,
+	}, &s.openids)
+	if err != nil {
+		return databaseError(e, err)
+	}
+	list := make([]any, len(docs))
+	for i, doc := range docs {
+		list[i] = clouddb.EncodeEJSON(doc)
+	}
+	return e.JSON(http.StatusOK, map[string]any{"list": list})
+}
