@@ -93,6 +93,8 @@ func (t *translator) where(query map[string]any) (string, error) {
 		switch key {
 		case "$and", "$or", "$nor":
 			part, err = t.logic(key, value)
+		case "$expr":
+			return "", unsupported("where(): _.expr() is not supported in where(); it runs in an aggregate() pipeline: aggregate().match(_.expr(...)).end().")
 		default:
 			if strings.HasPrefix(key, "$") {
 				return "", unsupported("where(): %s is not supported at the top of a query; conditions are { field: value } with _.and(), _.or() and _.nor().", key)

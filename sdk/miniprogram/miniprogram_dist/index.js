@@ -1468,75 +1468,6 @@ function withCallbacks(proto, prefix, names) {
   }
 }
 
-// src/database/compat.ts
-var aggregateOperators = "abs add addToSet allElementsTrue and anyElementTrue arrayElemAt arrayToObject avg ceil cmp concat concatArrays cond convert dateFromParts dateToParts dateFromString dateToString dayOfMonth dayOfWeek dayOfYear divide eq exp filter first floor gt gte hour ifNull in indexOfArray indexOfBytes indexOfCP isArray isoDayOfWeek isoWeek isoWeekYear last let literal ln log log10 lt lte ltrim map max mergeObjects meta min millisecond minute mod month multiply neq not objectToArray or pow push range reduce reverseArray rtrim second setDifference setEquals setIntersection setIsSubset setUnion size slice split sqrt stdDevPop stdDevSamp strcasecmp strLenBytes strLenCP substr substrBytes substrCP subtract sum switch toBool toDate toDecimal toDouble toInt toLong toObjectId toString toLower toUpper trim trunc type week year zip".split(" ");
-var aggregationLater = "the aggregation pipeline is not available yet; compute the result in a pb_hooks route (app.callFunction), where $app.db() runs SQL";
-function aggregateUnsupported() {
-  throw unsupported(`collection.aggregate() is not supported by wxbase: ${aggregationLater}.`);
-}
-function cloudbaseCommands() {
-  const aggregate = {};
-  for (const name of aggregateOperators) {
-    aggregate[name] = () => {
-      throw unsupported(`db.command.aggregate.${name}() is not supported by wxbase: ${aggregationLater}.`);
-    };
-  }
-  return {
-    expr: () => {
-      throw unsupported(
-        "db.command.expr() is not supported by wxbase: aggregation expressions are not available yet; compare two fields of a record in a pb_hooks route (app.callFunction), where PocketBase filters can (a > b)."
-      );
-    },
-    jsonSchema: () => {
-      throw unsupported(
-        "db.command.jsonSchema() is not supported by wxbase: PocketBase checks records against the collection's fields instead; set their types and constraints (required, min, max, pattern) in the dashboard."
-      );
-    },
-    aggregate
-  };
-}
-var noTransactions = "a mini-program cannot hold a transaction open. Write the transaction as a pb_hooks route (app.callFunction) with $app.runInTransaction(), or send the writes together, all or nothing, through PocketBase's batch API (POST /api/batch, app.pb.createBatch()).";
-var refusals = {
-  runTransaction: `db.runTransaction() is not supported by wxbase: ${noTransactions}`,
-  startTransaction: `db.startTransaction() is not supported by wxbase: ${noTransactions}`,
-  createCollection: "db.createCollection() is not supported by wxbase: collections are created by an admin, in the PocketBase dashboard (/_/) or by a migration in pb_migrations, with their fields and access rules."
-};
-function refuse(api) {
-  return () => settle(`database.${api}`, void 0, () => Promise.reject(unsupported(refusals[api])));
-}
-function cloudbaseDatabase(base, options = {}) {
-  const db = Object.assign({}, base, {
-    runTransaction: refuse("runTransaction"),
-    startTransaction: refuse("startTransaction"),
-    createCollection: refuse("createCollection")
-  });
-  if (options.throwOnNotFound === false) {
-    db.collection = (name) => {
-      const collection = base.collection(name);
-      const doc = collection.doc;
-      collection.doc = (id) => nullWhenMissing(doc.call(collection, id));
-      return collection;
-    };
-  }
-  return db;
-}
-function nullWhenMissing(document) {
-  const get = document.get;
-  const getOrNull = (options) => settle(
-    "document.get",
-    options,
-    () => get.call(document).catch((err) => {
-      if (isMissingDocument(err)) {
-        return { data: null, errMsg: "document.get:ok" };
-      }
-      throw err;
-    }),
-    document._id
-  );
-  document.get = getOrNull;
-  return document;
-}
-
 // src/database/fields.ts
 var identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function checkName(name, where) {
@@ -1560,280 +1491,6 @@ function isPlainObject(value) {
   }
   const proto = Object.getPrototypeOf(value);
   return proto === null || Object.getPrototypeOf(proto) === null;
-}
-
-// src/database/command.ts
-var QueryCmd = class _QueryCmd {
-  constructor(operator, operands) {
-    this.operator = operator;
-    this.operands = operands;
-    this.kind = "query";
-  }
-  and(...conditions) {
-    return new _QueryCmd("and", [this].concat(flatten(conditions)));
-  }
-  or(...conditions) {
-    return new _QueryCmd("or", [this].concat(flatten(conditions)));
-  }
-};
-var UpdateCmd = class {
-  constructor(operator, values) {
-    this.operator = operator;
-    this.values = values;
-    this.kind = "update";
-  }
-};
-function flatten(conditions) {
-  const out = [];
-  for (const c of conditions) {
-    if (Array.isArray(c)) {
-      out.push(...c);
-    } else {
-      out.push(c);
-    }
-  }
-  return out;
-}
-function list(values, name) {
-  if (!Array.isArray(values)) {
-    throw unsupported(`db.command.${name}() takes an array.`);
-  }
-  return values.slice();
-}
-function number(value, name) {
-  if (typeof value !== "number" || !isFinite(value)) {
-    throw unsupported(`db.command.${name}() takes a number.`);
-  }
-  return value;
-}
-function makeCommand() {
-  const command = __spreadValues({
-    eq: (value) => new QueryCmd("eq", [value]),
-    neq: (value) => new QueryCmd("neq", [value]),
-    gt: (value) => new QueryCmd("gt", [value]),
-    gte: (value) => new QueryCmd("gte", [value]),
-    lt: (value) => new QueryCmd("lt", [value]),
-    lte: (value) => new QueryCmd("lte", [value]),
-    in: (values) => new QueryCmd("in", [list(values, "in")]),
-    nin: (values) => new QueryCmd("nin", [list(values, "nin")]),
-    and: (...conditions) => new QueryCmd("and", flatten(conditions)),
-    or: (...conditions) => new QueryCmd("or", flatten(conditions)),
-    nor: (...conditions) => new QueryCmd("nor", flatten(conditions)),
-    not: (condition) => {
-      if (!(condition instanceof QueryCmd)) {
-        throw unsupported("db.command.not() takes an operator, such as _.not(_.gt(5)).");
-      }
-      return new QueryCmd("not", [condition]);
-    },
-    exists: (value) => new QueryCmd("exists", [!!value]),
-    size: (n2) => new QueryCmd("size", [number(n2, "size")]),
-    // mod(divisor, remainder), or the server SDK's mod([divisor, remainder]).
-    mod: (divisor, remainder) => {
-      const pair = Array.isArray(divisor) ? divisor : [divisor, remainder];
-      return new QueryCmd("mod", [number(pair[0], "mod"), number(pair[1], "mod")]);
-    },
-    all: (values) => new QueryCmd("all", [list(values, "all")]),
-    elemMatch: (condition) => new QueryCmd("elemMatch", [condition]),
-    geoNear: (options) => new QueryCmd("geoNear", [options]),
-    geoWithin: (options) => new QueryCmd("geoWithin", [options]),
-    geoIntersects: (options) => new QueryCmd("geoIntersects", [options]),
-    // field({ arr: _.project.slice(n) }) and slice([skip, n]).
-    project: {
-      slice: (arg) => ({ $slice: arg })
-    },
-    set: (value) => new UpdateCmd("set", [value]),
-    remove: () => new UpdateCmd("remove", []),
-    inc: (value) => new UpdateCmd("inc", [number(value, "inc")]),
-    mul: (value) => new UpdateCmd("mul", [number(value, "mul")]),
-    min: (value) => new UpdateCmd("min", [value]),
-    max: (value) => new UpdateCmd("max", [value]),
-    rename: (name) => {
-      if (typeof name !== "string" || !name) {
-        throw unsupported("db.command.rename() takes the new field name.");
-      }
-      return new UpdateCmd("rename", [name]);
-    },
-    push: (...args) => {
-      const first = args[0];
-      if (args.length === 1 && isPlainObject(first) && Object.prototype.hasOwnProperty.call(first, "each")) {
-        const options = { each: list(first.each, "push({ each })") };
-        for (const key of ["position", "slice", "sort"]) {
-          if (first[key] !== void 0) {
-            options[key] = first[key];
-          }
-        }
-        return new UpdateCmd("push", [options]);
-      }
-      if (args.length === 1 && Array.isArray(first)) {
-        return new UpdateCmd("push", [{ each: first.slice() }]);
-      }
-      return new UpdateCmd("push", [{ each: args }]);
-    },
-    pull: (value) => new UpdateCmd("pull", [value]),
-    pullAll: (values) => new UpdateCmd("pullAll", [list(values, "pullAll")]),
-    addToSet: (value) => {
-      if (isPlainObject(value) && Object.prototype.hasOwnProperty.call(value, "each")) {
-        return new UpdateCmd("addToSet", [{ each: list(value.each, "addToSet({ each })") }]);
-      }
-      return new UpdateCmd("addToSet", [value]);
-    },
-    pop: () => new UpdateCmd("pop", [1]),
-    shift: () => new UpdateCmd("shift", [-1]),
-    unshift: (...args) => {
-      const values = args.length === 1 && Array.isArray(args[0]) ? args[0].slice() : args;
-      return new UpdateCmd("unshift", [values]);
-    }
-  }, cloudbaseCommands());
-  return command;
-}
-
-// src/database/filter.ts
-var comparison = {
-  eq: "?=",
-  neq: "!=",
-  gt: "?>",
-  gte: "?>=",
-  lt: "?<",
-  lte: "?<="
-};
-var never = "(1 = 2)";
-var FilterCompiler = class {
-  constructor(userId) {
-    this.userId = userId;
-    this.params = {};
-    this.n = 0;
-    // The path _openid became (owner): only '{openid}' compares with it.
-    this.openidPath = "";
-  }
-  compile(condition) {
-    const expr = this.condition(condition, "");
-    return { expr, params: this.params };
-  }
-  condition(condition, prefix) {
-    if (condition instanceof QueryCmd) {
-      if (condition.operator === "nor") {
-        throw unsupported("watch(): _.nor() is not supported in a watched query yet (get() takes it).");
-      }
-      if (condition.operator !== "and" && condition.operator !== "or") {
-        throw unsupported(`where(): _.${condition.operator}() needs a field: where({ field: _.${condition.operator}(...) }).`);
-      }
-      return this.logic(condition, (operand) => {
-        const nestedLogic = operand instanceof QueryCmd && (operand.operator === "and" || operand.operator === "or");
-        if (!nestedLogic && !isPlainObject(operand)) {
-          throw unsupported("where(): _.and()/_.or() at the top level take conditions such as { field: value }.");
-        }
-        return this.condition(operand, prefix);
-      });
-    }
-    if (!isPlainObject(condition)) {
-      throw unsupported("where() takes an object of field conditions.");
-    }
-    const parts = [];
-    for (const key of Object.keys(condition)) {
-      const value = condition[key];
-      if (value === void 0) {
-        continue;
-      }
-      const name = checkName(prefix ? key : serverField(key), "where()");
-      if (!prefix && key === "_openid") {
-        this.openidPath = name;
-      }
-      const path = prefix + name;
-      if (value instanceof QueryCmd) {
-        parts.push(this.command(path, value));
-      } else if (isPlainObject(value)) {
-        const nested = this.condition(value, path + ".");
-        if (nested) {
-          parts.push(nested);
-        }
-      } else {
-        parts.push(this.compare(path, "eq", value));
-      }
-    }
-    return join(parts, " && ");
-  }
-  command(path, cmd) {
-    switch (cmd.operator) {
-      case "and":
-      case "or":
-        return this.logic(cmd, (operand) => {
-          if (!(operand instanceof QueryCmd)) {
-            throw unsupported(`where(): _.${cmd.operator}() on a field takes operators such as _.gt(1).`);
-          }
-          return this.command(path, operand);
-        });
-      case "in":
-        if (!cmd.operands[0].length) {
-          return never;
-        }
-        return "(" + cmd.operands[0].map((v) => this.compare(path, "eq", v)).join(" || ") + ")";
-      case "nin":
-        if (!cmd.operands[0].length) {
-          return "";
-        }
-        return "(" + cmd.operands[0].map((v) => this.compare(path, "neq", v)).join(" && ") + ")";
-      default:
-        if (!(cmd.operator in comparison)) {
-          throw unsupported(
-            `watch(): _.${cmd.operator}() is not supported in a watched query yet; it takes eq, neq, gt, gte, lt, lte, in, nin, and, or (get() takes every operator).`
-          );
-        }
-        return this.compare(path, cmd.operator, cmd.operands[0]);
-    }
-  }
-  logic(cmd, each2) {
-    if (!cmd.operands.length) {
-      throw unsupported(`where(): _.${cmd.operator}() needs at least one condition.`);
-    }
-    const parts = cmd.operands.map(each2);
-    const joined = join(parts, cmd.operator === "and" ? " && " : " || ");
-    if (cmd.operator === "or" && parts.some((p) => !p)) {
-      return "";
-    }
-    return joined;
-  }
-  compare(path, op, value) {
-    if (value instanceof UpdateCmd) {
-      throw unsupported(`where(): _.${value.operator}() is an update operator.`);
-    }
-    if (Object.prototype.toString.call(value) === "[object RegExp]") {
-      throw unsupported("where(): regular expressions are not supported; PocketBase filters have no regex match.");
-    }
-    if (Array.isArray(value) || isPlainObject(value)) {
-      throw unsupported(`where(): "${path}" compared with an array or object; PocketBase compares single values (use _.in([...]) for any of several).`);
-    }
-    if (typeof value === "function" || typeof value === "symbol" || value === void 0) {
-      throw unsupported(`where(): "${path}" has no value to compare with.`);
-    }
-    if (this.openidPath === path && value !== "{openid}" && value !== null) {
-      throw unsupported(
-        "watch(): _openid is compared with '{openid}' (the signed-in user) only in a watched query; get() takes any openid."
-      );
-    }
-    if (value === "{openid}") {
-      value = this.userId;
-    }
-    const key = "p" + this.n++;
-    this.params[key] = value;
-    const placeholder = "{:" + key + "}";
-    if (value === null) {
-      return `${path} ${op === "neq" ? "!=" : "="} ${placeholder}`;
-    }
-    return `${lhs(path)} ${comparison[op]} ${placeholder}`;
-  }
-};
-function lhs(path) {
-  if (path.indexOf(".") >= 0 || path === "id" || path === "owner") {
-    return path;
-  }
-  return path + ":each";
-}
-function join(parts, op) {
-  const kept = parts.filter((p) => p);
-  if (kept.length <= 1) {
-    return kept.join("");
-  }
-  return "(" + kept.join(op) + ")";
 }
 
 // src/database/values.ts
@@ -1973,7 +1630,7 @@ function regExp(options) {
 }
 
 // src/database/serialize.ts
-var comparison2 = { eq: "$eq", neq: "$ne", gt: "$gt", gte: "$gte", lt: "$lt", lte: "$lte" };
+var comparison = { eq: "$eq", neq: "$ne", gt: "$gt", gte: "$gte", lt: "$lt", lte: "$lte" };
 function encodeValue(value, where) {
   if (isDate(value)) {
     if (isNaN(value.getTime())) {
@@ -2074,6 +1731,9 @@ function merge(parts) {
   return doc;
 }
 function logicAtTop(cmd) {
+  if (cmd.operator === "expr") {
+    return { $expr: encodeExpression(cmd.operands[0], "_.expr()") };
+  }
   if (cmd.operator !== "and" && cmd.operator !== "or" && cmd.operator !== "nor") {
     throw unsupported(`where(): _.${cmd.operator}() needs a field: where({ field: _.${cmd.operator}(...) }).`);
   }
@@ -2109,6 +1769,8 @@ function objectConditions(condition, prefix, out) {
 function fieldCondition(path, value) {
   if (value instanceof QueryCmd) {
     switch (value.operator) {
+      case "expr":
+        throw unsupported(`where(): _.expr() is a whole condition, not one of "${path}": match(_.expr(...)).`);
       case "and":
       case "or":
       case "nor":
@@ -2149,7 +1811,7 @@ function operatorDoc(cmd, where) {
         }
         throw unsupported(`where(): "${where}": _.${cmd.operator}() cannot take a regular expression.`);
       }
-      return { [comparison2[cmd.operator]]: encodeValue(arg, "where()") };
+      return { [comparison[cmd.operator]]: encodeValue(arg, "where()") };
     case "in":
     case "nin":
     case "all":
@@ -2310,6 +1972,481 @@ function updateValue(value, where) {
     return out;
   }
   return encodeValue(value, where);
+}
+
+// src/database/aggregate.ts
+var AggregateOperator = class {
+  constructor(name, param) {
+    this.name = name;
+    this.param = param;
+  }
+};
+var operatorNames = "abs add addToSet allElementsTrue and anyElementTrue arrayElemAt arrayToObject avg ceil cmp concat concatArrays cond convert dateFromParts dateToParts dateFromString dateToString dayOfMonth dayOfWeek dayOfYear divide eq exp filter first floor gt gte hour ifNull in indexOfArray indexOfBytes indexOfCP isArray isoDayOfWeek isoWeek isoWeekYear last let literal ln log log10 lt lte ltrim map max mergeObjects meta min millisecond minute mod month multiply neq not objectToArray or pow push range reduce reverseArray rtrim second setDifference setEquals setIntersection setIsSubset setUnion size slice split sqrt stdDevPop stdDevSamp strcasecmp strLenBytes strLenCP substr substrBytes substrCP subtract sum switch toBool toDate toDecimal toDouble toInt toLong toObjectId toString toLower toUpper trim trunc type week year zip".split(" ");
+function makeAggregateCommand() {
+  const command = {
+    pipeline: () => new AggregateImpl()
+  };
+  for (const name of operatorNames) {
+    const operator = name === "neq" ? "ne" : name;
+    command[name] = (param) => new AggregateOperator(operator, param);
+  }
+  return command;
+}
+function encodeExpression(value, where) {
+  if (value instanceof AggregateOperator) {
+    return { ["$" + value.name]: encodeExpression(value.param, where) };
+  }
+  if (isDate(value)) {
+    if (isNaN(value.getTime())) {
+      throw unsupported(`${where}: an invalid Date.`);
+    }
+    return { $date: value.getTime() };
+  }
+  if (value instanceof GeoValue) {
+    return value.toJSON();
+  }
+  if (value instanceof AggregateImpl) {
+    return value.done();
+  }
+  if (value instanceof ServerDate) {
+    throw unsupported(`${where}: db.serverDate() is not supported in a pipeline; pass a Date (new Date()).`);
+  }
+  if (value instanceof RegExpValue || isRegExp(value)) {
+    throw unsupported(`${where}: a regular expression is a condition of match(), not a value of an expression.`);
+  }
+  if (value instanceof QueryCmd || value instanceof UpdateCmd) {
+    throw unsupported(`${where}: _.${value.operator}() is a query operator; in an expression use db.command.aggregate's ($.${value.operator}()).`);
+  }
+  if (Array.isArray(value)) {
+    return value.map((item) => item === void 0 ? null : encodeExpression(item, where));
+  }
+  if (isPlainObject(value)) {
+    const out = {};
+    for (const key of Object.keys(value)) {
+      if (value[key] !== void 0) {
+        out[key] = encodeExpression(value[key], where);
+      }
+    }
+    return out;
+  }
+  if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
+    throw unsupported(`${where}: a ${typeof value} is not a value.`);
+  }
+  if (typeof value === "number" && !isFinite(value)) {
+    throw unsupported(`${where}: ${value} is not a value JSON can carry.`);
+  }
+  return value;
+}
+var AggregateImpl = class {
+  constructor(target) {
+    this.target = target;
+    this.stages = [];
+  }
+  stage(name, value) {
+    this.stages.push({ ["$" + name]: value });
+    return this;
+  }
+  addFields(fields) {
+    return this.stage("addFields", encodeExpression(fields, "addFields()"));
+  }
+  bucket(spec) {
+    return this.stage("bucket", encodeExpression(spec, "bucket()"));
+  }
+  bucketAuto(spec) {
+    return this.stage("bucketAuto", encodeExpression(spec, "bucketAuto()"));
+  }
+  count(field) {
+    return this.stage("count", field);
+  }
+  geoNear(options) {
+    const spec = encodeExpression(Object.assign({}, options, { query: void 0 }), "geoNear()");
+    if (options && options.query !== void 0) {
+      spec.query = encodeQuery(options.query);
+    }
+    return this.stage("geoNear", spec);
+  }
+  group(spec) {
+    return this.stage("group", encodeExpression(spec, "group()"));
+  }
+  limit(n2) {
+    return this.stage("limit", n2);
+  }
+  lookup(options) {
+    return this.stage("lookup", encodeExpression(options, "lookup()"));
+  }
+  match(condition) {
+    return this.stage("match", encodeQuery(condition));
+  }
+  project(spec) {
+    return this.stage("project", encodeExpression(spec, "project()"));
+  }
+  replaceRoot(spec) {
+    return this.stage("replaceRoot", encodeExpression(spec, "replaceRoot()"));
+  }
+  sample(spec) {
+    return this.stage("sample", encodeExpression(spec, "sample()"));
+  }
+  skip(n2) {
+    return this.stage("skip", n2);
+  }
+  /** sort({ a: -1, b: 1 }): the first key is the most significant, as written. */
+  sort(spec) {
+    return this.stage("sort", encodeExpression(spec, "sort()"));
+  }
+  sortByCount(expression) {
+    return this.stage("sortByCount", encodeExpression(expression, "sortByCount()"));
+  }
+  unwind(spec) {
+    return this.stage("unwind", encodeExpression(spec, "unwind()"));
+  }
+  /** The stages, for lookup({ pipeline: $.pipeline().match(...).done() }). */
+  done() {
+    return this.stages.slice();
+  }
+  /**
+   * Runs the pipeline: { list, errMsg: "collection.aggregate:ok" }; with
+   * success, fail or complete in options it answers through them and
+   * returns undefined, as CloudBase's end() does.
+   */
+  end(options) {
+    return settle("collection.aggregate", options, async () => {
+      if (!this.target) {
+        throw unsupported("end() runs a collection's pipeline: db.collection(name).aggregate()...end(); $.pipeline() is for lookup({ pipeline }), with done().");
+      }
+      const res = await this.target.send(this.stages);
+      return { list: res.list, errMsg: "collection.aggregate:ok" };
+    });
+  }
+};
+
+// src/database/compat.ts
+function cloudbaseCommands() {
+  return {
+    jsonSchema: () => {
+      throw unsupported(
+        "db.command.jsonSchema() is not supported by wxbase: PocketBase checks records against the collection's fields instead; set their types and constraints (required, min, max, pattern) in the dashboard."
+      );
+    }
+  };
+}
+var noTransactions = "a mini-program cannot hold a transaction open. Write the transaction as a pb_hooks route (app.callFunction) with $app.runInTransaction(), or send the writes together, all or nothing, through PocketBase's batch API (POST /api/batch, app.pb.createBatch()).";
+var refusals = {
+  runTransaction: `db.runTransaction() is not supported by wxbase: ${noTransactions}`,
+  startTransaction: `db.startTransaction() is not supported by wxbase: ${noTransactions}`,
+  createCollection: "db.createCollection() is not supported by wxbase: collections are created by an admin, in the PocketBase dashboard (/_/) or by a migration in pb_migrations, with their fields and access rules."
+};
+function refuse(api) {
+  return () => settle(`database.${api}`, void 0, () => Promise.reject(unsupported(refusals[api])));
+}
+function cloudbaseDatabase(base, options = {}) {
+  const db = Object.assign({}, base, {
+    runTransaction: refuse("runTransaction"),
+    startTransaction: refuse("startTransaction"),
+    createCollection: refuse("createCollection")
+  });
+  if (options.throwOnNotFound === false) {
+    db.collection = (name) => {
+      const collection = base.collection(name);
+      const doc = collection.doc;
+      collection.doc = (id) => nullWhenMissing(doc.call(collection, id));
+      return collection;
+    };
+  }
+  return db;
+}
+function nullWhenMissing(document) {
+  const get = document.get;
+  const getOrNull = (options) => settle(
+    "document.get",
+    options,
+    () => get.call(document).catch((err) => {
+      if (isMissingDocument(err)) {
+        return { data: null, errMsg: "document.get:ok" };
+      }
+      throw err;
+    }),
+    document._id
+  );
+  document.get = getOrNull;
+  return document;
+}
+
+// src/database/command.ts
+var QueryCmd = class _QueryCmd {
+  constructor(operator, operands) {
+    this.operator = operator;
+    this.operands = operands;
+    this.kind = "query";
+  }
+  and(...conditions) {
+    return new _QueryCmd("and", [this].concat(flatten(conditions)));
+  }
+  or(...conditions) {
+    return new _QueryCmd("or", [this].concat(flatten(conditions)));
+  }
+};
+var UpdateCmd = class {
+  constructor(operator, values) {
+    this.operator = operator;
+    this.values = values;
+    this.kind = "update";
+  }
+};
+function flatten(conditions) {
+  const out = [];
+  for (const c of conditions) {
+    if (Array.isArray(c)) {
+      out.push(...c);
+    } else {
+      out.push(c);
+    }
+  }
+  return out;
+}
+function list(values, name) {
+  if (!Array.isArray(values)) {
+    throw unsupported(`db.command.${name}() takes an array.`);
+  }
+  return values.slice();
+}
+function number(value, name) {
+  if (typeof value !== "number" || !isFinite(value)) {
+    throw unsupported(`db.command.${name}() takes a number.`);
+  }
+  return value;
+}
+function makeCommand() {
+  const command = __spreadValues({
+    eq: (value) => new QueryCmd("eq", [value]),
+    neq: (value) => new QueryCmd("neq", [value]),
+    gt: (value) => new QueryCmd("gt", [value]),
+    gte: (value) => new QueryCmd("gte", [value]),
+    lt: (value) => new QueryCmd("lt", [value]),
+    lte: (value) => new QueryCmd("lte", [value]),
+    in: (values) => new QueryCmd("in", [list(values, "in")]),
+    nin: (values) => new QueryCmd("nin", [list(values, "nin")]),
+    and: (...conditions) => new QueryCmd("and", flatten(conditions)),
+    or: (...conditions) => new QueryCmd("or", flatten(conditions)),
+    nor: (...conditions) => new QueryCmd("nor", flatten(conditions)),
+    not: (condition) => {
+      if (!(condition instanceof QueryCmd)) {
+        throw unsupported("db.command.not() takes an operator, such as _.not(_.gt(5)).");
+      }
+      return new QueryCmd("not", [condition]);
+    },
+    exists: (value) => new QueryCmd("exists", [!!value]),
+    size: (n2) => new QueryCmd("size", [number(n2, "size")]),
+    // mod(divisor, remainder), or the server SDK's mod([divisor, remainder]).
+    mod: (divisor, remainder) => {
+      const pair = Array.isArray(divisor) ? divisor : [divisor, remainder];
+      return new QueryCmd("mod", [number(pair[0], "mod"), number(pair[1], "mod")]);
+    },
+    all: (values) => new QueryCmd("all", [list(values, "all")]),
+    elemMatch: (condition) => new QueryCmd("elemMatch", [condition]),
+    geoNear: (options) => new QueryCmd("geoNear", [options]),
+    geoWithin: (options) => new QueryCmd("geoWithin", [options]),
+    geoIntersects: (options) => new QueryCmd("geoIntersects", [options]),
+    // field({ arr: _.project.slice(n) }) and slice([skip, n]).
+    project: {
+      slice: (arg) => ({ $slice: arg })
+    },
+    set: (value) => new UpdateCmd("set", [value]),
+    remove: () => new UpdateCmd("remove", []),
+    inc: (value) => new UpdateCmd("inc", [number(value, "inc")]),
+    mul: (value) => new UpdateCmd("mul", [number(value, "mul")]),
+    min: (value) => new UpdateCmd("min", [value]),
+    max: (value) => new UpdateCmd("max", [value]),
+    rename: (name) => {
+      if (typeof name !== "string" || !name) {
+        throw unsupported("db.command.rename() takes the new field name.");
+      }
+      return new UpdateCmd("rename", [name]);
+    },
+    push: (...args) => {
+      const first = args[0];
+      if (args.length === 1 && isPlainObject(first) && Object.prototype.hasOwnProperty.call(first, "each")) {
+        const options = { each: list(first.each, "push({ each })") };
+        for (const key of ["position", "slice", "sort"]) {
+          if (first[key] !== void 0) {
+            options[key] = first[key];
+          }
+        }
+        return new UpdateCmd("push", [options]);
+      }
+      if (args.length === 1 && Array.isArray(first)) {
+        return new UpdateCmd("push", [{ each: first.slice() }]);
+      }
+      return new UpdateCmd("push", [{ each: args }]);
+    },
+    pull: (value) => new UpdateCmd("pull", [value]),
+    pullAll: (values) => new UpdateCmd("pullAll", [list(values, "pullAll")]),
+    addToSet: (value) => {
+      if (isPlainObject(value) && Object.prototype.hasOwnProperty.call(value, "each")) {
+        return new UpdateCmd("addToSet", [{ each: list(value.each, "addToSet({ each })") }]);
+      }
+      return new UpdateCmd("addToSet", [value]);
+    },
+    pop: () => new UpdateCmd("pop", [1]),
+    shift: () => new UpdateCmd("shift", [-1]),
+    unshift: (...args) => {
+      const values = args.length === 1 && Array.isArray(args[0]) ? args[0].slice() : args;
+      return new UpdateCmd("unshift", [values]);
+    },
+    // _.expr($.eq(['$a', '$b'])) in match(), and the aggregation
+    // operators ($ = db.command.aggregate).
+    expr: (expression) => new QueryCmd("expr", [expression]),
+    aggregate: makeAggregateCommand()
+  }, cloudbaseCommands());
+  return command;
+}
+
+// src/database/filter.ts
+var comparison2 = {
+  eq: "?=",
+  neq: "!=",
+  gt: "?>",
+  gte: "?>=",
+  lt: "?<",
+  lte: "?<="
+};
+var never = "(1 = 2)";
+var FilterCompiler = class {
+  constructor(userId) {
+    this.userId = userId;
+    this.params = {};
+    this.n = 0;
+    // The path _openid became (owner): only '{openid}' compares with it.
+    this.openidPath = "";
+  }
+  compile(condition) {
+    const expr = this.condition(condition, "");
+    return { expr, params: this.params };
+  }
+  condition(condition, prefix) {
+    if (condition instanceof QueryCmd) {
+      if (condition.operator === "nor") {
+        throw unsupported("watch(): _.nor() is not supported in a watched query yet (get() takes it).");
+      }
+      if (condition.operator !== "and" && condition.operator !== "or") {
+        throw unsupported(`where(): _.${condition.operator}() needs a field: where({ field: _.${condition.operator}(...) }).`);
+      }
+      return this.logic(condition, (operand) => {
+        const nestedLogic = operand instanceof QueryCmd && (operand.operator === "and" || operand.operator === "or");
+        if (!nestedLogic && !isPlainObject(operand)) {
+          throw unsupported("where(): _.and()/_.or() at the top level take conditions such as { field: value }.");
+        }
+        return this.condition(operand, prefix);
+      });
+    }
+    if (!isPlainObject(condition)) {
+      throw unsupported("where() takes an object of field conditions.");
+    }
+    const parts = [];
+    for (const key of Object.keys(condition)) {
+      const value = condition[key];
+      if (value === void 0) {
+        continue;
+      }
+      const name = checkName(prefix ? key : serverField(key), "where()");
+      if (!prefix && key === "_openid") {
+        this.openidPath = name;
+      }
+      const path = prefix + name;
+      if (value instanceof QueryCmd) {
+        parts.push(this.command(path, value));
+      } else if (isPlainObject(value)) {
+        const nested = this.condition(value, path + ".");
+        if (nested) {
+          parts.push(nested);
+        }
+      } else {
+        parts.push(this.compare(path, "eq", value));
+      }
+    }
+    return join(parts, " && ");
+  }
+  command(path, cmd) {
+    switch (cmd.operator) {
+      case "and":
+      case "or":
+        return this.logic(cmd, (operand) => {
+          if (!(operand instanceof QueryCmd)) {
+            throw unsupported(`where(): _.${cmd.operator}() on a field takes operators such as _.gt(1).`);
+          }
+          return this.command(path, operand);
+        });
+      case "in":
+        if (!cmd.operands[0].length) {
+          return never;
+        }
+        return "(" + cmd.operands[0].map((v) => this.compare(path, "eq", v)).join(" || ") + ")";
+      case "nin":
+        if (!cmd.operands[0].length) {
+          return "";
+        }
+        return "(" + cmd.operands[0].map((v) => this.compare(path, "neq", v)).join(" && ") + ")";
+      default:
+        if (!(cmd.operator in comparison2)) {
+          throw unsupported(
+            `watch(): _.${cmd.operator}() is not supported in a watched query yet; it takes eq, neq, gt, gte, lt, lte, in, nin, and, or (get() takes every operator).`
+          );
+        }
+        return this.compare(path, cmd.operator, cmd.operands[0]);
+    }
+  }
+  logic(cmd, each2) {
+    if (!cmd.operands.length) {
+      throw unsupported(`where(): _.${cmd.operator}() needs at least one condition.`);
+    }
+    const parts = cmd.operands.map(each2);
+    const joined = join(parts, cmd.operator === "and" ? " && " : " || ");
+    if (cmd.operator === "or" && parts.some((p) => !p)) {
+      return "";
+    }
+    return joined;
+  }
+  compare(path, op, value) {
+    if (value instanceof UpdateCmd) {
+      throw unsupported(`where(): _.${value.operator}() is an update operator.`);
+    }
+    if (Object.prototype.toString.call(value) === "[object RegExp]") {
+      throw unsupported("where(): regular expressions are not supported; PocketBase filters have no regex match.");
+    }
+    if (Array.isArray(value) || isPlainObject(value)) {
+      throw unsupported(`where(): "${path}" compared with an array or object; PocketBase compares single values (use _.in([...]) for any of several).`);
+    }
+    if (typeof value === "function" || typeof value === "symbol" || value === void 0) {
+      throw unsupported(`where(): "${path}" has no value to compare with.`);
+    }
+    if (this.openidPath === path && value !== "{openid}" && value !== null) {
+      throw unsupported(
+        "watch(): _openid is compared with '{openid}' (the signed-in user) only in a watched query; get() takes any openid."
+      );
+    }
+    if (value === "{openid}") {
+      value = this.userId;
+    }
+    const key = "p" + this.n++;
+    this.params[key] = value;
+    const placeholder = "{:" + key + "}";
+    if (value === null) {
+      return `${path} ${op === "neq" ? "!=" : "="} ${placeholder}`;
+    }
+    return `${lhs(path)} ${comparison2[op]} ${placeholder}`;
+  }
+};
+function lhs(path) {
+  if (path.indexOf(".") >= 0 || path === "id" || path === "owner") {
+    return path;
+  }
+  return path + ":each";
+}
+function join(parts, op) {
+  const kept = parts.filter((p) => p);
+  if (kept.length <= 1) {
+    return kept.join("");
+  }
+  return "(" + kept.join(op) + ")";
 }
 
 // src/database/collection.ts
@@ -2524,8 +2661,12 @@ var CollectionImpl = class extends QueryImpl {
     }
     return { _id: res.ids[0], errMsg: "collection.add:ok" };
   }
+  /** The aggregation pipeline: aggregate().match(...).group(...).end(). */
   aggregate() {
-    return aggregateUnsupported();
+    return new AggregateImpl({
+      collection: this.collectionName,
+      send: (pipeline) => call2(this.ctx, this.collectionName, "aggregate", { pipeline })
+    });
   }
 };
 var DocumentImpl = class _DocumentImpl {

@@ -326,24 +326,42 @@ describe("CloudBase's other names", () => {
         await assert.rejects(db.runTransaction(async () => {}), (err) => err.errMsg.startsWith("database.runTransaction:fail ") && err.errCode === -501021);
     });
 
-    test("db.command.expr, db.command.jsonSchema and db.command.aggregate's operators throw with what to use instead", () => {
+    test("db.command.jsonSchema throws with what to use instead; expr and the aggregation operators build expressions", () => {
         const _ = alice.db.command;
-        assert.throws(() => _.expr(_.aggregate.gt(["$a", "$b"])), unsupported(/aggregat/));
-        assert.throws(() => _.expr({}), unsupported(/pb_hooks/));
+        const $ = _.aggregate;
         assert.throws(() => _.jsonSchema({ required: ["title"] }), unsupported(/fields/));
-        assert.equal(typeof _.aggregate, "object");
+        assert.equal(typeof $, "object");
         for (const name of ["sum", "avg", "max", "min", "first", "last", "push", "addToSet", "concat", "cond", "eq", "size", "dateToString"]) {
-            assert.equal(typeof _.aggregate[name], "function", name);
-            assert.throws(() => _.aggregate[name]("$n"), unsupported(new RegExp(`aggregate\\.${name}\\(\\).*not available yet`)));
+            assert.equal(typeof $[name], "function", name);
+            const built = $[name]("$n");
+            assert.equal(built.name, name, name);
+            assert.equal(built.param, "$n", name);
         }
+        assert.equal($.neq([1, 2]).name, "ne", "$.neq is MongoDB's $ne");
+        assert.equal(typeof $.pipeline().match({ a: 1 }).done, "function");
+        assert.deepEqual(plain($.pipeline().match({ a: _.gt(1) }).limit(2).done()), [{ $match: { a: { $gt: 1 } } }, { $limit: 2 }]);
     });
 
-    test("collection.aggregate() throws: the aggregation pipeline is not available yet", () => {
-        const notes = alice.db.collection("notes");
-        assert.equal(typeof notes.aggregate, "function");
-        assert.throws(() => notes.aggregate(), unsupported(/aggregation pipeline is not available yet/));
+    test("aggregate().end() answers in both of CloudBase's styles, with errMsg and errCode", async () => {
+        const notes = () => alice.db.collection("notes").aggregate();
+        const { returned, calls } = await viaCallbacks((callbacks) => notes().count("n").end(callbacks));
+        assert.equal(returned, undefined);
+        assert.deepEqual(calls.map(([name]) => name), ["success", "complete"]);
+        assert.equal(calls[0][1].errMsg, "collection.aggregate:ok");
+        assert.ok(Array.isArray(calls[0][1].list));
+        await assert.rejects(notes().bucket({ groupBy: "$n" }).end(), (err) =>
+            err.code === "wxbase_unsupported" && /\$bucket/.test(err.message) && err.errCode === -501021 && err.errMsg.startsWith("collection.aggregate:fail "));
+        const failed = await viaCallbacks((callbacks) => notes().limit(20000).end(callbacks));
+        assert.deepEqual(failed.calls.map(([name]) => name), ["fail", "complete"]);
+        assert.equal(failed.calls[0][1].code, "wxbase_limit_too_large");
+        await assert.rejects($pipelineEnd(alice), unsupported(/done\(\)/));
     });
 });
+
+/** $pipelineEnd runs end() on a $.pipeline(), which has no collection: it rejects. */
+function $pipelineEnd(user) {
+    return user.db.command.aggregate.pipeline().end();
+}
 
 describe("limit()", () => {
     before(async () => {

@@ -460,7 +460,8 @@ describe("queries", () => {
         await assert.rejects(todos().where({ nothere: 1 }).get(), (err) => err.code === "wxbase_unknown_field" && /nothere/.test(err.message));
         await assert.rejects(todos().orderBy("nothere", "asc").get(), (err) => err.code === "wxbase_unknown_field" && /nothere/.test(err.message));
         assert.throws(() => _.size("x"), unsupported);
-        assert.throws(() => _.expr({}), unsupported);
+        await assert.rejects(todos().where(_.expr(_.aggregate.gt(["$n", 1]))).get(), (err) => err.code === "wxbase_unsupported" && /aggregate\(\)\.match/.test(err.message));
+        assert.throws(() => todos().where({ n: _.expr({}) }), unsupported);
         assert.throws(() => todos().where({ n: _.inc(1) }), unsupported);
         assert.throws(() => todos().orderBy("n", "up"), unsupported);
         assert.throws(() => todos().limit(0), unsupported);

@@ -335,17 +335,67 @@ export interface Command {
     /** Removes the field (a PocketBase field goes back to its empty value). */
     remove(): UpdateCommand;
 
-    /** Not supported yet: throws wxbase_unsupported (aggregation expressions). */
-    expr(expression: any): never;
+    /** An aggregation expression as a condition, in match(): _.expr($.gt(['$spent', '$budget'])). */
+    expr(expression: any): QueryCommand;
     /** Not supported: throws wxbase_unsupported (the collection's fields define its records). */
     jsonSchema(schema: AnyObject): never;
-    /** The aggregation operators ($.sum, $.avg, ...): each throws wxbase_unsupported until the aggregation pipeline exists. */
+    /** The aggregation operators ($ in CloudBase code): $.sum('$price'), $.eq(['$a', '$b']), ... */
     readonly aggregate: AggregateCommand;
 }
 
-/** db.command.aggregate: CloudBase's aggregation operators, each a function that throws wxbase_unsupported for now. */
+/** An aggregation operator's expression: $.sum('$price') is { $sum: '$price' } on the wire. */
+export interface AggregateExpression {
+    readonly name: string;
+    readonly param: unknown;
+}
+
+/**
+ * db.command.aggregate: CloudBase's aggregation operators. Every name
+ * CloudBase's SDK has builds its expression; the server runs those listed in
+ * docs/database.md and answers the rest with wxbase_unsupported, naming it.
+ */
 export interface AggregateCommand {
-    readonly [operator: string]: (...args: any[]) => never;
+    /** A pipeline for lookup({ let, pipeline: $.pipeline().match(...).done(), as }). */
+    pipeline(): Aggregate;
+    readonly [operator: string]: (param?: any) => AggregateExpression | Aggregate;
+}
+
+export interface AggregateResult {
+    list: AnyObject[];
+    errMsg: string;
+}
+
+/**
+ * collection.aggregate(): each stage method adds a stage; end() runs the
+ * pipeline over the records the user may list (the collection's list rule),
+ * 20 documents when no limit() is given, at most 10,000.
+ */
+export interface Aggregate {
+    addFields(fields: AnyObject): Aggregate;
+    /** Not supported: answers wxbase_unsupported (group on a $switch of the ranges instead). */
+    bucket(spec: AnyObject): Aggregate;
+    /** Not supported: answers wxbase_unsupported. */
+    bucketAuto(spec: AnyObject): Aggregate;
+    count(field: string): Aggregate;
+    /** First stage only: { near: db.Geo.Point(...), distanceField, spherical, maxDistance, minDistance, query, key, includeLocs, distanceMultiplier }. */
+    geoNear(options: AnyObject): Aggregate;
+    group(spec: AnyObject): Aggregate;
+    limit(n: number): Aggregate;
+    /** { from, localField, foreignField, as } or { from, let, pipeline, as }: only what the user may list in from. */
+    lookup(options: AnyObject): Aggregate;
+    match(condition: WhereCondition | QueryCommand): Aggregate;
+    project(spec: AnyObject): Aggregate;
+    replaceRoot(spec: { newRoot: any }): Aggregate;
+    sample(spec: { size: number }): Aggregate;
+    skip(n: number): Aggregate;
+    /** { a: -1, b: 1 }: the first key is the most significant. */
+    sort(spec: AnyObject): Aggregate;
+    sortByCount(expression: any): Aggregate;
+    unwind(spec: string | { path: string; includeArrayIndex?: string; preserveNullAndEmptyArrays?: boolean }): Aggregate;
+    /** The stages of a $.pipeline(), for lookup(). */
+    done(): AnyObject[];
+    end(options: CallbackOptions<DatabaseCallbacks<AggregateResult>>): void;
+    end(options?: PromiseOptions<DatabaseCallbacks<AggregateResult>>): Promise<AggregateResult>;
 }
 
 export interface QueryCommand {
@@ -430,8 +480,8 @@ export interface CollectionReference<T = AnyObject, Missing extends null = never
     /** Creates a record; the server sets its owner (_openid) to the signed-in user. */
     add(options: CallbackOptions<DataOptions<Partial<T> & AnyObject, AddResult>>): void;
     add(options: PromiseOptions<DataOptions<Partial<T> & AnyObject, AddResult>>): Promise<AddResult>;
-    /** Not supported yet: throws wxbase_unsupported (the aggregation pipeline is not available). */
-    aggregate(): never;
+    /** The aggregation pipeline: aggregate().match(...).group(...).sort(...).end(). */
+    aggregate(): Aggregate;
     /** Several documents, created all or none. */
     add(options: CallbackOptions<DataOptions<Array<Partial<T> & AnyObject>, { _ids: string[]; errMsg: string }>>): void;
     add(options: PromiseOptions<DataOptions<Array<Partial<T> & AnyObject>, { _ids: string[]; errMsg: string }>>): Promise<{ _ids: string[]; errMsg: string }>;

@@ -11,6 +11,7 @@ export type DatabaseApi =
     | "collection.add"
     | "collection.update"
     | "collection.remove"
+    | "collection.aggregate"
     | "document.get"
     | "document.set"
     | "document.update"

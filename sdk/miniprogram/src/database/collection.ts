@@ -1,5 +1,6 @@
 import type {
     AddResult,
+    Aggregate,
     AnyObject,
     CollectionReference,
     CountResult,
@@ -23,7 +24,8 @@ import type { Realtime } from "../realtime";
 import type { Session } from "../session";
 import { withCallbacks } from "./callbacks";
 import { makeCommand, QueryCmd } from "./command";
-import { aggregateUnsupported, cloudbaseDatabase } from "./compat";
+import { AggregateImpl } from "./aggregate";
+import { cloudbaseDatabase } from "./compat";
 import { isPlainObject } from "./fields";
 import { FilterCompiler } from "./filter";
 import { decodeValue, encodeQuery, encodeUpdate, encodeValue } from "./serialize";
@@ -295,8 +297,12 @@ class CollectionImpl<T> extends QueryImpl<T> implements CollectionReference<T> {
         return { _id: res.ids[0], errMsg: "collection.add:ok" };
     }
 
-    aggregate(): never {
-        return aggregateUnsupported();
+    /** The aggregation pipeline: aggregate().match(...).group(...).end(). */
+    aggregate(): Aggregate {
+        return new AggregateImpl({
+            collection: this.collectionName,
+            send: (pipeline) => call<{ list: any[] }>(this.ctx, this.collectionName, "aggregate", { pipeline }),
+        });
     }
 }
 

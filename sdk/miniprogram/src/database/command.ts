@@ -1,5 +1,6 @@
 import type { Command, QueryCommand, UpdateCommand, WhereCondition } from "../../types/index";
 import { unsupported } from "../errors";
+import { makeAggregateCommand } from "./aggregate";
 import { cloudbaseCommands } from "./compat";
 import { isPlainObject } from "./fields";
 
@@ -22,6 +23,8 @@ export type FieldOperator =
     | "geoWithin"
     | "geoIntersects";
 export type LogicOperator = "and" | "or" | "nor";
+/** _.expr(expression): an aggregation expression as a whole condition. */
+export type ExprOperator = "expr";
 export type UpdateOperator =
     | "set"
     | "remove"
@@ -48,7 +51,7 @@ export class QueryCmd implements QueryCommand {
     readonly kind = "query" as const;
 
     constructor(
-        readonly operator: FieldOperator | LogicOperator,
+        readonly operator: FieldOperator | LogicOperator | ExprOperator,
         readonly operands: any[],
     ) {}
 
@@ -179,7 +182,11 @@ export function makeCommand(): Command {
             const values = args.length === 1 && Array.isArray(args[0]) ? args[0].slice() : args;
             return new UpdateCmd("unshift", [values]);
         },
-        // expr, jsonSchema and the aggregation operators (compat.ts).
+        // _.expr($.eq(['$a', '$b'])) in match(), and the aggregation
+        // operators ($ = db.command.aggregate).
+        expr: (expression: any) => new QueryCmd("expr", [expression]),
+        aggregate: makeAggregateCommand(),
+        // jsonSchema (compat.ts).
         ...cloudbaseCommands(),
     } as Command & { [name: string]: any };
     return command;

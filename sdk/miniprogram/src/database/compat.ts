@@ -1,8 +1,7 @@
 // The rest of wx.cloud.database()'s names: the database options, and the
-// CloudBase APIs wxbase has no counterpart for yet, each a clear
+// CloudBase APIs wxbase has no counterpart for, each a clear
 // wxbase_unsupported error that says what to use instead.
 import type {
-    AggregateCommand,
     AnyObject,
     CollectionReference,
     Command,
@@ -14,49 +13,15 @@ import type {
 import { unsupported } from "../errors";
 import { isMissingDocument, settle } from "./callbacks";
 
-// The operators of db.command.aggregate, as miniprogram-api-typings lists them.
-const aggregateOperators = (
-    "abs add addToSet allElementsTrue and anyElementTrue arrayElemAt arrayToObject avg ceil cmp concat concatArrays " +
-    "cond convert dateFromParts dateToParts dateFromString dateToString dayOfMonth dayOfWeek dayOfYear divide eq exp " +
-    "filter first floor gt gte hour ifNull in indexOfArray indexOfBytes indexOfCP isArray isoDayOfWeek isoWeek " +
-    "isoWeekYear last let literal ln log log10 lt lte ltrim map max mergeObjects meta min millisecond minute mod " +
-    "month multiply neq not objectToArray or pow push range reduce reverseArray rtrim second setDifference setEquals " +
-    "setIntersection setIsSubset setUnion size slice split sqrt stdDevPop stdDevSamp strcasecmp strLenBytes strLenCP " +
-    "substr substrBytes substrCP subtract sum switch toBool toDate toDecimal toDouble toInt toLong toObjectId " +
-    "toString toLower toUpper trim trunc type week year zip"
-).split(" ");
-
-const aggregationLater =
-    "the aggregation pipeline is not available yet; compute the result in a pb_hooks route " +
-    "(app.callFunction), where $app.db() runs SQL";
-
-/** aggregateUnsupported is the error of collection.aggregate(). */
-export function aggregateUnsupported(): never {
-    throw unsupported(`collection.aggregate() is not supported by wxbase: ${aggregationLater}.`);
-}
-
-/** cloudbaseCommands are db.command's names for aggregation and schemas, which throw for now. */
-export function cloudbaseCommands(): Pick<Command, "expr" | "jsonSchema" | "aggregate"> {
-    const aggregate: { [operator: string]: (...args: any[]) => never } = {};
-    for (const name of aggregateOperators) {
-        aggregate[name] = () => {
-            throw unsupported(`db.command.aggregate.${name}() is not supported by wxbase: ${aggregationLater}.`);
-        };
-    }
+/** cloudbaseCommands are db.command's names wxbase has no counterpart for: each throws what to use. */
+export function cloudbaseCommands(): Pick<Command, "jsonSchema"> {
     return {
-        expr: () => {
-            throw unsupported(
-                "db.command.expr() is not supported by wxbase: aggregation expressions are not available yet; " +
-                    "compare two fields of a record in a pb_hooks route (app.callFunction), where PocketBase filters can (a > b).",
-            );
-        },
         jsonSchema: () => {
             throw unsupported(
                 "db.command.jsonSchema() is not supported by wxbase: PocketBase checks records against the collection's " +
                     "fields instead; set their types and constraints (required, min, max, pattern) in the dashboard.",
             );
         },
-        aggregate: aggregate as AggregateCommand,
     };
 }
 

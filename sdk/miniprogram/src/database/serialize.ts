@@ -1,5 +1,6 @@
 import type { AnyObject, WhereCondition } from "../../types/index";
 import { unsupported } from "../errors";
+import { encodeExpression } from "./aggregate";
 import { QueryCmd, UpdateCmd } from "./command";
 import { isPlainObject } from "./fields";
 import { GeoValue, RegExpValue, ServerDate, readGeo } from "./values";
@@ -78,11 +79,11 @@ export function decodeValue(value: any): any {
 
 // By their tag, not instanceof: a value may come from another realm (a
 // plugin, a web-view bridge), where Date and RegExp are other functions.
-function isRegExp(value: any): value is RegExp {
+export function isRegExp(value: any): value is RegExp {
     return Object.prototype.toString.call(value) === "[object RegExp]";
 }
 
-function isDate(value: any): value is Date {
+export function isDate(value: any): value is Date {
     return Object.prototype.toString.call(value) === "[object Date]";
 }
 
@@ -127,6 +128,11 @@ function merge(parts: AnyObject[]): AnyObject {
 }
 
 function logicAtTop(cmd: QueryCmd): AnyObject {
+    if (cmd.operator === "expr") {
+        // _.expr($.gt(['$a', '$b'])): an aggregation expression as a
+        // condition, which match() takes (and where() refuses).
+        return { $expr: encodeExpression(cmd.operands[0], "_.expr()") };
+    }
     if (cmd.operator !== "and" && cmd.operator !== "or" && cmd.operator !== "nor") {
         throw unsupported(`where(): _.${cmd.operator}() needs a field: where({ field: _.${cmd.operator}(...) }).`);
     }
@@ -166,6 +172,8 @@ function objectConditions(condition: AnyObject, prefix: string, out: AnyObject[]
 function fieldCondition(path: string, value: any): AnyObject {
     if (value instanceof QueryCmd) {
         switch (value.operator) {
+            case "expr":
+                throw unsupported(`where(): _.expr() is a whole condition, not one of "${path}": match(_.expr(...)).`);
             case "and":
             case "or":
             case "nor":

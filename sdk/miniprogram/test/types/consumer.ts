@@ -115,7 +115,17 @@ async function page(filePath: string): Promise<void> {
     const sureTitle: string = (await lenient.collection<Todo>("todos").doc(_id).get()).data.title;
     const strict: string = (await app.database({ throwOnNotFound: true }).collection<Todo>("todos").doc(_id).get()).data.title;
     const refused: Promise<never> = db.runTransaction(async () => {});
-    void [db.startTransaction, db.createCollection, _.expr, _.jsonSchema, _.aggregate.sum, todos.aggregate];
+    void [db.startTransaction, db.createCollection, _.jsonSchema];
+
+    // The aggregation pipeline: $ is db.command.aggregate.
+    const $ = _.aggregate;
+    const board = await todos.aggregate().match({ done: false }).group({ _id: "$owner", n: $.sum(1) }).sort({ n: -1 }).limit(10).end();
+    const boardErrMsg: string = board.errMsg;
+    const firstGroup: unknown = board.list[0];
+    const joined = todos.aggregate().lookup({ from: "tags", let: { id: "$_id" }, pipeline: $.pipeline().match(_.expr($.eq(["$todo", "$$id"]))).done(), as: "tags" });
+    void [boardErrMsg, firstGroup, joined];
+    // @ts-expect-error end() with callbacks returns nothing
+    const noPromise: Promise<unknown> = todos.aggregate().end({ success: () => {} });
 
     // @ts-expect-error add() takes { data }
     await todos.add({ title: "x" });
