@@ -34,8 +34,9 @@ func (s *server) databaseAggregate(e *core.RequestEvent) error {
 		Stages: stages,
 		Limits: s.cfg.Aggregate,
 		// wxbase's own enrich hooks hide only fields the pipeline may not
-		// name; any other (a pb_hooks script's) could hide what SQL reads.
-		GroupInSQL: e.App.OnRecordEnrich().Length() == s.ownEnrichHooks,
+		// name; one bound since (a pb_hooks script's) could hide what SQL
+		// reads.
+		GroupInSQL: e.App.OnRecordEnrich().Length() == s.enrichHooks,
 	}, &s.openids)
 	if err != nil {
 		return databaseError(e, err)

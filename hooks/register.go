@@ -33,9 +33,11 @@ type server struct {
 	reads  preparedReads // the returning-user login's account read
 	// openids maps owners to their openid, for the _openid of documents.
 	openids cloudquery.OpenIDs
-	// ownEnrichHooks counts wxbase's own record enrich hooks: while they
-	// are the only ones, aggregate() may group in SQL (databaseAggregate).
-	ownEnrichHooks int
+	// enrichHooks counts the record enrich hooks bound when Register
+	// returned: wxbase's own, which hide only fields a pipeline may not
+	// name. While no other is bound (a pb_hooks script's, say),
+	// aggregate() may group in SQL (databaseAggregate).
+	enrichHooks int
 }
 
 // Register shows, in one place, everything wxbase adds, configured by cfg.
@@ -71,7 +73,6 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnBootstrap().BindFunc(s.vault.ResolveOnBootstrap)
 	app.OnRecordCreate().BindFunc(s.vault.SealOnSave)
 	app.OnRecordUpdate().BindFunc(s.vault.SealOnSave)
-	enrichBefore := app.OnRecordEnrich().Length()
 	app.OnRecordEnrich().BindFunc(secrets.HideSealed)
 	// No filter, sort, rule, watch or view may test a sealed value, nor
 	// another user's private one (secrets.Private), at any depth: decided
@@ -95,7 +96,7 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
 	// Phone numbers come only from WeChat, and only their owner sees them.
 	app.OnRecordEnrich(usersCollection).BindFunc(hidePhoneFromOthers)
-	s.ownEnrichHooks = app.OnRecordEnrich().Length() - enrichBefore
+	s.enrichHooks = app.OnRecordEnrich().Length()
 	app.OnRecordCreateRequest(usersCollection).BindFunc(refusePhoneWrites)
 	app.OnRecordUpdateRequest(usersCollection).BindFunc(refusePhoneWrites)
 

@@ -1,0 +1,144 @@
+package hooks_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"wxbase/hooks"
+)
+
+// aggregate() under its caps, and where its SQL shortcut must step aside.
+// The stages themselves are tested through the bundle (the SDK's
+// aggregate.test.mjs); clouddb's tests hold the in-memory engine.
+
+// fillNotes saves n notes of userID with n = i % mod, in one transaction.
+func (e *env) fillNotes(c *core.Collection, userID string, n, mod int) {
+	e.t.Helper()
+	err := e.app.RunInTransaction(func(tx core.App) error {
+		for i := 0; i < n; i++ {
+			r := core.NewRecord(c)
+			r.Set("owner", userID)
+			r.Set("title", fmt.Sprintf("note %d", i))
+			r.Set("n", i%mod)
+			if err := tx.SaveNoValidate(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func withAggregateLimits(timeout time.Duration, maxDocs int) func(*hooks.Config) {
+	return func(cfg *hooks.Config) {
+		cfg.Aggregate.Timeout = timeout
+		cfg.Aggregate.MaxDocs = maxDocs
+	}
+}
+
+// A pipeline stopped at the time cap answers 400 wxbase_pipeline_timeout
+// soon after the cap, and leaves no read transaction open: a TRUNCATE
+// checkpoint, which waits for every reader, then completes at once.
+func TestAggregateStoppedAtTheTimeCapHoldsNoReadTransaction(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withAggregateLimits(200*time.Millisecond, 100000))
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	token, userID := e.login(appA, "openid-agg-timeout")
+	e.fillNotes(c, userID, 3000, 7)
+
+	// Every note looks itself up among all notes: 9 million comparisons
+	// in memory.
+	pipeline := []any{
+		map[string]any{"$lookup": map[string]any{
+			"from": "notes", "let": map[string]any{"id": "$_id"},
+			"pipeline": []any{map[string]any{"$match": map[string]any{"$expr": map[string]any{"$eq": []any{"$_id", "$$id"}}}}},
+			"as":       "same",
+		}},
+		map[string]any{"$count": "n"},
+	}
+	start := time.Now()
+	status, res := e.dbCall(token, "notes", "aggregate", map[string]any{"pipeline": pipeline})
+	took := time.Since(start)
+	if status != 400 || errorCode(res) != "wxbase_pipeline_timeout" {
+		t.Fatalf("want 400 wxbase_pipeline_timeout, got %d %v", status, res)
+	}
+	if took > 3*time.Second {
+		t.Fatalf("the pipeline ran %s past a 200ms cap", took)
+	}
+	var busy, logFrames, checkpointed int
+	if err := e.app.DB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Row(&busy, &logFrames, &checkpointed); err != nil {
+		t.Fatal(err)
+	}
+	if busy != 0 {
+		t.Fatalf("a reader still holds the database after the pipeline stopped (checkpoint busy=%d)", busy)
+	}
+	// A write goes through at once.
+	e.saveOwned(c, "after", userID)
+}
+
+// The documents a stage may hold: reading more records than the cap into
+// memory is refused with wxbase_pipeline_too_large, a group SQL runs is
+// not (it holds groups, not records), and $unwind stops at the cap.
+func TestAggregateRowCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withAggregateLimits(0, 100))
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	token, userID := e.login(appA, "openid-agg-rows")
+	e.fillNotes(c, userID, 150, 3)
+
+	status, res := e.dbCall(token, "notes", "aggregate", map[string]any{"pipeline": []any{
+		map[string]any{"$project": map[string]any{"n": 1}},
+	}})
+	if status != 400 || errorCode(res) != "wxbase_pipeline_too_large" || !strings.Contains(fmt.Sprint(res["message"]), "100") {
+		t.Fatalf("150 records into memory under a cap of 100: %d %v", status, res)
+	}
+	status, res = e.dbCall(token, "notes", "aggregate", map[string]any{"pipeline": []any{
+		map[string]any{"$group": map[string]any{"_id": "$n", "c": map[string]any{"$sum": 1}}},
+		map[string]any{"$sort": map[string]any{"_id": 1}},
+	}})
+	if status != 200 || fmt.Sprint(res["list"]) != "[map[_id:0 c:50] map[_id:1 c:50] map[_id:2 c:50]]" {
+		t.Fatalf("a group in SQL over 150 records: %d %v", status, res)
+	}
+	// Within the cap, a first match leaves fewer records to read.
+	status, res = e.dbCall(token, "notes", "aggregate", map[string]any{"pipeline": []any{
+		map[string]any{"$match": map[string]any{"n": 1}},
+		map[string]any{"$project": map[string]any{"n": 1}},
+		map[string]any{"$count": "c"},
+	}})
+	if status != 200 || fmt.Sprint(res["list"]) != "[map[c:50]]" {
+		t.Fatalf("a match first: %d %v", status, res)
+	}
+}
+
+// A pb_hooks script (or Go code) may hide fields in its own enrich hook:
+// then no group runs in SQL, whose columns would show what the list API
+// hides; the documents, enriched, do not hold the field.
+func TestAggregateGroupStepsOutOfSQLForAnEnrichHook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	token, userID := e.login(appA, "openid-agg-enrich")
+	e.fillNotes(c, userID, 30, 5) // n: 0..4, sum 60
+	pipeline := map[string]any{"pipeline": []any{
+		map[string]any{"$group": map[string]any{"_id": nil, "total": map[string]any{"$sum": "$n"}, "top": map[string]any{"$max": "$n"}}},
+	}}
+	status, res := e.dbCall(token, "notes", "aggregate", pipeline)
+	if status != 200 || fmt.Sprint(res["list"]) != "[map[_id:<nil> top:4 total:60]]" {
+		t.Fatalf("before the hook: %d %v", status, res)
+	}
+	e.app.OnRecordEnrich("notes").BindFunc(func(re *core.RecordEnrichEvent) error {
+		re.Record.Hide("n")
+		return re.Next()
+	})
+	status, res = e.dbCall(token, "notes", "aggregate", pipeline)
+	if status != 200 || fmt.Sprint(res["list"]) != "[map[_id:<nil> top:<nil> total:0]]" {
+		t.Fatalf("the hidden field was summed: %d %v", status, res)
+	}
+}
