@@ -35,13 +35,19 @@ const maxDatabaseLimit = 1000
 // It also checks the fields query parameter first, which e.JSON applies
 // only once the request has done its work.
 func (s *server) databaseCaller(e *core.RequestEvent, appID string) (*core.Collection, cloudquery.Caller, error) {
-	caller := cloudquery.Caller{Event: e}
 	if fields := e.Request.URL.Query().Get("fields"); fields != "" {
 		if _, err := picker.Pick(map[string]any{}, fields); err != nil {
-			return nil, caller, e.BadRequestError("The fields query parameter cannot be parsed.", err)
+			return nil, cloudquery.Caller{Event: e}, e.BadRequestError("The fields query parameter cannot be parsed.", err)
 		}
 	}
-	collection, err := e.App.FindCachedCollectionByNameOrId(e.Request.PathValue("collection"))
+	return s.callerOf(e, e.Request.PathValue("collection"), appID)
+}
+
+// callerOf is databaseCaller for the collection named, as pb_hooks'
+// $database names it.
+func (s *server) callerOf(e *core.RequestEvent, name, appID string) (*core.Collection, cloudquery.Caller, error) {
+	caller := cloudquery.Caller{Event: e}
+	collection, err := e.App.FindCachedCollectionByNameOrId(name)
 	if err != nil {
 		return nil, caller, e.NotFoundError("Missing collection context.", err)
 	}

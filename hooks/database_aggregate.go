@@ -26,9 +26,19 @@ func (s *server) databaseAggregate(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	stages, err := cloudquery.DecodePipeline(req.Pipeline)
+	list, err := s.aggregate(e, collection, caller, req.Pipeline)
 	if err != nil {
-		return databaseError(e, err)
+		return err
+	}
+	return e.JSON(http.StatusOK, map[string]any{"list": list})
+}
+
+// aggregate runs a pipeline given as JSON and returns its documents in
+// EJSON, or the error to answer with.
+func (s *server) aggregate(e *core.RequestEvent, collection *core.Collection, caller cloudquery.Caller, pipeline json.RawMessage) ([]any, error) {
+	stages, err := cloudquery.DecodePipeline(pipeline)
+	if err != nil {
+		return nil, databaseError(e, err)
 	}
 	docs, err := cloudquery.Aggregate(e.App, caller, collection, cloudquery.Aggregation{
 		Stages: stages,
@@ -39,11 +49,11 @@ func (s *server) databaseAggregate(e *core.RequestEvent) error {
 		GroupInSQL: e.App.OnRecordEnrich().Length() == s.enrichHooks,
 	}, &s.openids)
 	if err != nil {
-		return databaseError(e, err)
+		return nil, databaseError(e, err)
 	}
 	list := make([]any, len(docs))
 	for i, doc := range docs {
 		list[i] = clouddb.EncodeEJSON(doc)
 	}
-	return e.JSON(http.StatusOK, map[string]any{"list": list})
+	return list, nil
 }

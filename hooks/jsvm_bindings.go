@@ -36,7 +36,7 @@ func (w *Wechat) JSApp() core.App {
 }
 
 // BindJS is jsvm's OnInit: it makes the WeChat API available to pb_hooks
-// scripts as $wechat, so server logic can moderate content or notify a user
+// scripts as $wechat (and the aggregation pipeline as $database), so server logic can moderate content or notify a user
 // without recompiling. Errors become JavaScript exceptions. README.md
 // documents each function.
 //
@@ -139,6 +139,12 @@ func (w *Wechat) BindJS(vm *goja.Runtime) {
 
 	if err := vm.Set("$wechat", api); err != nil {
 		panic(err)
+	}
+	// And the database as CloudBase code reads it: $database.aggregate.
+	if w.database != nil {
+		if err := vm.Set("$database", w.database(vm)); err != nil {
+			panic(err)
+		}
 	}
 }
 

@@ -64,6 +64,7 @@ func Register(app core.App, cfg Config) *Wechat {
 	}
 	wx := newWechat(app, v, cfg)
 	s := &server{cfg: cfg, vault: v, apps: wx.apps, client: wx.client, wechat: wx}
+	wx.database = s.bindDatabase
 
 	// Secrets (secrets.Sealed, by collection and field id) are encrypted at
 	// rest from the first start, with a key the data directory keeps apart

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/dop251/goja"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,8 @@ type Wechat struct {
 
 	onLogin *hook.Hook[*LoginEvent]
 	js      *jsApp // the app as pb_hooks' runtimes are made from it
+	// database makes pb_hooks' $database (database_pb_hooks.go).
+	database func(vm *goja.Runtime) *goja.Object
 }
 
 // newWechat makes the WeChat API that cfg describes; the broker persists

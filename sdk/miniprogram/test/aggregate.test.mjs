@@ -471,6 +471,54 @@ describe("caps", () => {
 });
 
 describe("pb_hooks", () => {
+    test("$database.aggregate runs a pipeline as the request's caller, or without one as a superuser", async () => {
+        const hooked = await startServer({
+            hooks: {
+                "board.pb.js": `
+routerAdd("GET", "/api/board", (e) => {
+    // As the caller: the list rule decides; $sort keeps its key order.
+    const mine = $database.aggregate("notes", [
+        { $group: { _id: "$cat", n: { $sum: 1 } } },
+        { $sort: { n: -1, _id: 1 } },
+    ], e);
+    // As a superuser: every record.
+    const all = $database.aggregate("notes", [{ $count: "n" }]);
+    let refused = "";
+    try {
+        $database.aggregate("wechat_apps", [{ $group: { _id: "$secret" } }]);
+    } catch (err) {
+        refused = String(err);
+    }
+    return e.json(200, { mine, all, refused });
+});
+`,
+            },
+        });
+        try {
+            await hooked.createCollection({ name: "notes", ...creatorOnly, fields: [ownerField, { name: "cat", type: "text" }] });
+            const device = new Device({ user: "hook-alice" });
+            const app = device.launch().sdk.init({ baseURL: hooked.url });
+            const { record } = await app.login();
+            const rows = [["a", record.id], ["b", record.id], ["b", record.id], ["c", ""]];
+            for (const [cat, owner] of rows) {
+                await hooked.must("POST", "/api/collections/notes/records", { cat, owner });
+            }
+            const res = await hooked.api("GET", "/api/board", undefined, app.pb.authStore.token);
+            assert.equal(res.status, 200, JSON.stringify(res.body));
+            assert.deepEqual(res.body.mine, [{ _id: "b", n: 2 }, { _id: "a", n: 1 }]);
+            assert.deepEqual(res.body.all, [{ n: 4 }]);
+            assert.match(res.body.refused, /AppSecret/);
+            // A guest sees what the list API shows a guest: the record with no owner
+            // (owner = @request.auth.id holds for "" = "").
+            const guest = await hooked.api("GET", "/api/board", undefined, "");
+            assert.deepEqual(guest.body.mine, [{ _id: "c", n: 1 }]);
+            const listed = await hooked.api("GET", "/api/collections/notes/records", undefined, "");
+            assert.deepEqual(listed.body.items.map((r) => r.cat), ["c"]);
+        } finally {
+            await hooked.stop();
+        }
+    });
+
     test("a field a pb_hooks enrich hook hides is not in any document: a group over it sums nothing", async () => {
         const hooked = await startServer({
             hooks: { "hide.pb.js": 'onRecordEnrich((e) => { e.record.hide("price"); e.next() }, "goods")\n' },
