@@ -4,6 +4,7 @@
 // rule before the first stage, lookups under the other collection's rule,
 // secret fields refused at every depth, rules that read @request.*.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { Device, plain } from "./helpers/device.mjs";
 import { creatorOnly, ownerField, startServer } from "./helpers/server.mjs";
@@ -471,6 +472,31 @@ describe("caps", () => {
 });
 
 describe("pb_hooks", () => {
+    test("the README's leaderboard route answers the top ten", async () => {
+        const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+        const script = /```js\n\/\/ pb_hooks\/leaderboard\.pb\.js\n([\s\S]*?)```/.exec(readme);
+        assert.ok(script, "README.md has no pb_hooks/leaderboard.pb.js example");
+        const hooked = await startServer({ hooks: { "leaderboard.pb.js": script[1] } });
+        try {
+            await hooked.createCollection({ name: "scores", listRule: "", fields: [{ name: "player", type: "text" }, { name: "score", type: "number" }] });
+            const rows = [];
+            for (let i = 0; i < 60; i++) {
+                rows.push({ player: `p${i % 13}`, score: (i * 37) % 101 });
+            }
+            await hooked.must("POST", "/api/batch", { requests: rows.slice(0, 50).map((body) => ({ method: "POST", url: "/api/collections/scores/records", body })) });
+            await hooked.must("POST", "/api/batch", { requests: rows.slice(50).map((body) => ({ method: "POST", url: "/api/collections/scores/records", body })) });
+            const totals = new Map();
+            for (const r of rows) totals.set(r.player, (totals.get(r.player) || 0) + r.score);
+            const want = [...totals].map(([_id, total]) => ({ _id, total })).sort((a, b) => b.total - a.total).slice(0, 10);
+            const res = await hooked.api("GET", "/api/leaderboard", undefined, "");
+            assert.equal(res.status, 200, JSON.stringify(res.body));
+            assert.deepEqual(res.body.map((r) => r.total), want.map((w) => w.total));
+            assert.deepEqual(new Set(res.body.map((r) => r._id)), new Set(want.map((w) => w._id)));
+        } finally {
+            await hooked.stop();
+        }
+    });
+
     test("$database.aggregate runs a pipeline as the request's caller, or without one as a superuser", async () => {
         const hooked = await startServer({
             hooks: {
