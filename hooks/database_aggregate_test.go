@@ -142,3 +142,28 @@ func TestAggregateGroupStepsOutOfSQLForAnEnrichHook(t *testing.T) {
 		t.Fatalf("the hidden field was summed: %d %v", status, res)
 	}
 }
+
+// The time cap interrupts the SQL statement itself (here a regular
+// expression, which runs row by row in Go through wxbase_match, then a
+// group in SQL), and no reader is left behind.
+func TestAggregateSQLStoppedAtTheTimeCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withAggregateLimits(20*time.Millisecond, 1000000))
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	token, userID := e.login(appA, "openid-agg-sql-timeout")
+	e.fillNotes(c, userID, 40000, 7)
+	status, res := e.dbCall(token, "notes", "aggregate", map[string]any{"pipeline": []any{
+		map[string]any{"$match": map[string]any{"title": map[string]any{"$regex": "note 5.*9$"}}},
+		map[string]any{"$group": map[string]any{"_id": "$n", "c": map[string]any{"$sum": 1}}},
+	}})
+	if status != 400 || errorCode(res) != "wxbase_pipeline_timeout" {
+		t.Fatalf("want 400 wxbase_pipeline_timeout, got %d %v", status, res)
+	}
+	var busy, logFrames, checkpointed int
+	if err := e.app.DB().NewQuery("PRAGMA wal_checkpoint(TRUNCATE)").Row(&busy, &logFrames, &checkpointed); err != nil {
+		t.Fatal(err)
+	}
+	if busy != 0 {
+		t.Fatalf("a reader still holds the database after the statement was stopped (checkpoint busy=%d)", busy)
+	}
+}
