@@ -277,13 +277,34 @@ func (a *aggregation) stages(docs []map[string]any, stages []map[string]any, var
 // load reads the records of q the caller may list and makes them the
 // documents get() returns, enriched as on the list API.
 func (a *aggregation) load(collection *core.Collection, q Query) ([]map[string]any, error) {
-	query, err := selection(a.app, a.caller, collection, q)
-	if err != nil {
-		return nil, err
-	}
 	limit := a.limits.MaxDocs + 1
 	if q.Limit > 0 && q.Limit < limit {
 		limit = q.Limit
+	}
+	tooMany := &Error{Code: "wxbase_pipeline_too_large", Message: fmt.Sprintf(
+		"The pipeline reads more than %d records of %s into memory; match fewer first (a match, sort and limit at its start run in the database), or group them right after the first match.",
+		a.limits.MaxDocs, collection.Name)}
+	if limit > a.limits.MaxDocs {
+		// Counted first, on ids alone: a pipeline over too many records
+		// is refused without reading them all.
+		ids, err := selection(a.app, a.caller, collection, Query{Where: q.Where})
+		if err != nil {
+			return nil, err
+		}
+		ids.Select("[[" + collection.Name + "." + core.FieldNameId + "]]").OrderBy().Offset(int64(q.Skip)).Limit(int64(limit))
+		built := ids.Build()
+		var n int
+		err = a.app.DB().NewQuery("SELECT COUNT(*) FROM (" + built.SQL() + ")").Bind(built.Params()).WithContext(a.ctx).Row(&n)
+		if err != nil {
+			return nil, err
+		}
+		if n > a.limits.MaxDocs {
+			return nil, tooMany
+		}
+	}
+	query, err := selection(a.app, a.caller, collection, q)
+	if err != nil {
+		return nil, err
 	}
 	query.WithContext(a.ctx).Offset(int64(q.Skip)).Limit(int64(limit))
 	records := []*core.Record{}
@@ -291,15 +312,25 @@ func (a *aggregation) load(collection *core.Collection, q Query) ([]map[string]a
 		return nil, err
 	}
 	if len(records) > a.limits.MaxDocs {
-		return nil, &Error{Code: "wxbase_pipeline_too_large", Message: fmt.Sprintf(
-			"The pipeline reads more than %d records of %s into memory; match fewer first (a match, sort and limit at its start run in the database), or group them right after the first match.",
-			a.limits.MaxDocs, collection.Name)}
+		return nil, tooMany
 	}
-	if err := apis.EnrichRecords(listEvent(a.caller.Event), records); err != nil {
-		return nil, err
+	// Enriched a few hundred at a time: PocketBase enriches each record
+	// within the hooks of the one before, so one call over thousands
+	// grows the stack as deep.
+	event := listEvent(a.caller.Event)
+	for start := 0; start < len(records); start += enrichBatch {
+		if err := a.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := apis.EnrichRecords(event, records[start:min(start+enrichBatch, len(records))]); err != nil {
+			return nil, err
+		}
 	}
 	return Documents(a.app, a.caller, records, a.openids)
 }
+
+// enrichBatch is how many records one EnrichRecords call takes.
+const enrichBatch = 256
 
 // inputPlan is the part of a pipeline the database runs: its leading
 // matches, sort, skip and limit as one query, then maybe a group, or a

@@ -346,13 +346,40 @@ func (t *translator) in(c column, list any, negate bool) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	parts := []string{}
+	// One IN list of the values of the column's type, which SQLite
+	// compares as it compares each with =; a null is $eq's own condition;
+	// a value of another type matches nothing. (An OR of one equality per
+	// value would be as exact, but SQLite refuses an expression nested a
+	// thousand deep, and plans a long OR chain slowly.)
+	var bound, parts []string
+	null := false
 	for _, v := range values {
-		part, ok := t.compare(c, "$eq", v)
-		if !ok {
+		vt := valueType(v)
+		switch {
+		case vt == "other":
 			return "", false
+		case vt == "null":
+			if !null {
+				part, ok := t.compare(c, "$eq", v)
+				if !ok {
+					return "", false
+				}
+				parts = append(parts, part)
+				null = true
+			}
+		case !ownType(c.kind, vt):
+			// Type bracketing: equal to nothing in this column.
+		default:
+			var b any = v
+			if vt == "date" {
+				d, _ := dateValue(v.(map[string]any))
+				b = dateColumn(d)
+			}
+			bound = append(bound, t.param(b))
 		}
-		parts = append(parts, part)
+	}
+	if len(bound) > 0 {
+		parts = append(parts, fmt.Sprintf("(%s IN (%s))", t.col(c.name), strings.Join(bound, ", ")))
 	}
 	expr := sqlFalse
 	if len(parts) > 0 {

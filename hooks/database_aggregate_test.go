@@ -167,3 +167,38 @@ func TestAggregateSQLStoppedAtTheTimeCap(t *testing.T) {
 		t.Fatalf("a reader still holds the database after the statement was stopped (checkpoint busy=%d)", busy)
 	}
 }
+
+// $in with thousands of values, as a $lookup over thousands of documents
+// sends: one IN list, not an expression SQLite finds too deep.
+func TestDatabaseInTakesThousandsOfValues(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	token, userID := e.login(appA, "openid-agg-in")
+	e.fillNotes(c, userID, 2500, 10)
+	var ids []string
+	if err := e.app.RecordQuery(c).Select("id").OrderBy("rowid").Column(&ids); err != nil {
+		t.Fatal(err)
+	}
+	in := []any{nil, 1.0, true} // values of other types match nothing
+	for _, id := range ids[:2000] {
+		in = append(in, id)
+	}
+	status, res := e.dbCall(token, "notes", "count", map[string]any{"query": map[string]any{"_id": map[string]any{"$in": in}}})
+	if status != 200 || res["total"] != 2000.0 {
+		t.Fatalf("$in of 2,000 ids: %d %v", status, res)
+	}
+	status, res = e.dbCall(token, "notes", "count", map[string]any{"query": map[string]any{"_id": map[string]any{"$nin": in}}})
+	if status != 200 || res["total"] != 500.0 {
+		t.Fatalf("$nin of 2,000 ids: %d %v", status, res)
+	}
+	// A lookup of every note to itself.
+	status, res = e.dbCall(token, "notes", "aggregate", map[string]any{"pipeline": []any{
+		map[string]any{"$lookup": map[string]any{"from": "notes", "localField": "_id", "foreignField": "_id", "as": "self"}},
+		map[string]any{"$match": map[string]any{"self": map[string]any{"$size": 1}}},
+		map[string]any{"$count": "n"},
+	}})
+	if status != 200 || fmt.Sprint(res["list"]) != "[map[n:2500]]" {
+		t.Fatalf("a lookup of 2,500 notes: %d %v", status, res)
+	}
+}
