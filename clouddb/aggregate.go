@@ -123,7 +123,7 @@ func (p *Pipeline) RunContext(ctx context.Context, input []map[string]any, r *ra
 	if r == nil {
 		r = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
-	run := &runState{r: r, maxDocs: p.limits.MaxDocs}
+	run := &runState{r: r, maxDocs: p.limits.MaxDocs, ctx: ctx}
 	if err := p.checkDocs(len(input), "the input"); err != nil {
 		return nil, err
 	}
@@ -156,10 +156,48 @@ func (p *Pipeline) checkDocs(n int, what string) error {
 
 type stageFunc = func(docs []map[string]any, run *runState) ([]map[string]any, error)
 
-// runState is what a run gives its stages.
+// runState is what a run gives its stages, and its expressions.
 type runState struct {
 	r       *rand.Rand
 	maxDocs int // 0: no cap
+	ctx     context.Context
+	ticks   int
+	built   int // bytes of the strings $concat made
+}
+
+// tick counts a step of work, and says, every thousand steps, whether
+// the run must stop: a stage can be long (a $map within a $map over a
+// large array), so the context is checked within it, not only between
+// stages.
+func (s *runState) tick() error {
+	if s == nil {
+		return nil
+	}
+	s.ticks++
+	if s.ticks&1023 == 0 {
+		return s.ctx.Err()
+	}
+	return nil
+}
+
+// The strings expressions make are bounded: one string as MongoDB bounds
+// it (16 MiB, its BSON limit), and all those one run makes, since each
+// $let can double one.
+const (
+	maxStringBytes = 16 << 20
+	maxBuiltBytes  = 256 << 20
+)
+
+// build accounts for a string of n bytes an expression made.
+func (s *runState) build(n int) error {
+	if s == nil {
+		return nil
+	}
+	s.built += n
+	if s.built > maxBuiltBytes {
+		return limitf("the pipeline's expressions made more than %d MiB of strings", maxBuiltBytes>>20)
+	}
+	return nil
 }
 
 // tooMany says whether n documents are more than a stage may hold.
@@ -201,9 +239,12 @@ func compileStage(name string, spec any, scope exprScope) (stageFunc, error) {
 
 // eachDoc applies f to every document, dropping those for which it gives
 // nil.
-func eachDoc(docs []map[string]any, f func(map[string]any) (map[string]any, error)) ([]map[string]any, error) {
+func eachDoc(run *runState, docs []map[string]any, f func(map[string]any) (map[string]any, error)) ([]map[string]any, error) {
 	out := make([]map[string]any, 0, len(docs))
 	for _, d := range docs {
+		if err := run.tick(); err != nil {
+			return nil, err
+		}
 		x, err := f(d)
 		if err != nil {
 			return nil, err
@@ -240,14 +281,14 @@ func compileMatchStage(spec any, scope exprScope) (stageFunc, error) {
 	if f.Near() != nil {
 		return nil, fmt.Errorf("$near and $nearSphere are not allowed inside of a $match aggregation expression; use $geoNear instead")
 	}
-	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
-		return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
+		return eachDoc(run, docs, func(d map[string]any) (map[string]any, error) {
 			ok, err := f.MatchErr(d)
 			if err != nil || !ok {
 				return nil, err
 			}
 			if expr != nil {
-				v, err := expr(&exprEnv{root: d})
+				v, err := expr(&exprEnv{root: d, run: run})
 				if err != nil || !exprTrue(v) {
 					return nil, err
 				}
@@ -397,8 +438,8 @@ func compileProjectStage(spec any, scope exprScope) (stageFunc, error) {
 		if s.idIncluded {
 			delete(s.root.children, "_id")
 		}
-		return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
-			return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
+		return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
+			return eachDoc(run, docs, func(d map[string]any) (map[string]any, error) {
 				return excludeObject(d, s.root), nil
 			})
 		}, nil
@@ -411,16 +452,16 @@ func compileProjectStage(spec any, scope exprScope) (stageFunc, error) {
 	if s.idExcluded {
 		delete(s.root.children, "_id")
 	}
-	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
-		return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
-			return includeObject(d, d, s.root)
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
+		return eachDoc(run, docs, func(d map[string]any) (map[string]any, error) {
+			return includeObject(&exprEnv{root: d, run: run}, d, s.root)
 		})
 	}, nil
 }
 
 // includeObject is an inclusion projection of one object: the included
 // fields, the fields below them, and the computed ones.
-func includeObject(root, m map[string]any, node *shapeNode) (map[string]any, error) {
+func includeObject(env *exprEnv, m map[string]any, node *shapeNode) (map[string]any, error) {
 	out := map[string]any{}
 	for _, k := range node.order {
 		c := node.children[k]
@@ -434,7 +475,7 @@ func includeObject(root, m map[string]any, node *shapeNode) (map[string]any, err
 				out[k] = v
 			}
 		case c.expr != nil:
-			x, err := c.expr(&exprEnv{root: root})
+			x, err := c.expr(env)
 			if err != nil {
 				return nil, err
 			}
@@ -442,7 +483,7 @@ func includeObject(root, m map[string]any, node *shapeNode) (map[string]any, err
 				out[k] = x
 			}
 		default:
-			x, keep, err := includeValue(root, v, ok, c)
+			x, keep, err := includeValue(env, v, ok, c)
 			if err != nil {
 				return nil, err
 			}
@@ -455,10 +496,10 @@ func includeObject(root, m map[string]any, node *shapeNode) (map[string]any, err
 }
 
 // includeValue projects a value below an inner node of an inclusion.
-func includeValue(root map[string]any, v any, exists bool, node *shapeNode) (any, bool, error) {
+func includeValue(env *exprEnv, v any, exists bool, node *shapeNode) (any, bool, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		x, err := includeObject(root, t, node)
+		x, err := includeObject(env, t, node)
 		return x, true, err
 	case []any:
 		if node.computes() {
@@ -466,7 +507,7 @@ func includeValue(root map[string]any, v any, exists bool, node *shapeNode) (any
 		}
 		out := []any{}
 		for _, el := range t {
-			x, keep, err := includeValue(root, el, true, node)
+			x, keep, err := includeValue(env, el, true, node)
 			if err != nil {
 				return nil, false, err
 			}
@@ -478,7 +519,7 @@ func includeValue(root map[string]any, v any, exists bool, node *shapeNode) (any
 	}
 	if node.computes() {
 		// Computed fields below a missing field or a scalar make an object.
-		x, err := includeObject(root, map[string]any{}, node.computedOnly())
+		x, err := includeObject(env, map[string]any{}, node.computedOnly())
 		return x, true, err
 	}
 	return nil, false, nil
@@ -557,16 +598,16 @@ func compileAddFields(spec any, scope exprScope) (stageFunc, error) {
 	if err := s.add(nil, m); err != nil {
 		return nil, err
 	}
-	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
-		return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
-			return addFields(d, d, s.root)
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
+		return eachDoc(run, docs, func(d map[string]any) (map[string]any, error) {
+			return addFields(&exprEnv{root: d, run: run}, d, s.root)
 		})
 	}, nil
 }
 
 // addFields copies m with the computed fields of node set; a computed
 // field that is missing removes the field.
-func addFields(root, m map[string]any, node *shapeNode) (map[string]any, error) {
+func addFields(env *exprEnv, m map[string]any, node *shapeNode) (map[string]any, error) {
 	out := make(map[string]any, len(m)+len(node.order))
 	for k, v := range m {
 		out[k] = v
@@ -574,7 +615,7 @@ func addFields(root, m map[string]any, node *shapeNode) (map[string]any, error) 
 	for _, k := range node.order {
 		c := node.children[k]
 		if c.expr != nil {
-			x, err := c.expr(&exprEnv{root: root})
+			x, err := c.expr(env)
 			if err != nil {
 				return nil, err
 			}
@@ -594,7 +635,7 @@ func addFields(root, m map[string]any, node *shapeNode) (map[string]any, error) 
 		default:
 			sub = map[string]any{}
 		}
-		x, err := addFields(root, sub, c)
+		x, err := addFields(env, sub, c)
 		if err != nil {
 			return nil, err
 		}
@@ -681,7 +722,7 @@ func compileSortStage(spec any) (stageFunc, error) {
 		seen[k] = true
 		paths[i], desc[i] = k, x == -1
 	}
-	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
 		return sortDocs(docs, paths, desc)
 	}, nil
 }
@@ -739,14 +780,14 @@ func compileSkipLimit(name string, spec any) (stageFunc, error) {
 		if n < 0 {
 			return nil, fmt.Errorf("invalid argument to $skip stage: cannot be negative (%d)", n)
 		}
-		return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
+		return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
 			return docs[min(n, len(docs)):], nil
 		}, nil
 	}
 	if n <= 0 {
 		return nil, fmt.Errorf("the limit must be positive (%d)", n)
 	}
-	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
 		return docs[:min(n, len(docs))], nil
 	}, nil
 }
@@ -763,7 +804,7 @@ func compileCount(spec any) (stageFunc, error) {
 	case strings.Contains(name, "."):
 		return nil, fmt.Errorf("the count field cannot contain '.'")
 	}
-	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
 		if len(docs) == 0 {
 			return nil, nil
 		}
@@ -944,7 +985,7 @@ func compileGroup(spec any, scope exprScope) (stageFunc, error) {
 			fields = append(fields, groupField{name: k, expr: f, make: mk})
 		}
 	}
-	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
 		type group struct {
 			id   any
 			accs []accumulator
@@ -952,7 +993,7 @@ func compileGroup(spec any, scope exprScope) (stageFunc, error) {
 		var order []*group
 		groups := map[string]*group{}
 		for _, d := range docs {
-			env := &exprEnv{root: d}
+			env := &exprEnv{root: d, run: run}
 			key, err := id(env)
 			if err != nil {
 				return nil, err
@@ -1166,9 +1207,9 @@ func compileReplaceRoot(spec any, scope exprScope) (stageFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(docs []map[string]any, _ *runState) ([]map[string]any, error) {
-		return eachDoc(docs, func(d map[string]any) (map[string]any, error) {
-			x, err := f(&exprEnv{root: d})
+	return func(docs []map[string]any, run *runState) ([]map[string]any, error) {
+		return eachDoc(run, docs, func(d map[string]any) (map[string]any, error) {
+			x, err := f(&exprEnv{root: d, run: run})
 			if err != nil {
 				return nil, err
 			}

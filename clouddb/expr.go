@@ -25,6 +25,7 @@ type exprFunc func(env *exprEnv) (any, error)
 type exprEnv struct {
 	root any
 	vars map[string]any
+	run  *runState // nil for Expr.Eval
 }
 
 func (e *exprEnv) with(name string, v any) *exprEnv {
@@ -33,7 +34,7 @@ func (e *exprEnv) with(name string, v any) *exprEnv {
 		vars[k] = x
 	}
 	vars[name] = v
-	return &exprEnv{root: e.root, vars: vars}
+	return &exprEnv{root: e.root, vars: vars, run: e.run}
 }
 
 // exprScope is the set of user variables visible where an expression is
@@ -242,6 +243,10 @@ func compilePathExpr(s string, scope exprScope) (exprFunc, error) {
 		return evalPath(m, parts), nil
 	}, nil
 }
+
+// ValidVariableName says whether name may be a variable of $let, $map,
+// $filter or a $lookup's let: MongoDB's rule, below.
+func ValidVariableName(name string) bool { return validVarName(name) }
 
 // validVarName is MongoDB's rule for user variable names: a lowercase
 // letter or a non-ASCII character first, then letters, digits and '_'.
@@ -859,7 +864,13 @@ func compileConcat(arg any, scope exprScope) (exprFunc, error) {
 			if !ok {
 				return nil, fmt.Errorf("$concat only supports strings, not %s", typeName(x))
 			}
+			if b.Len()+len(s) > maxStringBytes {
+				return nil, limitf("$concat makes a string of more than MongoDB's 16 MiB")
+			}
 			b.WriteString(s)
+		}
+		if err := env.run.build(b.Len()); err != nil {
+			return nil, err
 		}
 		return b.String(), nil
 	}, nil
@@ -1068,6 +1079,9 @@ func compileFilterMap(op string, arg any, scope exprScope) (exprFunc, error) {
 		}
 		out := []any{}
 		for _, el := range arr {
+			if err := env.run.tick(); err != nil {
+				return nil, err
+			}
 			y, err := in(env.with(as, el))
 			if err != nil {
 				return nil, err

@@ -100,7 +100,9 @@ func decodeDate(d any) (time.Time, error) {
 // EncodeEJSON is the reverse of DecodeValue: it returns v with every
 // time.Time written as {"$date": "2006-01-02T15:04:05.000Z"} (UTC,
 // milliseconds). A date whose year has no four-digit form is written as
-// {"$date": <milliseconds>} instead, which DecodeValue also reads.
+// {"$date": <milliseconds>} instead, which DecodeValue also reads. An
+// infinity or NaN, which JSON cannot hold, is {"$numberDouble": "Infinity"},
+// "-Infinity" or "NaN", as in MongoDB's Extended JSON.
 func EncodeEJSON(v any) any {
 	switch t := v.(type) {
 	case time.Time:
@@ -109,6 +111,18 @@ func EncodeEJSON(v any) any {
 			return map[string]any{"$date": float64(u.UnixMilli())}
 		}
 		return map[string]any{"$date": u.Format(dateLayout)}
+	case float64:
+		// JSON has no infinities nor NaN (a $sum past float64's range);
+		// MongoDB's Extended JSON writes them so.
+		switch {
+		case math.IsNaN(t):
+			return map[string]any{"$numberDouble": "NaN"}
+		case math.IsInf(t, 1):
+			return map[string]any{"$numberDouble": "Infinity"}
+		case math.IsInf(t, -1):
+			return map[string]any{"$numberDouble": "-Infinity"}
+		}
+		return v
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, x := range t {

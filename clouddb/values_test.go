@@ -88,6 +88,11 @@ func TestEncodeEJSON(t *testing.T) {
 	if err != nil || !back.(time.Time).Equal(far) {
 		t.Errorf("far date: %v %v", back, err)
 	}
+	// JSON has no infinities nor NaN: Extended JSON's form.
+	inf := mustJSON(EncodeEJSON([]any{math.Inf(1), math.Inf(-1), math.NaN(), 1e308}))
+	if inf != `[{"$numberDouble":"Infinity"},{"$numberDouble":"-Infinity"},{"$numberDouble":"NaN"},1e+308]` {
+		t.Errorf("non-finite numbers: %s", inf)
+	}
 }
 
 func mustJSON(v any) string {

@@ -96,6 +96,10 @@ func DecodePipeline(raw json.RawMessage) ([]map[string]any, error) {
 		}
 		for name, spec := range fields {
 			value, err := decodeStage(name, spec)
+			var refused *Error
+			if errors.As(err, &refused) {
+				return nil, &Error{Code: refused.Code, Message: fmt.Sprintf("Stage %d (%s): %s", i, name, refused.Message)}
+			}
 			if err != nil {
 				return nil, invalid("Stage %d (%s): %v", i, name, err)
 			}
@@ -361,6 +365,23 @@ func (a *aggregation) plan(collection *core.Collection, stages []map[string]any)
 		if _, hasExpr := m["$expr"]; !ok || hasExpr {
 			break
 		}
+		f, err := clouddb.Compile(m)
+		if err != nil {
+			break // the stage, run in memory, says what is wrong
+		}
+		if f.Near() != nil {
+			return p, nil, invalid("Stage %d: $near and $nearSphere are not allowed in a match stage, as in MongoDB; use geoNear() as the first stage.", i)
+		}
+		if collection.IsAuth() && !a.info.HasSuperuserAuth() {
+			// SQL takes a condition on an e-mail only where it is public,
+			// as the list API does; the documents hold the caller's own
+			// e-mail too. A pipeline answers as its documents read.
+			names := fieldNames{used: map[string]bool{}, lookups: map[string]*fieldNames{}}
+			names.query(m)
+			if names.used[core.FieldNameEmail] {
+				break
+			}
+		}
 		matches = append(matches, m)
 	}
 	switch len(matches) {
@@ -430,6 +451,9 @@ func sqlOrder(collection *core.Collection, spec any) ([]Order, bool) {
 	}
 	columns := columnsOf(collection)
 	order := make([]Order, len(fields))
+	if collection.IsAuth() {
+		delete(columns, core.FieldNameEmail) // as a match on it, sorted as the documents read
+	}
 	seen := map[string]bool{}
 	for i, f := range fields {
 		top, _, _ := strings.Cut(f.Path, ".")

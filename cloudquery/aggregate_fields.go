@@ -80,9 +80,13 @@ func (a *aggregation) checkFields(collection *core.Collection, stages []map[stri
 				if err := a.checkFields(foreign, inner, depth+1); err != nil {
 					return err
 				}
-				if as, ok := m["as"].(string); ok {
-					top, _, _ := strings.Cut(as, ".")
-					names.lookups[top] = &fieldNames{collection: foreign, used: map[string]bool{}, lookups: map[string]*fieldNames{}}
+				if as, ok := m["as"].(string); ok && as != "" {
+					// Paths through "as" from here on name the foreign
+					// collection's fields; a later lookup into the same
+					// field takes over, and both are checked.
+					l := &fieldNames{collection: foreign, used: map[string]bool{}, lookups: map[string]*fieldNames{}}
+					names.lookups[as] = l
+					names.filled = append(names.filled, l)
 				}
 			default:
 				names.expr(spec)
@@ -98,7 +102,7 @@ func (a *aggregation) checkFields(collection *core.Collection, stages []map[stri
 	if err := a.checkColumns(collection, used); err != nil {
 		return err
 	}
-	for _, l := range names.lookups {
+	for _, l := range names.filled {
 		var inner []string
 		foreignColumns := columnsOf(l.collection)
 		for name := range l.used {
@@ -140,16 +144,25 @@ func (a *aggregation) checkColumns(collection *core.Collection, names []string) 
 type fieldNames struct {
 	collection *core.Collection
 	used       map[string]bool
-	lookups    map[string]*fieldNames // by the field a $lookup fills
+	lookups    map[string]*fieldNames // by the field path a $lookup fills, the latest
+	filled     []*fieldNames          // every lookup's, to check
 }
 
 func (n *fieldNames) path(p string) {
 	p = strings.TrimPrefix(p, "$$ROOT.")
 	p = strings.TrimPrefix(p, "$$CURRENT.")
-	top, rest, _ := strings.Cut(p, ".")
+	top, _, _ := strings.Cut(p, ".")
 	n.used[top] = true
-	if l := n.lookups[top]; l != nil && rest != "" {
-		l.path(rest)
+	// Through the longest lookup field the path goes into.
+	var into *fieldNames
+	rest, longest := "", -1
+	for as, l := range n.lookups {
+		if strings.HasPrefix(p, as+".") && len(as) > longest {
+			into, rest, longest = l, p[len(as)+1:], len(as)
+		}
+	}
+	if into != nil {
+		into.path(rest)
 	}
 }
 

@@ -24,8 +24,12 @@ func (a *aggregation) geoNear(collection *core.Collection, spec map[string]any) 
 		}
 	}
 	distanceField, _ := spec["distanceField"].(string)
-	if distanceField == "" || strings.HasPrefix(distanceField, "$") {
-		return nil, invalid("$geoNear needs distanceField, the field to put each distance in.")
+	if !fieldPath(distanceField) {
+		return nil, invalid("$geoNear needs distanceField, the field path to put each distance in.")
+	}
+	includeLocs, _ := spec["includeLocs"].(string)
+	if v, given := spec["includeLocs"]; given && !fieldPath(includeLocs) {
+		return nil, invalid("$geoNear: includeLocs must be a field path, not %v.", v)
 	}
 	if s, ok := spec["spherical"]; ok {
 		if _, isBool := s.(bool); !isBool {
@@ -36,9 +40,8 @@ func (a *aggregation) geoNear(collection *core.Collection, spec map[string]any) 
 	if !ok {
 		return nil, invalid("$geoNear needs near, a db.Geo.Point.")
 	}
-	if arr, isArr := near.([]any); isArr {
-		// A legacy pair [longitude, latitude].
-		near = map[string]any{"type": "Point", "coordinates": arr}
+	if _, isArr := near.([]any); isArr {
+		return nil, unsupported("$geoNear: near as a [longitude, latitude] pair measures in radians in MongoDB; pass db.Geo.Point(longitude, latitude) (GeoJSON), which measures in metres.")
 	}
 	condition := map[string]any{"$geometry": near}
 	for _, k := range []string{"maxDistance", "minDistance"} {
@@ -64,7 +67,6 @@ func (a *aggregation) geoNear(collection *core.Collection, spec map[string]any) 
 			limit = n
 		}
 	}
-	includeLocs, _ := spec["includeLocs"].(string)
 	key, _ := spec["key"].(string)
 	if key == "" {
 		var err error

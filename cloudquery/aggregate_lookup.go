@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -21,9 +22,18 @@ func (a *aggregation) lookup(docs []map[string]any, spec map[string]any, depth i
 	if from == "" || as == "" {
 		return nil, invalid("$lookup needs from (a collection) and as (the field to put its documents in).")
 	}
+	if !fieldPath(as) {
+		return nil, invalid("$lookup: as %q is not a field path (names joined by dots, none empty or starting with '$').", as)
+	}
 	foreign, err := a.app.FindCachedCollectionByNameOrId(from)
 	if err != nil {
 		return nil, &Error{Code: "wxbase_unknown_collection", Message: fmt.Sprintf("$lookup: there is no collection %q.", from)}
+	}
+	if foreign.IsView() {
+		// A view's columns are not its documents' values (a LEFT JOIN's
+		// NULL reads "" in a record), so neither SQL nor a match on them
+		// would answer as on its records.
+		return nil, unsupported("$lookup from the view collection %s is not supported; read it through the records API (/api/collections/%s/records), or look up from the collections it reads.", foreign.Name, foreign.Name)
 	}
 	localField, hasLocal := spec["localField"].(string)
 	foreignField, hasForeign := spec["foreignField"].(string)
@@ -70,6 +80,20 @@ func (a *aggregation) lookup(docs []map[string]any, spec map[string]any, depth i
 		out[i] = clouddb.SetPath(doc, as, found)
 	}
 	return out, nil
+}
+
+// fieldPath says whether p names a field: dot-joined names, none empty
+// or starting with '$'.
+func fieldPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	for _, part := range strings.Split(p, ".") {
+		if part == "" || strings.HasPrefix(part, "$") {
+			return false
+		}
+	}
+	return true
 }
 
 // readable says whether the caller may list collection at all; one only
@@ -231,6 +255,9 @@ func (a *aggregation) pipelineMatches(foreign *core.Collection, let any, pipelin
 			return nil, invalid("$lookup: let must be an object of variables.")
 		}
 		for name, e := range m {
+			if !clouddb.ValidVariableName(name) {
+				return nil, invalid("$lookup: %q is not a valid variable name in let: it must start with a lowercase letter, then letters, digits and _.", name)
+			}
 			x, err := clouddb.CompileExpr(e)
 			if err != nil {
 				return nil, fmt.Errorf("$lookup let %s: %w", name, err)

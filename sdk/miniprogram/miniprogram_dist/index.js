@@ -1679,6 +1679,9 @@ function decodeValue(value) {
     if (keys.length === 1 && keys[0] === "$date") {
       return new Date(typeof value.$date === "string" ? Date.parse(value.$date) : value.$date);
     }
+    if (keys.length === 1 && keys[0] === "$numberDouble") {
+      return Number(value.$numberDouble);
+    }
     const geo = readGeo(value);
     if (geo) {
       return geo;

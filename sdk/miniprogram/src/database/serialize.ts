@@ -54,7 +54,7 @@ export function encodeValue(value: any, where: string): any {
     return value;
 }
 
-/** decodeValue turns the server's JSON back into what CloudBase code reads: { $date } is a Date, GeoJSON a db.Geo value. */
+/** decodeValue turns the server's JSON back into what CloudBase code reads: { $date } is a Date, GeoJSON a db.Geo value, { $numberDouble } a number. */
 export function decodeValue(value: any): any {
     if (Array.isArray(value)) {
         return value.map(decodeValue);
@@ -63,6 +63,10 @@ export function decodeValue(value: any): any {
         const keys = Object.keys(value);
         if (keys.length === 1 && keys[0] === "$date") {
             return new Date(typeof value.$date === "string" ? Date.parse(value.$date) : value.$date);
+        }
+        if (keys.length === 1 && keys[0] === "$numberDouble") {
+            // An infinity or NaN (a sum past the largest number), which JSON cannot hold.
+            return Number(value.$numberDouble);
         }
         const geo = readGeo(value);
         if (geo) {
