@@ -102,7 +102,13 @@ func main() {
 		return
 	}
 	if *aggregate {
-		b.runAggregate(*aggregateRequests, *duration, *profile, pprofAddr)
+		restart := func() {
+			b.srv.Stop()
+			b.srv, err = startServer(binary, workDir, wechatURL, appID, secret, serverEnv...)
+			check(err)
+		}
+		b.runAggregate(restart, *aggregateRequests, *duration, *profile, pprofAddr)
+		b.srv.Stop()
 		if *keep {
 			fmt.Fprintln(os.Stderr, "work dir kept:", workDir)
 		}
