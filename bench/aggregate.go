@@ -199,13 +199,12 @@ type aggHeavyRun struct {
 
 // aggPhase is other users' requests during one phase.
 type aggPhase struct {
-	name      string
-	others    []*result
-	heavy     *aggHeavyRun
-	cpu       time.Duration
-	peakRSS   int64 // KiB
-	elapsed   time.Duration
-	heavyName string
+	name    string
+	others  []*result
+	heavy   *aggHeavyRun
+	cpu     time.Duration
+	peakRSS int64 // KiB
+	elapsed time.Duration
 }
 
 func (b *bench) runAggregate(restart func(), requests int, duration time.Duration, profile, pprofAddr string) {
@@ -303,10 +302,10 @@ func (b *bench) runAggregate(restart func(), requests int, duration time.Duratio
 		}
 	}
 
-	phases := []*aggPhase{b.aggPhase("quiet", nil, duration)}
+	phases := []*aggPhase{b.timeOthers("quiet", nil, duration)}
 	for _, h := range aggHeavy {
 		body := fmt.Sprintf(`{"appid":%q,"pipeline":%s}`, appID, h.pipeline)
-		phases = append(phases, b.aggPhase(h.name, &request{method: "POST", url: b.srv.Base + "/api/database/" + h.collection + "/aggregate", token: user.token, body: body}, duration))
+		phases = append(phases, b.timeOthers(h.name, &request{method: "POST", url: b.srv.Base + "/api/database/" + h.collection + "/aggregate", token: user.token, body: body}, duration))
 	}
 
 	printAggregate(os.Stdout, b, requests, duration, times, refused, phases)
@@ -482,9 +481,9 @@ func (b *bench) checkStoredLikeAPI(table string, columns []string) {
 	}
 }
 
-// aggPhase times a plain create and a list of scores, one client each,
+// timeOthers times a plain create and a list of scores, one client each,
 // for duration; with heavy, while aggHeavyClients clients loop it.
-func (b *bench) aggPhase(name string, heavy *request, duration time.Duration) *aggPhase {
+func (b *bench) timeOthers(name string, heavy *request, duration time.Duration) *aggPhase {
 	p := &aggPhase{name: name}
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
