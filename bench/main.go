@@ -46,7 +46,9 @@ func main() {
 	queryRecords := flag.Int("query-records", 100_000, "with -query: records in the collection")
 	queryOwners := flag.Int("query-owners", 1000, "with -query: users (logged in through the fake WeChat) owning them")
 	rounds := flag.Int("rounds", 5, "with -query: interleaved rounds of each scenario")
-	profile := flag.String("profile", "", "with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof")
+	aggregate := flag.Bool("aggregate", false, "only compare aggregate() pipelines (/api/database/{collection}/aggregate) with the same answers in hand-written SQL, and time other requests while heavy pipelines run")
+	aggregateRequests := flag.Int("aggregate-requests", 50, "with -aggregate: sequential requests per way and pipeline")
+	profile := flag.String("profile", "", "with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof; with -aggregate, one of each pipeline to PREFIX-aggregate-<n>.pprof")
 	flag.Parse()
 	if *quick {
 		*duration = 4 * time.Second
@@ -78,6 +80,11 @@ func main() {
 	wechatURL, closeFake := fake.Listen()
 	defer closeFake()
 
+	if *aggregate {
+		// The hand-written SQL the pipelines are compared with, as routes
+		// of a pb_hooks script in the bench's own data dir.
+		check(writeAggregateHooks(workDir))
+	}
 	srv, err := startServer(binary, workDir, wechatURL, appID, secret, serverEnv...)
 	check(err)
 	defer srv.Stop()
@@ -89,6 +96,19 @@ func main() {
 	check(b.fillPool(*pool))
 	if *query {
 		b.runQuery(*queryRecords, *queryOwners, *rounds, *duration, *profile, pprofAddr)
+		if *keep {
+			fmt.Fprintln(os.Stderr, "work dir kept:", workDir)
+		}
+		return
+	}
+	if *aggregate {
+		restart := func() {
+			b.srv.Stop()
+			b.srv, err = startServer(binary, workDir, wechatURL, appID, secret, serverEnv...)
+			check(err)
+		}
+		b.runAggregate(restart, *aggregateRequests, *duration, *profile, pprofAddr)
+		b.srv.Stop()
 		if *keep {
 			fmt.Fprintln(os.Stderr, "work dir kept:", workDir)
 		}
