@@ -435,7 +435,7 @@ var unsupportedOperators = map[string]bool{
 	"$regexMatch": true, "$regexFind": true, "$regexFindAll": true, "$replaceOne": true, "$replaceAll": true,
 	"$concatArrays": true, "$indexOfArray": true, "$isArray": true, "$range": true, "$reverseArray": true,
 	"$reduce": true, "$zip": true, "$arrayToObject": true, "$objectToArray": true, "$mergeObjects": true,
-	"$first": true, "$last": true, "$sum": true, "$avg": true, "$min": true, "$max": true,
+	"$first": true, "$last": true,
 	"$stdDevPop": true, "$stdDevSamp": true,
 	"$week": true, "$isoWeek": true, "$isoWeekYear": true, "$isoDayOfWeek": true,
 	"$dateFromString": true, "$dateFromParts": true, "$dateToParts": true,
@@ -490,6 +490,8 @@ func compileOperator(op string, arg any, scope exprScope) (exprFunc, error) {
 		return compileSwitch(arg, scope)
 	case "$concat":
 		return compileConcat(arg, scope)
+	case "$sum", "$avg", "$min", "$max":
+		return compileArrayAccumulator(op, arg, scope)
 	case "$substr", "$substrBytes", "$substrCP":
 		return compileSubstr(op, arg, scope)
 	case "$toLower", "$toUpper":
@@ -1456,4 +1458,45 @@ func formatDate(format string, d time.Time) (any, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// compileArrayAccumulator is $sum, $avg, $min and $max as expressions: over
+// the elements of their one operand when it is an array ({$sum:
+// "$items.price"}, an order's total), else over their operands, with the
+// accumulators' rules ($sum and $avg read numbers only, $min and $max
+// leave out null and missing).
+func compileArrayAccumulator(op string, arg any, scope exprScope) (exprFunc, error) {
+	list, many := arg.([]any)
+	if !many {
+		list = []any{arg}
+	}
+	args := make([]exprFunc, len(list))
+	for i, x := range list {
+		f, err := compileExpr(x, scope)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = f
+	}
+	return func(env *exprEnv) (any, error) {
+		acc := accumulators[op]()
+		for _, f := range args {
+			x, err := f(env)
+			if err != nil {
+				return nil, err
+			}
+			if arr, isArr := x.([]any); isArr && !many {
+				for _, el := range arr {
+					if err := acc.add(el); err != nil {
+						return nil, err
+					}
+				}
+				continue
+			}
+			if err := acc.add(x); err != nil {
+				return nil, err
+			}
+		}
+		return acc.result(), nil
+	}, nil
 }

@@ -69,9 +69,10 @@ func (l AggregateLimits) withDefaults() AggregateLimits {
 type Aggregation struct {
 	Stages []map[string]any // DecodePipeline's
 	Limits AggregateLimits
-	// Grouping in SQL reads columns without enriching records: it is
-	// allowed only when no record enrich hook but wxbase's own (whose
-	// fields checkColumns refuses) could hide a field.
+	// Grouping in SQL reads columns without records: it is allowed only
+	// when no record enrich hook but wxbase's own (whose fields
+	// checkColumns refuses) could hide a field, and no list request hook
+	// but wxbase's own could change what a list shows.
 	GroupInSQL bool
 }
 
@@ -291,20 +292,16 @@ func (a *aggregation) load(collection *core.Collection, q Query) ([]map[string]a
 	if limit > a.limits.MaxDocs {
 		// Counted first, on ids alone: a pipeline over too many records
 		// is refused without reading them all.
-		ids, err := selection(a.app, a.caller, collection, Query{Where: q.Where})
-		if err != nil {
-			return nil, err
-		}
-		ids.Select("[[" + collection.Name + "." + core.FieldNameId + "]]").OrderBy().Offset(int64(q.Skip)).Limit(int64(limit))
-		built := ids.Build()
-		var n int
-		err = a.app.DB().NewQuery("SELECT COUNT(*) FROM (" + built.SQL() + ")").Bind(built.Params()).WithContext(a.ctx).Row(&n)
+		n, err := a.countUpTo(collection, q, limit)
 		if err != nil {
 			return nil, err
 		}
 		if n > a.limits.MaxDocs {
 			return nil, tooMany
 		}
+	}
+	if a.readsPlain(collection) {
+		return a.loadPlain(collection, q, limit)
 	}
 	query, err := selection(a.app, a.caller, collection, q)
 	if err != nil {
@@ -317,6 +314,11 @@ func (a *aggregation) load(collection *core.Collection, q Query) ([]map[string]a
 	}
 	if len(records) > a.limits.MaxDocs {
 		return nil, tooMany
+	}
+	// The list API's hooks see the input as one page.
+	records, _, err = runListHooks(a.caller, collection, records, -1)
+	if err != nil {
+		return nil, err
 	}
 	// Enriched a few hundred at a time: PocketBase enriches each record
 	// within the hooks of the one before, so one call over thousands
@@ -331,6 +333,19 @@ func (a *aggregation) load(collection *core.Collection, q Query) ([]map[string]a
 		}
 	}
 	return Documents(a.app, a.caller, records, a.openids)
+}
+
+// countUpTo counts the records of q the caller may list, up to limit.
+func (a *aggregation) countUpTo(collection *core.Collection, q Query, limit int) (int, error) {
+	ids, err := selection(a.app, a.caller, collection, Query{Where: q.Where})
+	if err != nil {
+		return 0, err
+	}
+	ids.Select("[[" + collection.Name + "." + core.FieldNameId + "]]").OrderBy().Offset(int64(q.Skip)).Limit(int64(limit))
+	built := ids.Build()
+	var n int
+	err = a.app.DB().NewQuery("SELECT COUNT(*) FROM (" + built.SQL() + ")").Bind(built.Params()).WithContext(a.ctx).Row(&n)
+	return n, err
 }
 
 // enrichBatch is how many records one EnrichRecords call takes.

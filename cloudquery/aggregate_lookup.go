@@ -125,6 +125,22 @@ func (a *aggregation) equalityMatches(docs []map[string]any, foreign *core.Colle
 	}
 	var found []map[string]any
 	ids := map[string]bool{}
+	if len(values) > lookupScanFrom {
+		// Many values: reading every record the caller may list there
+		// once, when the cap allows, costs less than asking for the
+		// values a batch at a time (SQLite plans a long IN list again
+		// for each batch's values).
+		n, err := a.countUpTo(foreign, Query{}, a.limits.MaxDocs+1)
+		if err != nil {
+			return nil, err
+		}
+		if n <= a.limits.MaxDocs {
+			if found, err = a.load(foreign, Query{}); err != nil {
+				return nil, err
+			}
+			values = nil
+		}
+	}
 	for len(values) > 0 {
 		n, size := 0, 0
 		for n < len(values) && (n == 0 || size < lookupBatch) {
@@ -192,6 +208,11 @@ func (a *aggregation) equalityMatches(docs []map[string]any, foreign *core.Colle
 		return out, nil
 	}, nil
 }
+
+// lookupScanFrom is how many distinct local values make a lookup read the
+// whole of what the caller may list in the foreign collection, rather
+// than ask for the values.
+const lookupScanFrom = 256
 
 // lookupBatch is the most bytes of JSON of local values one read of the
 // foreign collection takes. Each read returns its documents in insertion

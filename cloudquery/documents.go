@@ -20,23 +20,17 @@ import (
 // mini-program sharing the server): never a value that is not an openid.
 // As on CloudBase, any document a caller may read shows its owner's openid.
 func Documents(app core.App, caller Caller, records []*core.Record, openids *OpenIDs) ([]map[string]any, error) {
-	owners := map[string]string{}
-	if caller.AppRef != "" && len(records) > 0 && hasOwner(records[0].Collection()) {
-		var users []string
-		seen := map[string]bool{}
-		for _, r := range records {
-			if u := r.GetString(ownerColumn); u != "" && !seen[u] {
-				seen[u] = true
-				users = append(users, u)
-			}
+	var owners map[string]string
+	if len(records) > 0 && hasOwner(records[0].Collection()) {
+		ids := make([]string, len(records))
+		for i, r := range records {
+			ids[i] = r.GetString(ownerColumn)
 		}
-		if len(users) > 0 {
-			found, err := openids.lookup(app, caller.AppRef, users)
-			if err != nil {
-				return nil, err
-			}
-			owners = found
+		found, err := ownersOpenIDs(app, caller, ids, openids)
+		if err != nil {
+			return nil, err
 		}
+		owners = found
 	}
 	docs := make([]map[string]any, len(records))
 	for i, r := range records {
@@ -50,6 +44,26 @@ func Documents(app core.App, caller Caller, records []*core.Record, openids *Ope
 		docs[i] = doc
 	}
 	return docs, nil
+}
+
+// ownersOpenIDs maps the owners given (user ids, "" for none) to their
+// openid in the caller's app; none without an app.
+func ownersOpenIDs(app core.App, caller Caller, owners []string, openids *OpenIDs) (map[string]string, error) {
+	if caller.AppRef == "" {
+		return nil, nil
+	}
+	var users []string
+	seen := map[string]bool{}
+	for _, u := range owners {
+		if u != "" && !seen[u] {
+			seen[u] = true
+			users = append(users, u)
+		}
+	}
+	if len(users) == 0 {
+		return nil, nil
+	}
+	return openids.lookup(app, caller.AppRef, users)
 }
 
 // document converts one record, from what PocketBase itself would send.

@@ -407,6 +407,11 @@ func Find(app core.App, caller Caller, collection *core.Collection, q Query, ope
 	if err := query.All(&records); err != nil {
 		return nil, err
 	}
+	// The list API's hooks, then its enrichment.
+	records, _, err = runListHooks(caller, collection, records, -1)
+	if err != nil {
+		return nil, err
+	}
 	// Enriched as for a plain GET list request: hooks and the view rules
 	// of ?expand= relations see no POST body nor query string.
 	var expands []string
@@ -435,7 +440,11 @@ func Count(app core.App, caller Caller, collection *core.Collection, where map[s
 		return 0, err
 	}
 	var total int
-	err = query.Select("COUNT(DISTINCT [[" + collection.Name + "._rowid_]])").OrderBy().Row(&total)
+	if err := query.Select("COUNT(DISTINCT [[" + collection.Name + "._rowid_]])").OrderBy().Row(&total); err != nil {
+		return 0, err
+	}
+	// The list API's hooks see the total, and may refuse or change it.
+	_, total, err = runListHooks(caller, collection, []*core.Record{}, total)
 	return total, err
 }
 

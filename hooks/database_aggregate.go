@@ -43,10 +43,10 @@ func (s *server) aggregate(e *core.RequestEvent, collection *core.Collection, ca
 	docs, err := cloudquery.Aggregate(e.App, caller, collection, cloudquery.Aggregation{
 		Stages: stages,
 		Limits: s.cfg.Aggregate,
-		// wxbase's own enrich hooks hide only fields the pipeline may not
-		// name; one bound since (a pb_hooks script's) could hide what SQL
-		// reads.
-		GroupInSQL: e.App.OnRecordEnrich().Length() == s.enrichHooks,
+		// wxbase's own enrich and list hooks hide only fields the pipeline
+		// may not name; one bound since (a pb_hooks script's) could change
+		// what SQL reads.
+		GroupInSQL: e.App.OnRecordEnrich().Length() == s.enrichHooks && e.App.OnRecordsListRequest().Length() == s.listHooks,
 	}, &s.openids)
 	if err != nil {
 		return nil, databaseError(e, err)

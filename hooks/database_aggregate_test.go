@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,77 @@ func TestDatabaseInTakesThousandsOfValues(t *testing.T) {
 	}})
 	if status != 200 || fmt.Sprint(res["list"]) != "[map[n:2500]]" {
 		t.Fatalf("a lookup of 2,500 notes: %d %v", status, res)
+	}
+}
+
+// Documents read straight from rows (while no other hook may change what a
+// list shows) are the documents records make: the same pipelines answer
+// the same JSON once a (no-op) enrich hook makes every read go through
+// records, for a user and for a superuser, with hidden fields, every kind
+// of field, and _openid.
+func TestAggregateRowsAndRecordsMakeTheSameDocuments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.newNotes(types.Pointer(""), nil, nil)
+	c.Fields.Add(
+		&core.BoolField{Name: "done"},
+		&core.DateField{Name: "due"},
+		&core.SelectField{Name: "tags", MaxSelect: 3, Values: []string{"a", "b", "c"}},
+		&core.SelectField{Name: "kind", MaxSelect: 1, Values: []string{"x", "y"}},
+		&core.URLField{Name: "link"},
+	)
+	if err := e.app.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	token, userID := e.login(appA, "openid-agg-rows-records")
+	for i := 0; i < 6; i++ {
+		r := e.saveOwned(c, fmt.Sprintf("note %d", i), userID)
+		r.Set("n", float64(i)/2)
+		r.Set("done", i%2 == 0)
+		if i%3 != 0 {
+			r.Set("due", fmt.Sprintf("2024-0%d-0%d 10:00:00.000Z", i, i))
+		}
+		r.Set("items", []any{map[string]any{"k": i}, "s", nil})
+		if i == 4 {
+			r.Set("items", nil)
+		}
+		r.Set("tags", []string{"a", "c"}[:i%3])
+		r.Set("kind", []string{"", "x", "y"}[i%3])
+		r.Set("secret_note", "hidden "+strconv.Itoa(i))
+		if err := e.app.Save(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	superuser := e.superuser()
+	pipelines := []string{
+		`[{"$limit": 50}]`,
+		`[{"$match": {"n": {"$gte": 1}}}, {"$sort": {"due": -1}}, {"$limit": 50}]`,
+		`[{"$lookup": {"from": "notes", "localField": "owner", "foreignField": "owner", "as": "same"}}, {"$limit": 2}]`,
+	}
+	answers := func() []string {
+		var out []string
+		for _, p := range pipelines {
+			for _, caller := range []string{token, superuser} {
+				_, text := e.dbRaw(caller, "notes", "aggregate", "", `{"appid": "`+appA+`", "pipeline": `+p+`}`)
+				out = append(out, text)
+			}
+		}
+		return out
+	}
+	fromRows := answers()
+	for _, a := range fromRows {
+		if !strings.Contains(a, `"list":[{`) {
+			t.Fatalf("an answer without documents: %s", a)
+		}
+	}
+	if !strings.Contains(fromRows[0], `"_openid":"openid-agg-rows-records"`) || strings.Contains(fromRows[0], "hidden 1") || !strings.Contains(fromRows[1], "hidden 1") {
+		t.Fatalf("_openid, or the hidden field for a user and a superuser: %s / %s", fromRows[0], fromRows[1])
+	}
+	e.app.OnRecordEnrich().BindFunc(func(re *core.RecordEnrichEvent) error { return re.Next() })
+	fromRecords := answers()
+	for i := range fromRows {
+		if fromRows[i] != fromRecords[i] {
+			t.Errorf("pipeline %d: rows and records answer differently:\n%s\n%s", i, fromRows[i], fromRecords[i])
+		}
 	}
 }

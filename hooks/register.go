@@ -38,6 +38,10 @@ type server struct {
 	// name. While no other is bound (a pb_hooks script's, say),
 	// aggregate() may group in SQL (databaseAggregate).
 	enrichHooks int
+	// listHooks counts the records list request hooks bound when Register
+	// returned (wxbase's own): while no other is bound, no hook can change
+	// what a list shows, and aggregate() may group in SQL.
+	listHooks int
 }
 
 // Register shows, in one place, everything wxbase adds, configured by cfg.
@@ -97,7 +101,6 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
 	// Phone numbers come only from WeChat, and only their owner sees them.
 	app.OnRecordEnrich(usersCollection).BindFunc(hidePhoneFromOthers)
-	s.enrichHooks = app.OnRecordEnrich().Length()
 	app.OnRecordCreateRequest(usersCollection).BindFunc(refusePhoneWrites)
 	app.OnRecordUpdateRequest(usersCollection).BindFunc(refusePhoneWrites)
 
@@ -222,6 +225,10 @@ func Register(app core.App, cfg Config) *Wechat {
 			return se.Next()
 		},
 	})
+	// The hooks that may change what a list shows, as bound now: wxbase's
+	// own (databaseAggregate compares).
+	s.enrichHooks = app.OnRecordEnrich().Length()
+	s.listHooks = app.OnRecordsListRequest().Length()
 	return s.wechat
 }
 

@@ -472,6 +472,49 @@ describe("caps", () => {
 });
 
 describe("pb_hooks", () => {
+    test("an onRecordsListRequest hook applies to get(), count() and aggregate() as to the list API", async () => {
+        const hooked = await startServer({
+            hooks: {
+                "members.pb.js": `
+onRecordsListRequest((e) => {
+    if (!e.auth) {
+        throw new ForbiddenError("Members only.");
+    }
+    e.records.forEach((r) => r.hide("price"));
+    e.next();
+}, "goods")
+`,
+            },
+        });
+        try {
+            await hooked.createCollection({ name: "goods", listRule: "", fields: [{ name: "cat", type: "text" }, { name: "price", type: "number" }] });
+            for (const body of [{ cat: "a", price: 5 }, { cat: "a", price: 7 }]) {
+                await hooked.must("POST", "/api/collections/goods/records", body);
+            }
+            // A guest is refused everywhere, as on the list API.
+            for (const [op, body] of [["get", { query: {} }], ["count", { query: {} }], ["aggregate", { pipeline: [{ $group: { _id: "$cat", n: { $sum: 1 } } }] }]]) {
+                const res = await hooked.api("POST", `/api/database/goods/${op}`, body, "");
+                assert.equal(res.status, 403, `${op}: ${JSON.stringify(res.body)}`);
+            }
+            assert.equal((await hooked.api("GET", "/api/collections/goods/records", undefined, "")).status, 403);
+            // A user sees no price, in documents nor in a group over them; the count stands.
+            const device = new Device({ user: "hook-member" });
+            const app = device.launch().sdk.init({ baseURL: hooked.url });
+            await app.login();
+            const token = app.pb.authStore.token;
+            const got = await hooked.api("POST", "/api/database/goods/get", { query: {} }, token);
+            assert.equal(got.status, 200, JSON.stringify(got.body));
+            assert.deepEqual(got.body.data.map((d) => "price" in d), [false, false]);
+            assert.deepEqual((await hooked.api("POST", "/api/database/goods/count", { query: {} }, token)).body, { total: 2 });
+            const grouped = await hooked.api("POST", "/api/database/goods/aggregate", { pipeline: [{ $group: { _id: "$cat", n: { $sum: 1 }, total: { $sum: "$price" } } }] }, token);
+            assert.deepEqual(grouped.body.list, [{ _id: "a", n: 2, total: 0 }]);
+            const listed = await hooked.api("GET", "/api/collections/goods/records", undefined, token);
+            assert.deepEqual(listed.body.items.map((r) => "price" in r), [false, false]);
+        } finally {
+            await hooked.stop();
+        }
+    });
+
     test("the README's leaderboard route answers the top ten", async () => {
         const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
         const script = /```js\n\/\/ pb_hooks\/leaderboard\.pb\.js\n([\s\S]*?)```/.exec(readme);
