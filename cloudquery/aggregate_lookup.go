@@ -123,24 +123,66 @@ func (a *aggregation) equalityMatches(docs []map[string]any, foreign *core.Colle
 			values = append(values, v)
 		}
 	}
-	var found []map[string]any
-	ids := map[string]bool{}
+	found, err := a.foreignDocuments(foreign, foreignField, values)
+	if err != nil {
+		return nil, err
+	}
+
+	// The foreign documents by each value their foreignField holds; a
+	// value of a bucket where hashKey is not exact (dates, objects,
+	// arrays) is checked with clouddb.Equal.
+	type held struct {
+		doc   int
+		value any
+	}
+	index := map[string][]held{}
+	for i, d := range found {
+		for _, v := range clouddb.Lookup(d, foreignField) {
+			if v == clouddb.Missing {
+				v = nil
+			}
+			k := hashKey(v)
+			index[k] = append(index[k], held{i, v})
+		}
+	}
+	return func(doc map[string]any) ([]any, error) {
+		var hits []int
+		for _, v := range localValues(doc, localField) {
+			k := hashKey(v)
+			exact := exactKey(k)
+			for _, h := range index[k] {
+				if (exact || clouddb.Equal(v, h.value)) && !slices.Contains(hits, h.doc) {
+					hits = append(hits, h.doc)
+				}
+			}
+		}
+		slices.Sort(hits)
+		out := make([]any, len(hits))
+		for j, i := range hits {
+			out[j] = found[i]
+		}
+		return out, nil
+	}, nil
+}
+
+// foreignDocuments reads the documents of foreign the caller may list
+// whose foreignField may equal one of values.
+func (a *aggregation) foreignDocuments(foreign *core.Collection, foreignField string, values []any) ([]map[string]any, error) {
 	if len(values) > lookupScanFrom {
-		// Many values: reading every record the caller may list there
-		// once, when the cap allows, costs less than asking for the
-		// values a batch at a time (SQLite plans a long IN list again
-		// for each batch's values).
+		// Many values, against a collection not many times larger:
+		// reading every record the caller may list there once, when the
+		// cap allows, costs less than asking for the values a batch at a
+		// time (SQLite plans a long IN list again for each batch).
 		n, err := a.countUpTo(foreign, Query{}, a.limits.MaxDocs+1)
 		if err != nil {
 			return nil, err
 		}
-		if n <= a.limits.MaxDocs {
-			if found, err = a.load(foreign, Query{}); err != nil {
-				return nil, err
-			}
-			values = nil
+		if n <= a.limits.MaxDocs && len(values)*lookupScanRatio >= n {
+			return a.load(foreign, Query{})
 		}
 	}
+	var found []map[string]any
+	ids := map[string]bool{}
 	for len(values) > 0 {
 		n, size := 0, 0
 		for n < len(values) && (n == 0 || size < lookupBatch) {
@@ -154,7 +196,7 @@ func (a *aggregation) equalityMatches(docs []map[string]any, foreign *core.Colle
 		if err := querySize("$lookup", clouddb.EncodeEJSON(where)); err != nil {
 			return nil, err
 		}
-		got, err := a.load(foreign, Query{Where: where, Order: nil})
+		got, err := a.load(foreign, Query{Where: where})
 		if err != nil {
 			return nil, err
 		}
@@ -169,50 +211,19 @@ func (a *aggregation) equalityMatches(docs []map[string]any, foreign *core.Colle
 			return nil, clouddbLimit(a.limits.MaxDocs)
 		}
 	}
-	// The foreign documents by each value their foreignField holds.
-	index := map[string][]int{}
-	for i, d := range found {
-		for _, v := range clouddb.Lookup(d, foreignField) {
-			if v == clouddb.Missing {
-				v = nil
-			}
-			k := hashKey(v)
-			if n := len(index[k]); n == 0 || index[k][n-1] != i {
-				index[k] = append(index[k], i)
-			}
-		}
-	}
-	return func(doc map[string]any) ([]any, error) {
-		var hits []int
-		for _, v := range localValues(doc, localField) {
-			for _, i := range index[hashKey(v)] {
-				if slices.Contains(hits, i) {
-					continue
-				}
-				for _, fv := range clouddb.Lookup(found[i], foreignField) {
-					if fv == clouddb.Missing {
-						fv = nil
-					}
-					if clouddb.Equal(v, fv) {
-						hits = append(hits, i)
-						break
-					}
-				}
-			}
-		}
-		slices.Sort(hits)
-		out := make([]any, len(hits))
-		for j, i := range hits {
-			out[j] = found[i]
-		}
-		return out, nil
-	}, nil
+	return found, nil
 }
 
-// lookupScanFrom is how many distinct local values make a lookup read the
-// whole of what the caller may list in the foreign collection, rather
-// than ask for the values.
-const lookupScanFrom = 256
+// A lookup with more than lookupScanFrom distinct local values, at least
+// one for every lookupScanRatio records the caller may list in the foreign
+// collection, reads those records whole rather than ask for the values
+// (measured: 10,000 orders to 30,000 items, 3.9× the hand-written SQL
+// read whole against 16× asked for; 900 orders, 4× asked for against 7.5×
+// read whole).
+const (
+	lookupScanFrom  = 256
+	lookupScanRatio = 8
+)
 
 // lookupBatch is the most bytes of JSON of local values one read of the
 // foreign collection takes. Each read returns its documents in insertion
@@ -242,6 +253,7 @@ func localValues(doc map[string]any, path string) []any {
 
 // hashKey buckets values so that equal ones (clouddb.Equal) share a
 // bucket; objects and arrays share one, where Equal decides.
+
 func hashKey(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -259,6 +271,13 @@ func hashKey(v any) string {
 		return "d" + strconv.FormatInt(x.UnixMilli(), 10)
 	}
 	return "o"
+}
+
+// exactKey says whether values with hashKey k are all equal: null, bools,
+// numbers (their shortest exact form) and strings; not dates (to the
+// millisecond) nor objects and arrays.
+func exactKey(k string) bool {
+	return k != "" && k[0] != 'd' && k[0] != 'o'
 }
 
 // pipelineMatches is the let/pipeline form: the pipeline runs over the
