@@ -297,11 +297,28 @@ func evalPathArray(arr []any, parts []string) any {
 	return out
 }
 
+// compileUnary compiles an operator of one argument, which f maps to its
+// value.
+func compileUnary(op string, arg any, scope exprScope, f func(x any) (any, error)) (exprFunc, error) {
+	args, err := exprArgs(op, arg, scope, 1, 1)
+	if err != nil {
+		return nil, err
+	}
+	return func(env *exprEnv) (any, error) {
+		x, err := args[0](env)
+		if err != nil {
+			return nil, err
+		}
+		return f(x)
+	}, nil
+}
+
 // nullish: null or missing, which most operators answer with null.
 func nullish(v any) bool { return v == nil || v == Missing }
 
-// exprTrue is MongoDB's coercion of a value to a boolean in expressions:
-// false, null, missing and zero are false; everything else is true.
+// exprTrue is MongoDB's coercion of a value to a boolean (its trueValue),
+// in expressions and in $exists: false, null, missing and zero are false;
+// everything else is true.
 func exprTrue(v any) bool {
 	switch t := v.(type) {
 	case nil, missing:
@@ -461,17 +478,7 @@ func compileOperator(op string, arg any, scope exprScope) (exprFunc, error) {
 	case "$and", "$or":
 		return compileAndOr(op, arg, scope)
 	case "$not":
-		args, err := exprArgs(op, arg, scope, 1, 1)
-		if err != nil {
-			return nil, err
-		}
-		return func(env *exprEnv) (any, error) {
-			x, err := args[0](env)
-			if err != nil {
-				return nil, err
-			}
-			return !exprTrue(x), nil
-		}, nil
+		return compileUnary(op, arg, scope, func(x any) (any, error) { return !exprTrue(x), nil })
 	case "$cond":
 		return compileCond(arg, scope)
 	case "$ifNull":
@@ -497,37 +504,21 @@ func compileOperator(op string, arg any, scope exprScope) (exprFunc, error) {
 	case "$toLower", "$toUpper":
 		return compileCase(op, arg, scope)
 	case "$strLenCP":
-		args, err := exprArgs(op, arg, scope, 1, 1)
-		if err != nil {
-			return nil, err
-		}
-		return func(env *exprEnv) (any, error) {
-			x, err := args[0](env)
-			if err != nil {
-				return nil, err
-			}
+		return compileUnary(op, arg, scope, func(x any) (any, error) {
 			s, ok := x.(string)
 			if !ok {
 				return nil, fmt.Errorf("$strLenCP requires a string argument, found: %s", typeName(x))
 			}
 			return float64(len([]rune(s))), nil
-		}, nil
+		})
 	case "$size":
-		args, err := exprArgs(op, arg, scope, 1, 1)
-		if err != nil {
-			return nil, err
-		}
-		return func(env *exprEnv) (any, error) {
-			x, err := args[0](env)
-			if err != nil {
-				return nil, err
-			}
+		return compileUnary(op, arg, scope, func(x any) (any, error) {
 			arr, ok := x.([]any)
 			if !ok {
 				return nil, fmt.Errorf("the argument to $size must be an array. Type of argument was: %s", typeName(x))
 			}
 			return float64(len(arr)), nil
-		}, nil
+		})
 	case "$arrayElemAt":
 		return compileArrayElemAt(arg, scope)
 	case "$in":
@@ -967,15 +958,7 @@ func compileSubstr(op string, arg any, scope exprScope) (exprFunc, error) {
 
 // compileCase: MongoDB's $toLower and $toUpper change ASCII letters only.
 func compileCase(op string, arg any, scope exprScope) (exprFunc, error) {
-	args, err := exprArgs(op, arg, scope, 1, 1)
-	if err != nil {
-		return nil, err
-	}
-	return func(env *exprEnv) (any, error) {
-		x, err := args[0](env)
-		if err != nil {
-			return nil, err
-		}
+	return compileUnary(op, arg, scope, func(x any) (any, error) {
 		s, err := coerceToString(op, x)
 		if err != nil {
 			return nil, err
@@ -990,7 +973,7 @@ func compileCase(op string, arg any, scope exprScope) (exprFunc, error) {
 			}
 		}
 		return string(b), nil
-	}, nil
+	})
 }
 
 // --- arrays

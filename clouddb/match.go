@@ -314,7 +314,7 @@ func (f *Filter) compileOps(path string, parts []string, ops map[string]any, top
 			e, err = compileSize(path, parts, v)
 		case "$exists":
 			e = &pathExpr{parts: parts, leaf: true, p: func(v any, _ *matchCtx) bool { return v != Missing }}
-			if !truthy(v) {
+			if !exprTrue(v) {
 				e = notExpr{e}
 			}
 		case "$mod":
@@ -725,19 +725,6 @@ func regexExpr(parts []string, re *regexp.Regexp) expr {
 		s, ok := v.(string)
 		return ok && re.MatchString(s)
 	}}
-}
-
-// truthy is MongoDB's trueValue, which $exists reads.
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case float64:
-		return t != 0
-	}
-	return true
 }
 
 // checkLiteral checks that a value in a query is a JSON value without "$"
