@@ -508,3 +508,24 @@ func TestMockModeServerFeatures(t *testing.T) {
 }
 
 func str(v any) string { s, _ := v.(string); return s }
+
+// One server per data directory: a second `serve` on it exits at once,
+// saying which process serves it and what to do; once the first stops
+// (here killed, which no clean-up follows), a new one starts.
+func TestASecondServerOnOneDataDirIsRefused(t *testing.T) {
+	t.Parallel()
+	dataDir := filepath.Join(t.TempDir(), "pb_data")
+	first := start(t, dataDir, nil, "--dev=false")
+	_, err := wxbaseproc.Start(binary, wxbaseproc.Options{DataDir: dataDir, WorkDir: t.TempDir(), Args: []string{"--dev=false"}})
+	if err == nil {
+		t.Fatal("a second server started on the same data directory")
+	}
+	if want := fmt.Sprintf("(process %d) is serving the data directory", first.Pid()); !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--dir") {
+		t.Fatalf("the second server's refusal should name process %d and --dir: %v", first.Pid(), err)
+	}
+	first.Kill()
+	second := start(t, dataDir, nil, "--dev=false")
+	if status, _ := testkit.Call(t, http.MethodGet, second.Base+"/api/health", "", ""); status != 200 {
+		t.Fatalf("the server after the first was killed: %d", status)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/inflector"
 	"github.com/pocketbase/pocketbase/tools/security"
 
+	"wxbase/datalock"
 	"wxbase/secrets"
 	"wxbase/wechat/wechattest"
 )
@@ -28,10 +29,11 @@ import (
 // KeptOutOfBackups names the entries directly in pb_data that no backup
 // holds and no restore replaces. The encryption key is one: a backup that
 // carried the key would also open the secrets it carries. The mock WeChat's
-// state is another: it holds its session keys and tokens unsealed.
-// So are the temporary files the mock WeChat's saves go through, which a
+// state is another: it holds its session keys and tokens unsealed. The
+// server's lock on the directory is a third: it belongs to the process
+// that serves it, not to the data. So are the temporary files the mock WeChat's saves go through, which a
 // kill during a save leaves behind (see keptOut).
-var KeptOutOfBackups = []string{secrets.KeyringFile, mockStateFile}
+var KeptOutOfBackups = []string{secrets.KeyringFile, mockStateFile, datalock.File}
 
 // keptOut reports whether the pb_data entry at name ("/"-separated) is kept
 // out of backups and restores: one of KeptOutOfBackups, or a temporary file

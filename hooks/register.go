@@ -5,6 +5,7 @@
 package hooks
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"wxbase/cloudquery"
+	"wxbase/datalock"
 	"wxbase/migrations"
 	"wxbase/realtime"
 	"wxbase/secrets"
@@ -238,6 +240,21 @@ func Register(app core.App, cfg Config) *Wechat {
 // without it; what is stored unsealed (an upgrade, an import), sealed with
 // the key. Then the WeChat API opens to server code.
 func (s *server) start(app core.App) error {
+	// One server per data directory: a second would cache collections,
+	// settings and the mock WeChat's state the first changes under it.
+	// The kernel drops the lock when this process ends.
+	lock, err := datalock.Acquire(app.DataDir())
+	var held *datalock.HeldError
+	if errors.As(err, &held) {
+		return fmt.Errorf("%w; stop it first, or give this one a data directory of its own (--dir)", held)
+	}
+	if err != nil {
+		return fmt.Errorf("locking the data directory: %w", err)
+	}
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		lock.Release()
+		return e.Next()
+	})
 	if s.cfg.Mock {
 		app.Logger().Warn("WeChat mock mode is ON: logins are answered by a built-in fake, never by WeChat. Do not use it in production.")
 		printMockWarning()
