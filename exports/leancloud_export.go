@@ -1,0 +1,135 @@
+package exports
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// LeanCloudExport is a whole LeanCloud export, read and checked: every
+// class's records, its users, its files' metadata. Reading it all before
+// writing anything is what lets an import be all or nothing, and a dry run
+// tell everything an import would do.
+type LeanCloudExport struct {
+	Users   []LeanCloudUser
+	Classes map[string]*LeanCloudClass // by class name, _User and _File left out
+	Files   map[string]File            // _File by objectId: name and URL
+	// Skipped are the system classes an import does not carry (push
+	// devices, IM conversations), each with its record count.
+	Skipped map[string]int
+}
+
+// LeanCloudClass is the records of one class.
+type LeanCloudClass struct {
+	Name    string
+	Records []LeanCloudRecord
+	Schema  Schema
+}
+
+// LeanCloudRecord is one record of a class: its id, times, ACL and other
+// fields, decoded.
+type LeanCloudRecord struct {
+	Source           string // file:line, for reports
+	ID               string
+	Created, Updated time.Time
+	ACL              *LeanCloudACL
+	Fields           map[string]any
+}
+
+// skippedClasses are LeanCloud's system classes with no counterpart: push
+// devices, IM, and the follow graph of its status API.
+var skippedClasses = []string{"_Installation", "_Conversation", "_Followee", "_Follower", "_Status"}
+
+// ReadLeanCloud reads the export at root (Walk's forms). miniPrograms are
+// the authData keys besides lc_weapp that are mini-program logins. The
+// first malformed record stops it with an *Error naming its file and line;
+// so does an objectId given twice in one class.
+func ReadLeanCloud(root string, miniPrograms []string) (*LeanCloudExport, error) {
+	x := &LeanCloudExport{Classes: map[string]*LeanCloudClass{}, Files: map[string]File{}, Skipped: map[string]int{}}
+	userAt := map[string]string{}
+	recordAt := map[string]map[string]string{}
+	err := Walk(root, func(src Source, r io.Reader) error {
+		class := src.Class
+		return ReadRecords(src.Path, r, func(rec Record) error {
+			at := fmt.Sprintf("%s:%d", src.Path, rec.Line)
+			fail := func(err error) error { return &Error{File: src.Path, Line: rec.Line, What: err.Error()} }
+			switch {
+			case class == "_User":
+				u, err := ReadLeanCloudUser(rec.Fields, miniPrograms)
+				if err != nil {
+					return fail(err)
+				}
+				if first, dup := userAt[u.ID]; dup {
+					return fail(fmt.Errorf("the user %s is in the export twice (first at %s)", u.ID, first))
+				}
+				userAt[u.ID] = at
+				x.Users = append(x.Users, u)
+			case class == "_File":
+				id, _ := rec.Fields["objectId"].(string)
+				url, _ := rec.Fields["url"].(string)
+				name, _ := rec.Fields["name"].(string)
+				if id == "" {
+					return fail(fmt.Errorf("a _File record without an objectId"))
+				}
+				x.Files[id] = File{ID: id, URL: url, Name: name}
+			case slices.Contains(skippedClasses, class):
+				x.Skipped[class]++
+			default:
+				r, err := readLeanCloudRecord(rec.Fields)
+				if err != nil {
+					return fail(err)
+				}
+				r.Source = at
+				c := x.Classes[class]
+				if c == nil {
+					c = &LeanCloudClass{Name: class}
+					x.Classes[class] = c
+					recordAt[class] = map[string]string{}
+				}
+				if first, dup := recordAt[class][r.ID]; dup {
+					return fail(fmt.Errorf("the %s record %s is in the export twice (first at %s)", class, r.ID, first))
+				}
+				recordAt[class][r.ID] = at
+				c.Records = append(c.Records, r)
+				c.Schema.Add(r.Fields)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// readLeanCloudRecord reads a record of an application class.
+func readLeanCloudRecord(fields map[string]any) (LeanCloudRecord, error) {
+	r := LeanCloudRecord{Fields: map[string]any{}}
+	r.ID, _ = fields["objectId"].(string)
+	if r.ID == "" {
+		return r, fmt.Errorf("a record without an objectId")
+	}
+	var err error
+	if r.Created, err = plainTime(fields["createdAt"]); err != nil {
+		return r, fmt.Errorf("createdAt: %w", err)
+	}
+	if r.Updated, err = plainTime(fields["updatedAt"]); err != nil {
+		return r, fmt.Errorf("updatedAt: %w", err)
+	}
+	if r.ACL, err = ReadLeanCloudACL(fields["ACL"]); err != nil {
+		return r, fmt.Errorf("ACL: %w", err)
+	}
+	for key, v := range fields {
+		switch key {
+		case "objectId", "createdAt", "updatedAt", "ACL":
+			continue
+		}
+		d, err := DecodeLeanCloud(v)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", key, err)
+		}
+		r.Fields[key] = d
+	}
+	return r, nil
+}
