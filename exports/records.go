@@ -11,11 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"unicode/utf8"
 )
 
-// Record is one object of an export file, with the line it ends on.
+// Record is one object of an export file, with the line it starts on.
 type Record struct {
 	Line   int
 	Fields map[string]any
@@ -46,118 +45,151 @@ func (e *Error) Error() string {
 // it with an *Error naming the line. Numbers are json.Number, so that a
 // long integer keeps its digits. An error from yield stops it too.
 func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
-	br := bufio.NewReaderSize(r, 1<<16)
-	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
-		br.Discard(3)
+	s := &valueScanner{r: bufio.NewReaderSize(r, 1<<16), line: 1}
+	if bom, err := s.r.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		s.r.Discard(3)
 	}
-	in := &lineReader{r: br}
-	dec := json.NewDecoder(in)
-	dec.UseNumber()
-	fail := func(offset int64, what string) error {
-		return &Error{File: name, Line: in.lineAt(offset), What: what}
-	}
+	fail := func(line int, what string) error { return &Error{File: name, Line: line, What: what} }
 	for first := true; ; first = false {
-		var v any
-		err := dec.Decode(&v)
-		if err == io.EOF {
-			return nil
-		}
-		var bad *invalidUTF8
-		var syntax *json.SyntaxError
+		raw, start, err := s.next()
+		var open *unclosed
 		switch {
-		case errors.As(err, &bad):
-			return fail(bad.offset, "invalid UTF-8")
-		case errors.As(err, &syntax):
-			return fail(syntax.Offset, "not valid JSON: "+syntax.Error())
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			return fail(in.read-1, "the file ends inside a record") // on its last line
+		case err == io.EOF:
+			return nil
+		case errors.As(err, &open):
+			return fail(start, "the record starting here is not closed: the file ends inside it")
 		case err != nil:
-			return fail(dec.InputOffset(), err.Error())
+			return fail(s.line, err.Error())
 		}
-		end := dec.InputOffset()
+		if i := invalidUTF8At(raw); i >= 0 {
+			return fail(start+bytes.Count(raw[:i], []byte{'\n'}), "invalid UTF-8")
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			line := start
+			var syntax *json.SyntaxError
+			if errors.As(err, &syntax) {
+				line += bytes.Count(raw[:min(int(syntax.Offset), len(raw))], []byte{'\n'})
+				return fail(line, "not valid JSON: "+syntax.Error())
+			}
+			return fail(line, "not valid JSON: "+err.Error())
+		}
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return fail(end, fmt.Sprintf("a record must be a JSON object, not %s", kindOf(v)))
+			return fail(start, fmt.Sprintf("a record must be a JSON object, not %s", kindOf(v)))
 		}
 		if results, isDoc := obj["results"]; first && isDoc && len(obj) == 1 {
 			list, ok := results.([]any)
 			if !ok {
-				return fail(end, `"results" must be an array of records`)
+				return fail(start, `"results" must be an array of records`)
 			}
 			for i, item := range list {
 				rec, ok := item.(map[string]any)
 				if !ok {
-					return fail(end, fmt.Sprintf("results[%d] must be a JSON object, not %s", i, kindOf(item)))
+					return fail(start, fmt.Sprintf("results[%d] must be a JSON object, not %s", i, kindOf(item)))
 				}
-				if err := yield(Record{Line: in.lineAt(end), Fields: rec}); err != nil {
+				if err := yield(Record{Line: start, Fields: rec}); err != nil {
 					return err
 				}
 			}
-			if dec.More() {
-				return fail(dec.InputOffset(), `nothing may follow a {"results": [...]} document`)
-			}
-			var rest any
-			if err := dec.Decode(&rest); err != io.EOF {
-				return fail(dec.InputOffset(), `nothing may follow a {"results": [...]} document`)
+			if _, next, err := s.next(); err != io.EOF {
+				return fail(next, `nothing may follow a {"results": [...]} document`)
 			}
 			return nil
 		}
-		if err := yield(Record{Line: in.lineAt(end), Fields: obj}); err != nil {
+		if err := yield(Record{Line: start, Fields: obj}); err != nil {
 			return err
 		}
 	}
 }
 
-// lineReader passes its reader through, checking that it is UTF-8 and
-// noting where each line starts, so that offsets become line numbers.
-type lineReader struct {
-	r     io.Reader
-	read  int64   // bytes passed on
-	newl  []int64 // offsets of the '\n's passed on
-	carry []byte  // the start of a character cut at the end of a read
+// valueScanner splits a stream into top-level JSON values by their
+// brackets and strings, counting lines, so that each value's first line is
+// known exactly; the JSON decoder then reads each value alone.
+type valueScanner struct {
+	r    *bufio.Reader
+	line int
 }
 
-type invalidUTF8 struct{ offset int64 }
-
-func (e *invalidUTF8) Error() string { return "invalid UTF-8" }
-
-func (l *lineReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	chunk := append(l.carry, p[:n]...)
-	l.carry = nil
-	// A character may be cut by the end of this read: keep its start
-	// for the next one.
-	valid := len(chunk)
-	for cut := 1; cut <= 3 && cut <= len(chunk); cut++ {
-		if utf8.RuneStart(chunk[len(chunk)-cut]) {
-			if !utf8.FullRune(chunk[len(chunk)-cut:]) && err == nil {
-				valid = len(chunk) - cut
+// next returns the next top-level value's bytes and first line, or io.EOF
+// when only white space is left.
+func (s *valueScanner) next() ([]byte, int, error) {
+	// Past white space.
+	for {
+		c, err := s.r.ReadByte()
+		if err != nil {
+			return nil, s.line, err
+		}
+		if c == '\n' {
+			s.line++
+			continue
+		}
+		if c == ' ' || c == '\t' || c == '\r' {
+			continue
+		}
+		s.r.UnreadByte()
+		break
+	}
+	start := s.line
+	var buf []byte
+	depth, inString, escaped := 0, false, false
+	for {
+		c, err := s.r.ReadByte()
+		if err == io.EOF {
+			if depth > 0 || inString {
+				return nil, start, &unclosed{}
 			}
-			break
+			return buf, start, nil
+		}
+		if err != nil {
+			return nil, start, err
+		}
+		if depth == 0 && !inString && len(buf) > 0 && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '[') {
+			// The end of a scalar at the top ("x" 5 ...): the decoder
+			// will say it is not an object.
+			s.r.UnreadByte()
+			return buf, start, nil
+		}
+		buf = append(buf, c)
+		switch {
+		case c == '\n':
+			s.line++
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth <= 0 {
+				return buf, start, nil
+			}
 		}
 	}
-	base := l.read - int64(len(chunk)-n) // the offset of chunk[0]
-	for i := 0; i < valid; {
-		r, size := utf8.DecodeRune(chunk[i:valid])
+}
+
+// unclosed is a value the file ends inside.
+type unclosed struct{}
+
+func (*unclosed) Error() string { return "the file ends inside a record" }
+
+// invalidUTF8At is the index of the first byte of b that is not UTF-8,
+// or -1.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && size <= 1 {
-			return 0, &invalidUTF8{offset: base + int64(i)}
+			return i
 		}
 		i += size
 	}
-	l.carry = append([]byte(nil), chunk[valid:]...)
-	for i, c := range p[:n] {
-		if c == '\n' {
-			l.newl = append(l.newl, l.read+int64(i))
-		}
-	}
-	l.read += int64(n)
-	return n, err
-}
-
-// lineAt is the 1-based line of the byte at offset; an offset just past
-// a value (its end) belongs to the line the value ends on.
-func (l *lineReader) lineAt(offset int64) int {
-	return 1 + sort.Search(len(l.newl), func(i int) bool { return l.newl[i] >= offset })
+	return -1
 }
 
 func kindOf(v any) string {
