@@ -34,6 +34,7 @@ type LeanCloudRecord struct {
 	ID               string
 	Created, Updated time.Time
 	ACL              *LeanCloudACL
+	RawACL           any // the ACL as the export holds it
 	Fields           map[string]any
 }
 
@@ -117,6 +118,7 @@ func readLeanCloudRecord(fields map[string]any) (LeanCloudRecord, error) {
 	if r.Updated, err = plainTime(fields["updatedAt"]); err != nil {
 		return r, fmt.Errorf("updatedAt: %w", err)
 	}
+	r.RawACL = fields["ACL"]
 	if r.ACL, err = ReadLeanCloudACL(fields["ACL"]); err != nil {
 		return r, fmt.Errorf("ACL: %w", err)
 	}

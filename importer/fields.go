@@ -1,0 +1,135 @@
+package importer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"wxbase/exports"
+)
+
+// sourceIDPattern is the id pattern of a collection that keeps its source
+// ids (LeanCloud's 24 hex digits or 10 letters and digits): a custom id
+// pattern, so PocketBase (and wxbase's NOCASE index) compares ids
+// regardless of case.
+const sourceIDPattern = "^[A-Za-z0-9]+$"
+
+// setIDField makes a new collection's id field take ids.
+func setIDField(c *core.Collection, ids []string) {
+	field, _ := c.Fields.GetByName(core.FieldNameId).(*core.TextField)
+	if field == nil {
+		return
+	}
+	field.Pattern = sourceIDPattern
+	field.Min = 1
+	field.Max = max(field.Max, 15, longest(ids))
+}
+
+// widenIDs lets an existing collection's id field take ids, as the users
+// collection must take LeanCloud's user ids; ids that differ only in
+// case refuse the import (the collection compares ids regardless of case).
+func widenIDs(tx core.App, c *core.Collection, ids []string) error {
+	if clash := caseClashes(ids); len(clash) > 0 {
+		return fmt.Errorf("the ids %s of %s differ only in letter case, which one collection here cannot hold apart", strings.Join(clash, ", "), c.Name)
+	}
+	field, _ := c.Fields.GetByName(core.FieldNameId).(*core.TextField)
+	if field == nil {
+		return nil
+	}
+	fits := true
+	for _, id := range ids {
+		if field.ValidatePlainValue(id) != nil {
+			fits = false
+			break
+		}
+	}
+	if fits {
+		return nil
+	}
+	field.Pattern = sourceIDPattern
+	field.Min = 1
+	field.Max = max(field.Max, longest(ids))
+	return tx.Save(c)
+}
+
+// caseClashes names the ids that equal another one but for letter case.
+func caseClashes(ids []string) []string {
+	seen := map[string]string{}
+	var clash []string
+	for _, id := range ids {
+		k := strings.ToLower(id)
+		if other, ok := seen[k]; ok && other != id {
+			clash = append(clash, other+"/"+id)
+		}
+		seen[k] = id
+	}
+	return clash
+}
+
+func longest(ids []string) int {
+	n := 0
+	for _, id := range ids {
+		n = max(n, len(id))
+	}
+	return n
+}
+
+// addFields adds to c the fields inferred from its records that it lacks,
+// and returns them. targets maps a Pointer's class to the collection id its
+// relation field points to.
+func addFields(tx core.App, c *core.Collection, inferred []exports.InferredField, targets map[string]string) ([]FieldPlan, error) {
+	var plan []FieldPlan
+	for _, f := range inferred {
+		if c.Fields.GetByName(f.Name) != nil {
+			continue
+		}
+		if problem := exports.FieldNameProblem(f.Name); problem != "" {
+			plan = append(plan, FieldPlan{Name: f.Name, Kind: "not carried", Why: "its name: " + problem})
+			continue
+		}
+		p := FieldPlan{Name: f.Name, Kind: string(f.Kind), Target: f.Target, Why: f.Why}
+		switch f.Kind {
+		case exports.KindText:
+			c.Fields.Add(&core.TextField{Name: f.Name})
+		case exports.KindNumber:
+			c.Fields.Add(&core.NumberField{Name: f.Name})
+		case exports.KindBool:
+			c.Fields.Add(&core.BoolField{Name: f.Name})
+		case exports.KindDate:
+			c.Fields.Add(&core.DateField{Name: f.Name})
+		case exports.KindFile:
+			// The files themselves are not in the export: their URLs are.
+			c.Fields.Add(&core.URLField{Name: f.Name})
+			p.Kind, p.Why = "url", "the file's URL (the files are not in the export)"
+		case exports.KindRelation:
+			target, ok := targets[f.Target]
+			if !ok {
+				c.Fields.Add(&core.JSONField{Name: f.Name})
+				p.Kind, p.Why = "json", "Pointers to "+f.Target+", a class not in the export"
+				break
+			}
+			if target == "users" {
+				users, err := tx.FindCollectionByNameOrId("users")
+				if err != nil {
+					return nil, err
+				}
+				target = users.Id
+			}
+			maxSelect := 1
+			if f.Multiple {
+				maxSelect = 999
+			}
+			c.Fields.Add(&core.RelationField{Name: f.Name, CollectionId: target, MaxSelect: maxSelect})
+		default:
+			c.Fields.Add(&core.JSONField{Name: f.Name})
+		}
+		plan = append(plan, p)
+	}
+	if len(plan) == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(plan, func(a, b FieldPlan) int { return strings.Compare(a.Name, b.Name) })
+	return plan, tx.Save(c)
+}
