@@ -45,7 +45,8 @@ func TestFailingCommandsExitNonZero(t *testing.T) {
 		args []string
 		says string
 	}{
-		{"unknown command", []string{"import", "leancloud"}, `unknown command "import"`},
+		{"unknown command", []string{"frobnicate", "leancloud"}, `unknown command "frobnicate"`},
+		{"an import without its export", []string{"import", "leancloud", "--appid", "wx1", "--dir", filepath.Join(t.TempDir(), "pb_data")}, "accepts 1 arg(s)"},
 		{"unknown flag", []string{"serve", "--no-such-flag"}, "unknown flag"},
 		{"missing arguments", []string{"superuser", "upsert", "--dir", filepath.Join(t.TempDir(), "pb_data")}, "missing email and password"},
 		{"busy port", []string{"serve", "--http", addr, "--dir", filepath.Join(t.TempDir(), "pb_data")}, "address already in use"},

@@ -19,6 +19,7 @@ import (
 
 	"wxbase/cloudquery"
 	"wxbase/datalock"
+	"wxbase/importer"
 	"wxbase/migrations"
 	"wxbase/realtime"
 	"wxbase/secrets"
@@ -159,6 +160,11 @@ func Register(app core.App, cfg Config) *Wechat {
 		binary.RootCmd.AddCommand(
 			secrets.NewRotateCommand(app, v),
 			secrets.NewRecoverCommand(app, v, migrations.DefaultSettings),
+			// Users and data from LeanCloud (package importer).
+			importer.NewCommand(app, importer.Config{
+				NoPasswordHash: noPasswordHash,
+				EnvApp:         func(a core.App) error { return syncEnvApp(a, s.vault, s.cfg.AppID, s.cfg.Secret) },
+			}),
 		)
 		// Dev mode prints every SQL statement, every stored value in it:
 		// the terminal gets them with their literals masked.

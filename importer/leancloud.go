@@ -30,6 +30,10 @@ type Options struct {
 	// NoPasswordHash is the password hash of users who have none: what a
 	// WeChat sign-up stores, which no password matches.
 	NoPasswordHash string
+	// EnvApp, when set, first creates or updates the mini-program of
+	// WECHAT_APPID and WECHAT_SECRET, as the server does at start (within
+	// the import's transaction).
+	EnvApp func(core.App) error
 	// DryRun plans the import and writes nothing.
 	DryRun bool
 }
@@ -88,9 +92,14 @@ var errDryRun = errors.New("dry run")
 func LeanCloud(app core.App, x *exports.LeanCloudExport, opts Options) (*Report, error) {
 	report := &Report{Skipped: x.Skipped, Rules: leanCloudRules, Problems: []string{}, NotCarried: []string{}}
 	err := app.RunInTransaction(func(tx core.App) error {
+		if opts.EnvApp != nil {
+			if err := opts.EnvApp(tx); err != nil {
+				return fmt.Errorf("the mini-program of WECHAT_APPID: %w", err)
+			}
+		}
 		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{}}
 		if err := w.users(); err != nil {
-			return err
+			return fmt.Errorf("users: %w", err)
 		}
 		if err := w.classes(); err != nil {
 			return err

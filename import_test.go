@@ -1,0 +1,99 @@
+package main_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"wxbase/internal/testkit"
+	"wxbase/wechat/wechattest"
+)
+
+// The promise of `wxbase import leancloud`: a WeChat user who opens the
+// mini-program after the move lands on their same account, with their
+// same records. A malformed export writes nothing, and an import beside a
+// running server is refused.
+func TestLeanCloudImportThenTheSameUsersLogIn(t *testing.T) {
+	t.Parallel()
+	const appID, secret = "wx7777777777777777", "7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e"
+	const alice, bob = "oAliceAAAAAAAAAAAAAAAAAAAAAA", "oBobBBBBBBBBBBBBBBBBBBBBBBBB"
+	const aliceID, bobID = "558e20cbe4b060308e3eb36c", "558e20cbe4b060308e3eb36d"
+	fake := wechattest.New()
+	fake.AddApp(appID, secret)
+	fakeURL, closeFake := fake.Listen()
+	t.Cleanup(closeFake)
+	env := []string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret, "WECHAT_API_BASE=" + fakeURL}
+	root := t.TempDir()
+	dataDir := filepath.Join(root, "pb_data")
+	export := func(name string, files map[string]string) string {
+		dir := filepath.Join(root, name)
+		os.MkdirAll(dir, 0o755)
+		for file, body := range files {
+			if err := os.WriteFile(filepath.Join(dir, file), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	users := `{"objectId":"` + aliceID + `","authData":{"lc_weapp":{"openid":"` + alice + `","session_key":"stale"}}}
+{"objectId":"` + bobID + `","authData":{"lc_weapp":{"openid":"` + bob + `","session_key":"stale"}}}
+`
+	posts := `{"objectId":"p0000000000000000000001a","title":"alice's public","ACL":{"*":{"read":true},"` + aliceID + `":{"read":true,"write":true}}}
+{"objectId":"p0000000000000000000002b","title":"alice's own","ACL":{"` + aliceID + `":{"read":true,"write":true}}}
+{"objectId":"p0000000000000000000003c","title":"bob's own","ACL":{"` + bobID + `":{"read":true,"write":true}}}
+`
+	good := export("good", map[string]string{"_User.0.jsonl": users, "Post.0.jsonl": posts})
+	out, err := runWxbase(t, env, "import", "leancloud", good, "--appid", appID, "--dir", dataDir)
+	if err != nil || !strings.Contains(out, "Imported 2 users with 2 WeChat accounts") {
+		t.Fatalf("the import: %v\n%s", err, out)
+	}
+
+	p := start(t, dataDir, env, "--dev=false")
+	titles := func(token string) string {
+		_, _, res := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/collections/Post/records?sort=title", token, "")
+		var got []string
+		items, _ := res["items"].([]any)
+		for _, item := range items {
+			got = append(got, item.(map[string]any)["title"].(string))
+		}
+		return strings.Join(got, ", ")
+	}
+	for openid, want := range map[string]struct{ id, titles string }{
+		alice: {aliceID, "alice's own, alice's public"},
+		bob:   {bobID, "alice's public, bob's own"},
+	} {
+		status, body, res := login(t, p.Base, fake.IssueCode(appID, openid))
+		record, _ := res["record"].(map[string]any)
+		if status != 200 || record["id"] != want.id {
+			t.Fatalf("%s logs in as %v, want the imported user %s: %d %s", openid, record["id"], want.id, status, body)
+		}
+		if got := titles(res["token"].(string)); got != want.titles {
+			t.Errorf("%s sees %q, want %q", openid, got, want.titles)
+		}
+	}
+	if got := titles(""); got != "alice's public" {
+		t.Errorf("a guest sees %q", got)
+	}
+
+	// Beside the running server, an import is refused.
+	out, err = runWxbase(t, env, "import", "leancloud", good, "--appid", appID, "--dir", dataDir)
+	if err == nil || !strings.Contains(out, "is serving the data directory") || !strings.Contains(out, "stop it, import") {
+		t.Fatalf("an import beside the server: %v\n%s", err, out)
+	}
+
+	// A later export with a new post and a record cut off on line 5:
+	// nothing of it is written.
+	p.Stop()
+	more := posts + `{"objectId":"p0000000000000000000004d","title":"new"}` + "\n" + `{"objectId":"p0000000000000000000005e","title":`
+	broken := export("broken", map[string]string{"_User.0.jsonl": users, "Post.0.jsonl": more})
+	out, err = runWxbase(t, env, "import", "leancloud", broken, "--appid", appID, "--dir", dataDir)
+	if err == nil || !strings.Contains(out, "Post.0.jsonl:5:") || !strings.Contains(out, "nothing was imported") {
+		t.Fatalf("a broken export: %v\n%s", err, out)
+	}
+	var posted int
+	if err := openDB(t, filepath.Join(dataDir, "data.db")).NewQuery("SELECT count(*) FROM Post").Row(&posted); err != nil || posted != 3 {
+		t.Fatalf("after the broken import: %d posts (%v), want the 3 imported before", posted, err)
+	}
+}
