@@ -37,8 +37,11 @@ func TestLeanCloudImportThenTheSameUsersLogIn(t *testing.T) {
 		}
 		return dir
 	}
+	// Carol signed up with an e-mail and a password (LeanCloud's documented
+	// test vector: "password").
 	users := `{"objectId":"` + aliceID + `","authData":{"lc_weapp":{"openid":"` + alice + `","session_key":"stale"}}}
 {"objectId":"` + bobID + `","authData":{"lc_weapp":{"openid":"` + bob + `","session_key":"stale"}}}
+{"objectId":"mQtjuMF5xk","email":"carol@example.com","emailVerified":true,"salt":"h60d8x797d3oa0naxybxxv9bn7xpt2yiowz68mpiwou7gwr2","password":"tA7BLW+NK0UeARng0693gCaVnljkglCB9snqlpCSUKjx2RgYp8VZZOQt0S5iUtlDrkJXfT3gknS4rRqjYsd/Ug=="}
 `
 	posts := `{"objectId":"p0000000000000000000001a","title":"alice's public","ACL":{"*":{"read":true},"` + aliceID + `":{"read":true,"write":true}}}
 {"objectId":"p0000000000000000000002b","title":"alice's own","ACL":{"` + aliceID + `":{"read":true,"write":true}}}
@@ -46,7 +49,7 @@ func TestLeanCloudImportThenTheSameUsersLogIn(t *testing.T) {
 `
 	good := export("good", map[string]string{"_User.0.jsonl": users, "Post.0.jsonl": posts})
 	out, err := runWxbase(t, env, "import", "leancloud", good, "--appid", appID, "--dir", dataDir)
-	if err != nil || !strings.Contains(out, "Imported 2 users with 2 WeChat accounts") {
+	if err != nil || !strings.Contains(out, "Imported 3 users with 2 WeChat accounts") {
 		t.Fatalf("the import: %v\n%s", err, out)
 	}
 
@@ -75,6 +78,36 @@ func TestLeanCloudImportThenTheSameUsersLogIn(t *testing.T) {
 	}
 	if got := titles(""); got != "alice's public" {
 		t.Errorf("a guest sees %q", got)
+	}
+
+	// Carol signs in with her LeanCloud password, which then becomes her
+	// password here; the hash was stored sealed, and is gone after.
+	legacy := func() string {
+		var v string
+		openDB(t, filepath.Join(dataDir, "data.db")).NewQuery("SELECT leancloud_password FROM users WHERE id = 'mQtjuMF5xk'").Row(&v)
+		return v
+	}
+	if v := legacy(); !strings.HasPrefix(v, "wxv2:") || strings.Contains(v, "tA7BLW") {
+		t.Fatalf("the LeanCloud hash is stored as %q, not sealed", v)
+	}
+	passwordLogin := func(password string) int {
+		status, _ := testkit.Call(t, http.MethodPost, p.Base+"/api/collections/users/auth-with-password", "",
+			`{"identity":"carol@example.com","password":"`+password+`"}`)
+		return status
+	}
+	if status := passwordLogin("Password"); status != 400 {
+		t.Fatalf("a wrong password: %d", status)
+	}
+	if legacy() == "" {
+		t.Fatal("a wrong password dropped the LeanCloud hash")
+	}
+	if status := passwordLogin("password"); status != 200 {
+		t.Fatalf("Carol's LeanCloud password: %d", status)
+	}
+	var hash string
+	openDB(t, filepath.Join(dataDir, "data.db")).NewQuery("SELECT password FROM users WHERE id = 'mQtjuMF5xk'").Row(&hash)
+	if v := legacy(); v != "" || !strings.HasPrefix(hash, "$2") {
+		t.Fatalf("after the login: the LeanCloud hash %q, the password hash %q (want bcrypt)", v, hash)
 	}
 
 	// Beside the running server, an import is refused.

@@ -102,6 +102,9 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnRecordCreateRequest(appsCollection).BindFunc(refuseMockFlagChange)
 	app.OnRecordUpdateRequest(appsCollection).BindFunc(refuseMockFlagChange)
 	app.OnRecordDeleteRequest(appsCollection).BindFunc(refuseDeletingUsedApp)
+	// Users imported from LeanCloud sign in with their LeanCloud password
+	// once; it then becomes a password of PocketBase's own.
+	app.OnRecordAuthWithPasswordRequest(usersCollection).BindFunc(s.upgradeLeanCloudPassword)
 	// Phone numbers come only from WeChat, and only their owner sees them.
 	app.OnRecordEnrich(usersCollection).BindFunc(hidePhoneFromOthers)
 	app.OnRecordCreateRequest(usersCollection).BindFunc(refusePhoneWrites)

@@ -135,6 +135,9 @@ func printReport(out io.Writer, r *Report, dryRun bool) {
 		}
 	}
 	fmt.Fprintf(out, "Rules of the collections made: list and view %q, create %q, update and delete %q.\n", r.Rules["list"], r.Rules["create"], r.Rules["update"])
+	for _, n := range r.Notes {
+		fmt.Fprintln(out, "Note: "+n+".")
+	}
 	for class, n := range r.Skipped {
 		fmt.Fprintf(out, "Not imported: %d %s records (no counterpart here).\n", n, class)
 	}

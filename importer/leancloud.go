@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"wxbase/exports"
+	"wxbase/secrets"
 )
 
 // Options are what the operator says that the export cannot.
@@ -41,9 +42,11 @@ type Options struct {
 // Report is what an import did, or would do.
 type Report struct {
 	Users       int               `json:"users"`
+	Passwords   int               `json:"leanCloudPasswords"`
 	Accounts    int               `json:"accounts"`
 	Collections []CollectionPlan  `json:"collections"`
 	Skipped     map[string]int    `json:"skippedClasses,omitempty"`
+	Notes       []string          `json:"notes"`
 	Problems    []string          `json:"problems"`
 	NotCarried  []string          `json:"notCarried"`
 	Rules       map[string]string `json:"rules"`
@@ -90,7 +93,7 @@ var errDryRun = errors.New("dry run")
 // nothing; a dry run runs the same work and rolls it back, so its report
 // is exactly what the import would do.
 func LeanCloud(app core.App, x *exports.LeanCloudExport, opts Options) (*Report, error) {
-	report := &Report{Skipped: x.Skipped, Rules: leanCloudRules, Problems: []string{}, NotCarried: []string{}}
+	report := &Report{Skipped: x.Skipped, Rules: leanCloudRules, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
 	err := app.RunInTransaction(func(tx core.App) error {
 		if opts.EnvApp != nil {
 			if err := opts.EnvApp(tx); err != nil {
@@ -163,6 +166,25 @@ func (w *leanCloudWrite) users() error {
 	if err := widenIDs(w.tx, users, userIDs(w.x.Users)); err != nil {
 		return err
 	}
+	// Users who signed in with an e-mail and a password keep doing so:
+	// password sign-in (by e-mail), off for WeChat-only users, is turned on.
+	withPassword := 0
+	for _, u := range w.x.Users {
+		switch {
+		case u.PasswordHash != "" && u.Email != "":
+			withPassword++
+		case u.PasswordHash != "":
+			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: a LeanCloud password without an e-mail to sign in with (sign in by WeChat, or a superuser sets an e-mail)", u.ID))
+		}
+	}
+	if withPassword > 0 && !users.PasswordAuth.Enabled {
+		users.PasswordAuth.Enabled = true
+		users.PasswordAuth.IdentityFields = []string{core.FieldNameEmail}
+		if err := w.tx.Save(users); err != nil {
+			return err
+		}
+		w.report.Notes = append(w.report.Notes, fmt.Sprintf("password sign-in by e-mail is turned on for users: %d imported users had a LeanCloud password and an e-mail; each one's first password login checks the LeanCloud hash and sets a password of its own", withPassword))
+	}
 	// Fields of the users' profiles the users collection lacks.
 	var profile exports.Schema
 	for _, u := range w.x.Users {
@@ -232,8 +254,11 @@ func (w *leanCloudWrite) users() error {
 			record.Set("phone", u.Phone)
 		}
 		record.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: w.opts.NoPasswordHash})
-		if u.PasswordHash != "" {
-			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: the LeanCloud password (they sign in by WeChat, or set a new password)", u.ID))
+		if u.PasswordHash != "" && u.Email != "" {
+			// Kept sealed; the first password login checks it and
+			// replaces it with a password of PocketBase's own.
+			record.Set(secrets.LeanCloudPasswordField, u.PasswordSalt+"$"+u.PasswordHash)
+			w.report.Passwords++
 		}
 		for key, v := range u.Fields {
 			if key == "ACL" || users.Fields.GetByName(key) == nil {

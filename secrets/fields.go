@@ -32,7 +32,14 @@ var Sealed = []Field{
 	{Collection: "wechat_apps", Name: "secret", Type: core.FieldTypeText},
 	{Collection: "wechat_accounts", Name: "session_key", Type: core.FieldTypeText},
 	{Collection: "wechat_tokens", Name: "token", Type: core.FieldTypeText},
+	// A user's LeanCloud password hash, "salt$hash", kept by an import
+	// until their first password login replaces it (package importer).
+	{Collection: "users", Name: LeanCloudPasswordField, Type: core.FieldTypeText, CollectionID: "_pb_users_auth_"},
 }
+
+// LeanCloudPasswordField is the users field an import of LeanCloud adds
+// for the users who had a password there.
+const LeanCloudPasswordField = "leancloud_password"
 
 // Private lists the values only their owner and superusers may see: no one
 // else may filter, sort, watch or write a rule on them, at any depth.

@@ -478,6 +478,13 @@ func (v *Vault) Read(record *core.Record) (string, error) {
 	return v.open(sealedValue{record.Collection().Id, record.Id, field}, record.GetString(currentName(record.Collection(), field)))
 }
 
+// holds says whether the collection has the field yet: a sealed field
+// added by a later migration is missing until that migration runs, which
+// is after start-up reads the sealed values.
+func holds(collection *core.Collection, field Field) bool {
+	return collection.Fields.GetById(field.idIn(collection)) != nil
+}
+
 // currentName is the field's name in the collection (renames are refused,
 // but the id is what decides).
 func currentName(collection *core.Collection, field Field) string {
@@ -547,7 +554,7 @@ type opened struct {
 func (v *Vault) collect(tx core.App, skip string) (values []opened, unopenable []string, err error) {
 	for _, field := range Sealed {
 		collection, err := tx.FindCollectionByNameOrId(field.CollectionId())
-		if err != nil {
+		if err != nil || !holds(collection, field) {
 			continue // not created yet
 		}
 		column := currentName(collection, field)
@@ -615,7 +622,7 @@ func countSealed(app core.App) (int, error) {
 	total := 0
 	for _, field := range Sealed {
 		collection, err := app.FindCollectionByNameOrId(field.CollectionId())
-		if err != nil {
+		if err != nil || !holds(collection, field) {
 			continue
 		}
 		var n int
@@ -634,7 +641,7 @@ func sealedKeyIDs(app core.App) ([]string, error) {
 	var ids []string
 	for _, field := range Sealed {
 		collection, err := app.FindCollectionByNameOrId(field.CollectionId())
-		if err != nil {
+		if err != nil || !holds(collection, field) {
 			continue
 		}
 		column := currentName(collection, field)
