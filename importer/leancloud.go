@@ -219,6 +219,12 @@ func (w *leanCloudWrite) users() error {
 		return err
 	}
 	w.imported["_User"] = map[string]bool{}
+	keptUsers := 0
+	defer func() {
+		if keptUsers > 0 {
+			w.report.Notes = append(w.report.Notes, fmt.Sprintf("users: %d users already here (from an earlier import) were left as they are", keptUsers))
+		}
+	}()
 	for _, u := range w.x.Users {
 		for _, n := range u.NotCarried {
 			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: %s", u.ID, n))
@@ -240,8 +246,8 @@ func (w *leanCloudWrite) users() error {
 			continue
 		}
 		if _, err := w.tx.FindRecordById(users, u.ID); err == nil {
-			w.problem("user %s is already here; it is left as it is", u.ID)
 			w.imported["_User"][u.ID] = true
+			keptUsers++
 			continue
 		}
 		record := core.NewRecord(users)
@@ -381,9 +387,16 @@ func (w *leanCloudWrite) collection(class string) (*core.Collection, bool, error
 
 // records writes a class's records.
 func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudClass) error {
+	kept := 0
+	defer func() {
+		if kept > 0 {
+			w.report.Notes = append(w.report.Notes, fmt.Sprintf("%s: %d records already here (from an earlier import) were left as they are; a later export's changes to them are not applied", c.Name, kept))
+		}
+	}()
 	for _, r := range class.Records {
 		if _, err := w.tx.FindRecordById(c, r.ID); err == nil {
-			continue // written by an earlier import
+			kept++
+			continue
 		}
 		record := core.NewRecord(c)
 		record.Id = r.ID
