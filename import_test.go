@@ -130,3 +130,47 @@ func TestLeanCloudImportThenTheSameUsersLogIn(t *testing.T) {
 		t.Fatalf("after the broken import: %d posts (%v), want the 3 imported before", posted, err)
 	}
 }
+
+// The same promise for CloudBase: after `wxbase import cloudbase`, each
+// WeChat user who logs in reads, through the database routes the SDK
+// calls, exactly the records they created, with their openid in _openid.
+func TestCloudBaseImportThenTheSameUsersLogIn(t *testing.T) {
+	t.Parallel()
+	const appID, secret = "wx8888888888888888", "8e8e8e8e8e8e8e8e8e8e8e8e8e8e8e8e"
+	const alice, bob = "oAliceAAAAAAAAAAAAAAAAAAAAAA", "oBobBBBBBBBBBBBBBBBBBBBBBBBB"
+	fake := wechattest.New()
+	fake.AddApp(appID, secret)
+	fakeURL, closeFake := fake.Listen()
+	t.Cleanup(closeFake)
+	env := []string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret, "WECHAT_API_BASE=" + fakeURL}
+	root := t.TempDir()
+	dataDir := filepath.Join(root, "pb_data")
+	export := filepath.Join(root, "export")
+	os.MkdirAll(export, 0o755)
+	todos := `{"_id": "9b3f0c7a5e8d4f2a9b3f0c7a5e8d4f2a", "_openid": "` + alice + `", "title": "alice's"}
+{"_id": "B2f0c7a5e8d4f2a9", "_openid": "` + bob + `", "title": "bob's"}
+`
+	if err := os.WriteFile(filepath.Join(export, "todos.json"), []byte(todos), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runWxbase(t, env, "import", "cloudbase", export, "--appid", appID, "--dir", dataDir)
+	if err != nil || !strings.Contains(out, "Imported 2 users with 2 WeChat accounts, and 1 collections") {
+		t.Fatalf("the import: %v\n%s", err, out)
+	}
+	p := start(t, dataDir, env, "--dev=false")
+	for openid, want := range map[string]string{alice: "alice's", bob: "bob's"} {
+		status, body, res := login(t, p.Base, fake.IssueCode(appID, openid))
+		if status != 200 {
+			t.Fatalf("%s: %d %s", openid, status, body)
+		}
+		_, _, got := testkit.CallJSON(t, http.MethodPost, p.Base+"/api/database/todos/get", res["token"].(string), `{"appid":"`+appID+`","query":{}}`)
+		data, _ := got["data"].([]any)
+		if len(data) != 1 {
+			t.Fatalf("%s reads %v", openid, got)
+		}
+		doc := data[0].(map[string]any)
+		if doc["title"] != want || doc["_openid"] != openid {
+			t.Errorf("%s reads %v, want %q with _openid %s", openid, doc, want, openid)
+		}
+	}
+}

@@ -1,5 +1,5 @@
 // Package exports reads the data exports of LeanCloud and WeChat CloudBase
-// (README "Moving from LeanCloud"): the records of each export
+// (README "Moving from LeanCloud or CloudBase"): the records of each export
 // file, and the values in each record, as plain Go values an importer maps
 // onto PocketBase. It has no PocketBase imports.
 package exports

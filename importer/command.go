@@ -31,13 +31,15 @@ type MapFile struct {
 	// MiniPrograms maps LeanCloud authData keys other than lc_weapp that
 	// are mini-program logins ({"weapp2": "wx..."}) to their appid.
 	MiniPrograms map[string]string `json:"miniPrograms"`
+	// Collections renames CloudBase collections ({"users": "profiles"}).
+	Collections map[string]string `json:"collections"`
 }
 
 // NewCommand is `wxbase import`, with its source subcommands.
 func NewCommand(app core.App, cfg Config) *cobra.Command {
 	command := &cobra.Command{
 		Use:   "import",
-		Short: "Bring users and data over from LeanCloud",
+		Short: "Bring users and data over from LeanCloud or WeChat CloudBase",
 	}
 	var appID, mapPath string
 	var dryRun, asJSON bool
@@ -56,22 +58,12 @@ read. Stop the server first: it caches collections and would not see the import.
 			if appID == "" {
 				return errors.New("--appid is required: the mini-program (wechat_apps) the export's openids belong to")
 			}
-			if err := datalock.Holder(app.DataDir()); err != nil {
-				var held *datalock.HeldError
-				if errors.As(err, &held) {
-					return fmt.Errorf("%w: stop it, import, then start it again (a running server caches collections and would not see the import)", held)
-				}
+			if err := refuseBesideServer(app); err != nil {
 				return err
 			}
-			var m MapFile
-			if mapPath != "" {
-				raw, err := os.ReadFile(mapPath)
-				if err != nil {
-					return err
-				}
-				if err := json.Unmarshal(raw, &m); err != nil {
-					return fmt.Errorf("%s: %w", mapPath, err)
-				}
+			m, err := readMap(mapPath)
+			if err != nil {
+				return err
 			}
 			platforms := make([]string, 0, len(m.MiniPrograms))
 			for p := range m.MiniPrograms {
@@ -93,13 +85,7 @@ read. Stop the server first: it caches collections and would not see the import.
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
 			}
-			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(report)
-			}
-			printReport(cmd.OutOrStdout(), report, dryRun)
-			return nil
+			return printOut(cmd.OutOrStdout(), report, dryRun, asJSON)
 		},
 	}
 	leancloud.Flags().StringVar(&appID, "appid", "", "the appid of the mini-program (in wechat_apps) whose openids the export holds")
@@ -107,7 +93,92 @@ read. Stop the server first: it caches collections and would not see the import.
 	leancloud.Flags().BoolVar(&dryRun, "dry-run", false, "say what the import would do, and write nothing")
 	leancloud.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	command.AddCommand(leancloud)
+	command.AddCommand(cloudBaseCommand(app, cfg))
 	return command
+}
+
+// cloudBaseCommand is `wxbase import cloudbase`.
+func cloudBaseCommand(app core.App, cfg Config) *cobra.Command {
+	var appID, mapPath string
+	var dryRun, asJSON bool
+	command := &cobra.Command{
+		Use:   "cloudbase <export.json | directory>",
+		Short: "Import a WeChat CloudBase database export: a user per openid, and every collection",
+		Long: `Imports the files of CloudBase's database export (one JSON file per collection, as the
+console's 导出 or databasemigrateexport writes them) in one transaction: each distinct
+_openid becomes a user with a WeChat account of the mini-program --appid names (or
+the user already holding that account here), so the user's next wx.login lands on
+it; every collection keeps its records' _id and is owned by their creator, under
+CloudBase's default permission (the creator reads and writes). Stop the server first.`,
+		Args:         cobra.ExactArgs(1),
+		SilenceUsage: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if appID == "" {
+				return errors.New("--appid is required: the mini-program (wechat_apps) the export's openids belong to")
+			}
+			if err := refuseBesideServer(app); err != nil {
+				return err
+			}
+			m, err := readMap(mapPath)
+			if err != nil {
+				return err
+			}
+			x, err := exports.ReadCloudBase(args[0])
+			if err != nil {
+				return fmt.Errorf("nothing was imported: %w", err)
+			}
+			if err := app.RunAllMigrations(); err != nil {
+				return fmt.Errorf("applying the migrations: %w", err)
+			}
+			report, err := CloudBase(app, x, CloudBaseOptions{AppID: appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
+			if err != nil {
+				return fmt.Errorf("nothing was imported: %w", err)
+			}
+			return printOut(cmd.OutOrStdout(), report, dryRun, asJSON)
+		},
+	}
+	command.Flags().StringVar(&appID, "appid", "", "the appid of the mini-program (in wechat_apps) whose openids the export holds")
+	command.Flags().StringVar(&mapPath, "map", "", `a JSON file: {"collections": {"<export's name>": "<name here>"}}`)
+	command.Flags().BoolVar(&dryRun, "dry-run", false, "say what the import would do, and write nothing")
+	command.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return command
+}
+
+// refuseBesideServer refuses to import under a running server.
+func refuseBesideServer(app core.App) error {
+	err := datalock.Holder(app.DataDir())
+	var held *datalock.HeldError
+	if errors.As(err, &held) {
+		return fmt.Errorf("%w: stop it, import, then start it again (a running server caches collections and would not see the import)", held)
+	}
+	return err
+}
+
+// readMap reads --map's file, if given.
+func readMap(path string) (MapFile, error) {
+	var m MapFile
+	if path == "" {
+		return m, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// printOut prints a report, as JSON or for a person.
+func printOut(out io.Writer, report *Report, dryRun, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(report)
+	}
+	printReport(out, report, dryRun)
+	return nil
 }
 
 // printReport writes the report for a person.
