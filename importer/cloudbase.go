@@ -184,8 +184,12 @@ func cloudBaseCollection(tx core.App, c *exports.CloudBaseCollection, opts Cloud
 	}
 	report.Collections = append(report.Collections, CollectionPlan{Name: name, Class: c.Name, Records: len(c.Records), Created: created, Fields: fields})
 	kept := 0
+	stored, err := storedIDs(tx, collection)
+	if err != nil {
+		return err
+	}
 	for i, r := range c.Records {
-		if _, err := tx.FindRecordById(collection, r.ID); err == nil {
+		if stored[r.ID] {
 			kept++
 			continue
 		}

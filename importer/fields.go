@@ -133,3 +133,17 @@ func addFields(tx core.App, c *core.Collection, inferred []exports.InferredField
 	slices.SortFunc(plan, func(a, b FieldPlan) int { return strings.Compare(a.Name, b.Name) })
 	return plan, tx.Save(c)
 }
+
+// storedIDs are the ids of the records a collection holds, read at once:
+// asking for each imported record would cost a query per record.
+func storedIDs(tx core.App, c *core.Collection) (map[string]bool, error) {
+	var ids []string
+	if err := tx.DB().Select("id").From(c.Name).Column(&ids); err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}

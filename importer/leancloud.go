@@ -219,6 +219,10 @@ func (w *leanCloudWrite) users() error {
 		return err
 	}
 	w.imported["_User"] = map[string]bool{}
+	storedUsers, err := storedIDs(w.tx, users)
+	if err != nil {
+		return err
+	}
 	keptUsers := 0
 	defer func() {
 		if keptUsers > 0 {
@@ -245,7 +249,7 @@ func (w *leanCloudWrite) users() error {
 		if taken {
 			continue
 		}
-		if _, err := w.tx.FindRecordById(users, u.ID); err == nil {
+		if storedUsers[u.ID] {
 			w.imported["_User"][u.ID] = true
 			keptUsers++
 			continue
@@ -393,8 +397,12 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 			w.report.Notes = append(w.report.Notes, fmt.Sprintf("%s: %d records already here (from an earlier import) were left as they are; a later export's changes to them are not applied", c.Name, kept))
 		}
 	}()
+	stored, err := storedIDs(w.tx, c)
+	if err != nil {
+		return err
+	}
 	for _, r := range class.Records {
-		if _, err := w.tx.FindRecordById(c, r.ID); err == nil {
+		if stored[r.ID] {
 			kept++
 			continue
 		}
