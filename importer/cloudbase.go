@@ -178,7 +178,8 @@ func cloudBaseCollection(tx core.App, c *exports.CloudBaseCollection, opts Cloud
 		}
 		created = true
 	}
-	fields, err := addFields(tx, collection, c.Schema.Fields(), nil)
+	inferred, names := carriedNames(collection, c.Schema.Fields(), "cb_", ownedByImport, report)
+	fields, err := addFields(tx, collection, inferred, nil)
 	if err != nil {
 		return err
 	}
@@ -199,10 +200,11 @@ func cloudBaseCollection(tx core.App, c *exports.CloudBaseCollection, opts Cloud
 			record.Set(ownerField, owner)
 		}
 		for key, v := range r.Fields {
-			if collection.Fields.GetByName(key) == nil {
+			field := collection.Fields.GetByName(names[key])
+			if field == nil {
 				continue
 			}
-			record.Set(key, storedValue(v))
+			record.Set(field.GetName(), storedValue(v))
 		}
 		if err := tx.SaveNoValidate(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, c.Sources[i], err)

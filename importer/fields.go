@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"wxbase/exports"
+	"wxbase/secrets"
 )
 
 // sourceIDPattern is the id pattern of a collection that keeps its source
@@ -146,4 +147,58 @@ func storedIDs(tx core.App, c *core.Collection) (map[string]bool, error) {
 		set[id] = true
 	}
 	return set, nil
+}
+
+// kindTypes are the PocketBase field types an inferred kind is stored in.
+var kindTypes = map[exports.FieldKind]string{
+	exports.KindText:     core.FieldTypeText,
+	exports.KindNumber:   core.FieldTypeNumber,
+	exports.KindBool:     core.FieldTypeBool,
+	exports.KindDate:     core.FieldTypeDate,
+	exports.KindJSON:     core.FieldTypeJSON,
+	exports.KindRelation: core.FieldTypeRelation,
+	exports.KindFile:     core.FieldTypeURL,
+}
+
+// carriedNames decides, for each key of an export's records, the field it
+// is stored in: its own name, unless that names a field the export's
+// values must not reach (owns says which: the import's owner and ACL
+// fields, a system, hidden or guarded field, one of another type), in
+// which case prefix+name, reported. It returns the inferred fields so
+// renamed, and the names by key.
+func carriedNames(c *core.Collection, inferred []exports.InferredField, prefix string, owns func(core.Field, exports.InferredField) bool, report *Report) ([]exports.InferredField, map[string]string) {
+	names := make(map[string]string, len(inferred))
+	out := make([]exports.InferredField, len(inferred))
+	for i, f := range inferred {
+		names[f.Name] = f.Name
+		if existing := c.Fields.GetByName(f.Name); existing != nil && owns(existing, f) {
+			renamed := prefix + f.Name
+			report.Notes = append(report.Notes, fmt.Sprintf("%s: the export's field %s is stored as %s (%s is a field of its own here)", c.Name, f.Name, renamed, f.Name))
+			names[f.Name] = renamed
+			f.Name = renamed
+		}
+		out[i] = f
+	}
+	return out, names
+}
+
+// importFields are the fields an import gives each collection it makes.
+var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated"}
+
+// ownedByImport is carriedNames' rule for the collections an import makes.
+func ownedByImport(field core.Field, _ exports.InferredField) bool {
+	return slices.Contains(importFields, field.GetName())
+}
+
+// ownedByUsers is carriedNames' rule for users: its system, hidden and
+// guarded fields (phone), its times, and any field of another type.
+func ownedByUsers(field core.Field, f exports.InferredField) bool {
+	if field.GetSystem() || field.GetHidden() {
+		return true
+	}
+	switch field.GetName() {
+	case "phone", "created", "updated", secrets.LeanCloudPasswordField:
+		return true
+	}
+	return kindTypes[f.Kind] != field.Type()
 }

@@ -192,7 +192,8 @@ func (w *leanCloudWrite) users() error {
 		delete(fields, "ACL")
 		profile.Add(fields)
 	}
-	plan, err := addFields(w.tx, users, profile.Fields(), nil)
+	inferred, userNames := carriedNames(users, profile.Fields(), "lc_", ownedByUsers, w.report)
+	plan, err := addFields(w.tx, users, inferred, nil)
 	if err != nil {
 		return err
 	}
@@ -271,10 +272,11 @@ func (w *leanCloudWrite) users() error {
 			w.report.Passwords++
 		}
 		for key, v := range u.Fields {
-			if key == "ACL" || users.Fields.GetByName(key) == nil {
+			name, ok := userNames[key]
+			if key == "ACL" || !ok || users.Fields.GetByName(name) == nil {
 				continue
 			}
-			record.Set(key, storedValue(v))
+			record.Set(name, storedValue(v))
 		}
 		setTimes(record, u.Created, u.Updated)
 		if err := w.tx.SaveNoValidate(record); err != nil {
@@ -329,8 +331,11 @@ func (w *leanCloudWrite) classes() error {
 	for name, c := range collections {
 		targets[name] = c.Id
 	}
+	carried := map[string]map[string]string{}
 	for i, name := range names {
-		plan, err := addFields(w.tx, collections[name], w.x.Classes[name].Schema.Fields(), targets)
+		inferred, fieldNames := carriedNames(collections[name], w.x.Classes[name].Schema.Fields(), "lc_", ownedByImport, w.report)
+		carried[name] = fieldNames
+		plan, err := addFields(w.tx, collections[name], inferred, targets)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -341,7 +346,7 @@ func (w *leanCloudWrite) classes() error {
 		}
 	}
 	for _, name := range names {
-		if err := w.records(collections[name], w.x.Classes[name]); err != nil {
+		if err := w.records(collections[name], w.x.Classes[name], carried[name]); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
@@ -390,7 +395,7 @@ func (w *leanCloudWrite) collection(class string) (*core.Collection, bool, error
 }
 
 // records writes a class's records.
-func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudClass) error {
+func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudClass, names map[string]string) error {
 	kept := 0
 	defer func() {
 		if kept > 0 {
@@ -425,13 +430,13 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 			record.Set(publicReadField, true) // no ACL: LeanCloud lets everyone in
 		}
 		for key, v := range r.Fields {
-			field := c.Fields.GetByName(key)
+			field := c.Fields.GetByName(names[key])
 			if field == nil {
 				continue
 			}
 			value, ok := w.fieldValue(field, v, class.Name, r)
 			if ok {
-				record.Set(key, value)
+				record.Set(field.GetName(), value)
 			}
 		}
 		setTimes(record, r.Created, r.Updated)

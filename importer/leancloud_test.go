@@ -173,3 +173,48 @@ func TestLeanCloudImportGivesUsersTheirAccountsAndRecords(t *testing.T) {
 		t.Errorf("a second import says: %s", notes)
 	}
 }
+
+// An export's fields never reach the fields wxbase and the import own: a
+// user's token key, verification, phone, sealed LeanCloud hash, avatar
+// file; a record's owner, public read and ACL. They are carried under
+// lc_<name> instead, and reported.
+func TestLeanCloudImportKeepsExportFieldsOffOwnFields(t *testing.T) {
+	app := newApp(t)
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"_User.0.jsonl": `{"objectId":"u0000000000000000000000a","tokenKey":"forged","verified":true,"phone":"+8613800000000","leancloud_password":"plain","emailVisibility":true,"avatar":"https://x/a.png","name":"Ann","authData":{"lc_weapp":{"openid":"` + alice + `"}}}
+{"objectId":"u0000000000000000000000b","authData":{"lc_weapp":{"openid":"` + bob + `"}}}
+`,
+		"Post.0.jsonl": `{"objectId":"p0000000000000000000001a","owner":{"__type":"Pointer","className":"_User","objectId":"u0000000000000000000000b"},"public_read":true,"leancloud_acl":"forged","ACL":{"u0000000000000000000000a":{"read":true,"write":true}}}
+`,
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := app.FindRecordById("users", "u0000000000000000000000a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.TokenKey() == "forged" || u.Verified() || u.GetString("phone") != "" || u.GetString("leancloud_password") != "" || u.EmailVisibility() || u.GetString("avatar") != "" {
+		t.Errorf("an export field reached an own field of users: %v", u.FieldsData())
+	}
+	if u.GetString("name") != "Ann" || u.GetString("lc_tokenKey") != "forged" || u.GetString("lc_avatar") != "https://x/a.png" || u.GetString("lc_phone") != "+8613800000000" {
+		t.Errorf("the export's fields, carried: %v", u.FieldsData())
+	}
+	p, err := app.FindRecordById("Post", "p0000000000000000000001a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.GetString("owner") != "u0000000000000000000000a" || p.GetBool("public_read") || !strings.Contains(p.GetString("leancloud_acl"), "u0000000000000000000000a") {
+		t.Errorf("the import's own fields of Post: %v", p.FieldsData())
+	}
+	if p.GetString("lc_owner") != "u0000000000000000000000b" || !p.GetBool("lc_public_read") || p.GetString("lc_leancloud_acl") != "forged" {
+		t.Errorf("the export's fields of Post, carried: %v", p.FieldsData())
+	}
+	if notes := strings.Join(report.Notes, "\n"); !strings.Contains(notes, "Post: the export's field owner is stored as lc_owner") || !strings.Contains(notes, "users: the export's field tokenKey is stored as lc_tokenKey") {
+		t.Errorf("notes: %s", notes)
+	}
+}
