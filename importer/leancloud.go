@@ -225,6 +225,7 @@ func (w *leanCloudWrite) users() error {
 		return err
 	}
 	keptUsers := 0
+	phones := map[string]string{}
 	defer func() {
 		if keptUsers > 0 {
 			w.report.Notes = append(w.report.Notes, fmt.Sprintf("users: %d users already here (from an earlier import) were left as they are", keptUsers))
@@ -261,8 +262,17 @@ func (w *leanCloudWrite) users() error {
 			record.SetEmail(u.Email)
 			record.SetVerified(u.EmailVerified)
 		}
-		if u.Phone != "" && users.Fields.GetByName("phone") != nil {
-			record.Set("phone", u.Phone)
+		if phone, ok := users.Fields.GetByName("phone").(*core.TextField); ok && u.Phone != "" {
+			// The phone field takes E.164 numbers, each held by one user.
+			switch {
+			case phone.ValidatePlainValue(u.Phone) != nil:
+				w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: the phone number %s, not in E.164 form (+ and the country code); the user binds it again with WeChat's phone button", u.ID, u.Phone))
+			case phones[u.Phone] != "":
+				w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: the phone number %s, which user %s holds too", u.ID, u.Phone, phones[u.Phone]))
+			default:
+				phones[u.Phone] = u.ID
+				record.Set("phone", u.Phone)
+			}
 		}
 		record.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: w.opts.NoPasswordHash})
 		if u.PasswordHash != "" && u.Email != "" {

@@ -218,3 +218,35 @@ func TestLeanCloudImportKeepsExportFieldsOffOwnFields(t *testing.T) {
 		t.Errorf("notes: %s", notes)
 	}
 }
+
+// Phone numbers are E.164 and unique here: others are reported, not stored.
+func TestLeanCloudImportPhoneNumbers(t *testing.T) {
+	app := newApp(t)
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"_User.0.jsonl": `{"objectId":"u0000000000000000000000a","mobilePhoneNumber":"+8613800138000"}
+{"objectId":"u0000000000000000000000b","mobilePhoneNumber":"13800138001"}
+{"objectId":"u0000000000000000000000c","mobilePhoneNumber":"+8613800138000"}
+`,
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := func(id string) string {
+		r, err := app.FindRecordById("users", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.GetString("phone")
+	}
+	if phone("u0000000000000000000000a") != "+8613800138000" || phone("u0000000000000000000000b") != "" || phone("u0000000000000000000000c") != "" {
+		t.Errorf("phones: %q %q %q", phone("u0000000000000000000000a"), phone("u0000000000000000000000b"), phone("u0000000000000000000000c"))
+	}
+	notCarried := strings.Join(report.NotCarried, "\n")
+	if !strings.Contains(notCarried, "13800138001, not in E.164") || !strings.Contains(notCarried, "which user u0000000000000000000000a holds too") {
+		t.Errorf("not carried: %s", notCarried)
+	}
+}
