@@ -50,13 +50,27 @@ type Decimal string
 // Relation objects, at any depth; numbers become float64 or, when a float
 // would change them, Decimal. Any other "__type" is an error.
 func DecodeLeanCloud(v any) (any, error) {
+	return decodeTree(v, func(t map[string]any) (any, bool, error) {
+		kind, typed := t["__type"]
+		if !typed {
+			return nil, false, nil
+		}
+		d, err := leanCloudTyped(kind, t)
+		return d, true, err
+	})
+}
+
+// decodeTree decodes a JSON value: numbers (float64, or Decimal), arrays
+// and objects at any depth, each object offered to typed first, which
+// decodes it whole when it is one of the vendor's typed values.
+func decodeTree(v any, typed func(map[string]any) (any, bool, error)) (any, error) {
 	switch t := v.(type) {
 	case json.Number:
 		return number(t.String())
 	case []any:
 		out := make([]any, len(t))
 		for i, x := range t {
-			d, err := DecodeLeanCloud(x)
+			d, err := decodeTree(x, typed)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
@@ -64,12 +78,12 @@ func DecodeLeanCloud(v any) (any, error) {
 		}
 		return out, nil
 	case map[string]any:
-		if kind, typed := t["__type"]; typed {
-			return leanCloudTyped(kind, t)
+		if d, ok, err := typed(t); ok || err != nil {
+			return d, err
 		}
 		out := make(map[string]any, len(t))
 		for k, x := range t {
-			d, err := DecodeLeanCloud(x)
+			d, err := decodeTree(x, typed)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
@@ -130,41 +144,19 @@ func leanCloudTyped(kind any, t map[string]any) (any, error) {
 // {"$numberDecimal"}, at any depth; numbers become float64 or, when a
 // float would change them, Decimal. Any other "$" key is an error.
 func DecodeCloudBase(v any) (any, error) {
-	switch t := v.(type) {
-	case json.Number:
-		return number(t.String())
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			d, err := DecodeCloudBase(x)
-			if err != nil {
-				return nil, fmt.Errorf("[%d]: %w", i, err)
-			}
-			out[i] = d
-		}
-		return out, nil
-	case map[string]any:
-		if len(t) == 1 {
-			for k, x := range t {
-				if len(k) > 0 && k[0] == '$' {
-					return cloudBaseTyped(k, x)
-				}
-			}
-		}
-		out := make(map[string]any, len(t))
+	return decodeTree(v, func(t map[string]any) (any, bool, error) {
 		for k, x := range t {
-			if len(k) > 0 && k[0] == '$' {
-				return nil, fmt.Errorf("%s: a field name may not start with '$'", k)
+			if len(k) == 0 || k[0] != '$' {
+				continue
 			}
-			d, err := DecodeCloudBase(x)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", k, err)
+			if len(t) > 1 {
+				return nil, true, fmt.Errorf("%s: a field name may not start with '$'", k)
 			}
-			out[k] = d
+			d, err := cloudBaseTyped(k, x)
+			return d, true, err
 		}
-		return out, nil
-	}
-	return v, nil
+		return nil, false, nil
+	})
 }
 
 func cloudBaseTyped(key string, x any) (any, error) {
