@@ -41,17 +41,73 @@ func NewCommand(app core.App, cfg Config) *cobra.Command {
 		Use:   "import",
 		Short: "Bring users and data over from LeanCloud or WeChat CloudBase",
 	}
-	var appID, mapPath string
-	var dryRun, asJSON bool
-	leancloud := &cobra.Command{
-		Use:   "leancloud <export.tar.gz | directory | file.jsonl>",
-		Short: "Import a LeanCloud data export: users with their WeChat accounts, and every class",
-		Long: `Imports a LeanCloud data export (the console's 数据导出, or POST /1.1/exportData) in one
+	command.AddCommand(sourceCommand(app, source{
+		use:   "leancloud <export.tar.gz | directory | file.jsonl>",
+		short: "Import a LeanCloud data export: users with their WeChat accounts, and every class",
+		long: `Imports a LeanCloud data export (the console's 数据导出, or POST /1.1/exportData) in one
 transaction: every _User becomes a user with the same id, each mini-program openid
 (authData.lc_weapp) a WeChat account of the mini-program --appid names, so that the
 user's next wx.login lands on the same account; every class becomes a collection
 whose records keep their ids, owners (the one user their ACL lets write) and public
 read. Stop the server first: it caches collections and would not see the import.`,
+		mapHelp: `a JSON file: {"miniPrograms": {"<authData key>": "<appid>"}} for other mini-programs`,
+		read: func(path string, m MapFile) (writer, error) {
+			platforms := make([]string, 0, len(m.MiniPrograms))
+			for p := range m.MiniPrograms {
+				platforms = append(platforms, p)
+			}
+			sort.Strings(platforms)
+			x, err := exports.ReadLeanCloud(path, platforms)
+			if err != nil {
+				return nil, err
+			}
+			return func(appID string, dryRun bool) (*Report, error) {
+				return LeanCloud(app, x, Options{AppID: appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
+			}, nil
+		},
+	}))
+	command.AddCommand(sourceCommand(app, source{
+		use:   "cloudbase <export.json | directory>",
+		short: "Import a WeChat CloudBase database export: a user per openid, and every collection",
+		long: `Imports the files of CloudBase's database export (one JSON file per collection, as the
+console's 导出 or databasemigrateexport writes them) in one transaction: each distinct
+_openid becomes a user with a WeChat account of the mini-program --appid names (or
+the user already holding that account here), so the user's next wx.login lands on
+it; every collection keeps its records' _id and is owned by their creator, under
+CloudBase's default permission (the creator reads and writes). Stop the server first.`,
+		mapHelp: `a JSON file: {"collections": {"<export's name>": "<name here>"}}`,
+		read: func(path string, m MapFile) (writer, error) {
+			x, err := exports.ReadCloudBase(path)
+			if err != nil {
+				return nil, err
+			}
+			return func(appID string, dryRun bool) (*Report, error) {
+				return CloudBase(app, x, CloudBaseOptions{AppID: appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
+			}, nil
+		},
+	}))
+	return command
+}
+
+// source is one kind of export an import subcommand takes.
+type source struct {
+	use, short, long, mapHelp string
+	// read reads and checks the whole export, and returns what writes it.
+	read func(path string, m MapFile) (writer, error)
+}
+
+// writer imports an export read, or plans it (dryRun).
+type writer func(appID string, dryRun bool) (*Report, error)
+
+// sourceCommand is `wxbase import <source>`: the export is read and checked
+// whole before anything is written, never beside a running server.
+func sourceCommand(app core.App, src source) *cobra.Command {
+	var appID, mapPath string
+	var dryRun, asJSON bool
+	command := &cobra.Command{
+		Use:          src.use,
+		Short:        src.short,
+		Long:         src.long,
 		Args:         cobra.ExactArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,13 +121,7 @@ read. Stop the server first: it caches collections and would not see the import.
 			if err != nil {
 				return err
 			}
-			platforms := make([]string, 0, len(m.MiniPrograms))
-			for p := range m.MiniPrograms {
-				platforms = append(platforms, p)
-			}
-			sort.Strings(platforms)
-			// The whole export is read and checked before anything is written.
-			x, err := exports.ReadLeanCloud(args[0], platforms)
+			write, err := src.read(args[0], m)
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
 			}
@@ -81,56 +131,7 @@ read. Stop the server first: it caches collections and would not see the import.
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("applying the migrations: %w", err)
 			}
-			report, err := LeanCloud(app, x, Options{AppID: appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
-			if err != nil {
-				return fmt.Errorf("nothing was imported: %w", err)
-			}
-			return printOut(cmd.OutOrStdout(), report, dryRun, asJSON)
-		},
-	}
-	leancloud.Flags().StringVar(&appID, "appid", "", "the appid of the mini-program (in wechat_apps) whose openids the export holds")
-	leancloud.Flags().StringVar(&mapPath, "map", "", `a JSON file: {"miniPrograms": {"<authData key>": "<appid>"}} for other mini-programs`)
-	leancloud.Flags().BoolVar(&dryRun, "dry-run", false, "say what the import would do, and write nothing")
-	leancloud.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	command.AddCommand(leancloud)
-	command.AddCommand(cloudBaseCommand(app, cfg))
-	return command
-}
-
-// cloudBaseCommand is `wxbase import cloudbase`.
-func cloudBaseCommand(app core.App, cfg Config) *cobra.Command {
-	var appID, mapPath string
-	var dryRun, asJSON bool
-	command := &cobra.Command{
-		Use:   "cloudbase <export.json | directory>",
-		Short: "Import a WeChat CloudBase database export: a user per openid, and every collection",
-		Long: `Imports the files of CloudBase's database export (one JSON file per collection, as the
-console's 导出 or databasemigrateexport writes them) in one transaction: each distinct
-_openid becomes a user with a WeChat account of the mini-program --appid names (or
-the user already holding that account here), so the user's next wx.login lands on
-it; every collection keeps its records' _id and is owned by their creator, under
-CloudBase's default permission (the creator reads and writes). Stop the server first.`,
-		Args:         cobra.ExactArgs(1),
-		SilenceUsage: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if appID == "" {
-				return errors.New("--appid is required: the mini-program (wechat_apps) the export's openids belong to")
-			}
-			if err := refuseBesideServer(app); err != nil {
-				return err
-			}
-			m, err := readMap(mapPath)
-			if err != nil {
-				return err
-			}
-			x, err := exports.ReadCloudBase(args[0])
-			if err != nil {
-				return fmt.Errorf("nothing was imported: %w", err)
-			}
-			if err := app.RunAllMigrations(); err != nil {
-				return fmt.Errorf("applying the migrations: %w", err)
-			}
-			report, err := CloudBase(app, x, CloudBaseOptions{AppID: appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
+			report, err := write(appID, dryRun)
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
 			}
@@ -138,7 +139,7 @@ CloudBase's default permission (the creator reads and writes). Stop the server f
 		},
 	}
 	command.Flags().StringVar(&appID, "appid", "", "the appid of the mini-program (in wechat_apps) whose openids the export holds")
-	command.Flags().StringVar(&mapPath, "map", "", `a JSON file: {"collections": {"<export's name>": "<name here>"}}`)
+	command.Flags().StringVar(&mapPath, "map", "", src.mapHelp)
 	command.Flags().BoolVar(&dryRun, "dry-run", false, "say what the import would do, and write nothing")
 	command.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return command
