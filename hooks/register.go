@@ -139,6 +139,7 @@ func Register(app core.App, cfg Config) *Wechat {
 	realtimeOptions.CheckFilter = checkWatchFilter
 	realtimeOptions.OwnerField = ownerField
 	realtimeOptions.Documents = s.watchDocuments
+	realtimeOptions.FindCollection = cloudquery.FindCollection
 	rt := realtime.New(app, realtimeOptions)
 	app.OnRecordAfterCreateSuccess().BindFunc(rt.RecordChanged)
 	app.OnRecordAfterUpdateSuccess().BindFunc(rt.RecordChanged)

@@ -31,8 +31,22 @@ type MapFile struct {
 	// MiniPrograms maps LeanCloud authData keys other than lc_weapp that
 	// are mini-program logins ({"weapp2": "wx..."}) to their appid.
 	MiniPrograms map[string]string `json:"miniPrograms"`
-	// Collections renames CloudBase collections ({"users": "profiles"}).
+	// Collections renames CloudBase collections ({"orders": "shop_orders"}).
 	Collections map[string]string `json:"collections"`
+	// KeyedByOpenID names the CloudBase collections whose _id is the
+	// openid of the user each record is about ({"keyedByOpenID": ["users"]}).
+	KeyedByOpenID []string `json:"keyedByOpenID"`
+	// Rules gives collections (by their name in the export) a preset of
+	// their own, over --rules ({"rules": {"posts": "read-all"}}).
+	Rules map[string]string `json:"rules"`
+}
+
+// run is what an import subcommand was asked.
+type run struct {
+	appID  string
+	dryRun bool
+	rules  Rules
+	byName map[string]Rules
 }
 
 // NewCommand is `wxbase import`, with its source subcommands.
@@ -50,7 +64,9 @@ transaction: every _User becomes a user with the same id, each mini-program open
 user's next wx.login lands on the same account; every class becomes a collection
 whose records keep their ids, owners (the one user their ACL lets write) and public
 read. Stop the server first: it caches collections and would not see the import.`,
-		mapHelp: `a JSON file: {"miniPrograms": {"<authData key>": "<appid>"}} for other mini-programs`,
+		mapHelp:      `a JSON file: {"miniPrograms": {"<authData key>": "<appid>"}} for other mini-programs, {"rules": {"<class>": "<preset>"}}`,
+		withACL:      true,
+		defaultRules: "acl",
 		read: func(path string, m MapFile) (writer, error) {
 			platforms := make([]string, 0, len(m.MiniPrograms))
 			for p := range m.MiniPrograms {
@@ -61,8 +77,8 @@ read. Stop the server first: it caches collections and would not see the import.
 			if err != nil {
 				return nil, err
 			}
-			return func(appID string, dryRun bool) (*Report, error) {
-				return LeanCloud(app, x, Options{AppID: appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
+			return func(r run) (*Report, error) {
+				return LeanCloud(app, x, Options{AppID: r.appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName})
 			}, nil
 		},
 	}))
@@ -75,14 +91,15 @@ _openid becomes a user with a WeChat account of the mini-program --appid names (
 the user already holding that account here), so the user's next wx.login lands on
 it; every collection keeps its records' _id and is owned by their creator, under
 CloudBase's default permission (the creator reads and writes). Stop the server first.`,
-		mapHelp: `a JSON file: {"collections": {"<export's name>": "<name here>"}}`,
+		mapHelp:      `a JSON file: {"collections": {"<export's name>": "<name here>"}, "keyedByOpenID": ["<collection>"], "rules": {"<collection>": "<preset>"}}`,
+		defaultRules: "creator",
 		read: func(path string, m MapFile) (writer, error) {
-			x, err := exports.ReadCloudBase(path)
+			x, err := exports.ReadCloudBase(path, m.KeyedByOpenID)
 			if err != nil {
 				return nil, err
 			}
-			return func(appID string, dryRun bool) (*Report, error) {
-				return CloudBase(app, x, CloudBaseOptions{AppID: appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
+			return func(r run) (*Report, error) {
+				return CloudBase(app, x, CloudBaseOptions{AppID: r.appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName})
 			}, nil
 		},
 	}))
@@ -92,17 +109,19 @@ CloudBase's default permission (the creator reads and writes). Stop the server f
 // source is one kind of export an import subcommand takes.
 type source struct {
 	use, short, long, mapHelp string
+	withACL                   bool   // its records carry ACLs (the acl preset)
+	defaultRules              string // --rules' default
 	// read reads and checks the whole export, and returns what writes it.
 	read func(path string, m MapFile) (writer, error)
 }
 
 // writer imports an export read, or plans it (dryRun).
-type writer func(appID string, dryRun bool) (*Report, error)
+type writer func(run) (*Report, error)
 
 // sourceCommand is `wxbase import <source>`: the export is read and checked
 // whole before anything is written, never beside a running server.
 func sourceCommand(app core.App, src source) *cobra.Command {
-	var appID, mapPath string
+	var appID, mapPath, rulesName string
 	var dryRun, asJSON bool
 	command := &cobra.Command{
 		Use:          src.use,
@@ -121,6 +140,15 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			r := run{appID: appID, dryRun: dryRun, byName: map[string]Rules{}}
+			if r.rules, err = RulePreset(rulesName, src.withACL); err != nil {
+				return err
+			}
+			for name, preset := range m.Rules {
+				if r.byName[name], err = RulePreset(preset, src.withACL); err != nil {
+					return fmt.Errorf("%s, rules of %s: %w", mapPath, name, err)
+				}
+			}
 			write, err := src.read(args[0], m)
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
@@ -131,7 +159,7 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("applying the migrations: %w", err)
 			}
-			report, err := write(appID, dryRun)
+			report, err := write(r)
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
 			}
@@ -140,6 +168,7 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 	}
 	command.Flags().StringVar(&appID, "appid", "", "the appid of the mini-program (in wechat_apps) whose openids the export holds")
 	command.Flags().StringVar(&mapPath, "map", "", src.mapHelp)
+	command.Flags().StringVar(&rulesName, "rules", src.defaultRules, "the API rules of the collections the import makes, one of:\n"+RulePresetHelp(src.withACL))
 	command.Flags().BoolVar(&dryRun, "dry-run", false, "say what the import would do, and write nothing")
 	command.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return command
@@ -194,6 +223,9 @@ func printReport(out io.Writer, r *Report, dryRun bool) {
 		if c.Created {
 			state = ", new"
 		}
+		if c.Rules != "" {
+			state += ", rules " + c.Rules
+		}
 		fmt.Fprintf(out, "  %s (from %s): %d records%s\n", c.Name, c.Class, c.Records, state)
 		for _, f := range c.Fields {
 			line := "    + " + f.Name + ": " + f.Kind
@@ -206,7 +238,15 @@ func printReport(out io.Writer, r *Report, dryRun bool) {
 			fmt.Fprintln(out, line)
 		}
 	}
-	fmt.Fprintf(out, "Rules of the collections made: list and view %q, create %q, update and delete %q.\n", r.Rules["list"], r.Rules["create"], r.Rules["update"])
+	presets := make([]string, 0, len(r.Rules))
+	for name := range r.Rules {
+		presets = append(presets, name)
+	}
+	sort.Strings(presets)
+	for _, name := range presets {
+		rules := r.Rules[name]
+		fmt.Fprintf(out, "Rules %s: list %q, view %q, create %q, update %q, delete %q.\n", name, rules["list"], rules["view"], rules["create"], rules["update"], rules["delete"])
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintln(out, "Note: "+n+".")
 	}

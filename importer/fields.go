@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -17,24 +18,21 @@ import (
 // regardless of case.
 const sourceIDPattern = "^[A-Za-z0-9]+$"
 
-// setIDField makes a new collection's id field take ids.
-func setIDField(c *core.Collection, ids []string) {
+// setIDField makes a new collection's id field take ids of pattern.
+func setIDField(c *core.Collection, ids []string, pattern string) {
 	field, _ := c.Fields.GetByName(core.FieldNameId).(*core.TextField)
 	if field == nil {
 		return
 	}
-	field.Pattern = sourceIDPattern
+	field.Pattern = pattern
 	field.Min = 1
-	field.Max = max(field.Max, 15, longest(ids))
+	field.Max = max(field.Max, 15, longest(ids, pattern))
 }
 
 // widenIDs lets an existing collection's id field take ids, as the users
-// collection must take LeanCloud's user ids; ids that differ only in
-// case refuse the import (the collection compares ids regardless of case).
+// collection must take LeanCloud's user ids (recordIDs gives the ids it
+// still cannot take others).
 func widenIDs(tx core.App, c *core.Collection, ids []string) error {
-	if clash := caseClashes(ids); len(clash) > 0 {
-		return fmt.Errorf("the ids %s of %s differ only in letter case, which one collection here cannot hold apart", strings.Join(clash, ", "), c.Name)
-	}
 	field, _ := c.Fields.GetByName(core.FieldNameId).(*core.TextField)
 	if field == nil {
 		return nil
@@ -51,28 +49,23 @@ func widenIDs(tx core.App, c *core.Collection, ids []string) error {
 	}
 	field.Pattern = sourceIDPattern
 	field.Min = 1
-	field.Max = max(field.Max, longest(ids))
+	field.Max = max(field.Max, longest(ids, sourceIDPattern))
 	return tx.Save(c)
 }
 
-// caseClashes names the ids that equal another one but for letter case.
-func caseClashes(ids []string) []string {
-	seen := map[string]string{}
-	var clash []string
-	for _, id := range ids {
-		k := strings.ToLower(id)
-		if other, ok := seen[k]; ok && other != id {
-			clash = append(clash, other+"/"+id)
-		}
-		seen[k] = id
-	}
-	return clash
-}
+// maxIDLength bounds the ids a collection takes: longer ones get an id
+// of PocketBase's own (recordIDs).
+const maxIDLength = 255
 
-func longest(ids []string) int {
+// longest is the length of the longest id that matches pattern, up to
+// maxIDLength.
+func longest(ids []string, pattern string) int {
+	re := regexp.MustCompile(pattern)
 	n := 0
 	for _, id := range ids {
-		n = max(n, len(id))
+		if len(id) <= maxIDLength && re.MatchString(id) {
+			n = max(n, len(id))
+		}
 	}
 	return n
 }

@@ -37,19 +37,24 @@ type Options struct {
 	EnvApp func(core.App) error
 	// DryRun plans the import and writes nothing.
 	DryRun bool
+	// Rules are the rules of the collections the import makes ("acl" when
+	// unset), and CollectionRules those of the classes named.
+	Rules           Rules
+	CollectionRules map[string]Rules
 }
 
 // Report is what an import did, or would do.
 type Report struct {
-	Users       int               `json:"users"`
-	Passwords   int               `json:"leanCloudPasswords"`
-	Accounts    int               `json:"accounts"`
-	Collections []CollectionPlan  `json:"collections"`
-	Skipped     map[string]int    `json:"skippedClasses,omitempty"`
-	Notes       []string          `json:"notes"`
-	Problems    []string          `json:"problems"`
-	NotCarried  []string          `json:"notCarried"`
-	Rules       map[string]string `json:"rules"`
+	Users       int              `json:"users"`
+	Passwords   int              `json:"leanCloudPasswords"`
+	Accounts    int              `json:"accounts"`
+	Collections []CollectionPlan `json:"collections"`
+	Skipped     map[string]int   `json:"skippedClasses,omitempty"`
+	Notes       []string         `json:"notes"`
+	Problems    []string         `json:"problems"`
+	NotCarried  []string         `json:"notCarried"`
+	// Rules are the presets of the collections made, by name.
+	Rules map[string]map[string]string `json:"rules"`
 }
 
 // CollectionPlan is one class's collection.
@@ -58,6 +63,7 @@ type CollectionPlan struct {
 	Class   string      `json:"class"`
 	Records int         `json:"records"`
 	Created bool        `json:"created"`
+	Rules   string      `json:"rules,omitempty"` // the preset, when created
 	Fields  []FieldPlan `json:"fields"`
 }
 
@@ -76,16 +82,6 @@ const (
 	aclField        = "leancloud_acl"
 )
 
-// leanCloudRules are the rules of an imported class: what its ACLs said,
-// as far as rules can say it.
-var leanCloudRules = map[string]string{
-	"list":   `owner = @request.auth.id || public_read = true`,
-	"view":   `owner = @request.auth.id || public_read = true`,
-	"create": `@request.auth.id != ""`,
-	"update": `owner = @request.auth.id`,
-	"delete": `owner = @request.auth.id`,
-}
-
 // errDryRun rolls a dry run's transaction back.
 var errDryRun = errors.New("dry run")
 
@@ -93,14 +89,14 @@ var errDryRun = errors.New("dry run")
 // nothing; a dry run runs the same work and rolls it back, so its report
 // is exactly what the import would do.
 func LeanCloud(app core.App, x *exports.LeanCloudExport, opts Options) (*Report, error) {
-	report := &Report{Skipped: x.Skipped, Rules: leanCloudRules, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
+	report := &Report{Skipped: x.Skipped, Rules: map[string]map[string]string{}, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
 	err := app.RunInTransaction(func(tx core.App) error {
 		if opts.EnvApp != nil {
 			if err := opts.EnvApp(tx); err != nil {
 				return fmt.Errorf("the mini-program of WECHAT_APPID: %w", err)
 			}
 		}
-		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{}}
+		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{"_User": {}}, ids: map[string]*recordIDs{"_User": {}}}
 		if err := w.users(); err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
@@ -123,7 +119,8 @@ type leanCloudWrite struct {
 	x        *exports.LeanCloudExport
 	opts     Options
 	report   *Report
-	imported map[string]map[string]bool // class ("_User" for users) → ids written
+	imported map[string]map[string]bool // class ("_User" for users) → source ids written
+	ids      map[string]*recordIDs      // class → the ids its records have here
 }
 
 func (w *leanCloudWrite) problem(format string, args ...any) {
@@ -166,6 +163,15 @@ func (w *leanCloudWrite) users() error {
 	if err := widenIDs(w.tx, users, userIDs(w.x.Users)); err != nil {
 		return err
 	}
+	ids, err := newRecordIDs(w.tx, users)
+	if err != nil {
+		return err
+	}
+	ids.assign(userIDs(w.x.Users))
+	if err := ids.addSourceField(w.tx, users); err != nil {
+		return err
+	}
+	w.ids["_User"] = ids
 	// Users who signed in with an e-mail and a password keep doing so:
 	// password sign-in (by e-mail), off for WeChat-only users, is turned on.
 	withPassword := 0
@@ -198,6 +204,7 @@ func (w *leanCloudWrite) users() error {
 		return err
 	}
 	w.report.Collections = append(w.report.Collections, CollectionPlan{Name: "users", Class: "_User", Records: len(w.x.Users), Fields: plan})
+	ids.report(w.report)
 
 	// A unionid shared by several users is kept by the one LeanCloud logs
 	// in by it (its main unionid).
@@ -219,31 +226,41 @@ func (w *leanCloudWrite) users() error {
 	if err != nil {
 		return err
 	}
-	w.imported["_User"] = map[string]bool{}
-	storedUsers, err := storedIDs(w.tx, users)
+	last, err := readLedger(w.tx, users)
 	if err != nil {
 		return err
 	}
-	keptUsers := 0
-	phones := map[string]string{}
-	defer func() {
-		if keptUsers > 0 {
-			w.report.Notes = append(w.report.Notes, fmt.Sprintf("users: %d users already here (from an earlier import) were left as they are", keptUsers))
+	// What an import sets on a user; the rest (password, tokens, a phone
+	// bound here) is wxbase's.
+	columns := []string{core.FieldNameEmail, core.FieldNameVerified}
+	for _, name := range userNames {
+		if users.Fields.GetByName(name) != nil {
+			columns = append(columns, name)
 		}
-	}()
+	}
+	again := &refresh{collection: "users", last: last, columns: columns}
+	defer again.note(w.report)
+	phones := map[string]string{}
+	var through time.Time
 	for _, u := range w.x.Users {
 		for _, n := range u.NotCarried {
 			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: %s", u.ID, n))
 		}
+		through = latest(through, u.Created, u.Updated)
+		userID, _ := ids.of(u.ID)
 		// An openid that already has an account here stays with it.
 		taken := false
+		var missing []exports.MiniProgramIdentity
 		for _, id := range u.MiniPrograms {
 			a, err := platformApp(id.Platform)
 			if err != nil {
 				return err
 			}
 			existing, err := w.tx.FindFirstRecordByFilter(accounts, "app = {:app} && openid = {:openid}", dbx.Params{"app": a.Id, "openid": id.OpenID})
-			if err == nil && existing.GetString("user") != u.ID {
+			switch {
+			case err != nil:
+				missing = append(missing, id)
+			case existing.GetString("user") != userID:
 				w.problem("user %s: the openid %s already has an account here (user %s); the user is not imported", u.ID, id.OpenID, existing.GetString("user"))
 				taken = true
 			}
@@ -251,18 +268,13 @@ func (w *leanCloudWrite) users() error {
 		if taken {
 			continue
 		}
-		if storedUsers[u.ID] {
-			w.imported["_User"][u.ID] = true
-			keptUsers++
-			continue
-		}
 		record := core.NewRecord(users)
-		record.Id = u.ID
+		ids.setID(record, u.ID)
 		if u.Email != "" {
 			record.SetEmail(u.Email)
 			record.SetVerified(u.EmailVerified)
 		}
-		if phone, ok := users.Fields.GetByName("phone").(*core.TextField); ok && u.Phone != "" {
+		if phone, ok := users.Fields.GetByName("phone").(*core.TextField); ok && u.Phone != "" && !ids.exists(u.ID) {
 			// The phone field takes E.164 numbers, each held by one user.
 			switch {
 			case phone.ValidatePlainValue(u.Phone) != nil:
@@ -275,7 +287,7 @@ func (w *leanCloudWrite) users() error {
 			}
 		}
 		record.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: w.opts.NoPasswordHash})
-		if u.PasswordHash != "" && u.Email != "" {
+		if u.PasswordHash != "" && u.Email != "" && !ids.exists(u.ID) {
 			// Kept sealed; the first password login checks it and
 			// replaces it with a password of PocketBase's own.
 			record.Set(secrets.LeanCloudPasswordField, u.PasswordSalt+"$"+u.PasswordHash)
@@ -289,12 +301,25 @@ func (w *leanCloudWrite) users() error {
 			record.Set(name, storedValue(v))
 		}
 		setTimes(record, u.Created, u.Updated)
-		if err := w.tx.SaveNoValidate(record); err != nil {
-			return fmt.Errorf("user %s: %w", u.ID, err)
+		if ids.exists(u.ID) {
+			stored, err := w.tx.FindRecordById(users, userID)
+			if err != nil {
+				return fmt.Errorf("user %s: %w", u.ID, err)
+			}
+			if err := again.apply(w.tx, stored, record, u.Updated); err != nil {
+				return fmt.Errorf("user %s: %w", u.ID, err)
+			}
+		} else {
+			if again.deletedHere(u.ID, u.Created) {
+				continue
+			}
+			if err := w.tx.SaveNoValidate(record); err != nil {
+				return fmt.Errorf("user %s: %w", u.ID, err)
+			}
+			w.report.Users++
 		}
 		w.imported["_User"][u.ID] = true
-		w.report.Users++
-		for _, id := range u.MiniPrograms {
+		for _, id := range missing {
 			a, _ := platformApp(id.Platform)
 			unionid := id.UnionID
 			if main, shared := mainOf[unionid], len(holders[unionid]) > 1; shared && main != u.ID {
@@ -309,14 +334,17 @@ func (w *leanCloudWrite) users() error {
 			account.Set("app", a.Id)
 			account.Set("openid", id.OpenID)
 			account.Set("unionid", unionid)
-			account.Set("user", u.ID)
+			account.Set("user", userID)
 			if err := w.tx.SaveNoValidate(account); err != nil {
 				return fmt.Errorf("user %s: the account of %s: %w", u.ID, id.OpenID, err)
 			}
 			w.report.Accounts++
 		}
 	}
-	return nil
+	if w.opts.DryRun {
+		return nil
+	}
+	return writeLedger(w.tx, users, "leancloud", through)
 }
 
 // classes writes each class's collection and records.
@@ -335,7 +363,13 @@ func (w *leanCloudWrite) classes() error {
 			return err
 		}
 		collections[name] = c
-		w.report.Collections = append(w.report.Collections, CollectionPlan{Name: c.Name, Class: name, Records: len(w.x.Classes[name].Records), Created: created})
+		plan := CollectionPlan{Name: c.Name, Class: name, Records: len(w.x.Classes[name].Records), Created: created}
+		if created {
+			rules := w.rules(name)
+			plan.Rules = rules.Name
+			w.report.Rules[rules.Name] = rules.describe()
+		}
+		w.report.Collections = append(w.report.Collections, plan)
 	}
 	targets := map[string]string{"_User": "users"}
 	for name, c := range collections {
@@ -350,6 +384,20 @@ func (w *leanCloudWrite) classes() error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		w.report.Collections[len(w.report.Collections)-len(names)+i].Fields = plan
+		ids, err := newRecordIDs(w.tx, collections[name])
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		sourceIDs := make([]string, len(w.x.Classes[name].Records))
+		for j, r := range w.x.Classes[name].Records {
+			sourceIDs[j] = r.ID
+		}
+		ids.assign(sourceIDs)
+		if err := ids.addSourceField(w.tx, collections[name]); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		ids.report(w.report)
+		w.ids[name] = ids
 		w.imported[name] = map[string]bool{}
 		for _, r := range w.x.Classes[name].Records {
 			w.imported[name][r.ID] = true
@@ -361,6 +409,11 @@ func (w *leanCloudWrite) classes() error {
 		}
 	}
 	return nil
+}
+
+// rules are the rules of the class's collection, when the import makes it.
+func (w *leanCloudWrite) rules(class string) Rules {
+	return rulesFor(class, w.opts.CollectionRules, w.opts.Rules, "acl")
 }
 
 // collection finds the collection an earlier import of the class made,
@@ -388,48 +441,47 @@ func (w *leanCloudWrite) collection(class string) (*core.Collection, bool, error
 		&core.AutodateField{Name: "created", OnCreate: true},
 		&core.AutodateField{Name: "updated", OnCreate: true, OnUpdate: true},
 	)
-	c.ListRule = types.Pointer(leanCloudRules["list"])
-	c.ViewRule = types.Pointer(leanCloudRules["view"])
-	c.CreateRule = types.Pointer(leanCloudRules["create"])
-	c.UpdateRule = types.Pointer(leanCloudRules["update"])
-	c.DeleteRule = types.Pointer(leanCloudRules["delete"])
+	w.rules(class).apply(c)
 	var ids []string
 	for _, r := range w.x.Classes[class].Records {
 		ids = append(ids, r.ID)
 	}
-	setIDField(c, ids)
+	setIDField(c, ids, sourceIDPattern)
 	if err := w.tx.Save(c); err != nil {
 		return nil, false, fmt.Errorf("making the collection %s: %w", class, err)
 	}
 	return c, true, nil
 }
 
-// records writes a class's records.
+// records writes a class's records: new ones, and changes to the ones an
+// earlier import wrote.
 func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudClass, names map[string]string) error {
-	kept := 0
-	defer func() {
-		if kept > 0 {
-			w.report.Notes = append(w.report.Notes, fmt.Sprintf("%s: %d records already here (from an earlier import) were left as they are; a later export's changes to them are not applied", c.Name, kept))
-		}
-	}()
-	stored, err := storedIDs(w.tx, c)
+	ids := w.ids[class.Name]
+	last, err := readLedger(w.tx, c)
 	if err != nil {
 		return err
 	}
-	for _, r := range class.Records {
-		if stored[r.ID] {
-			kept++
-			continue
+	columns := []string{ownerField, publicReadField, aclField}
+	for _, name := range names {
+		if c.Fields.GetByName(name) != nil {
+			columns = append(columns, name)
 		}
+	}
+	again := &refresh{collection: c.Name, last: last, columns: columns}
+	defer again.note(w.report)
+	var through time.Time
+	for _, r := range class.Records {
+		through = latest(through, r.Created, r.Updated)
 		record := core.NewRecord(c)
-		record.Id = r.ID
+		ids.setID(record, r.ID)
 		if r.ACL != nil {
 			acl, _ := json.Marshal(r.RawACL) // verbatim
 			record.Set(aclField, types.JSONRaw(acl))
 			record.Set(publicReadField, r.ACL.PublicRead)
+			owner, imported := w.ids["_User"].of(r.ACL.Owner)
 			switch {
-			case r.ACL.Owner != "" && w.imported["_User"][r.ACL.Owner]:
-				record.Set(ownerField, r.ACL.Owner)
+			case r.ACL.Owner != "" && imported && w.imported["_User"][r.ACL.Owner]:
+				record.Set(ownerField, owner)
 			case r.ACL.Owner != "":
 				w.problem("%s %s (%s): its owner %s is not an imported user", class.Name, r.ID, r.Source, r.ACL.Owner)
 			}
@@ -450,11 +502,27 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 			}
 		}
 		setTimes(record, r.Created, r.Updated)
+		if ids.exists(r.ID) {
+			stored, err := w.tx.FindRecordById(c, record.Id)
+			if err != nil {
+				return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
+			}
+			if err := again.apply(w.tx, stored, record, r.Updated); err != nil {
+				return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
+			}
+			continue
+		}
+		if again.deletedHere(r.ID, r.Created) {
+			continue
+		}
 		if err := w.tx.SaveNoValidate(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
 		}
 	}
-	return nil
+	if w.opts.DryRun {
+		return nil
+	}
+	return writeLedger(w.tx, c, "leancloud", through)
 }
 
 // fieldValue is v as field stores it.
@@ -483,7 +551,8 @@ func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exp
 			w.problem("%s %s (%s): %s points to %s %s, which is not in the export", class, r.ID, r.Source, field.GetName(), p.Class, p.ID)
 			continue
 		}
-		ids = append(ids, p.ID)
+		id, _ := w.ids[p.Class].of(p.ID)
+		ids = append(ids, id)
 	}
 	if rel.IsMultiple() {
 		return ids, true
@@ -564,6 +633,17 @@ func maps(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		out[k] = v
+	}
+	return out
+}
+
+// latest is the latest of the times given.
+func latest(times ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range times {
+		if t.After(out) {
+			out = t
+		}
 	}
 	return out
 }
