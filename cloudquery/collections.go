@@ -21,3 +21,9 @@ func FindCollection(app core.App, name string) (*core.Collection, error) {
 	}
 	return app.FindCachedCollectionByNameOrId(name)
 }
+
+// SourceFieldsField is the JSON field in which an import keeps the fields
+// of an export whose names cannot be field names here (not ASCII letters,
+// digits and _, or kept by PocketBase), under their own names: CloudBase
+// code reaches 名字 as source_fields.名字.
+const SourceFieldsField = "source_fields"

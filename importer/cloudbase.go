@@ -28,6 +28,8 @@ type CloudBaseOptions struct {
 	// collections named (by their name in the export).
 	Rules           Rules
 	CollectionRules map[string]Rules
+	// Progress, when set, counts the records gone through.
+	Progress *Progress
 	// NoPasswordHash, EnvApp and DryRun are as in Options.
 	NoPasswordHash string
 	EnvApp         func(core.App) error
@@ -204,15 +206,11 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 	if err != nil {
 		return err
 	}
-	columns := []string{ownerField}
-	for _, n := range names {
-		if collection.Fields.GetByName(n) != nil {
-			columns = append(columns, n)
-		}
-	}
+	columns := importedColumns(collection, []string{ownerField}, names)
 	again := &refresh{collection: name, last: last, columns: columns}
 	defer again.note(report)
 	for i, r := range c.Records {
+		opts.Progress.tick()
 		record := core.NewRecord(collection)
 		ids.setID(record, r.ID)
 		owner := owners[r.OpenID]
@@ -222,13 +220,7 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 		if owner != "" {
 			record.Set(ownerField, owner)
 		}
-		for key, v := range r.Fields {
-			field := collection.Fields.GetByName(names[key])
-			if field == nil {
-				continue
-			}
-			record.Set(field.GetName(), storedValue(v))
-		}
+		carry(record, names, r.Fields, plainValue)
 		if ids.exists(r.ID) {
 			stored, err := tx.FindRecordById(collection, record.Id)
 			if err != nil {

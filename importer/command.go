@@ -43,10 +43,11 @@ type MapFile struct {
 
 // run is what an import subcommand was asked.
 type run struct {
-	appID  string
-	dryRun bool
-	rules  Rules
-	byName map[string]Rules
+	appID    string
+	dryRun   bool
+	rules    Rules
+	byName   map[string]Rules
+	progress *Progress
 }
 
 // NewCommand is `wxbase import`, with its source subcommands.
@@ -67,7 +68,7 @@ read. Stop the server first: it caches collections and would not see the import.
 		mapHelp:      `a JSON file: {"miniPrograms": {"<authData key>": "<appid>"}} for other mini-programs, {"rules": {"<class>": "<preset>"}}`,
 		withACL:      true,
 		defaultRules: "acl",
-		read: func(path string, m MapFile) (writer, error) {
+		read: func(path string, m MapFile) (int, writer, error) {
 			platforms := make([]string, 0, len(m.MiniPrograms))
 			for p := range m.MiniPrograms {
 				platforms = append(platforms, p)
@@ -75,10 +76,14 @@ read. Stop the server first: it caches collections and would not see the import.
 			sort.Strings(platforms)
 			x, err := exports.ReadLeanCloud(path, platforms)
 			if err != nil {
-				return nil, err
+				return 0, nil, err
 			}
-			return func(r run) (*Report, error) {
-				return LeanCloud(app, x, Options{AppID: r.appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName})
+			total := len(x.Users)
+			for _, c := range x.Classes {
+				total += len(c.Records)
+			}
+			return total, func(r run) (*Report, error) {
+				return LeanCloud(app, x, Options{AppID: r.appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName, Progress: r.progress})
 			}, nil
 		},
 	}))
@@ -93,13 +98,17 @@ it; every collection keeps its records' _id and is owned by their creator, under
 CloudBase's default permission (the creator reads and writes). Stop the server first.`,
 		mapHelp:      `a JSON file: {"collections": {"<export's name>": "<name here>"}, "keyedByOpenID": ["<collection>"], "rules": {"<collection>": "<preset>"}}`,
 		defaultRules: "creator",
-		read: func(path string, m MapFile) (writer, error) {
+		read: func(path string, m MapFile) (int, writer, error) {
 			x, err := exports.ReadCloudBase(path, m.KeyedByOpenID)
 			if err != nil {
-				return nil, err
+				return 0, nil, err
 			}
-			return func(r run) (*Report, error) {
-				return CloudBase(app, x, CloudBaseOptions{AppID: r.appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName})
+			total := 0
+			for _, c := range x.Collections {
+				total += len(c.Records)
+			}
+			return total, func(r run) (*Report, error) {
+				return CloudBase(app, x, CloudBaseOptions{AppID: r.appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName, Progress: r.progress})
 			}, nil
 		},
 	}))
@@ -111,8 +120,9 @@ type source struct {
 	use, short, long, mapHelp string
 	withACL                   bool   // its records carry ACLs (the acl preset)
 	defaultRules              string // --rules' default
-	// read reads and checks the whole export, and returns what writes it.
-	read func(path string, m MapFile) (writer, error)
+	// read reads and checks the whole export, and returns how many
+	// records it holds and what writes them.
+	read func(path string, m MapFile) (int, writer, error)
 }
 
 // writer imports an export read, or plans it (dryRun).
@@ -149,7 +159,7 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 					return fmt.Errorf("%s, rules of %s: %w", mapPath, name, err)
 				}
 			}
-			write, err := src.read(args[0], m)
+			total, write, err := src.read(args[0], m)
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
 			}
@@ -159,7 +169,15 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("applying the migrations: %w", err)
 			}
+			r.progress = &Progress{}
+			stop, stopped := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(stopped)
+				showProgress(os.Stderr, r.progress, total, stop)
+			}()
 			report, err := write(r)
+			close(stop)
+			<-stopped
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"wxbase/cloudquery"
 	"wxbase/exports"
 	"wxbase/secrets"
 )
@@ -80,7 +81,11 @@ func addFields(tx core.App, c *core.Collection, inferred []exports.InferredField
 			continue
 		}
 		if problem := exports.FieldNameProblem(f.Name); problem != "" {
-			plan = append(plan, FieldPlan{Name: f.Name, Kind: "not carried", Why: "its name: " + problem})
+			if c.Fields.GetByName(cloudquery.SourceFieldsField) == nil {
+				c.Fields.Add(&core.JSONField{Name: cloudquery.SourceFieldsField, Help: "The export's fields whose names cannot be field names here, under their own names."})
+			}
+			plan = append(plan, FieldPlan{Name: f.Name, Kind: "in " + cloudquery.SourceFieldsField,
+				Why: "its name: " + problem + "; CloudBase code reaches it as " + cloudquery.SourceFieldsField + "." + f.Name})
 			continue
 		}
 		p := FieldPlan{Name: f.Name, Kind: string(f.Kind), Target: f.Target, Why: f.Why}
@@ -142,6 +147,50 @@ func storedIDs(tx core.App, c *core.Collection) (map[string]bool, error) {
 	return set, nil
 }
 
+// carry sets a new record's fields from an export's values: each key in
+// the field carriedNames chose for it, through value, and the keys that
+// cannot be field names together in source_fields, under their own names.
+func carry(record *core.Record, names map[string]string, values map[string]any, value func(core.Field, any) (any, bool)) {
+	var kept map[string]any
+	fields := record.Collection().Fields
+	for key, v := range values {
+		name, known := names[key]
+		if known && name == "" {
+			if kept == nil {
+				kept = map[string]any{}
+			}
+			kept[key] = jsonValue(v)
+			continue
+		}
+		field := fields.GetByName(name)
+		if !known || field == nil {
+			continue
+		}
+		if x, ok := value(field, v); ok {
+			record.Set(name, x)
+		}
+	}
+	if kept != nil && fields.GetByName(cloudquery.SourceFieldsField) != nil {
+		record.Set(cloudquery.SourceFieldsField, kept)
+	}
+}
+
+// importedColumns are the fields of c an import sets from an export's
+// values (the others are wxbase's): own, those of names, and
+// source_fields.
+func importedColumns(c *core.Collection, own []string, names map[string]string) []string {
+	columns := slices.Clone(own)
+	for _, name := range names {
+		if name != "" && c.Fields.GetByName(name) != nil && !slices.Contains(columns, name) {
+			columns = append(columns, name)
+		}
+	}
+	if c.Fields.GetByName(cloudquery.SourceFieldsField) != nil {
+		columns = append(columns, cloudquery.SourceFieldsField)
+	}
+	return columns
+}
+
 // kindTypes are the PocketBase field types an inferred kind is stored in.
 var kindTypes = map[exports.FieldKind]string{
 	exports.KindText:     core.FieldTypeText,
@@ -164,7 +213,9 @@ func carriedNames(c *core.Collection, inferred []exports.InferredField, prefix s
 	out := make([]exports.InferredField, len(inferred))
 	for i, f := range inferred {
 		names[f.Name] = f.Name
-		if existing := c.Fields.GetByName(f.Name); existing != nil && owns(existing, f) {
+		if exports.FieldNameProblem(f.Name) != "" {
+			names[f.Name] = "" // kept in source_fields (addFields)
+		} else if existing := c.Fields.GetByName(f.Name); existing != nil && owns(existing, f) {
 			renamed := prefix + f.Name
 			report.Notes = append(report.Notes, fmt.Sprintf("%s: the export's field %s is stored as %s (%s is a field of its own here)", c.Name, f.Name, renamed, f.Name))
 			names[f.Name] = renamed
@@ -176,7 +227,7 @@ func carriedNames(c *core.Collection, inferred []exports.InferredField, prefix s
 }
 
 // importFields are the fields an import gives each collection it makes.
-var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated"}
+var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated", sourceIDField, cloudquery.SourceFieldsField}
 
 // ownedByImport is carriedNames' rule for the collections an import makes.
 func ownedByImport(field core.Field, _ exports.InferredField) bool {

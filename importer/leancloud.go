@@ -41,6 +41,8 @@ type Options struct {
 	// unset), and CollectionRules those of the classes named.
 	Rules           Rules
 	CollectionRules map[string]Rules
+	// Progress, when set, counts the records gone through.
+	Progress *Progress
 }
 
 // Report is what an import did, or would do.
@@ -232,17 +234,13 @@ func (w *leanCloudWrite) users() error {
 	}
 	// What an import sets on a user; the rest (password, tokens, a phone
 	// bound here) is wxbase's.
-	columns := []string{core.FieldNameEmail, core.FieldNameVerified}
-	for _, name := range userNames {
-		if users.Fields.GetByName(name) != nil {
-			columns = append(columns, name)
-		}
-	}
+	columns := importedColumns(users, []string{core.FieldNameEmail, core.FieldNameVerified}, userNames)
 	again := &refresh{collection: "users", last: last, columns: columns}
 	defer again.note(w.report)
 	phones := map[string]string{}
 	var through time.Time
 	for _, u := range w.x.Users {
+		w.opts.Progress.tick()
 		for _, n := range u.NotCarried {
 			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: %s", u.ID, n))
 		}
@@ -293,13 +291,9 @@ func (w *leanCloudWrite) users() error {
 			record.Set(secrets.LeanCloudPasswordField, u.PasswordSalt+"$"+u.PasswordHash)
 			w.report.Passwords++
 		}
-		for key, v := range u.Fields {
-			name, ok := userNames[key]
-			if key == "ACL" || !ok || users.Fields.GetByName(name) == nil {
-				continue
-			}
-			record.Set(name, storedValue(v))
-		}
+		profileValues := maps(u.Fields)
+		delete(profileValues, "ACL")
+		carry(record, userNames, profileValues, plainValue)
 		setTimes(record, u.Created, u.Updated)
 		if ids.exists(u.ID) {
 			stored, err := w.tx.FindRecordById(users, userID)
@@ -461,16 +455,12 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 	if err != nil {
 		return err
 	}
-	columns := []string{ownerField, publicReadField, aclField}
-	for _, name := range names {
-		if c.Fields.GetByName(name) != nil {
-			columns = append(columns, name)
-		}
-	}
+	columns := importedColumns(c, []string{ownerField, publicReadField, aclField}, names)
 	again := &refresh{collection: c.Name, last: last, columns: columns}
 	defer again.note(w.report)
 	var through time.Time
 	for _, r := range class.Records {
+		w.opts.Progress.tick()
 		through = latest(through, r.Created, r.Updated)
 		record := core.NewRecord(c)
 		ids.setID(record, r.ID)
@@ -491,16 +481,9 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 		} else {
 			record.Set(publicReadField, true) // no ACL: LeanCloud lets everyone in
 		}
-		for key, v := range r.Fields {
-			field := c.Fields.GetByName(names[key])
-			if field == nil {
-				continue
-			}
-			value, ok := w.fieldValue(field, v, class.Name, r)
-			if ok {
-				record.Set(field.GetName(), value)
-			}
-		}
+		carry(record, names, r.Fields, func(field core.Field, v any) (any, bool) {
+			return w.fieldValue(field, v, class.Name, r)
+		})
 		setTimes(record, r.Created, r.Updated)
 		if ids.exists(r.ID) {
 			stored, err := w.tx.FindRecordById(c, record.Id)
@@ -562,6 +545,9 @@ func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exp
 	}
 	return ids[0], true
 }
+
+// plainValue is carry's value for fields that hold no relation.
+func plainValue(_ core.Field, v any) (any, bool) { return storedValue(v), true }
 
 // storedValue is a decoded export value as PocketBase stores it.
 func storedValue(v any) any {

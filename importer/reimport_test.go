@@ -215,3 +215,34 @@ func TestRulePresets(t *testing.T) {
 		t.Errorf("admin: %+v %v", admin, err)
 	}
 }
+
+// Keys that cannot be field names here are kept, under their own names,
+// in source_fields.
+func TestFieldNamesThatCannotBeFieldsAreKeptInSourceFields(t *testing.T) {
+	app := newApp(t)
+	files := map[string]string{
+		"items.json": `{"_id": "a1", "_openid": "` + alice + `", "名字": "苹果", "expand": {"$date": "2020-01-01T00:00:00.000Z"}, "price": 3}` + "\n",
+	}
+	x, err := exports.ReadCloudBase(writeExport(t, files), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := importer.CloudBase(app, x, importer.CloudBaseOptions{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := app.FindRecordById("items", "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.GetString(cloudquery.SourceFieldsField); got != `{"expand":{"$date":"2020-01-01T00:00:00.000Z"},"名字":"苹果"}` || r.GetInt("price") != 3 {
+		t.Errorf("source_fields %s, price %d", got, r.GetInt("price"))
+	}
+	var plan []string
+	for _, f := range report.Collections[0].Fields {
+		plan = append(plan, f.Name+": "+f.Kind+" ("+f.Why+")")
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "名字: in source_fields (its name: it holds '名': field names are ASCII letters, digits and _; CloudBase code reaches it as source_fields.名字)") {
+		t.Errorf("the plan: %s", strings.Join(plan, "\n"))
+	}
+}
