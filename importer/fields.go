@@ -150,7 +150,7 @@ func storedIDs(tx core.App, c *core.Collection) (map[string]bool, error) {
 // carry sets a new record's fields from an export's values: each key in
 // the field carriedNames chose for it, through value, and the keys that
 // cannot be field names together in source_fields, under their own names.
-func carry(record *core.Record, names map[string]string, values map[string]any, value func(core.Field, any) (any, bool)) {
+func carry(record *core.Record, names map[string]string, values map[string]any, value func(field core.Field, key string, v any) (any, bool)) {
 	var kept map[string]any
 	fields := record.Collection().Fields
 	for key, v := range values {
@@ -166,7 +166,7 @@ func carry(record *core.Record, names map[string]string, values map[string]any, 
 		if !known || field == nil {
 			continue
 		}
-		if x, ok := value(field, v); ok {
+		if x, ok := value(field, key, v); ok {
 			record.Set(name, x)
 		}
 	}

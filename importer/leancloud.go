@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -98,7 +99,7 @@ func LeanCloud(app core.App, x *exports.LeanCloudExport, opts Options) (*Report,
 				return fmt.Errorf("the mini-program of WECHAT_APPID: %w", err)
 			}
 		}
-		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{"_User": {}}, ids: map[string]*recordIDs{"_User": {}}}
+		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{"_User": {}}, ids: map[string]*recordIDs{"_User": {}}, noMembers: map[string]int{}}
 		if err := w.users(); err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
@@ -123,6 +124,9 @@ type leanCloudWrite struct {
 	report   *Report
 	imported map[string]map[string]bool // class ("_User" for users) → source ids written
 	ids      map[string]*recordIDs      // class → the ids its records have here
+	// noMembers counts, by class.column, the records whose Relation's
+	// members are not in the export (no join table).
+	noMembers map[string]int
 }
 
 func (w *leanCloudWrite) problem(format string, args ...any) {
@@ -196,7 +200,7 @@ func (w *leanCloudWrite) users() error {
 	// Fields of the users' profiles the users collection lacks.
 	var profile exports.Schema
 	for _, u := range w.x.Users {
-		fields := maps(u.Fields)
+		fields := cloneMap(u.Fields)
 		delete(fields, "ACL")
 		profile.Add(fields)
 	}
@@ -291,7 +295,7 @@ func (w *leanCloudWrite) users() error {
 			record.Set(secrets.LeanCloudPasswordField, u.PasswordSalt+"$"+u.PasswordHash)
 			w.report.Passwords++
 		}
-		profileValues := maps(u.Fields)
+		profileValues := cloneMap(u.Fields)
 		delete(profileValues, "ACL")
 		carry(record, userNames, profileValues, plainValue)
 		setTimes(record, u.Created, u.Updated)
@@ -402,6 +406,10 @@ func (w *leanCloudWrite) classes() error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	for _, column := range slices.Sorted(maps.Keys(w.noMembers)) {
+		class, field, _ := strings.Cut(column, ".")
+		w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s.%s: the members of the Relation of %d records (its join table _Join:%s:%s is not in the export)", class, field, w.noMembers[column], field, class))
+	}
 	return nil
 }
 
@@ -481,8 +489,8 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 		} else {
 			record.Set(publicReadField, true) // no ACL: LeanCloud lets everyone in
 		}
-		carry(record, names, r.Fields, func(field core.Field, v any) (any, bool) {
-			return w.fieldValue(field, v, class.Name, r)
+		carry(record, names, r.Fields, func(field core.Field, column string, v any) (any, bool) {
+			return w.fieldValue(field, column, v, class.Name, r)
 		})
 		setTimes(record, r.Created, r.Updated)
 		if ids.exists(r.ID) {
@@ -509,9 +517,12 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 }
 
 // fieldValue is v as field stores it.
-func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exports.LeanCloudRecord) (any, bool) {
+func (w *leanCloudWrite) fieldValue(field core.Field, column string, v any, class string, r exports.LeanCloudRecord) (any, bool) {
 	rel, isRelation := field.(*core.RelationField)
 	if !isRelation {
+		if _, ok := v.(exports.Relation); ok {
+			w.noMembers[class+"."+column]++ // its class is not in the export
+		}
 		return storedValue(v), true
 	}
 	var pointers []exports.Pointer
@@ -525,8 +536,14 @@ func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exp
 			}
 		}
 	case exports.Relation:
-		w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s %s: the members of the Relation %s (not in the export)", class, r.ID, field.GetName()))
-		return nil, false
+		members, ok := w.x.Members(class, column, r.ID)
+		if !ok {
+			w.noMembers[class+"."+column]++
+			return nil, false
+		}
+		for _, id := range members {
+			pointers = append(pointers, exports.Pointer{Class: t.Class, ID: id})
+		}
 	}
 	var ids []string
 	for _, p := range pointers {
@@ -547,7 +564,7 @@ func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exp
 }
 
 // plainValue is carry's value for fields that hold no relation.
-func plainValue(_ core.Field, v any) (any, bool) { return storedValue(v), true }
+func plainValue(_ core.Field, _ string, v any) (any, bool) { return storedValue(v), true }
 
 // storedValue is a decoded export value as PocketBase stores it.
 func storedValue(v any) any {
@@ -568,6 +585,8 @@ func storedValue(v any) any {
 		return t.ID
 	case exports.Bytes:
 		return []byte(t)
+	case exports.Relation:
+		return jsonValue(t)
 	case []any:
 		out := make([]any, len(t))
 		for i, x := range t {
@@ -600,6 +619,8 @@ func jsonValue(v any) any {
 		return out
 	case exports.Pointer:
 		return map[string]any{"__type": "Pointer", "className": t.Class, "objectId": t.ID}
+	case exports.Relation:
+		return map[string]any{"__type": "Relation", "className": t.Class}
 	}
 	return storedValue(v)
 }
@@ -615,7 +636,7 @@ func setTimes(record *core.Record, created, updated time.Time) {
 	}
 }
 
-func maps(m map[string]any) map[string]any {
+func cloneMap(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		out[k] = v

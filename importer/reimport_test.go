@@ -246,3 +246,39 @@ func TestFieldNamesThatCannotBeFieldsAreKeptInSourceFields(t *testing.T) {
 		t.Errorf("the plan: %s", strings.Join(plan, "\n"))
 	}
 }
+
+// A Relation column's members come from its join table when the export
+// has it; without one, the column is reported once.
+func TestRelationMembersFromJoinTables(t *testing.T) {
+	app := newApp(t)
+	report := importLeanCloud(t, app, map[string]string{
+		"_User.jsonl": noteUser + `{"objectId":"558e20cbe4b060308e3eb36d","username":"b"}` + "\n",
+		"Post.jsonl": `{"objectId":"p1","likes":{"__type":"Relation","className":"_User"},"tags":{"__type":"Relation","className":"Tag"}}
+{"objectId":"p2","likes":{"__type":"Relation","className":"_User"},"tags":{"__type":"Relation","className":"Tag"}}
+`,
+		"_Join:likes:Post.jsonl": `{"owningId":"p1","relatedId":"558e20cbe4b060308e3eb36c"}
+{"owningId":"p1","relatedId":"558e20cbe4b060308e3eb36d"}
+{"owningId":"p2","relatedId":"558e20cbe4b060308e3eb36e"}
+`,
+	})
+	p1, err := app.FindRecordById("Post", "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p1.GetStringSlice("likes"); strings.Join(got, ",") != "558e20cbe4b060308e3eb36c,558e20cbe4b060308e3eb36d" {
+		t.Errorf("p1's likes: %v", got)
+	}
+	p2, _ := app.FindRecordById("Post", "p2")
+	if got := p2.GetStringSlice("likes"); len(got) != 0 {
+		t.Errorf("p2's likes: %v", got)
+	}
+	said := strings.Join(append(report.Problems, report.NotCarried...), "\n")
+	for _, want := range []string{
+		"Post p2 (", "likes points to _User 558e20cbe4b060308e3eb36e, which is not in the export",
+		"Post.tags: the members of the Relation of 2 records (its join table _Join:tags:Post is not in the export)",
+	} {
+		if !strings.Contains(said, want) {
+			t.Errorf("the report does not say %q:\n%s", want, said)
+		}
+	}
+}
