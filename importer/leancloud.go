@@ -99,7 +99,7 @@ func LeanCloud(app core.App, x *exports.LeanCloudExport, opts Options) (*Report,
 				return fmt.Errorf("the mini-program of WECHAT_APPID: %w", err)
 			}
 		}
-		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{"_User": {}}, ids: map[string]*recordIDs{"_User": {}}, noMembers: map[string]int{}}
+		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{"_User": {}}, ids: map[string]*recordIDs{"_User": {}}, noMembers: map[string]int{}, nestedPointers: map[string]int{}}
 		if err := w.users(); err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
@@ -127,6 +127,9 @@ type leanCloudWrite struct {
 	// noMembers counts, by class.column, the records whose Relation's
 	// members are not in the export (no join table).
 	noMembers map[string]int
+	// nestedPointers counts, by class.column, the records holding Pointers
+	// inside a JSON value, which stay as LeanCloud wrote them.
+	nestedPointers map[string]int
 }
 
 func (w *leanCloudWrite) problem(format string, args ...any) {
@@ -410,7 +413,27 @@ func (w *leanCloudWrite) classes() error {
 		class, field, _ := strings.Cut(column, ".")
 		w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s.%s: the members of the Relation of %d records (its join table _Join:%s:%s is not in the export)", class, field, w.noMembers[column], field, class))
 	}
+	for _, column := range slices.Sorted(maps.Keys(w.nestedPointers)) {
+		w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s: Pointers inside the JSON values of %d records, kept as LeanCloud wrote them ({\"__type\": \"Pointer\", ...}), not as relations", column, w.nestedPointers[column]))
+	}
 	return nil
+}
+
+// holdsPointer says whether v, a value stored as JSON, holds a Pointer.
+func holdsPointer(v any) bool {
+	switch t := v.(type) {
+	case exports.Pointer:
+		return true
+	case []any:
+		return slices.ContainsFunc(t, holdsPointer)
+	case map[string]any:
+		for _, x := range t {
+			if holdsPointer(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // rules are the rules of the class's collection, when the import makes it.
@@ -522,6 +545,9 @@ func (w *leanCloudWrite) fieldValue(field core.Field, column string, v any, clas
 	if !isRelation {
 		if _, ok := v.(exports.Relation); ok {
 			w.noMembers[class+"."+column]++ // its class is not in the export
+		}
+		if holdsPointer(v) {
+			w.nestedPointers[class+"."+column]++
 		}
 		return storedValue(v), true
 	}

@@ -253,7 +253,7 @@ func TestRelationMembersFromJoinTables(t *testing.T) {
 	app := newApp(t)
 	report := importLeanCloud(t, app, map[string]string{
 		"_User.jsonl": noteUser + `{"objectId":"558e20cbe4b060308e3eb36d","username":"b"}` + "\n",
-		"Post.jsonl": `{"objectId":"p1","likes":{"__type":"Relation","className":"_User"},"tags":{"__type":"Relation","className":"Tag"}}
+		"Post.jsonl": `{"objectId":"p1","likes":{"__type":"Relation","className":"_User"},"tags":{"__type":"Relation","className":"Tag"},"meta":{"by":{"__type":"Pointer","className":"_User","objectId":"558e20cbe4b060308e3eb36c"}}}
 {"objectId":"p2","likes":{"__type":"Relation","className":"_User"},"tags":{"__type":"Relation","className":"Tag"}}
 `,
 		"_Join:likes:Post.jsonl": `{"owningId":"p1","relatedId":"558e20cbe4b060308e3eb36c"}
@@ -268,6 +268,9 @@ func TestRelationMembersFromJoinTables(t *testing.T) {
 	if got := p1.GetStringSlice("likes"); strings.Join(got, ",") != "558e20cbe4b060308e3eb36c,558e20cbe4b060308e3eb36d" {
 		t.Errorf("p1's likes: %v", got)
 	}
+	if got := p1.GetString("meta"); got != `{"by":{"__type":"Pointer","className":"_User","objectId":"558e20cbe4b060308e3eb36c"}}` {
+		t.Errorf("p1's meta: %s", got)
+	}
 	p2, _ := app.FindRecordById("Post", "p2")
 	if got := p2.GetStringSlice("likes"); len(got) != 0 {
 		t.Errorf("p2's likes: %v", got)
@@ -276,6 +279,7 @@ func TestRelationMembersFromJoinTables(t *testing.T) {
 	for _, want := range []string{
 		"Post p2 (", "likes points to _User 558e20cbe4b060308e3eb36e, which is not in the export",
 		"Post.tags: the members of the Relation of 2 records (its join table _Join:tags:Post is not in the export)",
+		`Post.meta: Pointers inside the JSON values of 1 records, kept as LeanCloud wrote them`,
 	} {
 		if !strings.Contains(said, want) {
 			t.Errorf("the report does not say %q:\n%s", want, said)
