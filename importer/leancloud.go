@@ -5,6 +5,7 @@
 package importer
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -610,7 +611,7 @@ func storedValue(v any) any {
 		}
 		return t.ID
 	case exports.Bytes:
-		return []byte(t)
+		return base64.StdEncoding.EncodeToString(t)
 	case exports.Relation:
 		return jsonValue(t)
 	case []any:
@@ -647,6 +648,8 @@ func jsonValue(v any) any {
 		return map[string]any{"__type": "Pointer", "className": t.Class, "objectId": t.ID}
 	case exports.Relation:
 		return map[string]any{"__type": "Relation", "className": t.Class}
+	case exports.Bytes:
+		return map[string]any{"__type": "Bytes", "base64": base64.StdEncoding.EncodeToString(t)}
 	}
 	return storedValue(v)
 }

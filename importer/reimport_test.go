@@ -253,7 +253,7 @@ func TestRelationMembersFromJoinTables(t *testing.T) {
 	app := newApp(t)
 	report := importLeanCloud(t, app, map[string]string{
 		"_User.jsonl": noteUser + `{"objectId":"558e20cbe4b060308e3eb36d","username":"b"}` + "\n",
-		"Post.jsonl": `{"objectId":"p1","likes":{"__type":"Relation","className":"_User"},"tags":{"__type":"Relation","className":"Tag"},"meta":{"by":{"__type":"Pointer","className":"_User","objectId":"558e20cbe4b060308e3eb36c"}}}
+		"Post.jsonl": `{"objectId":"p1","likes":{"__type":"Relation","className":"_User"},"tags":{"__type":"Relation","className":"Tag"},"meta":{"by":{"__type":"Pointer","className":"_User","objectId":"558e20cbe4b060308e3eb36c"}},"raw":{"__type":"Bytes","base64":"aGk="},"nested":[{"__type":"Bytes","base64":"aGk="}]}
 {"objectId":"p2","likes":{"__type":"Relation","className":"_User"},"tags":{"__type":"Relation","className":"Tag"}}
 `,
 		"_Join:likes:Post.jsonl": `{"owningId":"p1","relatedId":"558e20cbe4b060308e3eb36c"}
@@ -270,6 +270,9 @@ func TestRelationMembersFromJoinTables(t *testing.T) {
 	}
 	if got := p1.GetString("meta"); got != `{"by":{"__type":"Pointer","className":"_User","objectId":"558e20cbe4b060308e3eb36c"}}` {
 		t.Errorf("p1's meta: %s", got)
+	}
+	if raw, nested := p1.GetString("raw"), p1.GetString("nested"); raw != "aGk=" || nested != `[{"__type":"Bytes","base64":"aGk="}]` {
+		t.Errorf("Bytes: %s and %s", raw, nested)
 	}
 	p2, _ := app.FindRecordById("Post", "p2")
 	if got := p2.GetStringSlice("likes"); len(got) != 0 {
