@@ -253,8 +253,11 @@ func (s *server) start(app core.App) error {
 	// One server per data directory: a second would cache collections,
 	// settings and the mock WeChat's state the first changes under it.
 	// The kernel drops the lock when this process ends.
-	lock, err := datalock.Acquire(app.DataDir())
+	lock, err := datalock.Acquire(app.DataDir(), datalock.Serving)
 	var held *datalock.HeldError
+	if errors.As(err, &held) && held.Doing == datalock.Importing {
+		return fmt.Errorf("%w; start the server once the import has ended", held)
+	}
 	if errors.As(err, &held) {
 		return fmt.Errorf("%w; stop it first, or give this one a data directory of its own (--dir)", held)
 	}

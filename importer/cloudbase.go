@@ -202,12 +202,11 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 		return err
 	}
 	ids.report(report)
-	last, err := readLedger(tx, collection)
-	if err != nil {
+	if err := ensureImportedField(tx, collection); err != nil {
 		return err
 	}
 	columns := importedColumns(collection, []string{ownerField}, names)
-	again := &refresh{collection: name, last: last, columns: columns}
+	again := &refresh{collection: name, columns: columns}
 	defer again.note(report)
 	for i, r := range c.Records {
 		opts.Progress.tick()
@@ -231,14 +230,13 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 			}
 			continue
 		}
+		setTimes(record, time.Time{}, time.Time{})
 		if err := tx.SaveNoValidate(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, c.Sources[i], err)
 		}
+		again.created++
 	}
-	if opts.DryRun {
-		return nil
-	}
-	return writeLedger(tx, collection, "cloudbase", time.Time{})
+	return nil
 }
 
 // firstOf is the first n of list.

@@ -143,9 +143,13 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 			if appID == "" {
 				return errors.New("--appid is required: the mini-program (wechat_apps) the export's openids belong to")
 			}
-			if err := refuseBesideServer(app); err != nil {
+			// Held until the import ends: a server started meanwhile is
+			// refused, as an import beside a running server is.
+			lock, err := lockDataDir(app)
+			if err != nil {
 				return err
 			}
+			defer lock.Release()
 			m, err := readMap(mapPath)
 			if err != nil {
 				return err
@@ -192,14 +196,21 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 	return command
 }
 
-// refuseBesideServer refuses to import under a running server.
-func refuseBesideServer(app core.App) error {
-	err := datalock.Holder(app.DataDir())
+// lockDataDir takes the data directory's lock for the import, refusing to
+// import under a running server (or beside another import).
+func lockDataDir(app core.App) (*datalock.Lock, error) {
+	lock, err := datalock.Acquire(app.DataDir(), datalock.Importing)
 	var held *datalock.HeldError
-	if errors.As(err, &held) {
-		return fmt.Errorf("%w: stop it, import, then start it again (a running server caches collections and would not see the import)", held)
+	if errors.As(err, &held) && held.Doing == datalock.Importing {
+		return nil, fmt.Errorf("%w: wait for it to end", held)
 	}
-	return err
+	if errors.As(err, &held) {
+		return nil, fmt.Errorf("%w: stop it, import, then start it again (a running server caches collections and would not see the import)", held)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("locking the data directory: %w", err)
+	}
+	return lock, nil
 }
 
 // readMap reads --map's file, if given.
@@ -244,7 +255,7 @@ func printReport(out io.Writer, r *Report, dryRun bool) {
 		if c.Rules != "" {
 			state += ", rules " + c.Rules
 		}
-		fmt.Fprintf(out, "  %s (from %s): %d records%s\n", c.Name, c.Class, c.Records, state)
+		fmt.Fprintf(out, "  %s (from %s): %d records, %d new, %d updated%s\n", c.Name, c.Class, c.Records, c.New, c.Updated, state)
 		for _, f := range c.Fields {
 			line := "    + " + f.Name + ": " + f.Kind
 			if f.Target != "" {

@@ -89,6 +89,9 @@ func addFields(tx core.App, c *core.Collection, inferred []exports.InferredField
 			continue
 		}
 		p := FieldPlan{Name: f.Name, Kind: string(f.Kind), Target: f.Target, Why: f.Why}
+		if p.Target == "_User" {
+			p.Target = "users" // the collection it points to
+		}
 		switch f.Kind {
 		case exports.KindText:
 			c.Fields.Add(&core.TextField{Name: f.Name})
@@ -227,7 +230,7 @@ func carriedNames(c *core.Collection, inferred []exports.InferredField, prefix s
 }
 
 // importFields are the fields an import gives each collection it makes.
-var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated", sourceIDField, cloudquery.SourceFieldsField}
+var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated", sourceIDField, cloudquery.SourceFieldsField, importedField}
 
 // ownedByImport is carriedNames' rule for the collections an import makes.
 func ownedByImport(field core.Field, _ exports.InferredField) bool {
@@ -241,7 +244,7 @@ func ownedByUsers(field core.Field, f exports.InferredField) bool {
 		return true
 	}
 	switch field.GetName() {
-	case "phone", "created", "updated", secrets.LeanCloudPasswordField:
+	case "phone", "created", "updated", secrets.LeanCloudPasswordField, importedField, sourceIDField, cloudquery.SourceFieldsField:
 		return true
 	}
 	return kindTypes[f.Kind] != field.Type()

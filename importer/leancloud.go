@@ -68,6 +68,8 @@ type CollectionPlan struct {
 	Records int         `json:"records"`
 	Created bool        `json:"created"`
 	Rules   string      `json:"rules,omitempty"` // the preset, when created
+	New     int         `json:"new"`             // records written
+	Updated int         `json:"updated"`         // records here brought up to the export
 	Fields  []FieldPlan `json:"fields"`
 }
 
@@ -236,14 +238,17 @@ func (w *leanCloudWrite) users() error {
 	if err != nil {
 		return err
 	}
-	last, err := readLedger(w.tx, users)
+	if err := ensureImportedField(w.tx, users); err != nil {
+		return err
+	}
+	before, err := readThrough(w.tx, users)
 	if err != nil {
 		return err
 	}
 	// What an import sets on a user; the rest (password, tokens, a phone
 	// bound here) is wxbase's.
 	columns := importedColumns(users, []string{core.FieldNameEmail, core.FieldNameVerified}, userNames)
-	again := &refresh{collection: "users", last: last, columns: columns}
+	again := &refresh{collection: "users", through: before, columns: columns}
 	defer again.note(w.report)
 	phones := map[string]string{}
 	var through time.Time
@@ -318,6 +323,7 @@ func (w *leanCloudWrite) users() error {
 			if err := w.tx.SaveNoValidate(record); err != nil {
 				return fmt.Errorf("user %s: %w", u.ID, err)
 			}
+			again.created++
 			w.report.Users++
 		}
 		w.imported["_User"][u.ID] = true
@@ -343,10 +349,7 @@ func (w *leanCloudWrite) users() error {
 			w.report.Accounts++
 		}
 	}
-	if w.opts.DryRun {
-		return nil
-	}
-	return writeLedger(w.tx, users, "leancloud", through)
+	return writeThrough(w.tx, users, before, through)
 }
 
 // classes writes each class's collection and records.
@@ -453,7 +456,7 @@ func (w *leanCloudWrite) collection(class string) (*core.Collection, bool, error
 		if existing.Fields.GetByName(aclField) == nil {
 			return nil, false, fmt.Errorf("a collection %s is already here, and not from an import of LeanCloud: rename one of them first", class)
 		}
-		return existing, false, nil
+		return existing, false, ensureImportedField(w.tx, existing)
 	}
 	c := core.NewBaseCollection(class)
 	users, err := w.tx.FindCollectionByNameOrId("users")
@@ -466,6 +469,7 @@ func (w *leanCloudWrite) collection(class string) (*core.Collection, bool, error
 		&core.JSONField{Name: aclField},
 		&core.AutodateField{Name: "created", OnCreate: true},
 		&core.AutodateField{Name: "updated", OnCreate: true, OnUpdate: true},
+		importedDateField(),
 	)
 	w.rules(class).apply(c)
 	var ids []string
@@ -483,12 +487,12 @@ func (w *leanCloudWrite) collection(class string) (*core.Collection, bool, error
 // earlier import wrote.
 func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudClass, names map[string]string) error {
 	ids := w.ids[class.Name]
-	last, err := readLedger(w.tx, c)
+	before, err := readThrough(w.tx, c)
 	if err != nil {
 		return err
 	}
 	columns := importedColumns(c, []string{ownerField, publicReadField, aclField}, names)
-	again := &refresh{collection: c.Name, last: last, columns: columns}
+	again := &refresh{collection: c.Name, through: before, columns: columns}
 	defer again.note(w.report)
 	var through time.Time
 	for _, r := range class.Records {
@@ -533,11 +537,9 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 		if err := w.tx.SaveNoValidate(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
 		}
+		again.created++
 	}
-	if w.opts.DryRun {
-		return nil
-	}
-	return writeLedger(w.tx, c, "leancloud", through)
+	return writeThrough(w.tx, c, before, through)
 }
 
 // fieldValue is v as field stores it.
@@ -654,15 +656,13 @@ func jsonValue(v any) any {
 	return storedValue(v)
 }
 
+// setTimes sets a new record's times: the source's, or now.
 func setTimes(record *core.Record, created, updated time.Time) {
 	if !created.IsZero() {
 		d, _ := types.ParseDateTime(created)
 		record.SetRaw("created", d)
 	}
-	if !updated.IsZero() {
-		d, _ := types.ParseDateTime(updated)
-		record.SetRaw("updated", d)
-	}
+	stamp(record, updated)
 }
 
 func cloneMap(m map[string]any) map[string]any {

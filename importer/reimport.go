@@ -14,104 +14,117 @@ import (
 )
 
 // A later export of the same source updates what changed there since the
-// last import, but never what changed here: the ledger says when each
-// collection was last imported into, and a record saved here after that
-// (its updated time is later) is wxbase's to keep.
+// last import, but never what changed here. Each record an import writes
+// carries, in import_updated, the updated time the import gave it: any
+// save here moves updated on, so a record whose two times differ was
+// changed here since.
 
-// ledgerTable is where imports note, per collection, when they wrote it
-// and the latest source time they carried.
+// importedField is the hidden date field holding the updated time an
+// import gave a record.
+const importedField = "import_updated"
+
+// ensureImportedField gives c the import_updated field.
+func ensureImportedField(tx core.App, c *core.Collection) error {
+	if c.Fields.GetByName(importedField) != nil {
+		return nil
+	}
+	c.Fields.Add(importedDateField())
+	return tx.Save(c)
+}
+
+func importedDateField() *core.DateField {
+	return &core.DateField{Name: importedField, Hidden: true,
+		Help: "The updated time an import gave this record: when updated differs, the record was changed here since, and a later import leaves it as it is."}
+}
+
+// stamp sets a new or refreshed record's updated time (the source's, or
+// now) and notes it as the import's.
+func stamp(record *core.Record, updated time.Time) {
+	when := types.NowDateTime()
+	if !updated.IsZero() {
+		when, _ = types.ParseDateTime(updated)
+	}
+	record.SetRaw("updated", when)
+	record.SetRaw(importedField, when)
+}
+
+// ledgerTable is where LeanCloud imports note, per collection, the latest
+// source time they carried: a record of a later export created before it
+// was in the earlier one, so one missing here was deleted here.
 const ledgerTable = "_wxbase_imports"
 
-// lastImport is a collection's entry in the ledger.
-type lastImport struct {
-	At      types.DateTime // when the import committed (at the latest)
-	Through types.DateTime // the latest createdAt/updatedAt of its records
-}
-
-func ensureLedger(tx core.App) error {
-	_, err := tx.DB().NewQuery("CREATE TABLE IF NOT EXISTS `" + ledgerTable + "` (" +
-		"`collection` TEXT PRIMARY KEY NOT NULL, `source` TEXT NOT NULL, `at` TEXT NOT NULL, `through` TEXT NOT NULL DEFAULT '')").Execute()
-	return err
-}
-
-// readLedger is c's entry, if an import wrote c since imports keep one.
-func readLedger(tx core.App, c *core.Collection) (*lastImport, error) {
-	if err := ensureLedger(tx); err != nil {
-		return nil, err
+// readThrough is the latest source time an import carried into c.
+func readThrough(tx core.App, c *core.Collection) (time.Time, error) {
+	if _, err := tx.DB().NewQuery("CREATE TABLE IF NOT EXISTS `" + ledgerTable + "` (`collection` TEXT PRIMARY KEY NOT NULL, `through` TEXT NOT NULL)").Execute(); err != nil {
+		return time.Time{}, err
 	}
-	var row struct {
-		At      string `db:"at"`
-		Through string `db:"through"`
-	}
-	err := tx.DB().Select("at", "through").From(ledgerTable).Where(dbx.HashExp{"collection": c.Id}).One(&row)
+	var through string
+	err := tx.DB().Select("through").From(ledgerTable).Where(dbx.HashExp{"collection": c.Id}).Row(&through)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return time.Time{}, nil
 	}
 	if err != nil {
-		return nil, err
+		return time.Time{}, err
 	}
-	at, _ := types.ParseDateTime(row.At)
-	through, _ := types.ParseDateTime(row.Through)
-	return &lastImport{At: at, Through: through}, nil
+	d, _ := types.ParseDateTime(through)
+	return d.Time(), nil
 }
 
-// writeLedger notes that c was imported into now (or at through, when a
-// source time is later than this machine's clock), carrying source times
-// up to through.
-func writeLedger(tx core.App, c *core.Collection, source string, through time.Time) error {
-	at := time.Now().UTC()
-	if through.After(at) {
-		at = through
+// writeThrough notes through as the latest source time carried into c,
+// when it is later than the one noted: an import that carries nothing
+// new writes nothing.
+func writeThrough(tx core.App, c *core.Collection, before, through time.Time) error {
+	if !through.After(before) {
+		return nil
 	}
-	var throughText string
-	if !through.IsZero() {
-		d, _ := types.ParseDateTime(through)
-		throughText = d.String()
-	}
-	atDate, _ := types.ParseDateTime(at)
-	_, err := tx.DB().NewQuery("INSERT INTO `" + ledgerTable + "` (`collection`, `source`, `at`, `through`) VALUES ({:c}, {:s}, {:at}, {:through}) " +
-		"ON CONFLICT (`collection`) DO UPDATE SET `source` = excluded.`source`, `at` = excluded.`at`, " +
-		"`through` = CASE WHEN excluded.`through` > `through` THEN excluded.`through` ELSE `through` END").
-		Bind(dbx.Params{"c": c.Id, "s": source, "at": atDate.String(), "through": throughText}).Execute()
+	d, _ := types.ParseDateTime(through)
+	_, err := tx.DB().NewQuery("INSERT INTO `" + ledgerTable + "` (`collection`, `through`) VALUES ({:c}, {:through}) " +
+		"ON CONFLICT (`collection`) DO UPDATE SET `through` = excluded.`through`").
+		Bind(dbx.Params{"c": c.Id, "through": d.String()}).Execute()
 	return err
 }
 
-// refresh is what a re-import did with the records already here.
+// refresh is what an import did with the records already here.
 type refresh struct {
-	collection string
-	last       *lastImport
-	columns    []string // the fields an import sets; the others are wxbase's
-	unchanged  int
-	updated    int
-	keptHere   []string // changed here and at the source: kept as here
-	unknown    int      // no import on record: left as they are
-	deleted    []string // deleted here since the last import: not made again
+	collection  string
+	through     time.Time // the latest source time an earlier import carried
+	columns     []string  // the fields an import sets; the others are wxbase's
+	created     int       // records new here
+	unchanged   int
+	updated     int
+	changedHere int      // changed here only: kept as here
+	keptHere    []string // changed here, and the export differs: kept as here
+	unknown     int      // written here, not by an import: left as they are
+	deleted     []string // deleted here since an earlier import: not made again
 }
 
 // apply brings stored up to fresh, the same record as the export holds it
-// now, unless it was changed here since the last import. updated is the
+// now, unless it was changed here since an import wrote it. updated is the
 // source's time of the change, or zero for now.
 func (r *refresh) apply(tx core.App, stored, fresh *core.Record, updated time.Time) error {
 	if r.same(tx, stored, fresh) {
 		r.unchanged++
 		return nil
 	}
-	if r.last == nil {
+	mark := stored.GetDateTime(importedField)
+	if mark.IsZero() {
 		r.unknown++
 		return nil
 	}
-	if stored.GetDateTime("updated").After(r.last.At) {
-		r.keptHere = append(r.keptHere, stored.Id)
+	if !stored.GetDateTime("updated").Equal(mark) {
+		// Changed here. The source changed it too unless its time is still
+		// the one the import carried (a CloudBase export has none to say).
+		if source, _ := types.ParseDateTime(updated); !updated.IsZero() && source.Equal(mark) {
+			r.changedHere++
+		} else {
+			r.keptHere = append(r.keptHere, stored.Id)
+		}
 		return nil
 	}
 	for _, name := range r.columns {
 		stored.SetRaw(name, fresh.GetRaw(name))
 	}
-	when := types.NowDateTime()
-	if !updated.IsZero() {
-		when, _ = types.ParseDateTime(updated)
-	}
-	stored.SetRaw("updated", when)
+	stamp(stored, updated)
 	if err := tx.SaveNoValidate(stored); err != nil {
 		return fmt.Errorf("%s: %w", stored.Id, err)
 	}
@@ -120,10 +133,10 @@ func (r *refresh) apply(tx core.App, stored, fresh *core.Record, updated time.Ti
 }
 
 // deletedHere says whether a record of the export, not here, was here
-// after the last import: created at the source before the latest time that
-// import carried. A record without a creation time is taken as new.
+// after an earlier import: created at the source before the latest time
+// that import carried. A record without a creation time is taken as new.
 func (r *refresh) deletedHere(sourceID string, created time.Time) bool {
-	if r.last == nil || r.last.Through.IsZero() || created.IsZero() || created.After(r.last.Through.Time()) {
+	if r.through.IsZero() || created.IsZero() || created.After(r.through) {
 		return false
 	}
 	r.deleted = append(r.deleted, sourceID)
@@ -146,8 +159,13 @@ func (r *refresh) same(tx core.App, stored, fresh *core.Record) bool {
 	return true
 }
 
-// note reports what the re-import did with the records already here.
+// note reports what the import did with the collection's records.
 func (r *refresh) note(report *Report) {
+	for i := range report.Collections {
+		if report.Collections[i].Name == r.collection {
+			report.Collections[i].New, report.Collections[i].Updated = r.created, r.updated
+		}
+	}
 	if r.unchanged > 0 {
 		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records already here are as in the export", r.collection, r.unchanged))
 	}
@@ -155,12 +173,15 @@ func (r *refresh) note(report *Report) {
 		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records changed at the source since the last import were updated", r.collection, r.updated))
 	}
 	if r.unknown > 0 {
-		report.Problems = append(report.Problems, fmt.Sprintf("%s: %d records here differ from the export, and no earlier import into %s is on record to tell whether they changed here since: left as they are", r.collection, r.unknown, r.collection))
+		report.Problems = append(report.Problems, fmt.Sprintf("%s: %d records here, with the export's ids, differ from the export and were not written by an import: left as they are", r.collection, r.unknown))
 	}
 	if len(r.deleted) > 0 {
-		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records of the export were deleted here since the last import, and are not made again: %s", r.collection, len(r.deleted), strings.Join(r.deleted, ", ")))
+		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records of the export were deleted here since the last import, and are not made again: %s", r.collection, len(r.deleted), strings.Join(firstOf(r.deleted, 20), ", ")))
+	}
+	if r.changedHere > 0 {
+		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records changed here since the last import (not at the source) are kept as they are here", r.collection, r.changedHere))
 	}
 	for _, id := range r.keptHere {
-		report.Problems = append(report.Problems, fmt.Sprintf("%s %s: changed here since the last import, and at the source: kept as it is here", r.collection, id))
+		report.Problems = append(report.Problems, fmt.Sprintf("%s %s: changed here since the last import, and the export holds other values: kept as it is here", r.collection, id))
 	}
 }

@@ -60,6 +60,23 @@ func TestLaterExportUpdatesWhatChangedOnlyAtTheSource(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The same export again: the edit here stays, and is no problem;
+	// again, and it still stays.
+	first := notes(
+		note("n0000000000000000000001a", "one", "2021-01-01T00:00:00.000Z"),
+		note("n0000000000000000000002b", "two", "2021-01-01T00:00:00.000Z"),
+		note("n0000000000000000000003c", "three", "2021-01-01T00:00:00.000Z"),
+	)
+	for range 2 {
+		same := importLeanCloud(t, app, first)
+		if len(same.Problems) != 0 || !strings.Contains(strings.Join(same.Notes, "\n"), "Note: 1 records changed here since the last import (not at the source) are kept as they are here") {
+			t.Errorf("the same export again: %v %v", same.Notes, same.Problems)
+		}
+		if r, _ := app.FindRecordById("Note", "n0000000000000000000002b"); r.GetString("title") != "two, edited here" {
+			t.Fatalf("the same export again undid the edit here: %q", r.GetString("title"))
+		}
+	}
+
 	// At the source: one and two change, four is still there, five is new.
 	report := importLeanCloud(t, app, notes(
 		note("n0000000000000000000001a", "one, changed at the source", "2022-01-01T00:00:00.000Z"),
@@ -93,7 +110,7 @@ func TestLaterExportUpdatesWhatChangedOnlyAtTheSource(t *testing.T) {
 	said := strings.Join(append(report.Notes, report.Problems...), "\n")
 	for _, want := range []string{
 		"Note: 1 records changed at the source since the last import were updated",
-		"Note n0000000000000000000002b: changed here since the last import, and at the source: kept as it is here",
+		"Note n0000000000000000000002b: changed here since the last import, and the export holds other values: kept as it is here",
 		"Note: 1 records of the export were deleted here since the last import, and are not made again: n0000000000000000000004d",
 		"Note: 1 records already here are as in the export",
 		"users: 1 records already here are as in the export",
