@@ -102,6 +102,9 @@ export async function startServer({ hooks = {}, build, env: extraEnv = {}, wecha
     await run(bin, ["superuser", "upsert", superuserEmail, superuserPassword, "--dir", dataDir], { env, cwd: dir });
 
     const logFile = join(dir, "server.log");
+    // A server started again on the same folder starts a new log: the
+    // banner of the one before must not count.
+    writeFileSync(logFile, "");
     // A free port may be taken by another test's server before this one
     // binds it (the test files run at once): then start again on another.
     let url, child, exited;
