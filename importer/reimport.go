@@ -179,7 +179,7 @@ func (r *refresh) note(report *Report) {
 		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records of the export were deleted here since the last import, and are not made again: %s", r.collection, len(r.deleted), strings.Join(firstOf(r.deleted, 20), ", ")))
 	}
 	if r.changedHere > 0 {
-		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records changed here since the last import (not at the source) are kept as they are here", r.collection, r.changedHere))
+		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records changed here since the last import, and not in the export since, are kept as they are here", r.collection, r.changedHere))
 	}
 	for _, id := range r.keptHere {
 		report.Problems = append(report.Problems, fmt.Sprintf("%s %s: changed here since the last import, and the export holds other values: kept as it is here", r.collection, id))

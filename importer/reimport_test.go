@@ -69,7 +69,7 @@ func TestLaterExportUpdatesWhatChangedOnlyAtTheSource(t *testing.T) {
 	)
 	for range 2 {
 		same := importLeanCloud(t, app, first)
-		if len(same.Problems) != 0 || !strings.Contains(strings.Join(same.Notes, "\n"), "Note: 1 records changed here since the last import (not at the source) are kept as they are here") {
+		if len(same.Problems) != 0 || !strings.Contains(strings.Join(same.Notes, "\n"), "Note: 1 records changed here since the last import, and not in the export since, are kept as they are here") {
 			t.Errorf("the same export again: %v %v", same.Notes, same.Problems)
 		}
 		if r, _ := app.FindRecordById("Note", "n0000000000000000000002b"); r.GetString("title") != "two, edited here" {
