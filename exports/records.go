@@ -152,6 +152,10 @@ func (s *valueScanner) next() ([]byte, int, error) {
 			s.r.UnreadByte()
 			return buf, start, nil
 		}
+		if c == '\n' && inString {
+			// JSON strings hold no line break: the line was cut off.
+			return nil, start, errors.New("the line ends inside a string (JSON strings hold no line break): the record is cut off")
+		}
 		buf = append(buf, c)
 		switch {
 		case c == '\n':
