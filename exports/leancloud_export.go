@@ -136,7 +136,49 @@ func ReadLeanCloud(root string, miniPrograms []string) (*LeanCloudExport, error)
 	if err != nil {
 		return nil, err
 	}
+	x.resolveFiles()
 	return x, nil
+}
+
+// resolveFiles gives each File value that names a _File record (a Pointer
+// to _File, the write form {"__type": "File", "id"}) that record's URL and
+// name, which the value itself lacks.
+func (x *LeanCloudExport) resolveFiles() {
+	if len(x.Files) == 0 {
+		return
+	}
+	var resolve func(v any) any
+	resolve = func(v any) any {
+		switch t := v.(type) {
+		case File:
+			if meta, ok := x.Files[t.ID]; ok && t.ID != "" {
+				if t.URL == "" {
+					t.URL = meta.URL
+				}
+				if t.Name == "" {
+					t.Name = meta.Name
+				}
+			}
+			return t
+		case []any:
+			for i, e := range t {
+				t[i] = resolve(e)
+			}
+		case map[string]any:
+			for k, e := range t {
+				t[k] = resolve(e)
+			}
+		}
+		return v
+	}
+	for _, u := range x.Users {
+		resolve(u.Fields)
+	}
+	for _, c := range x.Classes {
+		for _, r := range c.Records {
+			resolve(r.Fields)
+		}
+	}
 }
 
 // readLeanCloudRecord reads a record of an application class.

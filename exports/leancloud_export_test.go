@@ -27,7 +27,7 @@ func TestReadLeanCloudExport(t *testing.T) {
 {"objectId":"u2","username":"b","email":"b@example.com"}
 `,
 		"Post.0.jsonl": `{"objectId":"p1","title":"hi","author":{"__type":"Pointer","className":"_User","objectId":"u1"},"ACL":{"*":{"read":true},"u1":{"read":true,"write":true}},"createdAt":"2020-02-01T00:00:00.000Z","updatedAt":"2020-02-02T00:00:00.000Z"}
-{"objectId":"p2","title":"private","ACL":{"u2":{"read":true,"write":true}}}
+{"objectId":"p2","title":"private","ACL":{"u2":{"read":true,"write":true}},"cover":[{"__type":"Pointer","className":"_File","objectId":"f1"}]}
 `,
 		"sub/Post.1.json":       `{"results":[{"objectId":"p3","title":"old shape","pic":{"__type":"File","id":"f1"}}]}`,
 		"_File.0.jsonl":         `{"objectId":"f1","name":"a.png","url":"https://files.example.com/a.png"}` + "\n",
@@ -55,11 +55,20 @@ func TestReadLeanCloudExport(t *testing.T) {
 	if x.Files["f1"].URL != "https://files.example.com/a.png" || x.Skipped["_Installation"] != 2 {
 		t.Errorf("files %v, skipped %v", x.Files, x.Skipped)
 	}
+	// A File that names its _File record gets its URL and name, the
+	// record read before (Post.0.jsonl) or after (sub/Post.1.json).
+	f1 := File{ID: "f1", URL: "https://files.example.com/a.png", Name: "a.png"}
+	if cover, _ := posts.Records[1].Fields["cover"].([]any); len(cover) != 1 || cover[0] != f1 {
+		t.Errorf("the Files of p2: %+v", posts.Records[1].Fields["cover"])
+	}
+	if pic := posts.Records[2].Fields["pic"]; pic != f1 {
+		t.Errorf("the File of p3: %+v", pic)
+	}
 	var kinds []string
 	for _, f := range posts.Schema.Fields() {
 		kinds = append(kinds, f.Name+":"+string(f.Kind))
 	}
-	if strings.Join(kinds, " ") != "author:relation pic:file title:text" {
+	if strings.Join(kinds, " ") != "author:relation cover:json pic:file title:text" {
 		t.Errorf("fields: %v", kinds)
 	}
 }
