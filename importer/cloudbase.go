@@ -34,6 +34,9 @@ type CloudBaseOptions struct {
 	NoPasswordHash string
 	EnvApp         func(core.App) error
 	DryRun         bool
+	// Files is a directory of the files of the export's cloud:// ids,
+	// downloaded (files.go says what becomes of them), or "".
+	Files string
 }
 
 // cloudBaseIDPattern takes CloudBase's ids: auto ids (32 hex digits, or 16
@@ -46,7 +49,11 @@ const cloudBaseIDPattern = "^[A-Za-z0-9_-]+$"
 // transaction; a dry run rolls it back.
 func CloudBase(app core.App, x *exports.CloudBaseExport, opts CloudBaseOptions) (*Report, error) {
 	report := &Report{Rules: map[string]map[string]string{}, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
-	err := app.RunInTransaction(func(tx core.App) error {
+	files, err := newFileImport(opts.Files, opts.DryRun, report, cloudBaseValues(x))
+	if err != nil {
+		return nil, err
+	}
+	err = app.RunInTransaction(func(tx core.App) error {
 		if opts.EnvApp != nil {
 			if err := opts.EnvApp(tx); err != nil {
 				return fmt.Errorf("the mini-program of WECHAT_APPID: %w", err)
@@ -57,9 +64,12 @@ func CloudBase(app core.App, x *exports.CloudBaseExport, opts CloudBaseOptions) 
 			return fmt.Errorf("users: %w", err)
 		}
 		for _, name := range x.CollectionNames() {
-			if err := cloudBaseCollection(tx, x, x.Collections[name], opts, owners, report); err != nil {
+			if err := cloudBaseCollection(tx, x, x.Collections[name], opts, owners, report, files); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
+		}
+		if err := files.store(tx); err != nil {
+			return err
 		}
 		if opts.DryRun {
 			return errDryRun
@@ -129,7 +139,7 @@ func cloudBaseUsers(tx core.App, x *exports.CloudBaseExport, opts CloudBaseOptio
 
 // cloudBaseCollection writes one collection: new records, and changes to
 // the ones an earlier import wrote.
-func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.CloudBaseCollection, opts CloudBaseOptions, owners map[string]string, report *Report) error {
+func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.CloudBaseCollection, opts CloudBaseOptions, owners map[string]string, report *Report, files *fileImport) error {
 	name := c.Name
 	if renamed, ok := opts.Collections[name]; ok {
 		name = renamed
@@ -179,7 +189,7 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 		created = true
 	}
 	inferred, names := carriedNames(collection, c.Schema.Fields(), "cb_", ownedByImport, report)
-	fields, err := addFields(tx, collection, inferred, nil)
+	fields, err := files.addFields(tx, collection, inferred, nil, names, cloudBaseRecords(c.Records))
 	if err != nil {
 		return err
 	}
@@ -205,7 +215,7 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 	if err := ensureImportedField(tx, collection); err != nil {
 		return err
 	}
-	columns := importedColumns(collection, []string{ownerField}, names)
+	columns := importedColumns(collection, append([]string{ownerField}, files.companions(collection)...), names)
 	again := &refresh{collection: name, columns: columns}
 	defer again.note(report)
 	for i, r := range c.Records {
@@ -219,7 +229,7 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 		if owner != "" {
 			record.Set(ownerField, owner)
 		}
-		carry(record, names, r.Fields, plainValue)
+		carry(record, names, r.Fields, files.values(record, plainValue))
 		if ids.exists(r.ID) {
 			stored, err := tx.FindRecordById(collection, record.Id)
 			if err != nil {

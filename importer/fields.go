@@ -247,5 +247,8 @@ func ownedByUsers(field core.Field, f exports.InferredField) bool {
 	case "phone", "created", "updated", secrets.LeanCloudPasswordField, importedField, sourceIDField, cloudquery.SourceFieldsField:
 		return true
 	}
+	if isImportFileField(field) {
+		return false // an earlier import's, of the same files
+	}
 	return kindTypes[f.Kind] != field.Type()
 }

@@ -45,6 +45,9 @@ type Options struct {
 	CollectionRules map[string]Rules
 	// Progress, when set, counts the records gone through.
 	Progress *Progress
+	// Files is a directory of the export's files, downloaded (files.go
+	// says what becomes of them); "" when there is none.
+	Files string
 }
 
 // Report is what an import did, or would do.
@@ -96,17 +99,24 @@ var errDryRun = errors.New("dry run")
 // is exactly what the import would do.
 func LeanCloud(app core.App, x *exports.LeanCloudExport, opts Options) (*Report, error) {
 	report := &Report{Skipped: x.Skipped, Rules: map[string]map[string]string{}, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
-	err := app.RunInTransaction(func(tx core.App) error {
+	files, err := newFileImport(opts.Files, opts.DryRun, report, leanCloudValues(x))
+	if err != nil {
+		return nil, err
+	}
+	err = app.RunInTransaction(func(tx core.App) error {
 		if opts.EnvApp != nil {
 			if err := opts.EnvApp(tx); err != nil {
 				return fmt.Errorf("the mini-program of WECHAT_APPID: %w", err)
 			}
 		}
-		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{"_User": {}}, ids: map[string]*recordIDs{"_User": {}}, noMembers: map[string]int{}, nestedPointers: map[string]int{}}
+		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{"_User": {}}, ids: map[string]*recordIDs{"_User": {}}, noMembers: map[string]int{}, nestedPointers: map[string]int{}, files: files}
 		if err := w.users(); err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
 		if err := w.classes(); err != nil {
+			return err
+		}
+		if err := files.store(tx); err != nil {
 			return err
 		}
 		if opts.DryRun {
@@ -133,6 +143,7 @@ type leanCloudWrite struct {
 	// nestedPointers counts, by class.column, the records holding Pointers
 	// inside a JSON value, which stay as LeanCloud wrote them.
 	nestedPointers map[string]int
+	files          *fileImport
 }
 
 func (w *leanCloudWrite) problem(format string, args ...any) {
@@ -211,7 +222,7 @@ func (w *leanCloudWrite) users() error {
 		profile.Add(fields)
 	}
 	inferred, userNames := carriedNames(users, profile.Fields(), "lc_", ownedByUsers, w.report)
-	plan, err := addFields(w.tx, users, inferred, nil)
+	plan, err := w.files.addFields(w.tx, users, inferred, nil, userNames, leanCloudUserRecords(w.x.Users))
 	if err != nil {
 		return err
 	}
@@ -247,7 +258,7 @@ func (w *leanCloudWrite) users() error {
 	}
 	// What an import sets on a user; the rest (password, tokens, a phone
 	// bound here) is wxbase's.
-	columns := importedColumns(users, []string{core.FieldNameEmail, core.FieldNameVerified}, userNames)
+	columns := importedColumns(users, append([]string{core.FieldNameEmail, core.FieldNameVerified}, w.files.companions(users)...), userNames)
 	again := &refresh{collection: "users", through: before, columns: columns}
 	defer again.note(w.report)
 	phones := map[string]string{}
@@ -306,7 +317,7 @@ func (w *leanCloudWrite) users() error {
 		}
 		profileValues := cloneMap(u.Fields)
 		delete(profileValues, "ACL")
-		carry(record, userNames, profileValues, plainValue)
+		carry(record, userNames, profileValues, w.files.values(record, plainValue))
 		setTimes(record, u.Created, u.Updated)
 		if ids.exists(u.ID) {
 			stored, err := w.tx.FindRecordById(users, userID)
@@ -384,7 +395,7 @@ func (w *leanCloudWrite) classes() error {
 	for i, name := range names {
 		inferred, fieldNames := carriedNames(collections[name], w.x.Classes[name].Schema.Fields(), "lc_", ownedByImport, w.report)
 		carried[name] = fieldNames
-		plan, err := addFields(w.tx, collections[name], inferred, targets)
+		plan, err := w.files.addFields(w.tx, collections[name], inferred, targets, fieldNames, leanCloudRecords(w.x.Classes[name].Records))
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -491,7 +502,7 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 	if err != nil {
 		return err
 	}
-	columns := importedColumns(c, []string{ownerField, publicReadField, aclField}, names)
+	columns := importedColumns(c, append([]string{ownerField, publicReadField, aclField}, w.files.companions(c)...), names)
 	again := &refresh{collection: c.Name, through: before, columns: columns}
 	defer again.note(w.report)
 	var through time.Time
@@ -517,9 +528,9 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 		} else {
 			record.Set(publicReadField, true) // no ACL: LeanCloud lets everyone in
 		}
-		carry(record, names, r.Fields, func(field core.Field, column string, v any) (any, bool) {
+		carry(record, names, r.Fields, w.files.values(record, func(field core.Field, column string, v any) (any, bool) {
 			return w.fieldValue(field, column, v, class.Name, r)
-		})
+		}))
 		setTimes(record, r.Created, r.Updated)
 		if ids.exists(r.ID) {
 			stored, err := w.tx.FindRecordById(c, record.Id)
