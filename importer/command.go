@@ -45,6 +45,7 @@ type MapFile struct {
 type run struct {
 	appID    string
 	dryRun   bool
+	files    string // --files
 	rules    Rules
 	byName   map[string]Rules
 	progress *Progress
@@ -64,7 +65,16 @@ transaction: every _User becomes a user with the same id, each mini-program open
 (authData.lc_weapp) a WeChat account of the mini-program --appid names, so that the
 user's next wx.login lands on the same account; every class becomes a collection
 whose records keep their ids, owners (the one user their ACL lets write) and public
-read. Stop the server first: it caches collections and would not see the import.`,
+read. Stop the server first: it caches collections and would not see the import.
+
+The export holds no file, only each File's URL and name (in _File). Download them
+into a directory and give it as --files: each File is looked for at its URL's
+path below it, with or without the host (https://host/a/b.png: a/b.png or
+host/a/b.png); as <objectId> with any extension, or <objectId>/<name>; then by the
+last segment of its URL, then by its name, anywhere below, when just one file there
+and one file of the export have that name. A field whose files are found becomes a
+file field and each record's files are stored with it; the URL of a file not found
+is kept in <field>_url and reported. Without --files, a field of Files keeps URLs.`,
 		mapHelp:      `a JSON file: {"miniPrograms": {"<authData key>": "<appid>"}} for other mini-programs, {"rules": {"<class>": "<preset>"}}`,
 		withACL:      true,
 		defaultRules: "acl",
@@ -83,9 +93,10 @@ read. Stop the server first: it caches collections and would not see the import.
 				total += len(c.Records)
 			}
 			return total, func(r run) (*Report, error) {
-				return LeanCloud(app, x, Options{AppID: r.appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName, Progress: r.progress})
+				return LeanCloud(app, x, Options{AppID: r.appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName, Progress: r.progress, Files: r.files})
 			}, nil
 		},
+		filesHelp: `a directory of the export's files, downloaded from their URLs (found by URL path, host and path, objectId, or name): they go into file fields`,
 	}))
 	command.AddCommand(sourceCommand(app, source{
 		use:   "cloudbase <export.json | directory>",
@@ -95,7 +106,16 @@ console's 导出 or databasemigrateexport writes them) in one transaction: each 
 _openid becomes a user with a WeChat account of the mini-program --appid names (or
 the user already holding that account here), so the user's next wx.login lands on
 it; every collection keeps its records' _id and is owned by their creator, under
-CloudBase's default permission (the creator reads and writes). Stop the server first.`,
+CloudBase's default permission (the creator reads and writes). Stop the server first.
+
+The export holds no file, only cloud:// ids. Download the cloud storage into a
+directory, keeping the files' paths (tcb storage download / <dir> --dir), and give
+it as --files: the file of cloud://<env>.<bucket>/<path> is looked for at <path>
+below it (or <env>.<bucket>/<path>, or <bucket>/<path>), then by its file name
+anywhere below, when just one file there and one id of the export have that name.
+A field whose files are found becomes a file field and each record's files are
+stored with it; the id of a file not found is kept in <field>_url and reported.
+Without --files, cloud:// ids stay text.`,
 		mapHelp:      `a JSON file: {"collections": {"<export's name>": "<name here>"}, "keyedByOpenID": ["<collection>"], "rules": {"<collection>": "<preset>"}}`,
 		defaultRules: "creator",
 		read: func(path string, m MapFile) (int, writer, error) {
@@ -108,9 +128,10 @@ CloudBase's default permission (the creator reads and writes). Stop the server f
 				total += len(c.Records)
 			}
 			return total, func(r run) (*Report, error) {
-				return CloudBase(app, x, CloudBaseOptions{AppID: r.appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName, Progress: r.progress})
+				return CloudBase(app, x, CloudBaseOptions{AppID: r.appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName, Progress: r.progress, Files: r.files})
 			}, nil
 		},
+		filesHelp: `a directory of the cloud storage's files, downloaded keeping their paths (cloud://<env>.<bucket>/<path> found at <path>): they go into file fields`,
 	}))
 	return command
 }
@@ -118,6 +139,7 @@ CloudBase's default permission (the creator reads and writes). Stop the server f
 // source is one kind of export an import subcommand takes.
 type source struct {
 	use, short, long, mapHelp string
+	filesHelp                 string
 	withACL                   bool   // its records carry ACLs (the acl preset)
 	defaultRules              string // --rules' default
 	// read reads and checks the whole export, and returns how many
@@ -131,7 +153,7 @@ type writer func(run) (*Report, error)
 // sourceCommand is `wxbase import <source>`: the export is read and checked
 // whole before anything is written, never beside a running server.
 func sourceCommand(app core.App, src source) *cobra.Command {
-	var appID, mapPath, rulesName string
+	var appID, mapPath, rulesName, filesDir string
 	var dryRun, asJSON bool
 	command := &cobra.Command{
 		Use:          src.use,
@@ -154,7 +176,12 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r := run{appID: appID, dryRun: dryRun, byName: map[string]Rules{}}
+			if filesDir != "" {
+				if info, err := os.Stat(filesDir); err != nil || !info.IsDir() {
+					return fmt.Errorf("--files %s: not a directory", filesDir)
+				}
+			}
+			r := run{appID: appID, dryRun: dryRun, files: filesDir, byName: map[string]Rules{}}
 			if r.rules, err = RulePreset(rulesName, src.withACL); err != nil {
 				return err
 			}
@@ -190,6 +217,7 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 	}
 	command.Flags().StringVar(&appID, "appid", "", "the appid of the mini-program (in wechat_apps) whose openids the export holds")
 	command.Flags().StringVar(&mapPath, "map", "", src.mapHelp)
+	command.Flags().StringVar(&filesDir, "files", "", src.filesHelp)
 	command.Flags().StringVar(&rulesName, "rules", src.defaultRules, "the API rules of the collections the import makes, one of:\n"+RulePresetHelp(src.withACL))
 	command.Flags().BoolVar(&dryRun, "dry-run", false, "say what the import would do, and write nothing")
 	command.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
