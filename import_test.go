@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -205,5 +207,58 @@ func TestCloudBaseImportThenTheSameUsersLogIn(t *testing.T) {
 		if found["total"] != wantCount {
 			t.Errorf("%s counts source_fields.城市 = 广州: %v", openid, found)
 		}
+	}
+}
+
+// With --files, the files the operator downloaded from the export's URLs
+// go into file fields, and PocketBase's file API serves them, byte for
+// byte; a dry run stores none.
+func TestLeanCloudImportWithFilesServesThem(t *testing.T) {
+	t.Parallel()
+	const appID, secret = "wx9999999999999999", "9e9e9e9e9e9e9e9e9e9e9e9e9e9e9e9e"
+	env := []string{"WECHAT_APPID=" + appID, "WECHAT_SECRET=" + secret}
+	root := t.TempDir()
+	dataDir := filepath.Join(root, "pb_data")
+	write := func(p string, body []byte) {
+		p = filepath.Join(root, p)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	photo := make([]byte, 3000)
+	for i := range photo {
+		photo[i] = byte(i * 7)
+	}
+	write("export/Post.0.jsonl", []byte(`{"objectId":"p0000000000000000000001a","title":"with a photo","photo":{"__type":"Pointer","className":"_File","objectId":"f1"},"ACL":{"*":{"read":true}}}`+"\n"))
+	write("export/_File.0.jsonl", []byte(`{"objectId":"f1","name":"photo.jpg","url":"https://lc-files.example.com/Xy7Kq2/photo.jpg"}`+"\n"))
+	write("files/lc-files.example.com/Xy7Kq2/photo.jpg", photo) // as wget -x saves it
+	args := []string{"import", "leancloud", filepath.Join(root, "export"), "--appid", appID, "--files", filepath.Join(root, "files"), "--dir", dataDir}
+
+	out, err := runWxbase(t, env, append(args, "--dry-run")...)
+	if err != nil || !strings.Contains(out, "+ photo: file (its files, from ") || !strings.Contains(out, "that go with their records into file fields: 1.") {
+		t.Fatalf("the dry run: %v\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dataDir, "storage")); len(entries) > 0 {
+		t.Fatalf("the dry run stored %v", entries)
+	}
+	if out, err = runWxbase(t, env, args...); err != nil {
+		t.Fatalf("the import: %v\n%s", err, out)
+	}
+
+	p := start(t, dataDir, env, "--dev=false")
+	_, body, post := testkit.CallJSON(t, http.MethodGet, p.Base+"/api/collections/Post/records/p0000000000000000000001a", "", "")
+	name, _ := post["photo"].(string)
+	if name == "" {
+		t.Fatalf("the post: %s", body)
+	}
+	res, err := http.Get(p.Base + "/api/files/Post/p0000000000000000000001a/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	served, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || !bytes.Equal(served, photo) {
+		t.Fatalf("/api/files serves %d: %d bytes, want the %d downloaded", res.StatusCode, len(served), len(photo))
 	}
 }
