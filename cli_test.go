@@ -47,6 +47,7 @@ func TestFailingCommandsExitNonZero(t *testing.T) {
 	}{
 		{"unknown command", []string{"frobnicate", "leancloud"}, `unknown command "frobnicate"`},
 		{"an import without its export", []string{"import", "leancloud", "--appid", "wx1", "--dir", filepath.Join(t.TempDir(), "pb_data")}, "accepts 1 arg(s)"},
+		{"an import whose --files is no directory", []string{"import", "cloudbase", t.TempDir(), "--appid", "wx1", "--files", filepath.Join(t.TempDir(), "none"), "--dir", filepath.Join(t.TempDir(), "pb_data")}, "not a directory"},
 		{"unknown flag", []string{"serve", "--no-such-flag"}, "unknown flag"},
 		{"missing arguments", []string{"superuser", "upsert", "--dir", filepath.Join(t.TempDir(), "pb_data")}, "missing email and password"},
 		{"busy port", []string{"serve", "--http", addr, "--dir", filepath.Join(t.TempDir(), "pb_data")}, "address already in use"},
