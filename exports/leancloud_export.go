@@ -36,6 +36,9 @@ type LeanCloudRecord struct {
 	ACL              *LeanCloudACL
 	RawACL           any // the ACL as the export holds it
 	Fields           map[string]any
+	// Credentials are the paths of the keys dropped as credentials
+	// (IsCredentialKey), at any depth: "user.sessionToken".
+	Credentials []string
 }
 
 // skippedClasses are LeanCloud's system classes with no counterpart: push
@@ -122,6 +125,7 @@ func readLeanCloudRecord(fields map[string]any) (LeanCloudRecord, error) {
 	if r.ACL, err = ReadLeanCloudACL(fields["ACL"]); err != nil {
 		return r, fmt.Errorf("ACL: %w", err)
 	}
+	r.Credentials = dropCredentials(fields, nil, "ACL")
 	for key, v := range fields {
 		switch key {
 		case "objectId", "createdAt", "updatedAt", "ACL":

@@ -209,8 +209,11 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 	columns := importedColumns(collection, []string{ownerField}, names)
 	again := &refresh{collection: name, last: last, columns: columns}
 	defer again.note(report)
+	credentials := credentialsDropped{}
+	defer credentials.report(report, c.Name)
 	for i, r := range c.Records {
 		opts.Progress.tick()
+		credentials.add(r.Credentials)
 		record := core.NewRecord(collection)
 		ids.setID(record, r.ID)
 		owner := owners[r.OpenID]

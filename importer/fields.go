@@ -246,3 +246,26 @@ func ownedByUsers(field core.Field, f exports.InferredField) bool {
 	}
 	return kindTypes[f.Kind] != field.Type()
 }
+
+// credentialsDropped counts, by path, the credentials (exports.IsCredentialKey)
+// an export's records of one class held: they were dropped as the export
+// was read.
+type credentialsDropped map[string]int
+
+func (c credentialsDropped) add(paths []string) {
+	for _, p := range paths {
+		c[p]++
+	}
+}
+
+// report says, once per path, what was dropped: names, never values.
+func (c credentialsDropped) report(report *Report, class string) {
+	paths := make([]string, 0, len(c))
+	for p := range c {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		report.NotCarried = append(report.NotCarried, fmt.Sprintf("%s: %s, in %d records: a credential, never imported", class, p, c[p]))
+	}
+}

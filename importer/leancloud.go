@@ -238,9 +238,12 @@ func (w *leanCloudWrite) users() error {
 	again := &refresh{collection: "users", last: last, columns: columns}
 	defer again.note(w.report)
 	phones := map[string]string{}
+	credentials := credentialsDropped{}
+	defer credentials.report(w.report, "_User")
 	var through time.Time
 	for _, u := range w.x.Users {
 		w.opts.Progress.tick()
+		credentials.add(u.Credentials)
 		for _, n := range u.NotCarried {
 			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: %s", u.ID, n))
 		}
@@ -458,9 +461,12 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 	columns := importedColumns(c, []string{ownerField, publicReadField, aclField}, names)
 	again := &refresh{collection: c.Name, last: last, columns: columns}
 	defer again.note(w.report)
+	credentials := credentialsDropped{}
+	defer credentials.report(w.report, class.Name)
 	var through time.Time
 	for _, r := range class.Records {
 		w.opts.Progress.tick()
+		credentials.add(r.Credentials)
 		through = latest(through, r.Created, r.Updated)
 		record := core.NewRecord(c)
 		ids.setID(record, r.ID)

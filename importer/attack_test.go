@@ -1,0 +1,116 @@
+package importer_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"wxbase/exports"
+	"wxbase/importer"
+)
+
+// everything is every row of every table of app's database, as text.
+func everything(t *testing.T, app *tests.TestApp) string {
+	t.Helper()
+	var tables []string
+	if err := app.DB().NewQuery("SELECT name FROM sqlite_master WHERE type = 'table'").Column(&tables); err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, table := range tables {
+		var rows []dbx.NullStringMap
+		if err := app.DB().Select("*").From(table).All(&rows); err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			for column, v := range row {
+				fmt.Fprintf(&all, "%s.%s=%s\n", table, column, v.String)
+			}
+		}
+	}
+	return all.String()
+}
+
+// Credentials never come over, wherever an export holds them: at the top
+// or nested, in _User or in other classes and collections, under names
+// spelt otherwise, or under names that can only live in source_fields.
+// Only their names are reported.
+func TestCredentialsNeverComeOver(t *testing.T) {
+	secret := func(n int) string { return fmt.Sprintf("SECRET%02dX", n) }
+	lc := map[string]string{
+		"_User.0.jsonl": `{"objectId":"558e20cbe4b060308e3eb36c","sessionToken":"` + secret(1) + `","authData":{"lc_weapp":{"openid":"` + alice + `","session_key":"` + secret(2) + `"}},` +
+			`"profile":{"authData":{"lc_weapp":{"session_key":"` + secret(3) + `"}},"sessionToken":"` + secret(4) + `","n":1},` +
+			`"AuthData":{"x":"` + secret(5) + `"},"SessionToken":"` + secret(6) + `","sessionToken ":"` + secret(7) + `","lc_sessionToken":"` + secret(8) + `",` +
+			`"名字":{"session_key":"` + secret(9) + `","keep":"kept"},"expand":{"access_token":"` + secret(10) + `"},"session_key":"` + secret(11) + `","access_token":"` + secret(12) + `",` +
+			`"Password":"` + secret(13) + `","lc_salt":"` + secret(14) + `","refresh_token":"` + secret(15) + `","nickName":"Ann"}
+`,
+		"Post.0.jsonl": `{"objectId":"p0000000000000000000001a","title":"hello","sessionToken":"` + secret(21) + `","authData":{"lc_weapp":{"session_key":"` + secret(22) + `"}},` +
+			`"user":{"objectId":"558e20cbe4b060308e3eb36c","sessionToken":"` + secret(23) + `","nickName":"Ann"},"list":[{"accessToken":"` + secret(24) + `"}],` +
+			`"名字":{"session_key":"` + secret(25) + `"},"ACL":{"558e20cbe4b060308e3eb36c":{"read":true,"write":true}}}
+`,
+	}
+	x, err := exports.ReadLeanCloud(writeExport(t, lc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t)
+	dry, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cb := map[string]string{
+		"sessions.json": `{"_id":"s1","_openid":"` + bob + `","session_key":"` + secret(31) + `","wx":{"sessionKey":"` + secret(32) + `"},"kept":"yes"}` + "\n",
+	}
+	y, err := exports.ReadCloudBase(writeExport(t, cb), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cbReport, err := importer.CloudBase(app, y, importer.CloudBaseOptions{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	reports, _ := json.Marshal([]*importer.Report{dry, report, cbReport})
+	stored := everything(t, app)
+	for _, where := range []struct{ name, text string }{{"the reports", string(reports)}, {"the database", stored}} {
+		if strings.Contains(where.text, "SECRET") {
+			i := strings.Index(where.text, "SECRET")
+			t.Errorf("a credential in %s: …%s…", where.name, where.text[max(0, i-80):min(len(where.text), i+20)])
+		}
+	}
+	// What is not a credential came over.
+	ann, err := app.FindRecordById("users", "558e20cbe4b060308e3eb36c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ann.GetString("nickName") != "Ann" || !strings.Contains(ann.GetString("profile"), `"n":1`) || !strings.Contains(ann.GetString("source_fields"), "kept") {
+		t.Errorf("Ann: %v", ann.FieldsData())
+	}
+	post, err := app.FindRecordById("Post", "p0000000000000000000001a")
+	if err != nil || post.GetString("title") != "hello" || !strings.Contains(post.GetString("user"), "Ann") {
+		t.Errorf("the post: %v %v", post, err)
+	}
+	s1, err := app.FindRecordById("sessions", "s1")
+	if err != nil || s1.GetString("kept") != "yes" {
+		t.Errorf("the session record: %v %v", s1, err)
+	}
+	// Their names are reported, once per path.
+	notCarried := strings.Join(append(report.NotCarried, cbReport.NotCarried...), "\n")
+	for _, want := range []string{"_User: profile.sessionToken, in 1 records", "_User: SessionToken,", "_User: Password,", "Post: user.sessionToken,", "Post: list[].accessToken,", "sessions: wx.sessionKey,"} {
+		if !strings.Contains(notCarried, want) {
+			t.Errorf("not carried lacks %q:\n%s", want, notCarried)
+		}
+	}
+	if strings.Contains(notCarried, "_User: sessionToken,") {
+		t.Errorf("the credentials every _User has are reported:\n%s", notCarried)
+	}
+}
