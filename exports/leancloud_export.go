@@ -3,7 +3,7 @@ package exports
 import (
 	"fmt"
 	"io"
-	"slices"
+	"strings"
 	"time"
 )
 
@@ -15,8 +15,8 @@ type LeanCloudExport struct {
 	Users   []LeanCloudUser
 	Classes map[string]*LeanCloudClass // by class name, _User and _File left out
 	Files   map[string]File            // _File by objectId: name and URL
-	// Skipped are the system classes an import does not carry (push
-	// devices, IM conversations), each with its record count.
+	// Skipped are the system classes an import does not carry (roles,
+	// push devices, IM conversations), each with its record count.
 	Skipped map[string]int
 }
 
@@ -41,9 +41,15 @@ type LeanCloudRecord struct {
 	Credentials []string
 }
 
-// skippedClasses are LeanCloud's system classes with no counterpart: push
-// devices, IM, and the follow graph of its status API.
-var skippedClasses = []string{"_Installation", "_Conversation", "_Followee", "_Follower", "_Status"}
+// isSystemClass says whether a class is one of LeanCloud's own (their
+// names start with _, which apps' class names cannot) other than _User and
+// _File: roles (_Role, whose grants an import does not carry), push
+// devices (_Installation), IM (_Conversation), the follow graph of its
+// status API (_Followee, _Follower, _Status), and any other. None has a
+// counterpart here: their records are counted, not imported.
+func isSystemClass(class string) bool {
+	return strings.HasPrefix(class, "_") && class != "_User" && class != "_File"
+}
 
 // ReadLeanCloud reads the export at root (Walk's forms). miniPrograms are
 // the authData keys besides lc_weapp that are mini-program logins. The
@@ -77,7 +83,7 @@ func ReadLeanCloud(root string, miniPrograms []string) (*LeanCloudExport, error)
 					return fail(fmt.Errorf("a _File record without an objectId"))
 				}
 				x.Files[id] = File{ID: id, URL: url, Name: name}
-			case slices.Contains(skippedClasses, class):
+			case isSystemClass(class):
 				x.Skipped[class]++
 			default:
 				r, err := readLeanCloudRecord(rec.Fields)

@@ -114,3 +114,28 @@ func TestCredentialsNeverComeOver(t *testing.T) {
 		t.Errorf("the credentials every _User has are reported:\n%s", notCarried)
 	}
 }
+
+// A whole export holds LeanCloud's system classes (_Role, whenever the app
+// has roles): they are counted, and the rest is imported.
+func TestSystemClassesAreSkippedNotRefused(t *testing.T) {
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"_User.0.jsonl":         noteUser,
+		"_Role.0.jsonl":         `{"objectId":"r0000000000000000000001a","name":"Admin","ACL":{"*":{"read":true}},"users":{"__type":"Relation","className":"_User"},"roles":{"__type":"Relation","className":"_Role"}}` + "\n",
+		"_Notification.0.jsonl": `{"objectId":"n0000000000000000000001a","message":"hi"}` + "\n",
+		"Post.0.jsonl":          `{"objectId":"p0000000000000000000001a","role":{"__type":"Pointer","className":"_Role","objectId":"r0000000000000000000001a"},"ACL":{"role:Admin":{"read":true,"write":true}}}` + "\n",
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t)
+	report, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Skipped["_Role"] != 1 || report.Skipped["_Notification"] != 1 {
+		t.Errorf("skipped: %v", report.Skipped)
+	}
+	if _, err := app.FindRecordById("Post", "p0000000000000000000001a"); err != nil {
+		t.Error(err)
+	}
+}
