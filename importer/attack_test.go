@@ -139,3 +139,97 @@ func TestSystemClassesAreSkippedNotRefused(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Field names here are compared regardless of case, and source_id and
+// source_fields are the import's even before a collection has them: keys
+// that would clash are kept in source_fields (or, for the import's own
+// names, carried as lc_<name>), never stop the import, never reach those
+// fields.
+func TestFieldNamesThatClashButForCase(t *testing.T) {
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"_User.0.jsonl": `{"objectId":"558e20cbe4b060308e3eb36c","nickName":"Ann","nickname":"ann","Email":"e@example.com","ID":"i","authData":{"lc_weapp":{"openid":"` + alice + `"}}}` + "\n",
+		"Post.0.jsonl": `{"objectId":"p0000000000000000000001a","Owner":"o","owner":"lo","lc_owner":"earlier","Created":"c","source_id":"forged","Source_Id":"forged too","source_fields":{"x":"forged"},"title":"t","Title":"T","ACL":{"558e20cbe4b060308e3eb36c":{"read":true,"write":true}}}
+{"objectId":"P0000000000000000000001A","title":"u"}
+`,
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t)
+	report, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := app.FindRecordById("users", "558e20cbe4b060308e3eb36c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ann.GetString("nickName") != "Ann" || ann.Email() != "" || !strings.Contains(ann.GetString("source_fields"), `"nickname":"ann"`) ||
+		!strings.Contains(ann.GetString("source_fields"), `"Email":"e@example.com"`) || !strings.Contains(ann.GetString("source_fields"), `"ID":"i"`) {
+		t.Errorf("Ann: %v", ann.FieldsData())
+	}
+	p1, err := app.FindRecordById("Post", "p0000000000000000000001a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In name order, Title comes before title: it gets the field.
+	if p1.GetString("owner") != "558e20cbe4b060308e3eb36c" || p1.GetString("source_id") != "" || p1.GetString("Title") != "T" {
+		t.Errorf("p1: %v", p1.FieldsData())
+	}
+	kept := p1.GetString("source_fields")
+	for _, want := range []string{`"Owner":"o"`, `"owner":"lo"`, `"Created":"c"`, `"Source_Id":"forged too"`, `"title":"t"`} {
+		if !strings.Contains(kept, want) {
+			t.Errorf("p1's source_fields lack %s: %s", want, kept)
+		}
+	}
+	if p1.GetString("lc_owner") != "earlier" || p1.GetString("lc_source_id") != "forged" || !strings.Contains(p1.GetString("lc_source_fields"), "forged") {
+		t.Errorf("p1's carried fields: %v", p1.FieldsData())
+	}
+	// The record whose id clashes but for case keeps its source id there.
+	mapped, err := app.FindFirstRecordByData("Post", "source_id", "P0000000000000000000001A")
+	if err != nil || !strings.Contains(mapped.GetString("source_fields"), `"title":"u"`) {
+		t.Errorf("the record whose id was not kept: %v %v", mapped, err)
+	}
+	var plan []string
+	for _, c := range report.Collections {
+		for _, f := range c.Fields {
+			plan = append(plan, c.Name+" "+f.Name+": "+f.Kind+" ("+f.Why+")")
+		}
+	}
+	if got := strings.Join(plan, "\n"); !strings.Contains(got, "users nickname: in source_fields (its name: it equals nickName but for letter case") {
+		t.Errorf("the plan:\n%s", got)
+	}
+}
+
+// An export's source_id never takes the place of the id a record had in
+// the export: a later import finds each record by its own.
+func TestAnExportsSourceIDDoesNotRedirectALaterImport(t *testing.T) {
+	export := func(title string) map[string]string {
+		return map[string]string{"c.json": `{"_id":"Aa","_openid":"` + alice + `","t":"alice's"}
+{"_id":"aA","_openid":"` + alice + `","t":"` + title + `"}
+{"_id":"Zz","_openid":"` + bob + `","source_id":"aA","t":"bob's"}
+`}
+	}
+	app := newApp(t)
+	for _, title := range []string{"alice's second", "alice's second, changed"} {
+		x, err := exports.ReadCloudBase(writeExport(t, export(title)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := importer.CloudBase(app, x, importer.CloudBaseOptions{AppID: appID, NoPasswordHash: "!no-password"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zz, err := app.FindRecordById("c", "Zz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobs, _ := app.FindFirstRecordByFilter("wechat_accounts", "openid = {:o}", dbx.Params{"o": bob})
+	if zz.GetString("t") != "bob's" || zz.GetString("owner") != bobs.GetString("user") || zz.GetString("source_id") != "" {
+		t.Errorf("Bob's record: %v", zz.FieldsData())
+	}
+	second, err := app.FindFirstRecordByData("c", "source_id", "aA")
+	if err != nil || second.GetString("t") != "alice's second, changed" {
+		t.Errorf("Alice's second record: %v %v", second, err)
+	}
+}
