@@ -233,3 +233,42 @@ func TestAnExportsSourceIDDoesNotRedirectALaterImport(t *testing.T) {
 		t.Errorf("Alice's second record: %v %v", second, err)
 	}
 }
+
+// Two collections of an export that would be one collection here are
+// refused, never merged: the second's records would be taken for later
+// copies of the first's, and change their owners.
+func TestCollectionsThatWouldBeOneAreRefused(t *testing.T) {
+	app := newApp(t)
+	for _, c := range []struct {
+		files  map[string]string
+		rename map[string]string
+		want   string
+	}{
+		{map[string]string{"users.json": `{"_id":"x1","_openid":"` + alice + `"}`, "cloudbase_users.json": `{"_id":"x1","_openid":"` + bob + `"}`}, nil,
+			"the collections cloudbase_users and users would both be cloudbase_users here"},
+		{map[string]string{"orders.json": `{"_id":"x1","_openid":"` + alice + `"}`, "shop.json": `{"_id":"x1","_openid":"` + bob + `"}`}, map[string]string{"orders": "Shop"},
+			"the collections orders and shop would both be shop here"},
+	} {
+		x, err := exports.ReadCloudBase(writeExport(t, c.files), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = importer.CloudBase(app, x, importer.CloudBaseOptions{AppID: appID, NoPasswordHash: "!no-password", Collections: c.rename})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v", c.files, err)
+		}
+	}
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"Post.0.jsonl": `{"objectId":"p0000000000000000000001a"}`,
+		"post.0.jsonl": `{"objectId":"p0000000000000000000002b"}`,
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password"}); err == nil || !strings.Contains(err.Error(), "the classes Post and post would be one collection here") {
+		t.Errorf("Post and post: %v", err)
+	}
+	if n, _ := app.CountRecords("wechat_accounts"); n != 0 {
+		t.Errorf("%d accounts were made", n)
+	}
+}

@@ -351,6 +351,15 @@ func (w *leanCloudWrite) classes() error {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	// Collection names here are compared regardless of case: two classes
+	// that would be one collection would be merged.
+	for i := 1; i < len(names); i++ {
+		for _, earlier := range names[:i] {
+			if strings.EqualFold(earlier, names[i]) {
+				return fmt.Errorf("the classes %s and %s would be one collection here (collection names are compared regardless of case): rename the files of one of them", earlier, names[i])
+			}
+		}
+	}
 	collections := map[string]*core.Collection{}
 	// The collections first, then their fields: Pointers may point to a
 	// class that comes later, or to their own.
