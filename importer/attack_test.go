@@ -272,3 +272,35 @@ func TestCollectionsThatWouldBeOneAreRefused(t *testing.T) {
 		t.Errorf("%d accounts were made", n)
 	}
 }
+
+// NaN and the infinities ({"$numberDouble": "Infinity"}) are kept as text,
+// at the top and nested: a number field would hand PocketBase a value it
+// cannot answer (the records API fails on the whole list), NaN would not
+// be stored, and a JSON value holding one would be lost.
+func TestNaNAndInfinitiesAreKeptAsText(t *testing.T) {
+	x, err := exports.ReadCloudBase(writeExport(t, map[string]string{"c.json": `{"_id":"a","_openid":"` + alice + `","inf":{"$numberDouble":"Infinity"},"nan":{"$numberDouble":"NaN"},"o":{"x":{"$numberDouble":"-Infinity"},"y":1},"n":1}
+{"_id":"b","_openid":"` + alice + `","inf":5,"nan":{"$numberDouble":"NaN"},"o":[{"$numberDouble":"NaN"}],"n":2}
+`}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t)
+	if _, err := importer.CloudBase(app, x, importer.CloudBaseOptions{AppID: appID, NoPasswordHash: "!no-password"}); err != nil {
+		t.Fatal(err)
+	}
+	records, err := app.FindAllRecords("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range records {
+		if _, err := json.Marshal(r); err != nil {
+			t.Errorf("%s cannot be answered: %v", r.Id, err)
+		}
+	}
+	a, _ := app.FindRecordById("c", "a")
+	b, _ := app.FindRecordById("c", "b")
+	if a.GetString("inf") != "Infinity" || a.GetString("nan") != "NaN" || !strings.Contains(a.GetString("o"), `"x":"-Infinity"`) || a.GetFloat("n") != 1 ||
+		b.GetString("inf") != "5" || !strings.Contains(b.GetString("o"), `"NaN"`) {
+		t.Errorf("a: %v\nb: %v", a.FieldsData(), b.FieldsData())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -567,6 +568,17 @@ func plainValue(_ core.Field, v any) (any, bool) { return storedValue(v), true }
 // storedValue is a decoded export value as PocketBase stores it.
 func storedValue(v any) any {
 	switch t := v.(type) {
+	case float64:
+		// NaN and the infinities ($numberDouble) are no JSON numbers:
+		// PocketBase could not answer a record holding one.
+		switch {
+		case math.IsNaN(t):
+			return "NaN"
+		case math.IsInf(t, 1):
+			return "Infinity"
+		case math.IsInf(t, -1):
+			return "-Infinity"
+		}
 	case time.Time:
 		d, _ := types.ParseDateTime(t)
 		return d
