@@ -304,3 +304,21 @@ func TestNaNAndInfinitiesAreKeptAsText(t *testing.T) {
 		t.Errorf("a: %v\nb: %v", a.FieldsData(), b.FieldsData())
 	}
 }
+
+// An export older than the one imported last (taken before it, imported
+// after it by mistake) does not undo what changed at the source since.
+func TestAnOlderExportDoesNotUndoTheSourcesChanges(t *testing.T) {
+	app := newApp(t)
+	importLeanCloud(t, app, notes(note("n0000000000000000000001a", "one, as of June", "2021-06-01T00:00:00.000Z")))
+	report := importLeanCloud(t, app, notes(note("n0000000000000000000001a", "one, as of January", "2021-01-15T00:00:00.000Z")))
+	one, err := app.FindRecordById("Note", "n0000000000000000000001a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.GetString("title") != "one, as of June" || one.GetDateTime("updated").Time().Month() != 6 {
+		t.Errorf("the record: %v", one.FieldsData())
+	}
+	if got := strings.Join(report.Problems, "\n"); !strings.Contains(got, "Note: 1 records differ from the export, whose copy is no later than the one here") {
+		t.Errorf("problems: %s", got)
+	}
+}

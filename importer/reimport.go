@@ -84,6 +84,7 @@ type refresh struct {
 	unchanged  int
 	updated    int
 	keptHere   []string // changed here and at the source: kept as here
+	older      []string // the export's copy is no later than the one here: kept as here
 	unknown    int      // no import on record: left as they are
 	deleted    []string // deleted here since the last import: not made again
 }
@@ -102,6 +103,12 @@ func (r *refresh) apply(tx core.App, stored, fresh *core.Record, updated time.Ti
 	}
 	if stored.GetDateTime("updated").After(r.last.At) {
 		r.keptHere = append(r.keptHere, stored.Id)
+		return nil
+	}
+	if !updated.IsZero() && !updated.After(stored.GetDateTime("updated").Time()) {
+		// An older export than the one imported last (its records'
+		// updatedAt tells): it would undo what changed at the source.
+		r.older = append(r.older, stored.Id)
 		return nil
 	}
 	for _, name := range r.columns {
@@ -159,6 +166,9 @@ func (r *refresh) note(report *Report) {
 	}
 	if len(r.deleted) > 0 {
 		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records of the export were deleted here since the last import, and are not made again: %s", r.collection, len(r.deleted), strings.Join(r.deleted, ", ")))
+	}
+	if len(r.older) > 0 {
+		report.Problems = append(report.Problems, fmt.Sprintf("%s: %d records differ from the export, whose copy is no later than the one here (its updatedAt): an older export, left as they are: %s", r.collection, len(r.older), strings.Join(firstOf(r.older, 20), ", ")))
 	}
 	for _, id := range r.keptHere {
 		report.Problems = append(report.Problems, fmt.Sprintf("%s %s: changed here since the last import, and at the source: kept as it is here", r.collection, id))
