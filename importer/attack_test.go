@@ -322,3 +322,41 @@ func TestAnOlderExportDoesNotUndoTheSourcesChanges(t *testing.T) {
 		t.Errorf("problems: %s", got)
 	}
 }
+
+// What an import does not carry of who may see a record is reported: a
+// user's read grant on a record that is not public (only its owner reads
+// it here), and, in a collection keyed by openid, a record another user
+// made about someone (its _id's user owns it here).
+func TestGrantsNotCarriedAreReported(t *testing.T) {
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"_User.0.jsonl": noteUser,
+		"Note.jsonl": `{"objectId":"n0000000000000000000001a","ACL":{"558e20cbe4b060308e3eb36c":{"read":true,"write":true},"558e20cbe4b060308e3eb36d":{"read":true}}}
+{"objectId":"n0000000000000000000002b","ACL":{"*":{"read":true},"558e20cbe4b060308e3eb36c":{"write":true},"558e20cbe4b060308e3eb36d":{"read":true}}}
+`,
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t)
+	report, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(report.NotCarried, "\n"); !strings.Contains(got, "Note n0000000000000000000001a: the ACL grant user 558e20cbe4b060308e3eb36d read") || strings.Contains(got, "n0000000000000000000002b") {
+		t.Errorf("not carried:\n%s", got)
+	}
+
+	y, err := exports.ReadCloudBase(writeExport(t, map[string]string{"profiles.json": `{"_id":"` + alice + `","_openid":"` + alice + `","bio":"mine"}
+{"_id":"` + bob + `","_openid":"` + alice + `","bio":"about Bob, by Alice"}
+`}), []string{"profiles"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := importer.CloudBase(app, y, importer.CloudBaseOptions{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cb.Problems, "\n"); !strings.Contains(got, "profiles "+bob+" (") || !strings.Contains(got, "made by another user (_openid "+alice+")") || strings.Contains(got, "profiles "+alice) {
+		t.Errorf("problems:\n%s", got)
+	}
+}

@@ -227,6 +227,9 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 		owner := owners[r.OpenID]
 		if keyed && owners[r.ID] != "" {
 			owner = owners[r.ID] // the user the record is about
+			if r.OpenID != "" && r.OpenID != r.ID {
+				report.Problems = append(report.Problems, fmt.Sprintf("%s %s (%s): made by another user (_openid %s), it is owned by the user of its _id, as the collection is keyed by openid", name, r.ID, c.Sources[i], r.OpenID))
+			}
 		}
 		if owner != "" {
 			record.Set(ownerField, owner)

@@ -494,6 +494,12 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 			for _, g := range r.ACL.NotExpressed {
 				w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s %s: the ACL grant %s", class.Name, r.ID, g))
 			}
+			// Only the owner reads a record that is not public here.
+			for _, reader := range r.ACL.Readers {
+				if !r.ACL.PublicRead {
+					w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s %s: the ACL grant user %s read", class.Name, r.ID, reader))
+				}
+			}
 		} else {
 			record.Set(publicReadField, true) // no ACL: LeanCloud lets everyone in
 		}
