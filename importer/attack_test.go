@@ -360,3 +360,42 @@ func TestGrantsNotCarriedAreReported(t *testing.T) {
 		t.Errorf("problems:\n%s", got)
 	}
 }
+
+// A file named by its _File id (a Pointer to _File, or the write form
+// {"__type": "File", "id"}) is stored as its URL, from the export's _File,
+// as the README says: never as the bare id in a URL field.
+func TestFilesNamedByIDKeepTheirURLs(t *testing.T) {
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"_File.jsonl": `{"objectId":"f0000000000000000000001a","name":"a.png","url":"https://files.example.com/a.png","mime_type":"image/png"}` + "\n",
+		"_User.jsonl": `{"objectId":"558e20cbe4b060308e3eb36c","avatar":{"__type":"Pointer","className":"_File","objectId":"f0000000000000000000001a"},"authData":{"lc_weapp":{"openid":"` + alice + `"}}}` + "\n",
+		"Post.jsonl": `{"objectId":"p0000000000000000000001a","pic":{"__type":"Pointer","className":"_File","objectId":"f0000000000000000000001a"},"more":[{"__type":"File","id":"f0000000000000000000001a"}]}
+{"objectId":"p0000000000000000000002b","pic":{"__type":"File","id":"f0000000000000000000001a"}}
+{"objectId":"p0000000000000000000003c","pic":{"__type":"File","id":"gone"}}
+`,
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t)
+	report, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"p0000000000000000000001a", "p0000000000000000000002b"} {
+		p, err := app.FindRecordById("Post", id)
+		if err != nil || p.GetString("pic") != "https://files.example.com/a.png" {
+			t.Errorf("%s: %v %v", id, p, err)
+		}
+	}
+	if ann, err := app.FindRecordById("users", "558e20cbe4b060308e3eb36c"); err != nil || ann.GetString("lc_avatar") != "https://files.example.com/a.png" {
+		t.Errorf("Ann: %v %v", ann, err)
+	}
+	p1, _ := app.FindRecordById("Post", "p0000000000000000000001a")
+	if !strings.Contains(p1.GetString("more"), "https://files.example.com/a.png") {
+		t.Errorf("p1's files: %s", p1.GetString("more"))
+	}
+	p3, _ := app.FindRecordById("Post", "p0000000000000000000003c")
+	if p3.GetString("pic") != "" || !strings.Contains(strings.Join(report.Problems, "\n"), "pic is the file gone, which is not in the export's _File") {
+		t.Errorf("p3: %v, problems %v", p3.FieldsData(), report.Problems)
+	}
+}

@@ -297,7 +297,9 @@ func (w *leanCloudWrite) users() error {
 		}
 		profileValues := maps(u.Fields)
 		delete(profileValues, "ACL")
-		carry(record, userNames, profileValues, plainValue)
+		carry(record, userNames, profileValues, func(field core.Field, v any) (any, bool) {
+			return w.plainValue(field, v, "user "+u.ID)
+		})
 		setTimes(record, u.Created, u.Updated)
 		if ids.exists(u.ID) {
 			stored, err := w.tx.FindRecordById(users, userID)
@@ -534,7 +536,7 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exports.LeanCloudRecord) (any, bool) {
 	rel, isRelation := field.(*core.RelationField)
 	if !isRelation {
-		return storedValue(v), true
+		return w.plainValue(field, v, fmt.Sprintf("%s %s (%s)", class, r.ID, r.Source))
 	}
 	var pointers []exports.Pointer
 	switch t := v.(type) {
@@ -568,7 +570,45 @@ func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exp
 	return ids[0], true
 }
 
-// plainValue is carry's value for fields that hold no relation.
+// fileURLs is v with the URL of each file it names by id only (a
+// Pointer to _File, or {"__type": "File", "id"}), from the export's _File.
+func (w *leanCloudWrite) fileURLs(v any) any {
+	switch t := v.(type) {
+	case exports.File:
+		if t.URL == "" {
+			t.URL = w.x.Files[t.ID].URL
+		}
+		return t
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = w.fileURLs(x)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = w.fileURLs(x)
+		}
+		return out
+	}
+	return v
+}
+
+// plainValue is v as a field that holds no relation stores it, files by
+// their URLs; what is the record at, for reports.
+func (w *leanCloudWrite) plainValue(field core.Field, v any, what string) (any, bool) {
+	v = w.fileURLs(v)
+	if f, isFile := v.(exports.File); isFile && f.URL == "" {
+		if _, isURL := field.(*core.URLField); isURL {
+			w.problem("%s: %s is the file %s, which is not in the export's _File: its URL is unknown", what, field.GetName(), f.ID)
+			return nil, false
+		}
+	}
+	return storedValue(v), true
+}
+
+// plainValue is carry's value for the fields of a CloudBase record.
 func plainValue(_ core.Field, v any) (any, bool) { return storedValue(v), true }
 
 // storedValue is a decoded export value as PocketBase stores it.
