@@ -399,3 +399,34 @@ func TestFilesNamedByIDKeepTheirURLs(t *testing.T) {
 		t.Errorf("p3: %v, problems %v", p3.FieldsData(), report.Problems)
 	}
 }
+
+// A record whose time lies in the future (a corrupt or hand-made export)
+// does not move the ledger there: a later import still makes the new
+// records of its export, and still keeps what was edited here.
+func TestAFutureTimeDoesNotBlindLaterImports(t *testing.T) {
+	app := newApp(t)
+	first := importLeanCloud(t, app, notes(
+		note("n0000000000000000000001a", "one", "2021-01-01T00:00:00.000Z"),
+		note("n0000000000000000000002b", "future", "2099-01-01T00:00:00.000Z"),
+	))
+	if got := strings.Join(first.Problems, "\n"); !strings.Contains(got, "Note n0000000000000000000002b (") || !strings.Contains(got, "its time 2099-01-01T00:00:00Z is later than this machine's clock") {
+		t.Errorf("problems: %s", got)
+	}
+	one, _ := app.FindRecordById("Note", "n0000000000000000000001a")
+	one.Set("title", "one, edited here")
+	if err := app.Save(one); err != nil {
+		t.Fatal(err)
+	}
+	report := importLeanCloud(t, app, notes(
+		note("n0000000000000000000001a", "one, changed at the source", "2099-06-01T00:00:00.000Z"),
+		note("n0000000000000000000002b", "future", "2099-01-01T00:00:00.000Z"),
+		`{"objectId":"n0000000000000000000003c","title":"new","createdAt":"2022-01-01T00:00:00.000Z","updatedAt":"2022-01-01T00:00:00.000Z"}`,
+	))
+	one, _ = app.FindRecordById("Note", "n0000000000000000000001a")
+	if one.GetString("title") != "one, edited here" {
+		t.Errorf("the record edited here: %q", one.GetString("title"))
+	}
+	if _, err := app.FindRecordById("Note", "n0000000000000000000003c"); err != nil {
+		t.Errorf("the new record was not made: %v\n%v", err, report.Notes)
+	}
+}

@@ -248,7 +248,7 @@ func (w *leanCloudWrite) users() error {
 		for _, n := range u.NotCarried {
 			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: %s", u.ID, n))
 		}
-		through = latest(through, u.Created, u.Updated)
+		through = w.carried(through, "user "+u.ID, u.Created, u.Updated)
 		userID, _ := ids.of(u.ID)
 		// An openid that already has an account here stays with it.
 		taken := false
@@ -479,7 +479,7 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 	for _, r := range class.Records {
 		w.opts.Progress.tick()
 		credentials.add(r.Credentials)
-		through = latest(through, r.Created, r.Updated)
+		through = w.carried(through, fmt.Sprintf("%s %s (%s)", class.Name, r.ID, r.Source), r.Created, r.Updated)
 		record := core.NewRecord(c)
 		ids.setID(record, r.ID)
 		if r.ACL != nil {
@@ -694,6 +694,27 @@ func maps(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// clockSkew is how far ahead of this machine's clock the source's may
+// run: the times of a record may be that much in the future.
+const clockSkew = 10 * time.Minute
+
+// carried is the latest source time an import carried so far (through),
+// and the times of one more record, what. A time further in the future is
+// reported and left out: the ledger keeps the latest time carried, and a
+// later import takes each record of the export created before it, not
+// here, for one deleted here, and an edit here before it for none.
+func (w *leanCloudWrite) carried(through time.Time, what string, times ...time.Time) time.Time {
+	limit := time.Now().Add(clockSkew)
+	for _, t := range times {
+		if t.After(limit) {
+			w.problem("%s: its time %s is later than this machine's clock: it is imported as it is, and later imports cannot tell whether it changed here (they keep it as it is here)", what, t.UTC().Format(time.RFC3339))
+			continue
+		}
+		through = latest(through, t)
+	}
+	return through
 }
 
 // latest is the latest of the times given.
