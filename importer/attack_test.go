@@ -430,3 +430,34 @@ func TestAFutureTimeDoesNotBlindLaterImports(t *testing.T) {
 		t.Errorf("the new record was not made: %v\n%v", err, report.Notes)
 	}
 }
+
+// Records without an ACL are public here, as LeanCloud's default: the
+// report says so, since the class's own permissions, which may have closed
+// it, are not in a data export.
+func TestRecordsWithoutACLAreReportedPublic(t *testing.T) {
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"Config.jsonl": `{"objectId":"c0000000000000000000001a","apiKey":"k"}` + "\n",
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t)
+	report, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(report.Problems, "\n"); !strings.Contains(got, "Config: 1 records have no ACL") || !strings.Contains(got, `--map {"rules": {"Config": "admin"}}`) {
+		t.Errorf("problems: %s", got)
+	}
+	admin, err := importer.RulePreset("admin", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err = importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password", CollectionRules: map[string]importer.Rules{"Config": admin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(report.Problems, "\n"); strings.Contains(got, "no ACL") {
+		t.Errorf("a class under admin rules: %s", got)
+	}
+}

@@ -475,6 +475,14 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 	defer again.note(w.report)
 	credentials := credentialsDropped{}
 	defer credentials.report(w.report, class.Name)
+	// A record without an ACL is as open as its class's permissions say,
+	// which are in no data export: the report says they are public here.
+	withoutACL := 0
+	defer func() {
+		if withoutACL > 0 && w.rules(class.Name).needsACLFields {
+			w.problem("%s: %d records have no ACL: LeanCloud lets everyone read them unless the class's permissions (which a data export does not hold) say otherwise; here they are public (public_read), to guests too: if the class was closed, give it other rules (--map {\"rules\": {%q: \"admin\"}}) or set public_read", class.Name, withoutACL, class.Name)
+		}
+	}()
 	var through time.Time
 	for _, r := range class.Records {
 		w.opts.Progress.tick()
@@ -504,6 +512,7 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 			}
 		} else {
 			record.Set(publicReadField, true) // no ACL: LeanCloud lets everyone in
+			withoutACL++
 		}
 		carry(record, names, r.Fields, func(field core.Field, v any) (any, bool) {
 			return w.fieldValue(field, v, class.Name, r)
