@@ -461,3 +461,18 @@ func TestRecordsWithoutACLAreReportedPublic(t *testing.T) {
 		t.Errorf("a class under admin rules: %s", got)
 	}
 }
+
+// A new user's phone number that a user here holds already is reported,
+// as one two users of the export share is: it does not stop the import.
+func TestAPhoneNumberHeldHereIsReported(t *testing.T) {
+	app := newApp(t)
+	for i, id := range []string{"558e20cbe4b060308e3eb36c", "558e20cbe4b060308e3eb36d"} {
+		report := importLeanCloud(t, app, map[string]string{"_User.jsonl": `{"objectId":"` + id + `","mobilePhoneNumber":"+8613800138000"}` + "\n"})
+		if i == 1 && !strings.Contains(strings.Join(report.NotCarried, "\n"), "user 558e20cbe4b060308e3eb36d: the phone number +8613800138000, which user 558e20cbe4b060308e3eb36c holds too") {
+			t.Errorf("not carried: %v", report.NotCarried)
+		}
+	}
+	if second, err := app.FindRecordById("users", "558e20cbe4b060308e3eb36d"); err != nil || second.GetString("phone") != "" {
+		t.Errorf("the second user: %v %v", second, err)
+	}
+}

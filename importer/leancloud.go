@@ -238,7 +238,22 @@ func (w *leanCloudWrite) users() error {
 	columns := importedColumns(users, []string{core.FieldNameEmail, core.FieldNameVerified}, userNames)
 	again := &refresh{collection: "users", last: last, columns: columns}
 	defer again.note(w.report)
+	// Phone numbers are held by one user each: those held here already
+	// too (a later export's new user may have the number a user here has
+	// bound since).
 	phones := map[string]string{}
+	if users.Fields.GetByName("phone") != nil {
+		var held []struct {
+			ID    string `db:"id"`
+			Phone string `db:"phone"`
+		}
+		if err := w.tx.DB().Select("id", "phone").From(users.Name).Where(dbx.NewExp("[[phone]] != ''")).All(&held); err != nil {
+			return err
+		}
+		for _, h := range held {
+			phones[h.Phone] = h.ID
+		}
+	}
 	credentials := credentialsDropped{}
 	defer credentials.report(w.report, "_User")
 	var through time.Time
