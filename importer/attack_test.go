@@ -476,3 +476,19 @@ func TestAPhoneNumberHeldHereIsReported(t *testing.T) {
 		t.Errorf("the second user: %v %v", second, err)
 	}
 }
+
+// So is a new user's e-mail address that a user here holds already: it
+// does not stop the import, nor sign the new user in by the other's.
+func TestAnEmailHeldHereIsReported(t *testing.T) {
+	app := newApp(t)
+	importLeanCloud(t, app, map[string]string{"_User.jsonl": `{"objectId":"558e20cbe4b060308e3eb36c","email":"ann@example.com"}` + "\n"})
+	report := importLeanCloud(t, app, map[string]string{"_User.jsonl": `{"objectId":"558e20cbe4b060308e3eb36c","email":"ann@example.com"}
+{"objectId":"558e20cbe4b060308e3eb36d","email":"ann@example.com","salt":"s","password":"h"}
+`})
+	if !strings.Contains(strings.Join(report.NotCarried, "\n"), "user 558e20cbe4b060308e3eb36d: the e-mail ann@example.com, which user 558e20cbe4b060308e3eb36c holds too") || report.Passwords != 0 {
+		t.Errorf("not carried: %v; %d passwords", report.NotCarried, report.Passwords)
+	}
+	if second, err := app.FindRecordById("users", "558e20cbe4b060308e3eb36d"); err != nil || second.Email() != "" || second.GetString("leancloud_password") != "" {
+		t.Errorf("the second user: %v %v", second, err)
+	}
+}

@@ -254,6 +254,18 @@ func (w *leanCloudWrite) users() error {
 			phones[h.Phone] = h.ID
 		}
 	}
+	// So are e-mail addresses.
+	emails := map[string]string{}
+	var held []struct {
+		ID    string `db:"id"`
+		Email string `db:"email"`
+	}
+	if err := w.tx.DB().Select("id", "email").From(users.Name).Where(dbx.NewExp("[[email]] != ''")).All(&held); err != nil {
+		return err
+	}
+	for _, h := range held {
+		emails[h.Email] = h.ID
+	}
 	credentials := credentialsDropped{}
 	defer credentials.report(w.report, "_User")
 	var through time.Time
@@ -287,8 +299,14 @@ func (w *leanCloudWrite) users() error {
 		}
 		record := core.NewRecord(users)
 		ids.setID(record, u.ID)
-		if u.Email != "" {
-			record.SetEmail(u.Email)
+		email := u.Email
+		if holder := emails[email]; email != "" && !ids.exists(u.ID) && holder != "" {
+			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: the e-mail %s, which user %s holds too (with any LeanCloud password, which signs in by it)", u.ID, email, holder))
+			email = ""
+		}
+		if email != "" {
+			emails[email] = userID
+			record.SetEmail(email)
 			record.SetVerified(u.EmailVerified)
 		}
 		if phone, ok := users.Fields.GetByName("phone").(*core.TextField); ok && u.Phone != "" && !ids.exists(u.ID) {
@@ -304,7 +322,7 @@ func (w *leanCloudWrite) users() error {
 			}
 		}
 		record.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: w.opts.NoPasswordHash})
-		if u.PasswordHash != "" && u.Email != "" && !ids.exists(u.ID) {
+		if u.PasswordHash != "" && email != "" && !ids.exists(u.ID) {
 			// Kept sealed; the first password login checks it and
 			// replaces it with a password of PocketBase's own.
 			record.Set(secrets.LeanCloudPasswordField, u.PasswordSalt+"$"+u.PasswordHash)
