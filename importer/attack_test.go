@@ -492,3 +492,36 @@ func TestAnEmailHeldHereIsReported(t *testing.T) {
 		t.Errorf("the second user: %v %v", second, err)
 	}
 }
+
+// A LeanCloud key named _id or _openid (data that went through MongoDB or
+// CloudBase) never becomes a field of that name: CloudBase code reads _id
+// as the record's id and _openid as its owner's openid, and a field _id
+// would answer where({_id: ...}) in the id's place.
+func TestKeysNamedAsCloudBaseReadsIDsAreCarriedAside(t *testing.T) {
+	x, err := exports.ReadLeanCloud(writeExport(t, map[string]string{
+		"_User.jsonl": noteUser,
+		"Post.jsonl": `{"objectId":"p0000000000000000000001a","_id":"p0000000000000000000002b","_openid":"` + bob + `","_ID":"x","ACL":{"558e20cbe4b060308e3eb36c":{"read":true,"write":true}}}
+{"objectId":"p0000000000000000000002b"}
+`,
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t)
+	if _, err := importer.LeanCloud(app, x, importer.Options{AppID: appID, NoPasswordHash: "!no-password"}); err != nil {
+		t.Fatal(err)
+	}
+	posts, err := app.FindCollectionByNameOrId("Post")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"_id", "_openid", "_ID"} {
+		if posts.Fields.GetByName(name) != nil {
+			t.Errorf("a field %s", name)
+		}
+	}
+	p1, _ := app.FindRecordById("Post", "p0000000000000000000001a")
+	if p1.GetString("lc__id") != "p0000000000000000000002b" || p1.GetString("lc__openid") != bob || !strings.Contains(p1.GetString("source_fields"), `"_ID":"x"`) {
+		t.Errorf("p1: %v", p1.FieldsData())
+	}
+}

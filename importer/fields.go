@@ -270,9 +270,12 @@ func carriedNames(c *core.Collection, inferred []exports.InferredField, prefix s
 // source_fields, their Why saying why.
 const kindKept exports.FieldKind = "source_fields"
 
-// reservedFields are the import's fields that a collection gets only when
-// it needs them: an export's keys never reach them, there or not.
-var reservedFields = []string{sourceIDField, cloudquery.SourceFieldsField}
+// reservedFields are the names an export's keys never reach, whether a
+// collection has such a field or not: the import's fields that a
+// collection gets only when it needs them, and the names CloudBase code
+// reads as the record's id and its owner's openid (a field of that name
+// would answer where({_id}) instead of the id).
+var reservedFields = []string{sourceIDField, cloudquery.SourceFieldsField, "_id", "_openid"}
 
 // importFields are the fields an import gives each collection it makes.
 var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated", sourceIDField, cloudquery.SourceFieldsField}
