@@ -19,6 +19,9 @@ type CloudBaseRecord struct {
 	OpenIDIsForeign bool
 	// Fields are the other fields, decoded (DecodeCloudBase).
 	Fields map[string]any
+	// Credentials are the paths of the keys dropped as credentials
+	// (IsCredentialKey), at any depth: "session_key".
+	Credentials []string
 }
 
 // ReadCloudBaseRecord reads one record of a CloudBase export.
@@ -52,6 +55,7 @@ func ReadCloudBaseRecord(fields map[string]any) (CloudBaseRecord, error) {
 	default:
 		return rec, fmt.Errorf("_openid: an openid is a string")
 	}
+	rec.Credentials = dropCredentials(fields, nil, "_id", "_openid")
 	for key, v := range fields {
 		if key == "_id" || key == "_openid" {
 			continue

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -83,6 +84,14 @@ func walkArchive(name string, r io.Reader, fn func(Source, io.Reader) error) err
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		parts := strings.Split(h.Name, "/")
+		if path.IsAbs(h.Name) || slices.Contains(parts, "..") {
+			return fmt.Errorf("%s: %s: a name outside the archive's directory: this is no export", name, h.Name)
+		}
+		src, ok := dataFile(h.Name)
+		if ok && (h.Typeflag == tar.TypeSymlink || h.Typeflag == tar.TypeLink) {
+			return fmt.Errorf("%s: %s: a link, not a file: an export holds its records in files", name, h.Name)
+		}
 		if h.Typeflag != tar.TypeReg {
 			continue
 		}
@@ -90,7 +99,6 @@ func walkArchive(name string, r io.Reader, fn func(Source, io.Reader) error) err
 		for _, part := range strings.Split(path.Clean(h.Name), "/") {
 			hidden = hidden || strings.HasPrefix(part, ".")
 		}
-		src, ok := dataFile(h.Name)
 		if !ok || hidden {
 			continue
 		}

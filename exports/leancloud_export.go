@@ -3,7 +3,6 @@ package exports
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 )
@@ -16,8 +15,8 @@ type LeanCloudExport struct {
 	Users   []LeanCloudUser
 	Classes map[string]*LeanCloudClass // by class name, _User and _File left out
 	Files   map[string]File            // _File by objectId: name and URL
-	// Skipped are the system classes an import does not carry (push
-	// devices, IM conversations), each with its record count.
+	// Skipped are the system classes an import does not carry (roles,
+	// push devices, IM conversations), each with its record count.
 	Skipped map[string]int
 	// Joins are the members of Relation columns, from the export's join
 	// tables (_Join:<column>:<Class>): by class, column and owning
@@ -51,11 +50,20 @@ type LeanCloudRecord struct {
 	ACL              *LeanCloudACL
 	RawACL           any // the ACL as the export holds it
 	Fields           map[string]any
+	// Credentials are the paths of the keys dropped as credentials
+	// (IsCredentialKey), at any depth: "user.sessionToken".
+	Credentials []string
 }
 
-// skippedClasses are LeanCloud's system classes with no counterpart: push
-// devices, IM, and the follow graph of its status API.
-var skippedClasses = []string{"_Installation", "_Conversation", "_Followee", "_Follower", "_Status"}
+// isSystemClass says whether a class is one of LeanCloud's own (their
+// names start with _, which apps' class names cannot) other than _User and
+// _File: roles (_Role, whose grants an import does not carry), push
+// devices (_Installation), IM (_Conversation), the follow graph of its
+// status API (_Followee, _Follower, _Status), and any other. None has a
+// counterpart here: their records are counted, not imported.
+func isSystemClass(class string) bool {
+	return strings.HasPrefix(class, "_") && class != "_User" && class != "_File"
+}
 
 // ReadLeanCloud reads the export at root (Walk's forms). miniPrograms are
 // the authData keys besides lc_weapp that are mini-program logins. The
@@ -109,7 +117,7 @@ func ReadLeanCloud(root string, miniPrograms []string) (*LeanCloudExport, error)
 					x.Joins[owner][column] = map[string][]string{}
 				}
 				x.Joins[owner][column][owning] = append(x.Joins[owner][column][owning], related)
-			case slices.Contains(skippedClasses, class):
+			case isSystemClass(class):
 				x.Skipped[class]++
 			default:
 				r, err := readLeanCloudRecord(rec.Fields)
@@ -199,6 +207,7 @@ func readLeanCloudRecord(fields map[string]any) (LeanCloudRecord, error) {
 	if r.ACL, err = ReadLeanCloudACL(fields["ACL"]); err != nil {
 		return r, fmt.Errorf("ACL: %w", err)
 	}
+	r.Credentials = dropCredentials(fields, nil, "ACL")
 	for key, v := range fields {
 		switch key {
 		case "objectId", "createdAt", "updatedAt", "ACL":

@@ -47,6 +47,10 @@ type LeanCloudUser struct {
 	// logins (weixin app or web OAuth: another openid namespace; qq,
 	// weibo, apple, anonymous), each with why.
 	NotCarried []string
+	// Credentials are the paths of the keys dropped as credentials
+	// (IsCredentialKey) besides those every _User has (authData,
+	// sessionToken, password, salt): "profile.sessionToken".
+	Credentials []string
 }
 
 // leanCloudUserSecrets are the _User fields that are credentials.
@@ -54,7 +58,9 @@ var leanCloudUserSecrets = []string{"authData", "sessionToken", "password", "sal
 
 // ReadLeanCloudUser reads a _User record. miniPrograms names the authData
 // keys besides lc_weapp that are mini-program logins (with the openid in
-// uid), as the import's --map says.
+// uid), as the import's --map says. The credentials are deleted from
+// fields, at any depth: the password hash (however spelt) and each key
+// IsCredentialKey names.
 func ReadLeanCloudUser(fields map[string]any, miniPrograms []string) (LeanCloudUser, error) {
 	u := LeanCloudUser{Fields: map[string]any{}}
 	str := func(key string) string { s, _ := fields[key].(string); return s }
@@ -78,12 +84,14 @@ func ReadLeanCloudUser(fields map[string]any, miniPrograms []string) (LeanCloudU
 			return u, fmt.Errorf("authData: %w", err)
 		}
 	}
+	for _, path := range dropCredentials(fields, isPasswordKey, "ACL") {
+		if !slices.Contains(leanCloudUserSecrets, path) {
+			u.Credentials = append(u.Credentials, path)
+		}
+	}
 	for key, v := range fields {
 		switch key {
 		case "objectId", "username", "email", "emailVerified", "mobilePhoneNumber", "mobilePhoneVerified", "createdAt", "updatedAt":
-			continue
-		}
-		if slices.Contains(leanCloudUserSecrets, key) {
 			continue
 		}
 		d, err := DecodeLeanCloud(v)

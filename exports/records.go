@@ -53,11 +53,14 @@ func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
 	for first := true; ; first = false {
 		raw, start, err := s.next()
 		var open *unclosed
+		var large *tooLarge
 		switch {
 		case err == io.EOF:
 			return nil
 		case errors.As(err, &open):
 			return fail(start, "the record starting here is not closed: the file ends inside it")
+		case errors.As(err, &large):
+			return fail(start, large.Error())
 		case err != nil:
 			return fail(s.line, err.Error())
 		}
@@ -157,6 +160,9 @@ func (s *valueScanner) next() ([]byte, int, error) {
 			return nil, start, errors.New("the line ends inside a string (JSON strings hold no line break): the record is cut off")
 		}
 		buf = append(buf, c)
+		if len(buf) > maxRecordBytes {
+			return nil, start, &tooLarge{}
+		}
 		switch {
 		case c == '\n':
 			s.line++
@@ -176,6 +182,18 @@ func (s *valueScanner) next() ([]byte, int, error) {
 			}
 		}
 	}
+}
+
+// maxRecordBytes bounds one record's JSON: LeanCloud and CloudBase keep
+// records as MongoDB documents, 16 MB at most, and a longer one (a
+// corrupt file, a compression bomb) would only fill the memory.
+var maxRecordBytes = 64 << 20
+
+// tooLarge is a value longer than maxRecordBytes.
+type tooLarge struct{}
+
+func (*tooLarge) Error() string {
+	return fmt.Sprintf("the record starting here is longer than %d MB: no LeanCloud or CloudBase record is (they are MongoDB documents, 16 MB at most)", maxRecordBytes>>20)
 }
 
 // unclosed is a value the file ends inside.

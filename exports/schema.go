@@ -2,6 +2,7 @@ package exports
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -73,6 +74,10 @@ func valueKind(v any) (string, string) {
 	case string:
 		return "string", ""
 	case float64:
+		if math.IsNaN(t) || math.IsInf(t, 0) {
+			// No number field (nor JSON) holds them: text, as Decimals.
+			return "decimal", ""
+		}
 		return "number", ""
 	case Decimal:
 		return "decimal", ""

@@ -59,6 +59,17 @@ func CloudBase(app core.App, x *exports.CloudBaseExport, opts CloudBaseOptions) 
 				return fmt.Errorf("the mini-program of WECHAT_APPID: %w", err)
 			}
 		}
+		// Two collections of the export that would be one here (names
+		// here are compared regardless of case) would be merged, each
+		// record of the second taken for a later copy of the first's.
+		here := map[string]string{}
+		for _, name := range x.CollectionNames() {
+			target := strings.ToLower(cloudBaseName(name, opts))
+			if other, clash := here[target]; clash {
+				return fmt.Errorf("the collections %s and %s would both be %s here (collection names are compared regardless of case): rename one with --map {\"collections\": {%q: \"...\"}}", other, name, cloudBaseName(name, opts), name)
+			}
+			here[target] = name
+		}
 		owners, err := cloudBaseUsers(tx, x, opts, report)
 		if err != nil {
 			return fmt.Errorf("users: %w", err)
@@ -140,11 +151,8 @@ func cloudBaseUsers(tx core.App, x *exports.CloudBaseExport, opts CloudBaseOptio
 // cloudBaseCollection writes one collection: new records, and changes to
 // the ones an earlier import wrote.
 func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.CloudBaseCollection, opts CloudBaseOptions, owners map[string]string, report *Report, files *fileImport) error {
-	name := c.Name
-	if renamed, ok := opts.Collections[name]; ok {
-		name = renamed
-	} else if name == "users" {
-		name = cloudquery.UsersCollection
+	name := cloudBaseName(c.Name, opts)
+	if _, renamed := opts.Collections[c.Name]; !renamed && c.Name == "users" {
 		report.Notes = append(report.Notes, fmt.Sprintf("users is stored as %s (users is wxbase's collection of accounts): CloudBase calls naming users, as db.collection('users').doc(openid), reach it", name))
 	}
 	if problem := exports.FieldNameProblem(name); problem != "" || name[0] == '_' {
@@ -218,13 +226,19 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 	columns := importedColumns(collection, append([]string{ownerField}, files.companions(collection)...), names)
 	again := &refresh{collection: name, columns: columns}
 	defer again.note(report)
+	credentials := credentialsDropped{}
+	defer credentials.report(report, c.Name)
 	for i, r := range c.Records {
 		opts.Progress.tick()
+		credentials.add(r.Credentials)
 		record := core.NewRecord(collection)
 		ids.setID(record, r.ID)
 		owner := owners[r.OpenID]
 		if keyed && owners[r.ID] != "" {
 			owner = owners[r.ID] // the user the record is about
+			if r.OpenID != "" && r.OpenID != r.ID {
+				report.Problems = append(report.Problems, fmt.Sprintf("%s %s (%s): made by another user (_openid %s), it is owned by the user of its _id, as the collection is keyed by openid", name, r.ID, c.Sources[i], r.OpenID))
+			}
 		}
 		if owner != "" {
 			record.Set(ownerField, owner)
@@ -247,6 +261,18 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 		again.created++
 	}
 	return nil
+}
+
+// cloudBaseName is the name here of the export's collection name: as
+// --map renames it, else cloudbase_users for users, else its own.
+func cloudBaseName(name string, opts CloudBaseOptions) string {
+	if renamed, ok := opts.Collections[name]; ok {
+		return renamed
+	}
+	if name == "users" {
+		return cloudquery.UsersCollection
+	}
+	return name
 }
 
 // firstOf is the first n of list.

@@ -77,10 +77,14 @@ func longest(ids []string, pattern string) int {
 func addFields(tx core.App, c *core.Collection, inferred []exports.InferredField, targets map[string]string) ([]FieldPlan, error) {
 	var plan []FieldPlan
 	for _, f := range inferred {
-		if c.Fields.GetByName(f.Name) != nil {
+		problem := exports.FieldNameProblem(f.Name)
+		if f.Kind == kindKept {
+			problem = f.Why
+		}
+		if problem == "" && c.Fields.GetByName(f.Name) != nil {
 			continue
 		}
-		if problem := exports.FieldNameProblem(f.Name); problem != "" {
+		if problem != "" {
 			if c.Fields.GetByName(cloudquery.SourceFieldsField) == nil {
 				c.Fields.Add(&core.JSONField{Name: cloudquery.SourceFieldsField, Help: "The export's fields whose names cannot be field names here, under their own names."})
 			}
@@ -208,26 +212,73 @@ var kindTypes = map[exports.FieldKind]string{
 // carriedNames decides, for each key of an export's records, the field it
 // is stored in: its own name, unless that names a field the export's
 // values must not reach (owns says which: the import's owner and ACL
-// fields, a system, hidden or guarded field, one of another type), in
-// which case prefix+name, reported. It returns the inferred fields so
-// renamed, and the names by key.
+// fields, a system, hidden or guarded field, one of another type; and
+// always source_id and source_fields, which a collection gets only when it
+// needs them), in which case prefix+name, reported. Field names here are
+// compared regardless of case: a key whose field name equals, but for
+// case, a field already here or one an earlier key (in name order) gets,
+// is kept in source_fields, as keys that cannot be field names are. It
+// returns the inferred fields so renamed (kindKept for those kept in
+// source_fields), and the names by key ("" for those kept).
 func carriedNames(c *core.Collection, inferred []exports.InferredField, prefix string, owns func(core.Field, exports.InferredField) bool, report *Report) ([]exports.InferredField, map[string]string) {
 	names := make(map[string]string, len(inferred))
 	out := make([]exports.InferredField, len(inferred))
-	for i, f := range inferred {
-		names[f.Name] = f.Name
-		if exports.FieldNameProblem(f.Name) != "" {
-			names[f.Name] = "" // kept in source_fields (addFields)
-		} else if existing := c.Fields.GetByName(f.Name); existing != nil && owns(existing, f) {
-			renamed := prefix + f.Name
-			report.Notes = append(report.Notes, fmt.Sprintf("%s: the export's field %s is stored as %s (%s is a field of its own here)", c.Name, f.Name, renamed, f.Name))
-			names[f.Name] = renamed
-			f.Name = renamed
+	here := map[string]string{} // lower-case name → the field here (or the import's own, to come)
+	for _, f := range c.Fields {
+		here[strings.ToLower(f.GetName())] = f.GetName()
+	}
+	for _, name := range reservedFields {
+		if _, ok := here[strings.ToLower(name)]; !ok {
+			here[strings.ToLower(name)] = name
 		}
+	}
+	made := map[string]string{} // lower-case name → the new field an earlier key gets
+	for i, f := range inferred {
+		key := f.Name
 		out[i] = f
+		if exports.FieldNameProblem(key) != "" {
+			names[key] = "" // kept in source_fields (addFields)
+			continue
+		}
+		name := key
+		if existing := c.Fields.GetByName(key); slices.Contains(reservedFields, key) || (existing != nil && owns(existing, f)) {
+			name = prefix + key
+		}
+		lower := strings.ToLower(name)
+		other, isHere := here[lower]
+		if !isHere {
+			other = made[lower]
+		}
+		switch {
+		case isHere && other == name && c.Fields.GetByName(name) != nil:
+			// The field an earlier import made for it.
+		case other != "":
+			out[i].Kind = kindKept
+			out[i].Why = fmt.Sprintf("it equals %s but for letter case, and field names here are compared regardless of case", other)
+			names[key] = ""
+			continue
+		default:
+			made[lower] = name
+		}
+		if name != key {
+			report.Notes = append(report.Notes, fmt.Sprintf("%s: the export's field %s is stored as %s (%s is a field of its own here)", c.Name, key, name, key))
+		}
+		names[key] = name
+		out[i].Name = name
 	}
 	return out, names
 }
+
+// kindKept marks, among carriedNames' fields, the keys kept in
+// source_fields, their Why saying why.
+const kindKept exports.FieldKind = "source_fields"
+
+// reservedFields are the names an export's keys never reach, whether a
+// collection has such a field or not: the import's fields that a
+// collection gets only when it needs them, and the names CloudBase code
+// reads as the record's id and its owner's openid (a field of that name
+// would answer where({_id}) instead of the id).
+var reservedFields = []string{sourceIDField, cloudquery.SourceFieldsField, "_id", "_openid"}
 
 // importFields are the fields an import gives each collection it makes.
 var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated", sourceIDField, cloudquery.SourceFieldsField, importedField}
@@ -251,4 +302,27 @@ func ownedByUsers(field core.Field, f exports.InferredField) bool {
 		return false // an earlier import's, of the same files
 	}
 	return kindTypes[f.Kind] != field.Type()
+}
+
+// credentialsDropped counts, by path, the credentials (exports.IsCredentialKey)
+// an export's records of one class held: they were dropped as the export
+// was read.
+type credentialsDropped map[string]int
+
+func (c credentialsDropped) add(paths []string) {
+	for _, p := range paths {
+		c[p]++
+	}
+}
+
+// report says, once per path, what was dropped: names, never values.
+func (c credentialsDropped) report(report *Report, class string) {
+	paths := make([]string, 0, len(c))
+	for p := range c {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		report.NotCarried = append(report.NotCarried, fmt.Sprintf("%s: %s, in %d records: a credential, never imported", class, p, c[p]))
+	}
 }

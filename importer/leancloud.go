@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -261,14 +262,44 @@ func (w *leanCloudWrite) users() error {
 	columns := importedColumns(users, append([]string{core.FieldNameEmail, core.FieldNameVerified}, w.files.companions(users)...), userNames)
 	again := &refresh{collection: "users", through: before, columns: columns}
 	defer again.note(w.report)
+	// Phone numbers are held by one user each: those held here already
+	// too (a later export's new user may have the number a user here has
+	// bound since).
 	phones := map[string]string{}
+	if users.Fields.GetByName("phone") != nil {
+		var held []struct {
+			ID    string `db:"id"`
+			Phone string `db:"phone"`
+		}
+		if err := w.tx.DB().Select("id", "phone").From(users.Name).Where(dbx.NewExp("[[phone]] != ''")).All(&held); err != nil {
+			return err
+		}
+		for _, h := range held {
+			phones[h.Phone] = h.ID
+		}
+	}
+	// So are e-mail addresses.
+	emails := map[string]string{}
+	var held []struct {
+		ID    string `db:"id"`
+		Email string `db:"email"`
+	}
+	if err := w.tx.DB().Select("id", "email").From(users.Name).Where(dbx.NewExp("[[email]] != ''")).All(&held); err != nil {
+		return err
+	}
+	for _, h := range held {
+		emails[h.Email] = h.ID
+	}
+	credentials := credentialsDropped{}
+	defer credentials.report(w.report, "_User")
 	var through time.Time
 	for _, u := range w.x.Users {
 		w.opts.Progress.tick()
+		credentials.add(u.Credentials)
 		for _, n := range u.NotCarried {
 			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: %s", u.ID, n))
 		}
-		through = latest(through, u.Created, u.Updated)
+		through = w.carried(through, "user "+u.ID, u.Created, u.Updated)
 		userID, _ := ids.of(u.ID)
 		// An openid that already has an account here stays with it.
 		taken := false
@@ -292,8 +323,14 @@ func (w *leanCloudWrite) users() error {
 		}
 		record := core.NewRecord(users)
 		ids.setID(record, u.ID)
-		if u.Email != "" {
-			record.SetEmail(u.Email)
+		email := u.Email
+		if holder := emails[email]; email != "" && !ids.exists(u.ID) && holder != "" {
+			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: the e-mail %s, which user %s holds too (with any LeanCloud password, which signs in by it)", u.ID, email, holder))
+			email = ""
+		}
+		if email != "" {
+			emails[email] = userID
+			record.SetEmail(email)
 			record.SetVerified(u.EmailVerified)
 		}
 		if phone, ok := users.Fields.GetByName("phone").(*core.TextField); ok && u.Phone != "" && !ids.exists(u.ID) {
@@ -309,7 +346,7 @@ func (w *leanCloudWrite) users() error {
 			}
 		}
 		record.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: w.opts.NoPasswordHash})
-		if u.PasswordHash != "" && u.Email != "" && !ids.exists(u.ID) {
+		if u.PasswordHash != "" && email != "" && !ids.exists(u.ID) {
 			// Kept sealed; the first password login checks it and
 			// replaces it with a password of PocketBase's own.
 			record.Set(secrets.LeanCloudPasswordField, u.PasswordSalt+"$"+u.PasswordHash)
@@ -317,7 +354,9 @@ func (w *leanCloudWrite) users() error {
 		}
 		profileValues := cloneMap(u.Fields)
 		delete(profileValues, "ACL")
-		carry(record, userNames, profileValues, w.files.values(record, plainValue))
+		carry(record, userNames, profileValues, w.files.values(record, func(field core.Field, _ string, v any) (any, bool) {
+			return w.plainValue(field, v, "user "+u.ID)
+		}))
 		setTimes(record, u.Created, u.Updated)
 		if ids.exists(u.ID) {
 			stored, err := w.tx.FindRecordById(users, userID)
@@ -370,6 +409,15 @@ func (w *leanCloudWrite) classes() error {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	// Collection names here are compared regardless of case: two classes
+	// that would be one collection would be merged.
+	for i := 1; i < len(names); i++ {
+		for _, earlier := range names[:i] {
+			if strings.EqualFold(earlier, names[i]) {
+				return fmt.Errorf("the classes %s and %s would be one collection here (collection names are compared regardless of case): rename the files of one of them", earlier, names[i])
+			}
+		}
+	}
 	collections := map[string]*core.Collection{}
 	// The collections first, then their fields: Pointers may point to a
 	// class that comes later, or to their own.
@@ -505,10 +553,21 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 	columns := importedColumns(c, append([]string{ownerField, publicReadField, aclField}, w.files.companions(c)...), names)
 	again := &refresh{collection: c.Name, through: before, columns: columns}
 	defer again.note(w.report)
+	credentials := credentialsDropped{}
+	defer credentials.report(w.report, class.Name)
+	// A record without an ACL is as open as its class's permissions say,
+	// which are in no data export: the report says they are public here.
+	withoutACL := 0
+	defer func() {
+		if withoutACL > 0 && w.rules(class.Name).needsACLFields {
+			w.problem("%s: %d records have no ACL: LeanCloud lets everyone read them unless the class's permissions (which a data export does not hold) say otherwise; here they are public (public_read), to guests too: if the class was closed, give it other rules (--map {\"rules\": {%q: \"admin\"}}) or set public_read", class.Name, withoutACL, class.Name)
+		}
+	}()
 	var through time.Time
 	for _, r := range class.Records {
 		w.opts.Progress.tick()
-		through = latest(through, r.Created, r.Updated)
+		credentials.add(r.Credentials)
+		through = w.carried(through, fmt.Sprintf("%s %s (%s)", class.Name, r.ID, r.Source), r.Created, r.Updated)
 		record := core.NewRecord(c)
 		ids.setID(record, r.ID)
 		if r.ACL != nil {
@@ -525,8 +584,15 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 			for _, g := range r.ACL.NotExpressed {
 				w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s %s: the ACL grant %s", class.Name, r.ID, g))
 			}
+			// Only the owner reads a record that is not public here.
+			for _, reader := range r.ACL.Readers {
+				if !r.ACL.PublicRead {
+					w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s %s: the ACL grant user %s read", class.Name, r.ID, reader))
+				}
+			}
 		} else {
 			record.Set(publicReadField, true) // no ACL: LeanCloud lets everyone in
+			withoutACL++
 		}
 		carry(record, names, r.Fields, w.files.values(record, func(field core.Field, column string, v any) (any, bool) {
 			return w.fieldValue(field, column, v, class.Name, r)
@@ -563,7 +629,7 @@ func (w *leanCloudWrite) fieldValue(field core.Field, column string, v any, clas
 		if holdsPointer(v) {
 			w.nestedPointers[class+"."+column]++
 		}
-		return storedValue(v), true
+		return w.plainValue(field, v, fmt.Sprintf("%s %s (%s)", class, r.ID, r.Source))
 	}
 	var pointers []exports.Pointer
 	switch t := v.(type) {
@@ -606,9 +672,58 @@ func (w *leanCloudWrite) fieldValue(field core.Field, column string, v any, clas
 // plainValue is carry's value for fields that hold no relation.
 func plainValue(_ core.Field, _ string, v any) (any, bool) { return storedValue(v), true }
 
+// fileURLs is v with the URL of each file it names by id only (a
+// Pointer to _File, or {"__type": "File", "id"}), from the export's _File.
+func (w *leanCloudWrite) fileURLs(v any) any {
+	switch t := v.(type) {
+	case exports.File:
+		if t.URL == "" {
+			t.URL = w.x.Files[t.ID].URL
+		}
+		return t
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = w.fileURLs(x)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = w.fileURLs(x)
+		}
+		return out
+	}
+	return v
+}
+
+// plainValue is v as a field that holds no relation stores it, files by
+// their URLs; what is the record at, for reports.
+func (w *leanCloudWrite) plainValue(field core.Field, v any, what string) (any, bool) {
+	v = w.fileURLs(v)
+	if f, isFile := v.(exports.File); isFile && f.URL == "" {
+		if _, isURL := field.(*core.URLField); isURL {
+			w.problem("%s: %s is the file %s, which is not in the export's _File: its URL is unknown", what, field.GetName(), f.ID)
+			return nil, false
+		}
+	}
+	return storedValue(v), true
+}
+
 // storedValue is a decoded export value as PocketBase stores it.
 func storedValue(v any) any {
 	switch t := v.(type) {
+	case float64:
+		// NaN and the infinities ($numberDouble) are no JSON numbers:
+		// PocketBase could not answer a record holding one.
+		switch {
+		case math.IsNaN(t):
+			return "NaN"
+		case math.IsInf(t, 1):
+			return "Infinity"
+		case math.IsInf(t, -1):
+			return "-Infinity"
+		}
 	case time.Time:
 		d, _ := types.ParseDateTime(t)
 		return d
@@ -682,6 +797,27 @@ func cloneMap(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// clockSkew is how far ahead of this machine's clock the source's may
+// run: the times of a record may be that much in the future.
+const clockSkew = 10 * time.Minute
+
+// carried is the latest source time an import carried so far (through),
+// and the times of one more record, what. A time further in the future is
+// reported and left out: the ledger keeps the latest time carried, and a
+// later import takes each record of the export created before it, not
+// here, for one deleted here, and an edit here before it for none.
+func (w *leanCloudWrite) carried(through time.Time, what string, times ...time.Time) time.Time {
+	limit := time.Now().Add(clockSkew)
+	for _, t := range times {
+		if t.After(limit) {
+			w.problem("%s: its time %s is later than this machine's clock: it is imported as it is, and later imports cannot tell whether it changed here (they keep it as it is here)", what, t.UTC().Format(time.RFC3339))
+			continue
+		}
+		through = latest(through, t)
+	}
+	return through
 }
 
 // latest is the latest of the times given.

@@ -96,6 +96,7 @@ type refresh struct {
 	keptHere    []string // changed here, and the export differs: kept as here
 	unknown     int      // written here, not by an import: left as they are
 	deleted     []string // deleted here since an earlier import: not made again
+	older       []string // the export's copy is no later than the one here: kept as here
 }
 
 // apply brings stored up to fresh, the same record as the export holds it
@@ -119,6 +120,12 @@ func (r *refresh) apply(tx core.App, stored, fresh *core.Record, updated time.Ti
 		} else {
 			r.keptHere = append(r.keptHere, stored.Id)
 		}
+		return nil
+	}
+	if !updated.IsZero() && !updated.After(stored.GetDateTime("updated").Time()) {
+		// An older export than the one imported last (its records'
+		// updatedAt tells): it would undo what changed at the source.
+		r.older = append(r.older, stored.Id)
 		return nil
 	}
 	for _, name := range r.columns {
@@ -180,6 +187,9 @@ func (r *refresh) note(report *Report) {
 	}
 	if r.changedHere > 0 {
 		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records changed here since the last import, and not in the export since, are kept as they are here", r.collection, r.changedHere))
+	}
+	if len(r.older) > 0 {
+		report.Problems = append(report.Problems, fmt.Sprintf("%s: %d records differ from the export, whose copy is no later than the one here (its updatedAt): an older export, left as they are: %s", r.collection, len(r.older), strings.Join(firstOf(r.older, 20), ", ")))
 	}
 	for _, id := range r.keptHere {
 		report.Problems = append(report.Problems, fmt.Sprintf("%s %s: changed here since the last import, and the export holds other values: kept as it is here", r.collection, id))
