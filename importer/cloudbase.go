@@ -21,10 +21,11 @@ type CloudBaseOptions struct {
 	// collection named users must be renamed, since users is wxbase's
 	// accounts collection.
 	Collections map[string]string
-	// NoPasswordHash, EnvApp and DryRun are as in Options.
+	// NoPasswordHash, EnvApp, DryRun and OwnHooks are as in Options.
 	NoPasswordHash string
 	EnvApp         func(core.App) error
 	DryRun         bool
+	OwnHooks       int
 }
 
 // creatorRules are the rules of CloudBase's default permission, "仅创建者可
@@ -189,6 +190,11 @@ func cloudBaseCollection(tx core.App, c *exports.CloudBaseCollection, opts Cloud
 	if err != nil {
 		return err
 	}
+	writer, err := newRecordWriter(tx, collection, directWrites(tx, opts.OwnHooks))
+	if err != nil {
+		return err
+	}
+	defer writer.close()
 	for i, r := range c.Records {
 		if stored[r.ID] {
 			kept++
@@ -206,7 +212,7 @@ func cloudBaseCollection(tx core.App, c *exports.CloudBaseCollection, opts Cloud
 			}
 			record.Set(field.GetName(), storedValue(v))
 		}
-		if err := tx.SaveNoValidate(record); err != nil {
+		if err := writer.create(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, c.Sources[i], err)
 		}
 	}

@@ -41,6 +41,8 @@ func NewCommand(app core.App, cfg Config) *cobra.Command {
 		Use:   "import",
 		Short: "Bring users and data over from LeanCloud or WeChat CloudBase",
 	}
+	// The record hooks wxbase binds, counted before pb_hooks scripts load.
+	ownHooks := CreateHooks(app)
 	command.AddCommand(sourceCommand(app, source{
 		use:   "leancloud <export.tar.gz | directory | file.jsonl>",
 		short: "Import a LeanCloud data export: users with their WeChat accounts, and every class",
@@ -62,7 +64,7 @@ read. Stop the server first: it caches collections and would not see the import.
 				return nil, err
 			}
 			return func(appID string, dryRun bool) (*Report, error) {
-				return LeanCloud(app, x, Options{AppID: appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
+				return LeanCloud(app, x, Options{AppID: appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun, OwnHooks: ownHooks})
 			}, nil
 		},
 	}))
@@ -82,7 +84,7 @@ CloudBase's default permission (the creator reads and writes). Stop the server f
 				return nil, err
 			}
 			return func(appID string, dryRun bool) (*Report, error) {
-				return CloudBase(app, x, CloudBaseOptions{AppID: appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun})
+				return CloudBase(app, x, CloudBaseOptions{AppID: appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun, OwnHooks: ownHooks})
 			}, nil
 		},
 	}))

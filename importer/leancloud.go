@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
@@ -37,6 +36,13 @@ type Options struct {
 	EnvApp func(core.App) error
 	// DryRun plans the import and writes nothing.
 	DryRun bool
+	// OwnHooks is how many handlers wxbase binds to the hooks of a
+	// record's create (CreateHooks, as NewCommand counts them): with more
+	// bound at the import (a pb_hooks script's, say), every record is
+	// saved by PocketBase's SaveNoValidate, so that they run; else records
+	// are written directly (recordWriter). 0 takes the handlers bound at
+	// the import as wxbase's own.
+	OwnHooks int
 }
 
 // Report is what an import did, or would do.
@@ -224,6 +230,20 @@ func (w *leanCloudWrite) users() error {
 	if err != nil {
 		return err
 	}
+	heldBy, err := accountHolders(w.tx)
+	if err != nil {
+		return err
+	}
+	userWriter, err := newRecordWriter(w.tx, users, directWrites(w.tx, w.opts.OwnHooks))
+	if err != nil {
+		return err
+	}
+	defer userWriter.close()
+	accountWriter, err := newRecordWriter(w.tx, accounts, directWrites(w.tx, w.opts.OwnHooks))
+	if err != nil {
+		return err
+	}
+	defer accountWriter.close()
 	keptUsers := 0
 	phones := map[string]string{}
 	defer func() {
@@ -242,9 +262,9 @@ func (w *leanCloudWrite) users() error {
 			if err != nil {
 				return err
 			}
-			existing, err := w.tx.FindFirstRecordByFilter(accounts, "app = {:app} && openid = {:openid}", dbx.Params{"app": a.Id, "openid": id.OpenID})
-			if err == nil && existing.GetString("user") != u.ID {
-				w.problem("user %s: the openid %s already has an account here (user %s); the user is not imported", u.ID, id.OpenID, existing.GetString("user"))
+			holder, held := heldBy[[2]string{a.Id, id.OpenID}]
+			if held && holder != u.ID {
+				w.problem("user %s: the openid %s already has an account here (user %s); the user is not imported", u.ID, id.OpenID, holder)
 				taken = true
 			}
 		}
@@ -289,7 +309,7 @@ func (w *leanCloudWrite) users() error {
 			record.Set(name, storedValue(v))
 		}
 		setTimes(record, u.Created, u.Updated)
-		if err := w.tx.SaveNoValidate(record); err != nil {
+		if err := userWriter.create(record); err != nil {
 			return fmt.Errorf("user %s: %w", u.ID, err)
 		}
 		w.imported["_User"][u.ID] = true
@@ -310,9 +330,10 @@ func (w *leanCloudWrite) users() error {
 			account.Set("openid", id.OpenID)
 			account.Set("unionid", unionid)
 			account.Set("user", u.ID)
-			if err := w.tx.SaveNoValidate(account); err != nil {
+			if err := accountWriter.create(account); err != nil {
 				return fmt.Errorf("user %s: the account of %s: %w", u.ID, id.OpenID, err)
 			}
+			heldBy[[2]string{a.Id, id.OpenID}] = u.ID
 			w.report.Accounts++
 		}
 	}
@@ -416,6 +437,11 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 	if err != nil {
 		return err
 	}
+	writer, err := newRecordWriter(w.tx, c, directWrites(w.tx, w.opts.OwnHooks))
+	if err != nil {
+		return err
+	}
+	defer writer.close()
 	for _, r := range class.Records {
 		if stored[r.ID] {
 			kept++
@@ -450,7 +476,7 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 			}
 		}
 		setTimes(record, r.Created, r.Updated)
-		if err := w.tx.SaveNoValidate(record); err != nil {
+		if err := writer.create(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
 		}
 	}
