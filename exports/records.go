@@ -5,7 +5,6 @@
 package exports
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -45,9 +44,9 @@ func (e *Error) Error() string {
 // it with an *Error naming the line. Numbers are json.Number, so that a
 // long integer keeps its digits. An error from yield stops it too.
 func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
-	s := &valueScanner{r: bufio.NewReaderSize(r, 1<<16), line: 1}
-	if bom, err := s.r.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
-		s.r.Discard(3)
+	s := &valueScanner{r: r, buf: make([]byte, 1<<16), line: 1}
+	if s.fill(0, 3) && bytes.HasPrefix(s.buf[s.pos:s.end], []byte{0xEF, 0xBB, 0xBF}) {
+		s.pos += 3
 	}
 	fail := func(line int, what string) error { return &Error{File: name, Line: line, What: what} }
 	for first := true; ; first = false {
@@ -61,20 +60,25 @@ func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
 		case err != nil:
 			return fail(s.line, err.Error())
 		}
-		if i := invalidUTF8At(raw); i >= 0 {
+		if !utf8.Valid(raw) {
+			i := invalidUTF8At(raw)
 			return fail(start+bytes.Count(raw[:i], []byte{'\n'}), "invalid UTF-8")
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			line := start
-			var syntax *json.SyntaxError
-			if errors.As(err, &syntax) {
-				line += bytes.Count(raw[:min(int(syntax.Offset), len(raw))], []byte{'\n'})
-				return fail(line, "not valid JSON: "+syntax.Error())
+		v, ok := parseJSON(raw)
+		if !ok {
+			// What the fast parser does not take, Go's decoder reads, or
+			// says what is wrong and where.
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil {
+				line := start
+				var syntax *json.SyntaxError
+				if errors.As(err, &syntax) {
+					line += bytes.Count(raw[:min(int(syntax.Offset), len(raw))], []byte{'\n'})
+					return fail(line, "not valid JSON: "+syntax.Error())
+				}
+				return fail(line, "not valid JSON: "+err.Error())
 			}
-			return fail(line, "not valid JSON: "+err.Error())
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -107,68 +111,107 @@ func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
 
 // valueScanner splits a stream into top-level JSON values by their
 // brackets and strings, counting lines, so that each value's first line is
-// known exactly; the JSON decoder then reads each value alone.
+// known exactly; the JSON parser then reads each value alone.
 type valueScanner struct {
-	r    *bufio.Reader
-	line int
+	r        io.Reader
+	buf      []byte
+	pos, end int   // buf[pos:end] is read and not yet scanned
+	err      error // the reader's, once buf holds all it gave
+	line     int
 }
 
-// next returns the next top-level value's bytes and first line, or io.EOF
-// when only white space is left.
+// fill reads until buf[keep:end] holds at least n bytes more than
+// buf[keep:pos], or the reader ends; it moves buf[keep:end] to the
+// front, growing buf if it must. It says whether it read anything.
+func (s *valueScanner) fill(keep, n int) bool {
+	if keep > 0 {
+		copy(s.buf, s.buf[keep:s.end])
+		s.pos -= keep
+		s.end -= keep
+	}
+	read := false
+	for s.err == nil && s.end-s.pos < n {
+		if s.end == len(s.buf) {
+			s.buf = append(s.buf, make([]byte, len(s.buf))...)
+		}
+		m, err := s.r.Read(s.buf[s.end:])
+		s.end += m
+		read = read || m > 0
+		s.err = err
+	}
+	return read || s.end-s.pos >= n
+}
+
+// next returns the next top-level value's bytes (valid until the next
+// call) and first line, or io.EOF when only white space is left.
 func (s *valueScanner) next() ([]byte, int, error) {
 	// Past white space.
 	for {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			return nil, s.line, err
+		if s.pos == s.end && !s.fill(s.pos, 1) {
+			if s.err == nil || s.err == io.EOF {
+				return nil, s.line, io.EOF
+			}
+			return nil, s.line, s.err
 		}
+		c := s.buf[s.pos]
 		if c == '\n' {
 			s.line++
-			continue
+		} else if c != ' ' && c != '\t' && c != '\r' {
+			break
 		}
-		if c == ' ' || c == '\t' || c == '\r' {
-			continue
-		}
-		s.r.UnreadByte()
-		break
+		s.pos++
 	}
 	start := s.line
-	var buf []byte
+	from := s.pos // the value is buf[from:pos]
 	depth, inString, escaped := 0, false, false
 	for {
-		c, err := s.r.ReadByte()
-		if err == io.EOF {
-			if depth > 0 || inString {
-				return nil, start, &unclosed{}
+		if s.pos == s.end {
+			shift := from
+			if !s.fill(from, 1) {
+				from -= shift
+				if s.err != nil && s.err != io.EOF {
+					return nil, start, s.err
+				}
+				if depth > 0 || inString {
+					return nil, start, &unclosed{}
+				}
+				return s.buf[from:s.pos], start, nil
 			}
-			return buf, start, nil
+			from -= shift
 		}
-		if err != nil {
-			return nil, start, err
+		c := s.buf[s.pos]
+		if inString {
+			// The common case, inside a string, kept short.
+			s.pos++
+			switch {
+			case c == '\n':
+				s.line++
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
 		}
-		if depth == 0 && !inString && len(buf) > 0 && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '[') {
-			// The end of a scalar at the top ("x" 5 ...): the decoder
+		if depth == 0 && s.pos > from && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '[') {
+			// The end of a scalar at the top ("x" 5 ...): the parser
 			// will say it is not an object.
-			s.r.UnreadByte()
-			return buf, start, nil
+			return s.buf[from:s.pos], start, nil
 		}
-		buf = append(buf, c)
-		switch {
-		case c == '\n':
+		s.pos++
+		switch c {
+		case '\n':
 			s.line++
-		case inString && escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
+		case '"':
+			inString = true
+		case '{', '[':
 			depth++
-		case c == '}' || c == ']':
+		case '}', ']':
 			depth--
 			if depth <= 0 {
-				return buf, start, nil
+				return s.buf[from:s.pos], start, nil
 			}
 		}
 	}
