@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -44,45 +45,49 @@ func (e *Error) Error() string {
 // it with an *Error naming the line. Numbers are json.Number, so that a
 // long integer keeps its digits. An error from yield stops it too.
 func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
-	s := &valueScanner{r: r, buf: make([]byte, 1<<16), line: 1}
-	if s.fill(0, 3) && bytes.HasPrefix(s.buf[s.pos:s.end], []byte{0xEF, 0xBB, 0xBF}) {
-		s.pos += 3
+	// The file is scanned and parsed on a goroutine of its own, a batch
+	// ahead of the records' reading (by yield): an import's reading uses
+	// two cores.
+	batches := make(chan []parsed, 4)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(batches)
+		parseValues(name, r, batches, done)
+	}()
+	defer func() {
+		close(done)
+		wg.Wait()
+	}()
+	var batch []parsed
+	next := func() parsed {
+		for len(batch) == 0 {
+			b, ok := <-batches
+			if !ok {
+				return parsed{err: io.EOF}
+			}
+			batch = b
+		}
+		p := batch[0]
+		batch = batch[1:]
+		return p
 	}
+
 	fail := func(line int, what string) error { return &Error{File: name, Line: line, What: what} }
 	for first := true; ; first = false {
-		raw, start, err := s.next()
-		var open *unclosed
-		switch {
-		case err == io.EOF:
+		p := next()
+		if p.err == io.EOF {
 			return nil
-		case errors.As(err, &open):
-			return fail(start, "the record starting here is not closed: the file ends inside it")
-		case err != nil:
-			return fail(s.line, err.Error())
 		}
-		if !utf8.Valid(raw) {
-			i := invalidUTF8At(raw)
-			return fail(start+bytes.Count(raw[:i], []byte{'\n'}), "invalid UTF-8")
+		if p.err != nil {
+			return p.err
 		}
-		v, ok := parseJSON(raw)
+		start := p.start
+		obj, ok := p.v.(map[string]any)
 		if !ok {
-			// What the fast parser does not take, Go's decoder reads, or
-			// says what is wrong and where.
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.UseNumber()
-			if err := dec.Decode(&v); err != nil {
-				line := start
-				var syntax *json.SyntaxError
-				if errors.As(err, &syntax) {
-					line += bytes.Count(raw[:min(int(syntax.Offset), len(raw))], []byte{'\n'})
-					return fail(line, "not valid JSON: "+syntax.Error())
-				}
-				return fail(line, "not valid JSON: "+err.Error())
-			}
-		}
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return fail(start, fmt.Sprintf("a record must be a JSON object, not %s", kindOf(v)))
+			return fail(start, fmt.Sprintf("a record must be a JSON object, not %s", kindOf(p.v)))
 		}
 		if results, isDoc := obj["results"]; first && isDoc && len(obj) == 1 {
 			list, ok := results.([]any)
@@ -98,8 +103,8 @@ func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
 					return err
 				}
 			}
-			if _, next, err := s.next(); err != io.EOF {
-				return fail(next, `nothing may follow a {"results": [...]} document`)
+			if after := next(); after.err != io.EOF {
+				return fail(after.start, `nothing may follow a {"results": [...]} document`)
 			}
 			return nil
 		}
@@ -107,6 +112,79 @@ func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
 			return err
 		}
 	}
+}
+
+// parsed is one top-level value of an export file, or what stops the
+// reading there (an *Error, or io.EOF at the end), with the line the value
+// starts on.
+type parsed struct {
+	v     any
+	start int
+	err   error
+}
+
+// parseValues scans and parses the values of r, sending them in batches,
+// up to the first that stops the reading, or until done is closed.
+func parseValues(name string, r io.Reader, batches chan<- []parsed, done <-chan struct{}) {
+	s := &valueScanner{r: r, buf: make([]byte, 1<<16), line: 1}
+	if s.fill(0, 3) && bytes.HasPrefix(s.buf[s.pos:s.end], []byte{0xEF, 0xBB, 0xBF}) {
+		s.pos += 3
+	}
+	const batchSize = 64
+	batch := make([]parsed, 0, batchSize)
+	for {
+		p := s.parse(name)
+		batch = append(batch, p)
+		if p.err == nil && len(batch) < batchSize {
+			continue
+		}
+		select {
+		case batches <- batch:
+		case <-done:
+			return
+		}
+		if p.err != nil {
+			return
+		}
+		batch = make([]parsed, 0, batchSize)
+	}
+}
+
+// parse scans and parses the next value.
+func (s *valueScanner) parse(name string) parsed {
+	fail := func(start, line int, what string) parsed {
+		return parsed{start: start, err: &Error{File: name, Line: line, What: what}}
+	}
+	raw, start, err := s.next()
+	var open *unclosed
+	switch {
+	case err == io.EOF:
+		return parsed{start: start, err: io.EOF}
+	case errors.As(err, &open):
+		return fail(start, start, "the record starting here is not closed: the file ends inside it")
+	case err != nil:
+		return fail(start, s.line, err.Error())
+	}
+	if !utf8.Valid(raw) {
+		i := invalidUTF8At(raw)
+		return fail(start, start+bytes.Count(raw[:i], []byte{'\n'}), "invalid UTF-8")
+	}
+	v, ok := parseJSON(raw)
+	if !ok {
+		// What the fast parser does not take, Go's decoder reads, or says
+		// what is wrong and where.
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			var syntax *json.SyntaxError
+			if errors.As(err, &syntax) {
+				line := start + bytes.Count(raw[:min(int(syntax.Offset), len(raw))], []byte{'\n'})
+				return fail(start, line, "not valid JSON: "+syntax.Error())
+			}
+			return fail(start, start, "not valid JSON: "+err.Error())
+		}
+	}
+	return parsed{v: v, start: start}
 }
 
 // valueScanner splits a stream into top-level JSON values by their
