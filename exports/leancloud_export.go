@@ -143,19 +143,26 @@ func readLeanCloudRecord(fields map[string]any) (LeanCloudRecord, error) {
 		}
 		r.RawACL = json.RawMessage(raw)
 	}
-	// The record's fields become its decoded ones: the values read are
-	// the record's own, decoded where they are.
-	r.Fields = fields
-	delete(fields, "objectId")
-	delete(fields, "createdAt")
-	delete(fields, "updatedAt")
-	delete(fields, "ACL")
+	// A map of the record's other fields alone is smaller (a map of up
+	// to 8 is one group); the values read are the record's own, decoded
+	// where they are.
+	n := len(fields)
+	for _, key := range []string{"objectId", "createdAt", "updatedAt", "ACL"} {
+		if _, ok := fields[key]; ok {
+			n--
+		}
+	}
+	r.Fields = make(map[string]any, n)
 	for key, v := range fields {
+		switch key {
+		case "objectId", "createdAt", "updatedAt", "ACL":
+			continue
+		}
 		d, err := decodeLeanCloudInPlace(v)
 		if err != nil {
 			return r, fmt.Errorf("%s: %w", key, err)
 		}
-		fields[key] = d
+		r.Fields[key] = d
 	}
 	return r, nil
 }

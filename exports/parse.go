@@ -21,8 +21,15 @@ func parseJSON(b []byte) (v any, ok bool) {
 }
 
 type jsonParser struct {
-	b []byte
-	i int
+	b        []byte
+	i        int
+	members  []member // of the objects being read
+	elements []any    // of the arrays being read
+}
+
+type member struct {
+	key   string
+	value any
 }
 
 // maxParseDepth is far below the decoder's own limit (10,000): deeper
@@ -48,11 +55,13 @@ func (p *jsonParser) value(depth int) (any, bool) {
 	switch c := p.b[p.i]; {
 	case c == '{':
 		p.i++
-		m := make(map[string]any)
+		// The members gather on a stack shared by every object, so that
+		// each map is made at its size, once.
+		from := len(p.members)
 		p.space()
 		if p.i < len(p.b) && p.b[p.i] == '}' {
 			p.i++
-			return m, true
+			return make(map[string]any), true
 		}
 		for {
 			p.space()
@@ -69,7 +78,7 @@ func (p *jsonParser) value(depth int) (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m[key] = v
+			p.members = append(p.members, member{key, v})
 			p.space()
 			if p.i >= len(p.b) {
 				return nil, false
@@ -79,6 +88,12 @@ func (p *jsonParser) value(depth int) (any, bool) {
 				p.i++
 			case '}':
 				p.i++
+				m := make(map[string]any, len(p.members)-from)
+				for _, kv := range p.members[from:] {
+					m[kv.key] = kv.value
+				}
+				clear(p.members[from:])
+				p.members = p.members[:from]
 				return m, true
 			default:
 				return nil, false
@@ -86,18 +101,18 @@ func (p *jsonParser) value(depth int) (any, bool) {
 		}
 	case c == '[':
 		p.i++
-		a := make([]any, 0)
+		from := len(p.elements)
 		p.space()
 		if p.i < len(p.b) && p.b[p.i] == ']' {
 			p.i++
-			return a, true
+			return make([]any, 0), true
 		}
 		for {
 			v, ok := p.value(depth + 1)
 			if !ok {
 				return nil, false
 			}
-			a = append(a, v)
+			p.elements = append(p.elements, v)
 			p.space()
 			if p.i >= len(p.b) {
 				return nil, false
@@ -107,6 +122,10 @@ func (p *jsonParser) value(depth int) (any, bool) {
 				p.i++
 			case ']':
 				p.i++
+				a := make([]any, len(p.elements)-from)
+				copy(a, p.elements[from:])
+				clear(p.elements[from:])
+				p.elements = p.elements[:from]
 				return a, true
 			default:
 				return nil, false
