@@ -207,7 +207,7 @@ func (s *valueScanner) fill(keep, n int) bool {
 		s.pos -= keep
 		s.end -= keep
 	}
-	read := false
+	read, empty := false, 0
 	for s.err == nil && s.end-s.pos < n {
 		if s.end == len(s.buf) {
 			s.buf = append(s.buf, make([]byte, len(s.buf))...)
@@ -216,6 +216,11 @@ func (s *valueScanner) fill(keep, n int) bool {
 		s.end += m
 		read = read || m > 0
 		s.err = err
+		if empty++; m > 0 {
+			empty = 0
+		} else if err == nil && empty >= 100 {
+			s.err = io.ErrNoProgress // as bufio says of such a reader
+		}
 	}
 	return read || s.end-s.pos >= n
 }
