@@ -139,6 +139,8 @@ func newDirectWriter(tx core.App, c *core.Collection) (*directWriter, error) {
 	if d.insert.LastError != nil {
 		return nil, d.insert.LastError
 	}
+	d.insert.Bind(d.params) // the statement reads d.params, set for each record
+
 	if c.IsAuth() {
 		others, err := tx.FindAllCollections(core.CollectionTypeAuth)
 		if err != nil {
@@ -252,7 +254,7 @@ func (d *directWriter) write(record *core.Record) error {
 			}
 			d.params[d.names[i]] = v
 		}
-		_, err = d.insert.Bind(d.params).Execute()
+		_, err = d.insert.Execute()
 	} else {
 		return d.insertEach(record, data)
 	}
