@@ -175,3 +175,61 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+// The same of a CloudBase import's records, whose owners are users made by
+// the import (ids at random: compared by their openid) and whose times are
+// the write's.
+func TestDirectWritesStoreWhatSaveStoresFromCloudBase(t *testing.T) {
+	x, err := exports.ReadCloudBase(writeExport(t, cloudBaseExport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := importer.CloudBaseOptions{AppID: appID, NoPasswordHash: "!", Collections: map[string]string{"users": "profiles"}}
+	direct := newApp(t)
+	if _, err := importer.CloudBase(direct, x, opts); err != nil {
+		t.Fatal(err)
+	}
+	saved := newApp(t)
+	saved.ResetEventCalls()
+	opts.OwnHooks = 1
+	if _, err := importer.CloudBase(saved, x, opts); err != nil {
+		t.Fatal(err)
+	}
+	if saved.EventCalls["OnRecordAfterCreateSuccess"] == 0 {
+		t.Fatal("saved: no record was saved")
+	}
+	openids := func(app *tests.TestApp) map[string]string {
+		byUser := map[string]string{"string ": "string "}
+		for openid, row := range rows(t, app, "wechat_accounts", "openid") {
+			byUser[row["user"]] = openid
+		}
+		return byUser
+	}
+	savedOwners, directOwners := openids(saved), openids(direct)
+	stamp := regexp.MustCompile(`^string \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$`)
+	for _, table := range []string{"todos", "profiles"} {
+		want, got := rows(t, saved, table, "id"), rows(t, direct, table, "id")
+		if len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%s: %d rows saved, %d written directly", table, len(want), len(got))
+		}
+		for k, w := range want {
+			g := got[k]
+			if len(g) != len(w) {
+				t.Errorf("%s %s: columns %v, want %v", table, k, keys(g), keys(w))
+			}
+			for column, wv := range w {
+				gv := g[column]
+				same := gv == wv
+				switch column {
+				case "owner":
+					same = directOwners[gv] == savedOwners[wv] && savedOwners[wv] != ""
+				case "created", "updated":
+					same = stamp.MatchString(gv) && stamp.MatchString(wv)
+				}
+				if !same {
+					t.Errorf("%s %s: %s %q, saved %q", table, k, column, gv, wv)
+				}
+			}
+		}
+	}
+}
