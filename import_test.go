@@ -150,11 +150,22 @@ func TestCloudBaseImportThenTheSameUsersLogIn(t *testing.T) {
 	todos := `{"_id": "9b3f0c7a5e8d4f2a9b3f0c7a5e8d4f2a", "_openid": "` + alice + `", "title": "alice's"}
 {"_id": "B2f0c7a5e8d4f2a9", "_openid": "` + bob + `", "title": "bob's"}
 `
-	if err := os.WriteFile(filepath.Join(export, "todos.json"), []byte(todos), 0o644); err != nil {
-		t.Fatal(err)
+	// Profiles a cloud function wrote, keyed by openid, with a field whose
+	// name cannot be a field name here.
+	users := `{"_id": "` + alice + `", "nickName": "Ann", "城市": "广州"}
+{"_id": "` + bob + `", "nickName": "Bob", "城市": "深圳"}
+`
+	for name, body := range map[string]string{"todos.json": todos, "users.json": users, "map.json": `{"keyedByOpenID": ["users"]}`} {
+		dir := export
+		if name == "map.json" {
+			dir = root
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	out, err := runWxbase(t, env, "import", "cloudbase", export, "--appid", appID, "--dir", dataDir)
-	if err != nil || !strings.Contains(out, "Imported 2 users with 2 WeChat accounts, and 1 collections") {
+	out, err := runWxbase(t, env, "import", "cloudbase", export, "--appid", appID, "--dir", dataDir, "--map", filepath.Join(root, "map.json"))
+	if err != nil || !strings.Contains(out, "Imported 2 users with 2 WeChat accounts, and 2 collections") {
 		t.Fatalf("the import: %v\n%s", err, out)
 	}
 	p := start(t, dataDir, env, "--dev=false")
@@ -171,6 +182,28 @@ func TestCloudBaseImportThenTheSameUsersLogIn(t *testing.T) {
 		doc := data[0].(map[string]any)
 		if doc["title"] != want || doc["_openid"] != openid {
 			t.Errorf("%s reads %v, want %q with _openid %s", openid, doc, want, openid)
+		}
+		// db.collection('users').doc(openid).get(): the profile.
+		_, _, profile := testkit.CallJSON(t, http.MethodPost, p.Base+"/api/database/users/get", res["token"].(string),
+			`{"appid":"`+appID+`","query":{"_id":"`+openid+`"}}`)
+		if data, _ := profile["data"].([]any); len(data) != 1 || data[0].(map[string]any)["_openid"] != openid || data[0].(map[string]any)["source_fields"] == nil {
+			t.Errorf("%s's profile as users: %v", openid, profile)
+		}
+		// A query naming the field kept in source_fields is refused, and
+		// says where it is.
+		status, _, refused := testkit.CallJSON(t, http.MethodPost, p.Base+"/api/database/users/get", res["token"].(string),
+			`{"appid":"`+appID+`","query":{"城市":"广州"}}`)
+		if msg, _ := refused["message"].(string); status != http.StatusBadRequest || !strings.Contains(msg, "name it source_fields.城市") {
+			t.Errorf("a query on 城市: %d %v", status, refused)
+		}
+		_, _, found := testkit.CallJSON(t, http.MethodPost, p.Base+"/api/database/users/count", res["token"].(string),
+			`{"appid":"`+appID+`","query":{"source_fields.城市":"广州"}}`)
+		wantCount := 0.0
+		if openid == alice {
+			wantCount = 1
+		}
+		if found["total"] != wantCount {
+			t.Errorf("%s counts source_fields.城市 = 广州: %v", openid, found)
 		}
 	}
 }

@@ -520,7 +520,7 @@ func TestASecondServerOnOneDataDirIsRefused(t *testing.T) {
 	if err == nil {
 		t.Fatal("a second server started on the same data directory")
 	}
-	if want := fmt.Sprintf("(process %d) is serving the data directory", first.Pid()); !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--dir") {
+	if want := fmt.Sprintf("(%d) is serving the data directory", first.Pid()); !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--dir") {
 		t.Fatalf("the second server's refusal should name process %d and --dir: %v", first.Pid(), err)
 	}
 	first.Kill()

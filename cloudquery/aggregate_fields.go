@@ -66,7 +66,7 @@ func (a *aggregation) checkFields(collection *core.Collection, stages []map[stri
 				}
 				names.expr(m["let"])
 				from, _ := m["from"].(string)
-				foreign, err := a.app.FindCachedCollectionByNameOrId(from)
+				foreign, err := FindCollection(a.app, from)
 				if err != nil {
 					continue // lookup() answers it
 				}

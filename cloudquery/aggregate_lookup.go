@@ -25,7 +25,7 @@ func (a *aggregation) lookup(docs []map[string]any, spec map[string]any, depth i
 	if !fieldPath(as) {
 		return nil, invalid("$lookup: as %q is not a field path (names joined by dots, none empty or starting with '$').", as)
 	}
-	foreign, err := a.app.FindCachedCollectionByNameOrId(from)
+	foreign, err := FindCollection(a.app, from)
 	if err != nil {
 		return nil, &Error{Code: "wxbase_unknown_collection", Message: fmt.Sprintf("$lookup: there is no collection %q.", from)}
 	}

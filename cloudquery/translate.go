@@ -203,7 +203,11 @@ type fallibleCondition struct {
 }
 
 func (t *translator) unknownField(where, name string) error {
-	return &Error{Code: "wxbase_unknown_field", Message: fmt.Sprintf("%s: the collection has no field %q.", where, name)}
+	hint := ""
+	if c, ok := t.columns[SourceFieldsField]; ok && c.kind == kindJSON {
+		hint = fmt.Sprintf(" Fields of the import whose names cannot be field names here are in %s: name it %s.%s.", SourceFieldsField, SourceFieldsField, name)
+	}
+	return &Error{Code: "wxbase_unknown_field", Message: fmt.Sprintf("%s: the collection has no field %q.%s", where, name, hint)}
 }
 
 // valueType classifies a query value for the native paths.

@@ -94,8 +94,8 @@ func Update(app core.App, caller Caller, collection *core.Collection, where map[
 	touched, unknown := touchedFields(collection, flat)
 	if len(unknown) > 0 {
 		return 0, &Error{Code: "wxbase_unknown_field", Message: fmt.Sprintf(
-			"update(): the collection %s has no field %s; add the field in the dashboard (a JSON field holds any value) or leave it out.",
-			collection.Name, quoteList(unknown))}
+			"update(): the collection %s has no field %s; add the field in the dashboard (a JSON field holds any value) or leave it out.%s",
+			collection.Name, quoteList(unknown), sourceFieldsHint(collection))}
 	}
 	if err := checkColumns(app, collection, info, touched); err != nil {
 		return 0, err
@@ -442,8 +442,8 @@ func recordBody(collection *core.Collection, doc map[string]any, op string) (map
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
 		return nil, &Error{Code: "wxbase_unknown_field", Message: fmt.Sprintf(
-			"%s: the collection %s has no field %s; add the field in the dashboard (a JSON field holds any value) or leave it out.",
-			op, collection.Name, quoteList(unknown))}
+			"%s: the collection %s has no field %s; add the field in the dashboard (a JSON field holds any value) or leave it out.%s",
+			op, collection.Name, quoteList(unknown), sourceFieldsHint(collection))}
 	}
 	return body, nil
 }
@@ -558,4 +558,13 @@ func emptyValue(k kind) any {
 		return nil
 	}
 	return ""
+}
+
+// sourceFieldsHint is what an unknown field's error adds on a collection
+// that holds an import's source_fields.
+func sourceFieldsHint(collection *core.Collection) string {
+	if _, ok := collection.Fields.GetByName(SourceFieldsField).(*core.JSONField); !ok {
+		return ""
+	}
+	return " Fields of the import whose names cannot be field names here are in " + SourceFieldsField + ": write them as " + SourceFieldsField + ".<name>."
 }

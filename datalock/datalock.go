@@ -1,11 +1,11 @@
 //go:build unix
 
 // Package datalock is the lock a wxbase server holds on its data directory
-// while it serves: an flock on pb_data/wxbase.lock, which the kernel
-// releases when the process ends, however it ends. A second server on the
-// same directory is refused (both would cache collections and settings the
-// other changes), and so is any command that must not write under a
-// running server (an import), which asks Holder first.
+// while it serves, and an import while it imports: an flock on
+// pb_data/wxbase.lock, which the kernel releases when the process ends,
+// however it ends. A second server on the same directory is refused (both
+// would cache collections and settings the other changes), and so is an
+// import under a running server, or a server started during an import.
 package datalock
 
 import (
@@ -21,41 +21,54 @@ import (
 // File is the lock file's name in the data directory.
 const File = "wxbase.lock"
 
+// What a holder of the lock does with the data directory.
+const (
+	Serving   = "serving"
+	Importing = "importing into"
+)
+
 // HeldError says that another process holds the lock.
 type HeldError struct {
-	Dir string
-	PID int // 0 when the holder wrote none
+	Dir   string
+	PID   int    // 0 when the holder wrote none
+	Doing string // Serving or Importing ("" when the holder wrote none)
 }
 
 func (e *HeldError) Error() string {
-	holder := "another wxbase server"
+	holder := "another wxbase process"
 	if e.PID > 0 {
-		holder = fmt.Sprintf("another wxbase server (process %d)", e.PID)
+		holder = fmt.Sprintf("another wxbase process (%d)", e.PID)
 	}
-	return fmt.Sprintf("%s is serving the data directory %s", holder, e.Dir)
+	doing := e.Doing
+	if doing == "" {
+		doing = Serving
+	}
+	return fmt.Sprintf("%s is %s the data directory %s", holder, doing, e.Dir)
 }
 
 // Lock is a held lock.
 type Lock struct{ file *os.File }
 
-// Acquire takes the lock on dir, or returns a *HeldError when another
-// process holds it. The lock lasts until Release or the process's end.
-func Acquire(dir string) (*Lock, error) {
+// Acquire takes the lock on dir for doing (Serving, Importing), or returns
+// a *HeldError when another process holds it. The lock lasts until Release
+// or the process's end.
+func Acquire(dir, doing string) (*Lock, error) {
 	f, err := os.OpenFile(filepath.Join(dir, File), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		pid := readPID(f)
+		pid, held := readHolder(f)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, &HeldError{Dir: dir, PID: pid}
+			return nil, &HeldError{Dir: dir, PID: pid, Doing: held}
 		}
 		return nil, err
 	}
-	// The holder's process id, for the message of the one refused.
+	// The holder's process id and what it does, for the message of the
+	// one refused.
 	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+" "+doing+"\n"), 0)
 	}
 	return &Lock{file: f}, nil
 }
@@ -84,16 +97,22 @@ func Holder(dir string) error {
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return &HeldError{Dir: dir, PID: readPID(f)}
+			pid, doing := readHolder(f)
+			return &HeldError{Dir: dir, PID: pid, Doing: doing}
 		}
 		return err
 	}
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 }
 
-func readPID(f *os.File) int {
-	b := make([]byte, 32)
+// readHolder reads the holder's process id and what it does.
+func readHolder(f *os.File) (int, string) {
+	b := make([]byte, 64)
 	n, _ := f.ReadAt(b, 0)
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b[:n])))
-	return pid
+	first, doing, _ := strings.Cut(strings.TrimSpace(string(b[:n])), " ")
+	pid, _ := strconv.Atoi(first)
+	if doing != Importing {
+		doing = Serving
+	}
+	return pid, doing
 }

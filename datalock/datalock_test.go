@@ -15,12 +15,12 @@ func TestOneHolderAtATime(t *testing.T) {
 	if err := Holder(dir); err != nil {
 		t.Fatalf("no lock file yet: %v", err)
 	}
-	lock, err := Acquire(dir)
+	lock, err := Acquire(dir, Importing)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var held *HeldError
-	if _, err := Acquire(dir); !errors.As(err, &held) || held.PID != os.Getpid() {
+	if _, err := Acquire(dir, Serving); !errors.As(err, &held) || held.PID != os.Getpid() || held.Doing != Importing {
 		t.Fatalf("a second Acquire: %v", err)
 	}
 	if err := Holder(dir); !errors.As(err, &held) {
@@ -32,7 +32,7 @@ func TestOneHolderAtATime(t *testing.T) {
 	if err := Holder(dir); err != nil {
 		t.Fatalf("Holder after Release: %v", err)
 	}
-	again, err := Acquire(dir)
+	again, err := Acquire(dir, Serving)
 	if err != nil {
 		t.Fatalf("Acquire after Release: %v", err)
 	}
@@ -43,7 +43,7 @@ func TestOneHolderAtATime(t *testing.T) {
 // it: here a child that takes it and is killed.
 func TestALockDiesWithItsProcess(t *testing.T) {
 	if os.Getenv("DATALOCK_CHILD_DIR") != "" {
-		if _, err := Acquire(os.Getenv("DATALOCK_CHILD_DIR")); err != nil {
+		if _, err := Acquire(os.Getenv("DATALOCK_CHILD_DIR"), Serving); err != nil {
 			os.Exit(2)
 		}
 		os.Stdout.WriteString("held\n")
@@ -67,7 +67,7 @@ func TestALockDiesWithItsProcess(t *testing.T) {
 	if err := Holder(dir); !errors.As(err, &held) || held.PID != child.Process.Pid {
 		t.Fatalf("Holder while the child holds it: %v (child %d)", err, child.Process.Pid)
 	}
-	if held.Error() != "another wxbase server (process "+strconv.Itoa(child.Process.Pid)+") is serving the data directory "+dir {
+	if held.Error() != "another wxbase process ("+strconv.Itoa(child.Process.Pid)+") is serving the data directory "+dir {
 		t.Fatalf("the message: %s", held.Error())
 	}
 	child.Process.Kill()

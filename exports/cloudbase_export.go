@@ -17,6 +17,9 @@ type CloudBaseExport struct {
 	// ids, from CloudBase's own LeanCloud script), with how many records
 	// hold each: they become no account.
 	ForeignOpenIDs map[string]int
+	// KeyedByOpenID are the collections whose records' _id is the openid
+	// of the user each is about (a profile per user), as the operator said.
+	KeyedByOpenID map[string]bool
 }
 
 // CloudBaseCollection is the records of one collection.
@@ -25,14 +28,23 @@ type CloudBaseCollection struct {
 	Records []CloudBaseRecord
 	Sources []string // file:line of each record
 	Schema  Schema
+	// NotOpenIDs are the _ids of a collection keyed by openid that are not
+	// openids.
+	NotOpenIDs []string
+	// AllLookLikeOpenIDs says every _id has an openid's form.
+	AllLookLikeOpenIDs bool
 }
 
 // ReadCloudBase reads the export at root (Walk's forms): one file per
-// collection, named after it. The first malformed record stops it with an
-// *Error naming its file and line; so does an _id given twice in one
-// collection.
-func ReadCloudBase(root string) (*CloudBaseExport, error) {
-	x := &CloudBaseExport{Collections: map[string]*CloudBaseCollection{}, ForeignOpenIDs: map[string]int{}}
+// collection, named after it. keyedByOpenID names the collections whose
+// _id is an openid: each such openid gets a user, as those of _openid do.
+// The first malformed record stops it with an *Error naming its file and
+// line; so does an _id given twice in one collection.
+func ReadCloudBase(root string, keyedByOpenID []string) (*CloudBaseExport, error) {
+	x := &CloudBaseExport{Collections: map[string]*CloudBaseCollection{}, ForeignOpenIDs: map[string]int{}, KeyedByOpenID: map[string]bool{}}
+	for _, name := range keyedByOpenID {
+		x.KeyedByOpenID[name] = true
+	}
 	seenOpenID := map[string]bool{}
 	at := map[string]map[string]string{}
 	err := Walk(root, func(src Source, r io.Reader) error {
@@ -44,7 +56,7 @@ func ReadCloudBase(root string) (*CloudBaseExport, error) {
 			}
 			c := x.Collections[src.Class]
 			if c == nil {
-				c = &CloudBaseCollection{Name: src.Class}
+				c = &CloudBaseCollection{Name: src.Class, AllLookLikeOpenIDs: true}
 				x.Collections[src.Class] = c
 				at[src.Class] = map[string]string{}
 			}
@@ -52,6 +64,16 @@ func ReadCloudBase(root string) (*CloudBaseExport, error) {
 				return &Error{File: src.Path, Line: rec.Line, What: fmt.Sprintf("the %s record %s is in the export twice (first at %s)", src.Class, r.ID, first)}
 			}
 			at[src.Class][r.ID] = where
+			looksLikeOpenID := LooksLikeOpenID(r.ID)
+			c.AllLookLikeOpenIDs = c.AllLookLikeOpenIDs && looksLikeOpenID
+			switch {
+			case !x.KeyedByOpenID[src.Class]:
+			case looksLikeOpenID && !seenOpenID[r.ID]:
+				seenOpenID[r.ID] = true
+				x.OpenIDs = append(x.OpenIDs, r.ID)
+			case !looksLikeOpenID:
+				c.NotOpenIDs = append(c.NotOpenIDs, r.ID)
+			}
 			switch {
 			case r.OpenID == "":
 			case r.OpenIDIsForeign:

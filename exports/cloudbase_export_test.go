@@ -28,7 +28,7 @@ func TestReadCloudBaseExport(t *testing.T) {
 		// Through CloudBase's LeanCloud script: LeanCloud ids in _openid.
 		"posts.json": `{"_id": "558e20cbe4b060308e3eb36c", "_openid": "558e20cbe4b060308e3eb36c"}` + "\n" + `{"_id": "p2", "_openid": "558e20cbe4b060308e3eb36c"}` + "\n",
 	})
-	x, err := ReadCloudBase(dir)
+	x, err := ReadCloudBase(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestReadCloudBaseExport(t *testing.T) {
 		t.Errorf("fields: %v", kinds)
 	}
 	dup := writeExport(t, map[string]string{"a.json": "{\"_id\":\"x\"}\n{\"_id\":\"x\"}\n"})
-	if _, err := ReadCloudBase(dup); err == nil || !strings.Contains(err.Error(), "a.json:2: the a record x is in the export twice") {
+	if _, err := ReadCloudBase(dup, nil); err == nil || !strings.Contains(err.Error(), "a.json:2: the a record x is in the export twice") {
 		t.Errorf("a duplicate: %v", err)
 	}
 }

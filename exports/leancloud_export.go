@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,6 +21,20 @@ type LeanCloudExport struct {
 	// Skipped are the system classes an import does not carry (push
 	// devices, IM conversations), each with its record count.
 	Skipped map[string]int
+	// Joins are the members of Relation columns, from the export's join
+	// tables (_Join:<column>:<Class>): by class, column and owning
+	// record, the related records' ids.
+	Joins map[string]map[string]map[string][]string
+}
+
+// Members are the related ids of a record's Relation column, and whether
+// the export has the column's join table.
+func (x *LeanCloudExport) Members(class, column, owningID string) ([]string, bool) {
+	rows, ok := x.Joins[class][column]
+	if !ok {
+		return nil, false
+	}
+	return rows[owningID], true
 }
 
 // LeanCloudClass is the records of one class.
@@ -60,7 +75,7 @@ var skippedClasses = []string{"_Installation", "_Conversation", "_Followee", "_F
 // first malformed record stops it with an *Error naming its file and line;
 // so does an objectId given twice in one class.
 func ReadLeanCloud(root string, miniPrograms []string) (*LeanCloudExport, error) {
-	x := &LeanCloudExport{Classes: map[string]*LeanCloudClass{}, Files: map[string]File{}, Skipped: map[string]int{}}
+	x := &LeanCloudExport{Classes: map[string]*LeanCloudClass{}, Files: map[string]File{}, Skipped: map[string]int{}, Joins: map[string]map[string]map[string][]string{}}
 	userAt := map[string]At{}
 	recordAt := map[string]map[string]At{}
 	err := Walk(root, func(src Source, r io.Reader) error {
@@ -87,6 +102,26 @@ func ReadLeanCloud(root string, miniPrograms []string) (*LeanCloudExport, error)
 					return fail(fmt.Errorf("a _File record without an objectId"))
 				}
 				x.Files[id] = File{ID: id, URL: url, Name: name}
+			case strings.HasPrefix(class, "_Join:"):
+				// LeanCloud keeps a Relation's members as rows of
+				// _Join:<column>:<Class>, each an owningId and a relatedId.
+				_, rest, _ := strings.Cut(class, ":")
+				column, owner, ok := strings.Cut(rest, ":")
+				if !ok || column == "" || owner == "" {
+					return fail(fmt.Errorf("a join table is named _Join:<column>:<Class>, not %s", class))
+				}
+				owning, _ := rec.Fields["owningId"].(string)
+				related, _ := rec.Fields["relatedId"].(string)
+				if owning == "" || related == "" {
+					return fail(fmt.Errorf("a row of %s needs owningId and relatedId", class))
+				}
+				if x.Joins[owner] == nil {
+					x.Joins[owner] = map[string]map[string][]string{}
+				}
+				if x.Joins[owner][column] == nil {
+					x.Joins[owner][column] = map[string][]string{}
+				}
+				x.Joins[owner][column][owning] = append(x.Joins[owner][column][owning], related)
 			case slices.Contains(skippedClasses, class):
 				x.Skipped[class]++
 			default:

@@ -265,10 +265,12 @@ func (s *valueScanner) next() ([]byte, int, error) {
 		c := s.buf[s.pos]
 		if inString {
 			// The common case, inside a string, kept short.
+			if c == '\n' {
+				// JSON strings hold no line break: the line was cut off.
+				return nil, start, errors.New("the line ends inside a string (JSON strings hold no line break): the record is cut off")
+			}
 			s.pos++
 			switch {
-			case c == '\n':
-				s.line++
 			case escaped:
 				escaped = false
 			case c == '\\':

@@ -52,6 +52,7 @@ func TestReadRecordsErrorsNameTheLine(t *testing.T) {
 		{"not an object", "{\"a\":1}\n[1,2]\n", "x.jsonl:2: a record must be a JSON object, not an array"},
 		{"a string", "\"x\"", "x.jsonl:1: a record must be a JSON object, not a string"},
 		{"cut off", "{\"a\":1}\n{\"a\": [1,", "x.jsonl:2: the record starting here is not closed"},
+		{"cut off inside a string, more lines after", "{\"a\":1}\n{\"objectId\":\"6a00\n{\"a\":2}\n", "x.jsonl:2: the line ends inside a string"},
 		{"invalid UTF-8", "{\"a\":1}\n{\"a\":\"\xff\"}\n", "x.jsonl:2: invalid UTF-8"},
 		{"a character cut short", "{\"a\":\"\xc3\"}", "x.jsonl:1: invalid UTF-8"},
 		{"invalid UTF-8 on a later line of a record", "{\n\"a\":\n\"\xff\"}", "x.jsonl:3: invalid UTF-8"},

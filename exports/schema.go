@@ -86,6 +86,8 @@ func valueKind(v any) (string, string) {
 		return "file", ""
 	case Relation:
 		return "relation", t.Class
+	case Bytes:
+		return "bytes", ""
 	case []any:
 		class := ""
 		for _, x := range t {
@@ -100,7 +102,7 @@ func valueKind(v any) (string, string) {
 		}
 		return "pointers", class
 	}
-	return "other", "" // objects, places, bytes
+	return "other", "" // objects, places
 }
 
 // Fields returns the fields the keys become, by name: one kind of value
@@ -132,6 +134,8 @@ func (s *Schema) Fields() []InferredField {
 				f.Kind = KindNumber
 			case "decimal":
 				f.Kind, f.Why = KindText, "numbers a float cannot hold exactly, kept as their digits"
+			case "bytes":
+				f.Kind, f.Why = KindText, "Bytes, as base64"
 			case "bool":
 				f.Kind = KindBool
 			case "date":

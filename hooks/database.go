@@ -47,7 +47,7 @@ func (s *server) databaseCaller(e *core.RequestEvent, appID string) (*core.Colle
 // $database names it.
 func (s *server) callerOf(e *core.RequestEvent, name, appID string) (*core.Collection, cloudquery.Caller, error) {
 	caller := cloudquery.Caller{Event: e}
-	collection, err := e.App.FindCachedCollectionByNameOrId(name)
+	collection, err := cloudquery.FindCollection(e.App, name)
 	if err != nil {
 		return nil, caller, e.NotFoundError("Missing collection context.", err)
 	}

@@ -139,6 +139,7 @@ func Register(app core.App, cfg Config) *Wechat {
 	realtimeOptions.CheckFilter = checkWatchFilter
 	realtimeOptions.OwnerField = ownerField
 	realtimeOptions.Documents = s.watchDocuments
+	realtimeOptions.FindCollection = cloudquery.FindCollection
 	rt := realtime.New(app, realtimeOptions)
 	app.OnRecordAfterCreateSuccess().BindFunc(rt.RecordChanged)
 	app.OnRecordAfterUpdateSuccess().BindFunc(rt.RecordChanged)
@@ -252,8 +253,11 @@ func (s *server) start(app core.App) error {
 	// One server per data directory: a second would cache collections,
 	// settings and the mock WeChat's state the first changes under it.
 	// The kernel drops the lock when this process ends.
-	lock, err := datalock.Acquire(app.DataDir())
+	lock, err := datalock.Acquire(app.DataDir(), datalock.Serving)
 	var held *datalock.HeldError
+	if errors.As(err, &held) && held.Doing == datalock.Importing {
+		return fmt.Errorf("%w; start the server once the import has ended", held)
+	}
 	if errors.As(err, &held) {
 		return fmt.Errorf("%w; stop it first, or give this one a data directory of its own (--dir)", held)
 	}

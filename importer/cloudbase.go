@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
+	"wxbase/cloudquery"
 	"wxbase/exports"
 )
 
@@ -17,26 +19,22 @@ import (
 type CloudBaseOptions struct {
 	// AppID is the wechat_apps appid the export's openids belong to.
 	AppID string
-	// Collections renames collections: {"users": "profiles"}. A CloudBase
-	// collection named users must be renamed, since users is wxbase's
-	// accounts collection.
+	// Collections renames collections: {"orders": "shop_orders"}. A
+	// CloudBase collection named users becomes cloudbase_users unless
+	// renamed here (users is wxbase's collection of accounts).
 	Collections map[string]string
+	// Rules are the rules of the collections the import makes ("creator",
+	// CloudBase's default, when unset), and CollectionRules those of the
+	// collections named (by their name in the export).
+	Rules           Rules
+	CollectionRules map[string]Rules
+	// Progress, when set, counts the records gone through.
+	Progress *Progress
 	// NoPasswordHash, EnvApp, DryRun and OwnHooks are as in Options.
 	NoPasswordHash string
 	EnvApp         func(core.App) error
 	DryRun         bool
 	OwnHooks       int
-}
-
-// creatorRules are the rules of CloudBase's default permission, "仅创建者可
-// 读写" (its permissions are not in the export): the creator reads and
-// writes, any signed-in user creates.
-var creatorRules = map[string]string{
-	"list":   `owner = @request.auth.id`,
-	"view":   `owner = @request.auth.id`,
-	"create": `@request.auth.id != ""`,
-	"update": `owner = @request.auth.id`,
-	"delete": `owner = @request.auth.id`,
 }
 
 // cloudBaseIDPattern takes CloudBase's ids: auto ids (32 hex digits, or 16
@@ -48,7 +46,7 @@ const cloudBaseIDPattern = "^[A-Za-z0-9_-]+$"
 // collection with its records, owned by their creator. All in one
 // transaction; a dry run rolls it back.
 func CloudBase(app core.App, x *exports.CloudBaseExport, opts CloudBaseOptions) (*Report, error) {
-	report := &Report{Rules: creatorRules, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
+	report := &Report{Rules: map[string]map[string]string{}, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
 	err := app.RunInTransaction(func(tx core.App) error {
 		if opts.EnvApp != nil {
 			if err := opts.EnvApp(tx); err != nil {
@@ -60,7 +58,7 @@ func CloudBase(app core.App, x *exports.CloudBaseExport, opts CloudBaseOptions) 
 			return fmt.Errorf("users: %w", err)
 		}
 		for _, name := range x.CollectionNames() {
-			if err := cloudBaseCollection(tx, x.Collections[name], opts, owners, report); err != nil {
+			if err := cloudBaseCollection(tx, x, x.Collections[name], opts, owners, report); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 		}
@@ -130,18 +128,30 @@ func cloudBaseUsers(tx core.App, x *exports.CloudBaseExport, opts CloudBaseOptio
 	return owners, nil
 }
 
-// cloudBaseCollection writes one collection.
-func cloudBaseCollection(tx core.App, c *exports.CloudBaseCollection, opts CloudBaseOptions, owners map[string]string, report *Report) error {
+// cloudBaseCollection writes one collection: new records, and changes to
+// the ones an earlier import wrote.
+func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.CloudBaseCollection, opts CloudBaseOptions, owners map[string]string, report *Report) error {
 	name := c.Name
 	if renamed, ok := opts.Collections[name]; ok {
 		name = renamed
+	} else if name == "users" {
+		name = cloudquery.UsersCollection
+		report.Notes = append(report.Notes, fmt.Sprintf("users is stored as %s (users is wxbase's collection of accounts): CloudBase calls naming users, as db.collection('users').doc(openid), reach it", name))
 	}
 	if problem := exports.FieldNameProblem(name); problem != "" || name[0] == '_' {
 		return fmt.Errorf("%q cannot be a collection's name here: rename it with --map {\"collections\": {%q: \"...\"}}", name, c.Name)
 	}
 	if name == "users" {
-		return fmt.Errorf(`users is wxbase's collection of accounts: rename the export's with --map {"collections": {"users": "profiles"}}`)
+		return fmt.Errorf(`users is wxbase's collection of accounts: leave the export's users to become %s, or rename it with --map {"collections": {"users": "..."}}`, cloudquery.UsersCollection)
 	}
+	keyed := x.KeyedByOpenID[c.Name]
+	switch {
+	case keyed && len(c.NotOpenIDs) > 0:
+		report.Problems = append(report.Problems, fmt.Sprintf("%s is keyed by openid, but the _id of %d records is not an openid (%s): they are owned by their _openid", name, len(c.NotOpenIDs), strings.Join(firstOf(c.NotOpenIDs, 5), ", ")))
+	case !keyed && c.AllLookLikeOpenIDs && len(c.Records) > 0:
+		report.Notes = append(report.Notes, fmt.Sprintf(`every _id of %s is an openid: if each record is about the user of its _id (a profile), say so with --map {"keyedByOpenID": [%q]}, and each becomes that user's, with a user for each openid`, c.Name, c.Name))
+	}
+	rules := rulesFor(c.Name, opts.CollectionRules, opts.Rules, "creator")
 	collection, err := tx.FindCollectionByNameOrId(name)
 	created := false
 	switch {
@@ -158,22 +168,12 @@ func cloudBaseCollection(tx core.App, c *exports.CloudBaseCollection, opts Cloud
 			&core.AutodateField{Name: "created", OnCreate: true},
 			&core.AutodateField{Name: "updated", OnCreate: true, OnUpdate: true},
 		)
-		collection.ListRule = types.Pointer(creatorRules["list"])
-		collection.ViewRule = types.Pointer(creatorRules["view"])
-		collection.CreateRule = types.Pointer(creatorRules["create"])
-		collection.UpdateRule = types.Pointer(creatorRules["update"])
-		collection.DeleteRule = types.Pointer(creatorRules["delete"])
+		rules.apply(collection)
 		ids := make([]string, len(c.Records))
 		for i, r := range c.Records {
 			ids[i] = r.ID
 		}
-		if clash := caseClashes(ids); len(clash) > 0 {
-			return fmt.Errorf("the ids %v differ only in letter case, which one collection here cannot hold apart", clash)
-		}
-		setIDField(collection, ids)
-		if f, ok := collection.Fields.GetByName(core.FieldNameId).(*core.TextField); ok {
-			f.Pattern = cloudBaseIDPattern
-		}
+		setIDField(collection, ids, cloudBaseIDPattern)
 		if err := tx.Save(collection); err != nil {
 			return fmt.Errorf("making the collection: %w", err)
 		}
@@ -184,40 +184,71 @@ func cloudBaseCollection(tx core.App, c *exports.CloudBaseCollection, opts Cloud
 	if err != nil {
 		return err
 	}
-	report.Collections = append(report.Collections, CollectionPlan{Name: name, Class: c.Name, Records: len(c.Records), Created: created, Fields: fields})
-	kept := 0
-	stored, err := storedIDs(tx, collection)
+	plan := CollectionPlan{Name: name, Class: c.Name, Records: len(c.Records), Created: created, Fields: fields}
+	if created {
+		plan.Rules = rules.Name
+		report.Rules[rules.Name] = rules.describe()
+	}
+	report.Collections = append(report.Collections, plan)
+	ids, err := newRecordIDs(tx, collection)
 	if err != nil {
 		return err
 	}
+	sourceIDs := make([]string, len(c.Records))
+	for i, r := range c.Records {
+		sourceIDs[i] = r.ID
+	}
+	ids.assign(sourceIDs)
+	if err := ids.addSourceField(tx, collection); err != nil {
+		return err
+	}
+	ids.report(report)
+	if err := ensureImportedField(tx, collection); err != nil {
+		return err
+	}
+	columns := importedColumns(collection, []string{ownerField}, names)
+	again := &refresh{collection: name, columns: columns}
+	defer again.note(report)
 	writer, err := newRecordWriter(tx, collection, directWrites(tx, opts.OwnHooks))
 	if err != nil {
 		return err
 	}
 	defer writer.close()
 	for i, r := range c.Records {
-		if stored[r.ID] {
-			kept++
-			continue
-		}
+		opts.Progress.tick()
 		record := core.NewRecord(collection)
-		record.Id = r.ID
-		if owner := owners[r.OpenID]; owner != "" {
+		ids.setID(record, r.ID)
+		owner := owners[r.OpenID]
+		if keyed && owners[r.ID] != "" {
+			owner = owners[r.ID] // the user the record is about
+		}
+		if owner != "" {
 			record.Set(ownerField, owner)
 		}
-		for key, v := range r.Fields {
-			field := collection.Fields.GetByName(names[key])
-			if field == nil {
-				continue
+		carry(record, names, r.Fields, plainValue)
+		if ids.exists(r.ID) {
+			stored, err := tx.FindRecordById(collection, record.Id)
+			if err != nil {
+				return fmt.Errorf("%s (%s): %w", r.ID, c.Sources[i], err)
 			}
-			record.Set(field.GetName(), storedValue(v))
+			if err := again.apply(tx, stored, record, time.Time{}); err != nil {
+				return fmt.Errorf("%s (%s): %w", r.ID, c.Sources[i], err)
+			}
+			continue
 		}
+		setTimes(record, time.Time{}, time.Time{})
 		if err := writer.create(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, c.Sources[i], err)
 		}
-	}
-	if kept > 0 {
-		report.Notes = append(report.Notes, fmt.Sprintf("%s: %d records already here (from an earlier import) were left as they are; a later export's changes to them are not applied", name, kept))
+		again.created++
 	}
 	return nil
+}
+
+// firstOf is the first n of list.
+func firstOf(list []string, n int) []string {
+	if len(list) > n {
+		return list[:n]
+	}
+	return list
 }

@@ -32,8 +32,23 @@ type MapFile struct {
 	// MiniPrograms maps LeanCloud authData keys other than lc_weapp that
 	// are mini-program logins ({"weapp2": "wx..."}) to their appid.
 	MiniPrograms map[string]string `json:"miniPrograms"`
-	// Collections renames CloudBase collections ({"users": "profiles"}).
+	// Collections renames CloudBase collections ({"orders": "shop_orders"}).
 	Collections map[string]string `json:"collections"`
+	// KeyedByOpenID names the CloudBase collections whose _id is the
+	// openid of the user each record is about ({"keyedByOpenID": ["users"]}).
+	KeyedByOpenID []string `json:"keyedByOpenID"`
+	// Rules gives collections (by their name in the export) a preset of
+	// their own, over --rules ({"rules": {"posts": "read-all"}}).
+	Rules map[string]string `json:"rules"`
+}
+
+// run is what an import subcommand was asked.
+type run struct {
+	appID    string
+	dryRun   bool
+	rules    Rules
+	byName   map[string]Rules
+	progress *Progress
 }
 
 // NewCommand is `wxbase import`, with its source subcommands.
@@ -53,8 +68,10 @@ transaction: every _User becomes a user with the same id, each mini-program open
 user's next wx.login lands on the same account; every class becomes a collection
 whose records keep their ids, owners (the one user their ACL lets write) and public
 read. Stop the server first: it caches collections and would not see the import.`,
-		mapHelp: `a JSON file: {"miniPrograms": {"<authData key>": "<appid>"}} for other mini-programs`,
-		read: func(path string, m MapFile) (writer, error) {
+		mapHelp:      `a JSON file: {"miniPrograms": {"<authData key>": "<appid>"}} for other mini-programs, {"rules": {"<class>": "<preset>"}}`,
+		withACL:      true,
+		defaultRules: "acl",
+		read: func(path string, m MapFile) (int, writer, error) {
 			platforms := make([]string, 0, len(m.MiniPrograms))
 			for p := range m.MiniPrograms {
 				platforms = append(platforms, p)
@@ -62,10 +79,14 @@ read. Stop the server first: it caches collections and would not see the import.
 			sort.Strings(platforms)
 			x, err := exports.ReadLeanCloud(path, platforms)
 			if err != nil {
-				return nil, err
+				return 0, nil, err
 			}
-			return func(appID string, dryRun bool) (*Report, error) {
-				return LeanCloud(app, x, Options{AppID: appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun, OwnHooks: ownHooks})
+			total := len(x.Users)
+			for _, c := range x.Classes {
+				total += len(c.Records)
+			}
+			return total, func(r run) (*Report, error) {
+				return LeanCloud(app, x, Options{AppID: r.appID, MiniPrograms: m.MiniPrograms, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName, Progress: r.progress, OwnHooks: ownHooks})
 			}, nil
 		},
 	}))
@@ -78,14 +99,19 @@ _openid becomes a user with a WeChat account of the mini-program --appid names (
 the user already holding that account here), so the user's next wx.login lands on
 it; every collection keeps its records' _id and is owned by their creator, under
 CloudBase's default permission (the creator reads and writes). Stop the server first.`,
-		mapHelp: `a JSON file: {"collections": {"<export's name>": "<name here>"}}`,
-		read: func(path string, m MapFile) (writer, error) {
-			x, err := exports.ReadCloudBase(path)
+		mapHelp:      `a JSON file: {"collections": {"<export's name>": "<name here>"}, "keyedByOpenID": ["<collection>"], "rules": {"<collection>": "<preset>"}}`,
+		defaultRules: "creator",
+		read: func(path string, m MapFile) (int, writer, error) {
+			x, err := exports.ReadCloudBase(path, m.KeyedByOpenID)
 			if err != nil {
-				return nil, err
+				return 0, nil, err
 			}
-			return func(appID string, dryRun bool) (*Report, error) {
-				return CloudBase(app, x, CloudBaseOptions{AppID: appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: dryRun, OwnHooks: ownHooks})
+			total := 0
+			for _, c := range x.Collections {
+				total += len(c.Records)
+			}
+			return total, func(r run) (*Report, error) {
+				return CloudBase(app, x, CloudBaseOptions{AppID: r.appID, Collections: m.Collections, NoPasswordHash: cfg.NoPasswordHash, EnvApp: cfg.EnvApp, DryRun: r.dryRun, Rules: r.rules, CollectionRules: r.byName, Progress: r.progress, OwnHooks: ownHooks})
 			}, nil
 		},
 	}))
@@ -95,17 +121,20 @@ CloudBase's default permission (the creator reads and writes). Stop the server f
 // source is one kind of export an import subcommand takes.
 type source struct {
 	use, short, long, mapHelp string
-	// read reads and checks the whole export, and returns what writes it.
-	read func(path string, m MapFile) (writer, error)
+	withACL                   bool   // its records carry ACLs (the acl preset)
+	defaultRules              string // --rules' default
+	// read reads and checks the whole export, and returns how many
+	// records it holds and what writes them.
+	read func(path string, m MapFile) (int, writer, error)
 }
 
 // writer imports an export read, or plans it (dryRun).
-type writer func(appID string, dryRun bool) (*Report, error)
+type writer func(run) (*Report, error)
 
 // sourceCommand is `wxbase import <source>`: the export is read and checked
 // whole before anything is written, never beside a running server.
 func sourceCommand(app core.App, src source) *cobra.Command {
-	var appID, mapPath string
+	var appID, mapPath, rulesName string
 	var dryRun, asJSON bool
 	command := &cobra.Command{
 		Use:          src.use,
@@ -117,12 +146,25 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 			if appID == "" {
 				return errors.New("--appid is required: the mini-program (wechat_apps) the export's openids belong to")
 			}
-			if err := refuseBesideServer(app); err != nil {
+			// Held until the import ends: a server started meanwhile is
+			// refused, as an import beside a running server is.
+			lock, err := lockDataDir(app)
+			if err != nil {
 				return err
 			}
+			defer lock.Release()
 			m, err := readMap(mapPath)
 			if err != nil {
 				return err
+			}
+			r := run{appID: appID, dryRun: dryRun, byName: map[string]Rules{}}
+			if r.rules, err = RulePreset(rulesName, src.withACL); err != nil {
+				return err
+			}
+			for name, preset := range m.Rules {
+				if r.byName[name], err = RulePreset(preset, src.withACL); err != nil {
+					return fmt.Errorf("%s, rules of %s: %w", mapPath, name, err)
+				}
 			}
 			if os.Getenv("GOGC") == "" {
 				// The export is held whole between reading and writing:
@@ -130,7 +172,7 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 				// time, for a third more memory at its peak.
 				defer debug.SetGCPercent(debug.SetGCPercent(200))
 			}
-			write, err := src.read(args[0], m)
+			total, write, err := src.read(args[0], m)
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
 			}
@@ -140,7 +182,15 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 			if err := app.RunAllMigrations(); err != nil {
 				return fmt.Errorf("applying the migrations: %w", err)
 			}
-			report, err := write(appID, dryRun)
+			r.progress = &Progress{}
+			stop, stopped := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(stopped)
+				showProgress(os.Stderr, r.progress, total, stop)
+			}()
+			report, err := write(r)
+			close(stop)
+			<-stopped
 			if err != nil {
 				return fmt.Errorf("nothing was imported: %w", err)
 			}
@@ -149,19 +199,27 @@ func sourceCommand(app core.App, src source) *cobra.Command {
 	}
 	command.Flags().StringVar(&appID, "appid", "", "the appid of the mini-program (in wechat_apps) whose openids the export holds")
 	command.Flags().StringVar(&mapPath, "map", "", src.mapHelp)
+	command.Flags().StringVar(&rulesName, "rules", src.defaultRules, "the API rules of the collections the import makes, one of:\n"+RulePresetHelp(src.withACL))
 	command.Flags().BoolVar(&dryRun, "dry-run", false, "say what the import would do, and write nothing")
 	command.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return command
 }
 
-// refuseBesideServer refuses to import under a running server.
-func refuseBesideServer(app core.App) error {
-	err := datalock.Holder(app.DataDir())
+// lockDataDir takes the data directory's lock for the import, refusing to
+// import under a running server (or beside another import).
+func lockDataDir(app core.App) (*datalock.Lock, error) {
+	lock, err := datalock.Acquire(app.DataDir(), datalock.Importing)
 	var held *datalock.HeldError
-	if errors.As(err, &held) {
-		return fmt.Errorf("%w: stop it, import, then start it again (a running server caches collections and would not see the import)", held)
+	if errors.As(err, &held) && held.Doing == datalock.Importing {
+		return nil, fmt.Errorf("%w: wait for it to end", held)
 	}
-	return err
+	if errors.As(err, &held) {
+		return nil, fmt.Errorf("%w: stop it, import, then start it again (a running server caches collections and would not see the import)", held)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("locking the data directory: %w", err)
+	}
+	return lock, nil
 }
 
 // readMap reads --map's file, if given.
@@ -203,7 +261,10 @@ func printReport(out io.Writer, r *Report, dryRun bool) {
 		if c.Created {
 			state = ", new"
 		}
-		fmt.Fprintf(out, "  %s (from %s): %d records%s\n", c.Name, c.Class, c.Records, state)
+		if c.Rules != "" {
+			state += ", rules " + c.Rules
+		}
+		fmt.Fprintf(out, "  %s (from %s): %d records, %d new, %d updated%s\n", c.Name, c.Class, c.Records, c.New, c.Updated, state)
 		for _, f := range c.Fields {
 			line := "    + " + f.Name + ": " + f.Kind
 			if f.Target != "" {
@@ -215,7 +276,15 @@ func printReport(out io.Writer, r *Report, dryRun bool) {
 			fmt.Fprintln(out, line)
 		}
 	}
-	fmt.Fprintf(out, "Rules of the collections made: list and view %q, create %q, update and delete %q.\n", r.Rules["list"], r.Rules["create"], r.Rules["update"])
+	presets := make([]string, 0, len(r.Rules))
+	for name := range r.Rules {
+		presets = append(presets, name)
+	}
+	sort.Strings(presets)
+	for _, name := range presets {
+		rules := r.Rules[name]
+		fmt.Fprintf(out, "Rules %s: list %q, view %q, create %q, update %q, delete %q.\n", name, rules["list"], rules["view"], rules["create"], rules["update"], rules["delete"])
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintln(out, "Note: "+n+".")
 	}

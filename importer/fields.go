@@ -2,11 +2,13 @@ package importer
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"wxbase/cloudquery"
 	"wxbase/exports"
 	"wxbase/secrets"
 )
@@ -17,24 +19,21 @@ import (
 // regardless of case.
 const sourceIDPattern = "^[A-Za-z0-9]+$"
 
-// setIDField makes a new collection's id field take ids.
-func setIDField(c *core.Collection, ids []string) {
+// setIDField makes a new collection's id field take ids of pattern.
+func setIDField(c *core.Collection, ids []string, pattern string) {
 	field, _ := c.Fields.GetByName(core.FieldNameId).(*core.TextField)
 	if field == nil {
 		return
 	}
-	field.Pattern = sourceIDPattern
+	field.Pattern = pattern
 	field.Min = 1
-	field.Max = max(field.Max, 15, longest(ids))
+	field.Max = max(field.Max, 15, longest(ids, pattern))
 }
 
 // widenIDs lets an existing collection's id field take ids, as the users
-// collection must take LeanCloud's user ids; ids that differ only in
-// case refuse the import (the collection compares ids regardless of case).
+// collection must take LeanCloud's user ids (recordIDs gives the ids it
+// still cannot take others).
 func widenIDs(tx core.App, c *core.Collection, ids []string) error {
-	if clash := caseClashes(ids); len(clash) > 0 {
-		return fmt.Errorf("the ids %s of %s differ only in letter case, which one collection here cannot hold apart", strings.Join(clash, ", "), c.Name)
-	}
 	field, _ := c.Fields.GetByName(core.FieldNameId).(*core.TextField)
 	if field == nil {
 		return nil
@@ -51,28 +50,23 @@ func widenIDs(tx core.App, c *core.Collection, ids []string) error {
 	}
 	field.Pattern = sourceIDPattern
 	field.Min = 1
-	field.Max = max(field.Max, longest(ids))
+	field.Max = max(field.Max, longest(ids, sourceIDPattern))
 	return tx.Save(c)
 }
 
-// caseClashes names the ids that equal another one but for letter case.
-func caseClashes(ids []string) []string {
-	seen := map[string]string{}
-	var clash []string
-	for _, id := range ids {
-		k := strings.ToLower(id)
-		if other, ok := seen[k]; ok && other != id {
-			clash = append(clash, other+"/"+id)
-		}
-		seen[k] = id
-	}
-	return clash
-}
+// maxIDLength bounds the ids a collection takes: longer ones get an id
+// of PocketBase's own (recordIDs).
+const maxIDLength = 255
 
-func longest(ids []string) int {
+// longest is the length of the longest id that matches pattern, up to
+// maxIDLength.
+func longest(ids []string, pattern string) int {
+	re := regexp.MustCompile(pattern)
 	n := 0
 	for _, id := range ids {
-		n = max(n, len(id))
+		if len(id) <= maxIDLength && re.MatchString(id) {
+			n = max(n, len(id))
+		}
 	}
 	return n
 }
@@ -87,10 +81,17 @@ func addFields(tx core.App, c *core.Collection, inferred []exports.InferredField
 			continue
 		}
 		if problem := exports.FieldNameProblem(f.Name); problem != "" {
-			plan = append(plan, FieldPlan{Name: f.Name, Kind: "not carried", Why: "its name: " + problem})
+			if c.Fields.GetByName(cloudquery.SourceFieldsField) == nil {
+				c.Fields.Add(&core.JSONField{Name: cloudquery.SourceFieldsField, Help: "The export's fields whose names cannot be field names here, under their own names."})
+			}
+			plan = append(plan, FieldPlan{Name: f.Name, Kind: "in " + cloudquery.SourceFieldsField,
+				Why: "its name: " + problem + "; CloudBase code reaches it as " + cloudquery.SourceFieldsField + "." + f.Name})
 			continue
 		}
 		p := FieldPlan{Name: f.Name, Kind: string(f.Kind), Target: f.Target, Why: f.Why}
+		if p.Target == "_User" {
+			p.Target = "users" // the collection it points to
+		}
 		switch f.Kind {
 		case exports.KindText:
 			c.Fields.Add(&core.TextField{Name: f.Name})
@@ -149,6 +150,50 @@ func storedIDs(tx core.App, c *core.Collection) (map[string]bool, error) {
 	return set, nil
 }
 
+// carry sets a new record's fields from an export's values: each key in
+// the field carriedNames chose for it, through value, and the keys that
+// cannot be field names together in source_fields, under their own names.
+func carry(record *core.Record, names map[string]string, values map[string]any, value func(field core.Field, key string, v any) (any, bool)) {
+	var kept map[string]any
+	fields := record.Collection().Fields
+	for key, v := range values {
+		name, known := names[key]
+		if known && name == "" {
+			if kept == nil {
+				kept = map[string]any{}
+			}
+			kept[key] = jsonValue(v)
+			continue
+		}
+		field := fields.GetByName(name)
+		if !known || field == nil {
+			continue
+		}
+		if x, ok := value(field, key, v); ok {
+			record.Set(name, x)
+		}
+	}
+	if kept != nil && fields.GetByName(cloudquery.SourceFieldsField) != nil {
+		record.Set(cloudquery.SourceFieldsField, kept)
+	}
+}
+
+// importedColumns are the fields of c an import sets from an export's
+// values (the others are wxbase's): own, those of names, and
+// source_fields.
+func importedColumns(c *core.Collection, own []string, names map[string]string) []string {
+	columns := slices.Clone(own)
+	for _, name := range names {
+		if name != "" && c.Fields.GetByName(name) != nil && !slices.Contains(columns, name) {
+			columns = append(columns, name)
+		}
+	}
+	if c.Fields.GetByName(cloudquery.SourceFieldsField) != nil {
+		columns = append(columns, cloudquery.SourceFieldsField)
+	}
+	return columns
+}
+
 // kindTypes are the PocketBase field types an inferred kind is stored in.
 var kindTypes = map[exports.FieldKind]string{
 	exports.KindText:     core.FieldTypeText,
@@ -171,7 +216,9 @@ func carriedNames(c *core.Collection, inferred []exports.InferredField, prefix s
 	out := make([]exports.InferredField, len(inferred))
 	for i, f := range inferred {
 		names[f.Name] = f.Name
-		if existing := c.Fields.GetByName(f.Name); existing != nil && owns(existing, f) {
+		if exports.FieldNameProblem(f.Name) != "" {
+			names[f.Name] = "" // kept in source_fields (addFields)
+		} else if existing := c.Fields.GetByName(f.Name); existing != nil && owns(existing, f) {
 			renamed := prefix + f.Name
 			report.Notes = append(report.Notes, fmt.Sprintf("%s: the export's field %s is stored as %s (%s is a field of its own here)", c.Name, f.Name, renamed, f.Name))
 			names[f.Name] = renamed
@@ -183,7 +230,7 @@ func carriedNames(c *core.Collection, inferred []exports.InferredField, prefix s
 }
 
 // importFields are the fields an import gives each collection it makes.
-var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated"}
+var importFields = []string{core.FieldNameId, ownerField, publicReadField, aclField, "created", "updated", sourceIDField, cloudquery.SourceFieldsField, importedField}
 
 // ownedByImport is carriedNames' rule for the collections an import makes.
 func ownedByImport(field core.Field, _ exports.InferredField) bool {
@@ -197,7 +244,7 @@ func ownedByUsers(field core.Field, f exports.InferredField) bool {
 		return true
 	}
 	switch field.GetName() {
-	case "phone", "created", "updated", secrets.LeanCloudPasswordField:
+	case "phone", "created", "updated", secrets.LeanCloudPasswordField, importedField, sourceIDField, cloudquery.SourceFieldsField:
 		return true
 	}
 	return kindTypes[f.Kind] != field.Type()

@@ -5,9 +5,11 @@
 package importer
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +38,12 @@ type Options struct {
 	EnvApp func(core.App) error
 	// DryRun plans the import and writes nothing.
 	DryRun bool
+	// Rules are the rules of the collections the import makes ("acl" when
+	// unset), and CollectionRules those of the classes named.
+	Rules           Rules
+	CollectionRules map[string]Rules
+	// Progress, when set, counts the records gone through.
+	Progress *Progress
 	// OwnHooks is how many handlers wxbase binds to the hooks of a
 	// record's create (CreateHooks, as NewCommand counts them): with more
 	// bound at the import (a pb_hooks script's, say), every record is
@@ -47,15 +55,16 @@ type Options struct {
 
 // Report is what an import did, or would do.
 type Report struct {
-	Users       int               `json:"users"`
-	Passwords   int               `json:"leanCloudPasswords"`
-	Accounts    int               `json:"accounts"`
-	Collections []CollectionPlan  `json:"collections"`
-	Skipped     map[string]int    `json:"skippedClasses,omitempty"`
-	Notes       []string          `json:"notes"`
-	Problems    []string          `json:"problems"`
-	NotCarried  []string          `json:"notCarried"`
-	Rules       map[string]string `json:"rules"`
+	Users       int              `json:"users"`
+	Passwords   int              `json:"leanCloudPasswords"`
+	Accounts    int              `json:"accounts"`
+	Collections []CollectionPlan `json:"collections"`
+	Skipped     map[string]int   `json:"skippedClasses,omitempty"`
+	Notes       []string         `json:"notes"`
+	Problems    []string         `json:"problems"`
+	NotCarried  []string         `json:"notCarried"`
+	// Rules are the presets of the collections made, by name.
+	Rules map[string]map[string]string `json:"rules"`
 }
 
 // CollectionPlan is one class's collection.
@@ -64,6 +73,9 @@ type CollectionPlan struct {
 	Class   string      `json:"class"`
 	Records int         `json:"records"`
 	Created bool        `json:"created"`
+	Rules   string      `json:"rules,omitempty"` // the preset, when created
+	New     int         `json:"new"`             // records written
+	Updated int         `json:"updated"`         // records here brought up to the export
 	Fields  []FieldPlan `json:"fields"`
 }
 
@@ -82,16 +94,6 @@ const (
 	aclField        = "leancloud_acl"
 )
 
-// leanCloudRules are the rules of an imported class: what its ACLs said,
-// as far as rules can say it.
-var leanCloudRules = map[string]string{
-	"list":   `owner = @request.auth.id || public_read = true`,
-	"view":   `owner = @request.auth.id || public_read = true`,
-	"create": `@request.auth.id != ""`,
-	"update": `owner = @request.auth.id`,
-	"delete": `owner = @request.auth.id`,
-}
-
 // errDryRun rolls a dry run's transaction back.
 var errDryRun = errors.New("dry run")
 
@@ -99,14 +101,14 @@ var errDryRun = errors.New("dry run")
 // nothing; a dry run runs the same work and rolls it back, so its report
 // is exactly what the import would do.
 func LeanCloud(app core.App, x *exports.LeanCloudExport, opts Options) (*Report, error) {
-	report := &Report{Skipped: x.Skipped, Rules: leanCloudRules, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
+	report := &Report{Skipped: x.Skipped, Rules: map[string]map[string]string{}, Notes: []string{}, Problems: []string{}, NotCarried: []string{}}
 	err := app.RunInTransaction(func(tx core.App) error {
 		if opts.EnvApp != nil {
 			if err := opts.EnvApp(tx); err != nil {
 				return fmt.Errorf("the mini-program of WECHAT_APPID: %w", err)
 			}
 		}
-		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{}}
+		w := &leanCloudWrite{tx: tx, x: x, opts: opts, report: report, imported: map[string]map[string]bool{"_User": {}}, ids: map[string]*recordIDs{"_User": {}}, noMembers: map[string]int{}, nestedPointers: map[string]int{}}
 		if err := w.users(); err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
@@ -129,7 +131,14 @@ type leanCloudWrite struct {
 	x        *exports.LeanCloudExport
 	opts     Options
 	report   *Report
-	imported map[string]map[string]bool // class ("_User" for users) → ids written
+	imported map[string]map[string]bool // class ("_User" for users) → source ids written
+	ids      map[string]*recordIDs      // class → the ids its records have here
+	// noMembers counts, by class.column, the records whose Relation's
+	// members are not in the export (no join table).
+	noMembers map[string]int
+	// nestedPointers counts, by class.column, the records holding Pointers
+	// inside a JSON value, which stay as LeanCloud wrote them.
+	nestedPointers map[string]int
 }
 
 func (w *leanCloudWrite) problem(format string, args ...any) {
@@ -172,6 +181,15 @@ func (w *leanCloudWrite) users() error {
 	if err := widenIDs(w.tx, users, userIDs(w.x.Users)); err != nil {
 		return err
 	}
+	ids, err := newRecordIDs(w.tx, users)
+	if err != nil {
+		return err
+	}
+	ids.assign(userIDs(w.x.Users))
+	if err := ids.addSourceField(w.tx, users); err != nil {
+		return err
+	}
+	w.ids["_User"] = ids
 	// Users who signed in with an e-mail and a password keep doing so:
 	// password sign-in (by e-mail), off for WeChat-only users, is turned on.
 	withPassword := 0
@@ -194,7 +212,7 @@ func (w *leanCloudWrite) users() error {
 	// Fields of the users' profiles the users collection lacks.
 	var profile exports.Schema
 	for _, u := range w.x.Users {
-		fields := maps(u.Fields)
+		fields := cloneMap(u.Fields)
 		delete(fields, "ACL")
 		profile.Add(fields)
 	}
@@ -204,6 +222,7 @@ func (w *leanCloudWrite) users() error {
 		return err
 	}
 	w.report.Collections = append(w.report.Collections, CollectionPlan{Name: "users", Class: "_User", Records: len(w.x.Users), Fields: plan})
+	ids.report(w.report)
 
 	// A unionid shared by several users is kept by the one LeanCloud logs
 	// in by it (its main unionid).
@@ -225,11 +244,18 @@ func (w *leanCloudWrite) users() error {
 	if err != nil {
 		return err
 	}
-	w.imported["_User"] = map[string]bool{}
-	storedUsers, err := storedIDs(w.tx, users)
+	if err := ensureImportedField(w.tx, users); err != nil {
+		return err
+	}
+	before, err := readThrough(w.tx, users)
 	if err != nil {
 		return err
 	}
+	// What an import sets on a user; the rest (password, tokens, a phone
+	// bound here) is wxbase's.
+	columns := importedColumns(users, []string{core.FieldNameEmail, core.FieldNameVerified}, userNames)
+	again := &refresh{collection: "users", through: before, columns: columns}
+	defer again.note(w.report)
 	heldBy, err := accountHolders(w.tx)
 	if err != nil {
 		return err
@@ -244,26 +270,28 @@ func (w *leanCloudWrite) users() error {
 		return err
 	}
 	defer accountWriter.close()
-	keptUsers := 0
 	phones := map[string]string{}
-	defer func() {
-		if keptUsers > 0 {
-			w.report.Notes = append(w.report.Notes, fmt.Sprintf("users: %d users already here (from an earlier import) were left as they are", keptUsers))
-		}
-	}()
+	var through time.Time
 	for _, u := range w.x.Users {
+		w.opts.Progress.tick()
 		for _, n := range u.NotCarried {
 			w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("user %s: %s", u.ID, n))
 		}
+		through = latest(through, u.Created, u.Updated)
+		userID, _ := ids.of(u.ID)
 		// An openid that already has an account here stays with it.
 		taken := false
+		var missing []exports.MiniProgramIdentity
 		for _, id := range u.MiniPrograms {
 			a, err := platformApp(id.Platform)
 			if err != nil {
 				return err
 			}
 			holder, held := heldBy[[2]string{a.Id, id.OpenID}]
-			if held && holder != u.ID {
+			switch {
+			case !held:
+				missing = append(missing, id)
+			case holder != userID:
 				w.problem("user %s: the openid %s already has an account here (user %s); the user is not imported", u.ID, id.OpenID, holder)
 				taken = true
 			}
@@ -271,18 +299,13 @@ func (w *leanCloudWrite) users() error {
 		if taken {
 			continue
 		}
-		if storedUsers[u.ID] {
-			w.imported["_User"][u.ID] = true
-			keptUsers++
-			continue
-		}
 		record := core.NewRecord(users)
-		record.Id = u.ID
+		ids.setID(record, u.ID)
 		if u.Email != "" {
 			record.SetEmail(u.Email)
 			record.SetVerified(u.EmailVerified)
 		}
-		if phone, ok := users.Fields.GetByName("phone").(*core.TextField); ok && u.Phone != "" {
+		if phone, ok := users.Fields.GetByName("phone").(*core.TextField); ok && u.Phone != "" && !ids.exists(u.ID) {
 			// The phone field takes E.164 numbers, each held by one user.
 			switch {
 			case phone.ValidatePlainValue(u.Phone) != nil:
@@ -295,26 +318,36 @@ func (w *leanCloudWrite) users() error {
 			}
 		}
 		record.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: w.opts.NoPasswordHash})
-		if u.PasswordHash != "" && u.Email != "" {
+		if u.PasswordHash != "" && u.Email != "" && !ids.exists(u.ID) {
 			// Kept sealed; the first password login checks it and
 			// replaces it with a password of PocketBase's own.
 			record.Set(secrets.LeanCloudPasswordField, u.PasswordSalt+"$"+u.PasswordHash)
 			w.report.Passwords++
 		}
-		for key, v := range u.Fields {
-			name, ok := userNames[key]
-			if key == "ACL" || !ok || users.Fields.GetByName(name) == nil {
+		profileValues := cloneMap(u.Fields)
+		delete(profileValues, "ACL")
+		carry(record, userNames, profileValues, plainValue)
+		setTimes(record, u.Created, u.Updated)
+		if ids.exists(u.ID) {
+			stored, err := w.tx.FindRecordById(users, userID)
+			if err != nil {
+				return fmt.Errorf("user %s: %w", u.ID, err)
+			}
+			if err := again.apply(w.tx, stored, record, u.Updated); err != nil {
+				return fmt.Errorf("user %s: %w", u.ID, err)
+			}
+		} else {
+			if again.deletedHere(u.ID, u.Created) {
 				continue
 			}
-			record.Set(name, storedValue(v))
-		}
-		setTimes(record, u.Created, u.Updated)
-		if err := userWriter.create(record); err != nil {
-			return fmt.Errorf("user %s: %w", u.ID, err)
+			if err := userWriter.create(record); err != nil {
+				return fmt.Errorf("user %s: %w", u.ID, err)
+			}
+			again.created++
+			w.report.Users++
 		}
 		w.imported["_User"][u.ID] = true
-		w.report.Users++
-		for _, id := range u.MiniPrograms {
+		for _, id := range missing {
 			a, _ := platformApp(id.Platform)
 			unionid := id.UnionID
 			if main, shared := mainOf[unionid], len(holders[unionid]) > 1; shared && main != u.ID {
@@ -329,15 +362,15 @@ func (w *leanCloudWrite) users() error {
 			account.Set("app", a.Id)
 			account.Set("openid", id.OpenID)
 			account.Set("unionid", unionid)
-			account.Set("user", u.ID)
+			account.Set("user", userID)
 			if err := accountWriter.create(account); err != nil {
 				return fmt.Errorf("user %s: the account of %s: %w", u.ID, id.OpenID, err)
 			}
-			heldBy[[2]string{a.Id, id.OpenID}] = u.ID
+			heldBy[[2]string{a.Id, id.OpenID}] = userID
 			w.report.Accounts++
 		}
 	}
-	return nil
+	return writeThrough(w.tx, users, before, through)
 }
 
 // classes writes each class's collection and records.
@@ -356,7 +389,13 @@ func (w *leanCloudWrite) classes() error {
 			return err
 		}
 		collections[name] = c
-		w.report.Collections = append(w.report.Collections, CollectionPlan{Name: c.Name, Class: name, Records: len(w.x.Classes[name].Records), Created: created})
+		plan := CollectionPlan{Name: c.Name, Class: name, Records: len(w.x.Classes[name].Records), Created: created}
+		if created {
+			rules := w.rules(name)
+			plan.Rules = rules.Name
+			w.report.Rules[rules.Name] = rules.describe()
+		}
+		w.report.Collections = append(w.report.Collections, plan)
 	}
 	targets := map[string]string{"_User": "users"}
 	for name, c := range collections {
@@ -371,6 +410,20 @@ func (w *leanCloudWrite) classes() error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		w.report.Collections[len(w.report.Collections)-len(names)+i].Fields = plan
+		ids, err := newRecordIDs(w.tx, collections[name])
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		sourceIDs := make([]string, len(w.x.Classes[name].Records))
+		for j, r := range w.x.Classes[name].Records {
+			sourceIDs[j] = r.ID
+		}
+		ids.assign(sourceIDs)
+		if err := ids.addSourceField(w.tx, collections[name]); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		ids.report(w.report)
+		w.ids[name] = ids
 		w.imported[name] = map[string]bool{}
 		for _, r := range w.x.Classes[name].Records {
 			w.imported[name][r.ID] = true
@@ -381,7 +434,36 @@ func (w *leanCloudWrite) classes() error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	for _, column := range slices.Sorted(maps.Keys(w.noMembers)) {
+		class, field, _ := strings.Cut(column, ".")
+		w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s.%s: the members of the Relation of %d records (its join table _Join:%s:%s is not in the export)", class, field, w.noMembers[column], field, class))
+	}
+	for _, column := range slices.Sorted(maps.Keys(w.nestedPointers)) {
+		w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s: Pointers inside the JSON values of %d records, kept as LeanCloud wrote them ({\"__type\": \"Pointer\", ...}), not as relations", column, w.nestedPointers[column]))
+	}
 	return nil
+}
+
+// holdsPointer says whether v, a value stored as JSON, holds a Pointer.
+func holdsPointer(v any) bool {
+	switch t := v.(type) {
+	case exports.Pointer:
+		return true
+	case []any:
+		return slices.ContainsFunc(t, holdsPointer)
+	case map[string]any:
+		for _, x := range t {
+			if holdsPointer(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rules are the rules of the class's collection, when the import makes it.
+func (w *leanCloudWrite) rules(class string) Rules {
+	return rulesFor(class, w.opts.CollectionRules, w.opts.Rules, "acl")
 }
 
 // collection finds the collection an earlier import of the class made,
@@ -395,7 +477,7 @@ func (w *leanCloudWrite) collection(class string) (*core.Collection, bool, error
 		if existing.Fields.GetByName(aclField) == nil {
 			return nil, false, fmt.Errorf("a collection %s is already here, and not from an import of LeanCloud: rename one of them first", class)
 		}
-		return existing, false, nil
+		return existing, false, ensureImportedField(w.tx, existing)
 	}
 	c := core.NewBaseCollection(class)
 	users, err := w.tx.FindCollectionByNameOrId("users")
@@ -408,54 +490,50 @@ func (w *leanCloudWrite) collection(class string) (*core.Collection, bool, error
 		&core.JSONField{Name: aclField},
 		&core.AutodateField{Name: "created", OnCreate: true},
 		&core.AutodateField{Name: "updated", OnCreate: true, OnUpdate: true},
+		importedDateField(),
 	)
-	c.ListRule = types.Pointer(leanCloudRules["list"])
-	c.ViewRule = types.Pointer(leanCloudRules["view"])
-	c.CreateRule = types.Pointer(leanCloudRules["create"])
-	c.UpdateRule = types.Pointer(leanCloudRules["update"])
-	c.DeleteRule = types.Pointer(leanCloudRules["delete"])
+	w.rules(class).apply(c)
 	var ids []string
 	for _, r := range w.x.Classes[class].Records {
 		ids = append(ids, r.ID)
 	}
-	setIDField(c, ids)
+	setIDField(c, ids, sourceIDPattern)
 	if err := w.tx.Save(c); err != nil {
 		return nil, false, fmt.Errorf("making the collection %s: %w", class, err)
 	}
 	return c, true, nil
 }
 
-// records writes a class's records.
+// records writes a class's records: new ones, and changes to the ones an
+// earlier import wrote.
 func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudClass, names map[string]string) error {
-	kept := 0
-	defer func() {
-		if kept > 0 {
-			w.report.Notes = append(w.report.Notes, fmt.Sprintf("%s: %d records already here (from an earlier import) were left as they are; a later export's changes to them are not applied", c.Name, kept))
-		}
-	}()
-	stored, err := storedIDs(w.tx, c)
+	ids := w.ids[class.Name]
+	before, err := readThrough(w.tx, c)
 	if err != nil {
 		return err
 	}
+	columns := importedColumns(c, []string{ownerField, publicReadField, aclField}, names)
+	again := &refresh{collection: c.Name, through: before, columns: columns}
+	defer again.note(w.report)
+	var through time.Time
 	writer, err := newRecordWriter(w.tx, c, directWrites(w.tx, w.opts.OwnHooks))
 	if err != nil {
 		return err
 	}
 	defer writer.close()
 	for _, r := range class.Records {
-		if stored[r.ID] {
-			kept++
-			continue
-		}
+		w.opts.Progress.tick()
+		through = latest(through, r.Created, r.Updated)
 		record := core.NewRecord(c)
-		record.Id = r.ID
+		ids.setID(record, r.ID)
 		if r.ACL != nil {
 			acl, _ := json.Marshal(r.RawACL) // verbatim
 			record.Set(aclField, types.JSONRaw(acl))
 			record.Set(publicReadField, r.ACL.PublicRead)
+			owner, imported := w.ids["_User"].of(r.ACL.Owner)
 			switch {
-			case r.ACL.Owner != "" && w.imported["_User"][r.ACL.Owner]:
-				record.Set(ownerField, r.ACL.Owner)
+			case r.ACL.Owner != "" && imported && w.imported["_User"][r.ACL.Owner]:
+				record.Set(ownerField, owner)
 			case r.ACL.Owner != "":
 				w.problem("%s %s (%s): its owner %s is not an imported user", class.Name, r.ID, r.Source, r.ACL.Owner)
 			}
@@ -465,28 +543,41 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 		} else {
 			record.Set(publicReadField, true) // no ACL: LeanCloud lets everyone in
 		}
-		for key, v := range r.Fields {
-			field := c.Fields.GetByName(names[key])
-			if field == nil {
-				continue
-			}
-			value, ok := w.fieldValue(field, v, class.Name, r)
-			if ok {
-				record.Set(field.GetName(), value)
-			}
-		}
+		carry(record, names, r.Fields, func(field core.Field, column string, v any) (any, bool) {
+			return w.fieldValue(field, column, v, class.Name, r)
+		})
 		setTimes(record, r.Created, r.Updated)
+		if ids.exists(r.ID) {
+			stored, err := w.tx.FindRecordById(c, record.Id)
+			if err != nil {
+				return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
+			}
+			if err := again.apply(w.tx, stored, record, r.Updated); err != nil {
+				return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
+			}
+			continue
+		}
+		if again.deletedHere(r.ID, r.Created) {
+			continue
+		}
 		if err := writer.create(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
 		}
+		again.created++
 	}
-	return nil
+	return writeThrough(w.tx, c, before, through)
 }
 
 // fieldValue is v as field stores it.
-func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exports.LeanCloudRecord) (any, bool) {
+func (w *leanCloudWrite) fieldValue(field core.Field, column string, v any, class string, r exports.LeanCloudRecord) (any, bool) {
 	rel, isRelation := field.(*core.RelationField)
 	if !isRelation {
+		if _, ok := v.(exports.Relation); ok {
+			w.noMembers[class+"."+column]++ // its class is not in the export
+		}
+		if holdsPointer(v) {
+			w.nestedPointers[class+"."+column]++
+		}
 		return storedValue(v), true
 	}
 	var pointers []exports.Pointer
@@ -500,8 +591,14 @@ func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exp
 			}
 		}
 	case exports.Relation:
-		w.report.NotCarried = append(w.report.NotCarried, fmt.Sprintf("%s %s: the members of the Relation %s (not in the export)", class, r.ID, field.GetName()))
-		return nil, false
+		members, ok := w.x.Members(class, column, r.ID)
+		if !ok {
+			w.noMembers[class+"."+column]++
+			return nil, false
+		}
+		for _, id := range members {
+			pointers = append(pointers, exports.Pointer{Class: t.Class, ID: id})
+		}
 	}
 	var ids []string
 	for _, p := range pointers {
@@ -509,7 +606,8 @@ func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exp
 			w.problem("%s %s (%s): %s points to %s %s, which is not in the export", class, r.ID, r.Source, field.GetName(), p.Class, p.ID)
 			continue
 		}
-		ids = append(ids, p.ID)
+		id, _ := w.ids[p.Class].of(p.ID)
+		ids = append(ids, id)
 	}
 	if rel.IsMultiple() {
 		return ids, true
@@ -519,6 +617,9 @@ func (w *leanCloudWrite) fieldValue(field core.Field, v any, class string, r exp
 	}
 	return ids[0], true
 }
+
+// plainValue is carry's value for fields that hold no relation.
+func plainValue(_ core.Field, _ string, v any) (any, bool) { return storedValue(v), true }
 
 // storedValue is a decoded export value as PocketBase stores it.
 func storedValue(v any) any {
@@ -538,7 +639,9 @@ func storedValue(v any) any {
 		}
 		return t.ID
 	case exports.Bytes:
-		return []byte(t)
+		return base64.StdEncoding.EncodeToString(t)
+	case exports.Relation:
+		return jsonValue(t)
 	case []any:
 		out := make([]any, len(t))
 		for i, x := range t {
@@ -571,25 +674,38 @@ func jsonValue(v any) any {
 		return out
 	case exports.Pointer:
 		return map[string]any{"__type": "Pointer", "className": t.Class, "objectId": t.ID}
+	case exports.Relation:
+		return map[string]any{"__type": "Relation", "className": t.Class}
+	case exports.Bytes:
+		return map[string]any{"__type": "Bytes", "base64": base64.StdEncoding.EncodeToString(t)}
 	}
 	return storedValue(v)
 }
 
+// setTimes sets a new record's times: the source's, or now.
 func setTimes(record *core.Record, created, updated time.Time) {
 	if !created.IsZero() {
 		d, _ := types.ParseDateTime(created)
 		record.SetRaw("created", d)
 	}
-	if !updated.IsZero() {
-		d, _ := types.ParseDateTime(updated)
-		record.SetRaw("updated", d)
-	}
+	stamp(record, updated)
 }
 
-func maps(m map[string]any) map[string]any {
+func cloneMap(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		out[k] = v
+	}
+	return out
+}
+
+// latest is the latest of the times given.
+func latest(times ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range times {
+		if t.After(out) {
+			out = t
+		}
 	}
 	return out
 }

@@ -169,7 +169,7 @@ func TestLeanCloudImportGivesUsersTheirAccountsAndRecords(t *testing.T) {
 	if after != before || again.Users != 0 || again.Accounts != 0 {
 		t.Errorf("a second import: %d posts then %d, %d users and %d accounts made", before, after, again.Users, again.Accounts)
 	}
-	if notes := strings.Join(again.Notes, "\n"); !strings.Contains(notes, "Post: 3 records already here") || !strings.Contains(notes, "users: 3 users already here") {
+	if notes := strings.Join(again.Notes, "\n"); !strings.Contains(notes, "Post: 3 records already here are as in the export") || !strings.Contains(notes, "users: 3 records already here are as in the export") {
 		t.Errorf("a second import says: %s", notes)
 	}
 }

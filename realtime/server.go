@@ -52,6 +52,9 @@ type Options struct {
 	// the same way); appID is the mini-program the client named. nil: the
 	// record's JSON with id and OwnerField renamed _id and _openid.
 	Documents DocumentsFunc
+	// FindCollection resolves the collection a watch names, as the
+	// database routes do; nil: by name or id.
+	FindCollection func(app core.App, name string) (*core.Collection, error)
 }
 
 // DocumentsFunc makes CloudBase documents of enriched records.
@@ -60,12 +63,13 @@ type DocumentsFunc func(event *core.RequestEvent, records []*core.Record, appID 
 // Server serves watch() over WebSockets: it holds every open socket and
 // tells the ones watching a collection when one of its records changed.
 type Server struct {
-	app         core.App
-	reads       *sharedReads
-	limits      Limits // Options.Limits with the defaults filled in
-	checkFilter FilterCheck
-	ownerField  string
-	documents   DocumentsFunc
+	app            core.App
+	reads          *sharedReads
+	limits         Limits // Options.Limits with the defaults filled in
+	checkFilter    FilterCheck
+	ownerField     string
+	documents      DocumentsFunc
+	findCollection func(app core.App, name string) (*core.Collection, error)
 
 	mu     sync.RWMutex // guards what follows
 	conns  map[*wsConn]struct{}
@@ -87,9 +91,14 @@ func New(app core.App, opts Options) *Server {
 	if opts.OwnerField == "" {
 		opts.OwnerField = "owner"
 	}
+	if opts.FindCollection == nil {
+		opts.FindCollection = func(app core.App, name string) (*core.Collection, error) {
+			return app.FindCachedCollectionByNameOrId(name)
+		}
+	}
 	return &Server{app: app, reads: newSharedReads(), limits: opts.Limits.withDefaults(),
 		checkFilter: opts.CheckFilter, ownerField: opts.OwnerField, documents: opts.Documents,
-		conns: map[*wsConn]struct{}{}, users: map[string]*userSockets{}}
+		findCollection: opts.FindCollection, conns: map[*wsConn]struct{}{}, users: map[string]*userSockets{}}
 }
 
 // RecordChanged runs after a record's create, update or delete is committed.

@@ -99,7 +99,7 @@ func (s *Server) newWatch(app core.App, msg *clientMessage, auth *core.Record) (
 	if msg.ID == "" || len(msg.ID) > 100 {
 		return nil, &watchError{codeWatchInvalid, "A watch needs an id of 1 to 100 characters."}
 	}
-	collection, err := app.FindCachedCollectionByNameOrId(msg.Collection)
+	collection, err := s.findCollection(app, msg.Collection)
 	if err != nil || msg.Collection == "" {
 		return nil, &watchError{codeWatchNotFound, fmt.Sprintf("There is no collection %q.", msg.Collection)}
 	}

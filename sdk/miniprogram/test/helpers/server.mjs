@@ -30,13 +30,13 @@ function freePort() {
  * listen starts the binary on a free port and waits until it says it
  * listens and /api/health answers; exited.value is set when it ends.
  */
-async function listen(bin, dataDir, hooksDir, dir, env, logFile) {
+async function listen(bin, dataDir, hooksDir, dir, env, logFile, wechatMock) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const log = openSync(logFile, "a");
     const child = spawn(
         bin,
-        ["serve", "--wechat-mock", "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--hooksDir", hooksDir, "--hooksWatch=false", "--dev=false"],
+        ["serve", ...(wechatMock ? ["--wechat-mock"] : []), "--http", `127.0.0.1:${port}`, "--dir", dataDir, "--hooksDir", hooksDir, "--hooksWatch=false", "--dev=false"],
         { env, cwd: dir, stdio: ["ignore", log, log] },
     );
     const exited = { value: null };
@@ -71,18 +71,29 @@ async function listen(bin, dataDir, hooksDir, dir, env, logFile) {
 }
 
 /**
- * startServer builds wxbase from this checkout and serves it. hooks maps file
- * names to pb_hooks JavaScript (our cloud functions).
+ * buildWxbase builds wxbase from this checkout into a new temp folder:
+ * { dir, bin, dataDir } (the data folder is not made).
  */
-export async function startServer({ hooks = {} } = {}) {
+export async function buildWxbase() {
     const dir = mkdtempSync(join(tmpdir(), "wxbase-sdk-test-"));
     const bin = join(dir, "wxbase");
-    const env = { ...process.env, GOTOOLCHAIN: "local" };
-    await run("go", ["build", "-o", bin, "."], { cwd: repoRoot, env, maxBuffer: 1 << 24 });
+    await run("go", ["build", "-o", bin, "."], { cwd: repoRoot, env: { ...process.env, GOTOOLCHAIN: "local" }, maxBuffer: 1 << 24 });
+    return { dir, bin, dataDir: join(dir, "pb_data") };
+}
 
-    const dataDir = join(dir, "pb_data");
+/**
+ * startServer builds wxbase from this checkout and serves it. hooks maps file
+ * names to pb_hooks JavaScript (our cloud functions). build, a buildWxbase()
+ * result, serves that binary and its data folder instead, and stop() leaves
+ * them to the caller. env is added to the server's environment; wechatMock
+ * false serves without --wechat-mock (WeChat is then WECHAT_API_BASE's).
+ */
+export async function startServer({ hooks = {}, build, env: extraEnv = {}, wechatMock = true } = {}) {
+    const { dir, bin, dataDir } = build ?? (await buildWxbase());
+    const env = { ...process.env, GOTOOLCHAIN: "local", ...extraEnv };
+
     const hooksDir = join(dir, "pb_hooks");
-    mkdirSync(hooksDir);
+    mkdirSync(hooksDir, { recursive: true });
     for (const [name, code] of Object.entries(hooks)) {
         writeFileSync(join(hooksDir, name), code);
     }
@@ -91,12 +102,15 @@ export async function startServer({ hooks = {} } = {}) {
     await run(bin, ["superuser", "upsert", superuserEmail, superuserPassword, "--dir", dataDir], { env, cwd: dir });
 
     const logFile = join(dir, "server.log");
+    // A server started again on the same folder starts a new log: the
+    // banner of the one before must not count.
+    writeFileSync(logFile, "");
     // A free port may be taken by another test's server before this one
     // binds it (the test files run at once): then start again on another.
     let url, child, exited;
     for (let attempt = 1; ; attempt++) {
         try {
-            ({ url, child, exited } = await listen(bin, dataDir, hooksDir, dir, env, logFile));
+            ({ url, child, exited } = await listen(bin, dataDir, hooksDir, dir, env, logFile, wechatMock));
             break;
         } catch (err) {
             if (!err.addressInUse || attempt >= 5) {
@@ -166,7 +180,9 @@ export async function startServer({ hooks = {} } = {}) {
                 child.kill("SIGTERM");
                 await gone;
             }
-            rmSync(dir, { recursive: true, force: true });
+            if (!build) {
+                rmSync(dir, { recursive: true, force: true });
+            }
         },
     };
 
