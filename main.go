@@ -37,6 +37,9 @@ func inSourceTree() bool {
 	return err == nil && strings.HasPrefix(string(goMod), "module wxbase\n")
 }
 
+// atExit runs when the command is done (the profiles of pprof.go).
+var atExit []func()
+
 func main() {
 	// Dev mode prints every SQL statement; it stays opt-in (--dev), even
 	// under `go run`, so a first start shows the superuser link, not SQL.
@@ -127,7 +130,11 @@ func main() {
 	// for the exit status: PocketBase v0.39 prints it and exits 0.
 	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app), cmd.NewServeCommand(app, true))
 	failure := watchFailures(app.RootCmd, os.Args[1:])
-	if err := app.Execute(); err != nil {
+	err = app.Execute()
+	for _, done := range atExit {
+		done()
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 	if failure.err != nil {

@@ -48,7 +48,11 @@ func main() {
 	rounds := flag.Int("rounds", 5, "with -query: interleaved rounds of each scenario")
 	aggregate := flag.Bool("aggregate", false, "only compare aggregate() pipelines (/api/database/{collection}/aggregate) with the same answers in hand-written SQL, and time other requests while heavy pipelines run")
 	aggregateRequests := flag.Int("aggregate-requests", 50, "with -aggregate: sequential requests per way and pipeline")
-	profile := flag.String("profile", "", "with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof; with -aggregate, one of each pipeline to PREFIX-aggregate-<n>.pprof")
+	importBench := flag.Bool("import", false, "only time `wxbase import leancloud` of a generated export, as an outside process on a fresh data dir")
+	importRecords := flag.Int("import-records", 200_000, "with -import: records in the export's classes")
+	importUsers := flag.Int("import-users", 10_000, "with -import: _User records, each with a mini-program openid")
+	importRuns := flag.Int("import-runs", 3, "with -import: imports timed, each on a fresh data dir")
+	profile := flag.String("profile", "", "with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof; with -aggregate, one of each pipeline to PREFIX-aggregate-<n>.pprof; with -import, one of each import to PREFIX-import-<n>.pprof")
 	flag.Parse()
 	if *quick {
 		*duration = 4 * time.Second
@@ -59,6 +63,14 @@ func main() {
 	check(err)
 	if !*keep {
 		defer os.RemoveAll(workDir)
+	}
+
+	if *importBench {
+		runImport(workDir, *importRecords, *importUsers, *importRuns, *profile)
+		if *keep {
+			fmt.Fprintln(os.Stderr, "work dir kept:", workDir)
+		}
+		return
 	}
 
 	fmt.Fprintln(os.Stderr, "building wxbase…")

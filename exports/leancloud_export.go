@@ -1,8 +1,10 @@
 package exports
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,16 +46,27 @@ type LeanCloudClass struct {
 // LeanCloudRecord is one record of a class: its id, times, ACL and other
 // fields, decoded.
 type LeanCloudRecord struct {
-	Source           string // file:line, for reports
+	Source           At // for reports
 	ID               string
 	Created, Updated time.Time
 	ACL              *LeanCloudACL
-	RawACL           any // the ACL as the export holds it
-	Fields           map[string]any
+	// RawACL is the ACL as the export holds it, as JSON (json.Marshal of
+	// the object read: keys sorted), or nil.
+	RawACL any
+	Fields map[string]any
 	// Credentials are the paths of the keys dropped as credentials
 	// (IsCredentialKey), at any depth: "user.sessionToken".
 	Credentials []string
 }
+
+// At is where a record starts in an export: a file and a line. It prints
+// as file:line.
+type At struct {
+	File string
+	Line int
+}
+
+func (a At) String() string { return a.File + ":" + strconv.Itoa(a.Line) }
 
 // isSystemClass says whether a class is one of LeanCloud's own (their
 // names start with _, which apps' class names cannot) other than _User and
@@ -71,12 +84,12 @@ func isSystemClass(class string) bool {
 // so does an objectId given twice in one class.
 func ReadLeanCloud(root string, miniPrograms []string) (*LeanCloudExport, error) {
 	x := &LeanCloudExport{Classes: map[string]*LeanCloudClass{}, Files: map[string]File{}, Skipped: map[string]int{}, Joins: map[string]map[string]map[string][]string{}}
-	userAt := map[string]string{}
-	recordAt := map[string]map[string]string{}
+	userAt := map[string]At{}
+	recordAt := map[string]map[string]At{}
 	err := Walk(root, func(src Source, r io.Reader) error {
 		class := src.Class
 		return ReadRecords(src.Path, r, func(rec Record) error {
-			at := fmt.Sprintf("%s:%d", src.Path, rec.Line)
+			at := At{File: src.Path, Line: rec.Line}
 			fail := func(err error) error { return &Error{File: src.Path, Line: rec.Line, What: err.Error()} }
 			switch {
 			case class == "_User":
@@ -129,7 +142,7 @@ func ReadLeanCloud(root string, miniPrograms []string) (*LeanCloudExport, error)
 				if c == nil {
 					c = &LeanCloudClass{Name: class}
 					x.Classes[class] = c
-					recordAt[class] = map[string]string{}
+					recordAt[class] = map[string]At{}
 				}
 				if first, dup := recordAt[class][r.ID]; dup {
 					return fail(fmt.Errorf("the %s record %s is in the export twice (first at %s)", class, r.ID, first))
@@ -191,7 +204,7 @@ func (x *LeanCloudExport) resolveFiles() {
 
 // readLeanCloudRecord reads a record of an application class.
 func readLeanCloudRecord(fields map[string]any) (LeanCloudRecord, error) {
-	r := LeanCloudRecord{Fields: map[string]any{}}
+	var r LeanCloudRecord
 	r.ID, _ = fields["objectId"].(string)
 	if r.ID == "" {
 		return r, fmt.Errorf("a record without an objectId")
@@ -203,17 +216,35 @@ func readLeanCloudRecord(fields map[string]any) (LeanCloudRecord, error) {
 	if r.Updated, err = plainTime(fields["updatedAt"]); err != nil {
 		return r, fmt.Errorf("updatedAt: %w", err)
 	}
-	r.RawACL = fields["ACL"]
 	if r.ACL, err = ReadLeanCloudACL(fields["ACL"]); err != nil {
 		return r, fmt.Errorf("ACL: %w", err)
 	}
 	r.Credentials = dropCredentials(fields, nil, "ACL")
+	if r.ACL != nil {
+		// Kept as JSON: a few bytes the collector need not walk, where
+		// the object read is a map of maps.
+		raw, err := json.Marshal(fields["ACL"])
+		if err != nil {
+			return r, fmt.Errorf("ACL: %w", err)
+		}
+		r.RawACL = json.RawMessage(raw)
+	}
+	// A map of the record's other fields alone is smaller (a map of up
+	// to 8 is one group); the values read are the record's own, decoded
+	// where they are.
+	n := len(fields)
+	for _, key := range []string{"objectId", "createdAt", "updatedAt", "ACL"} {
+		if _, ok := fields[key]; ok {
+			n--
+		}
+	}
+	r.Fields = make(map[string]any, n)
 	for key, v := range fields {
 		switch key {
 		case "objectId", "createdAt", "updatedAt", "ACL":
 			continue
 		}
-		d, err := DecodeLeanCloud(v)
+		d, err := decodeLeanCloudInPlace(v)
 		if err != nil {
 			return r, fmt.Errorf("%s: %w", key, err)
 		}

@@ -49,7 +49,7 @@ func TestReadLeanCloudExport(t *testing.T) {
 	if p1.ID != "p1" || p1.ACL.Owner != "u1" || !p1.ACL.PublicRead || p1.Created.Month() != 2 || p1.Fields["author"] != (Pointer{Class: "_User", ID: "u1"}) {
 		t.Errorf("p1: %+v", p1)
 	}
-	if !strings.HasSuffix(p1.Source, "Post.0.jsonl:1") || !strings.HasSuffix(posts.Records[2].Source, "Post.1.json:1") {
+	if !strings.HasSuffix(p1.Source.String(), "Post.0.jsonl:1") || !strings.HasSuffix(posts.Records[2].Source.String(), "Post.1.json:1") {
 		t.Errorf("sources: %s, %s", p1.Source, posts.Records[2].Source)
 	}
 	if x.Files["f1"].URL != "https://files.example.com/a.png" || x.Skipped["_Installation"] != 2 {

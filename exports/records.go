@@ -5,12 +5,12 @@
 package exports
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -45,43 +45,49 @@ func (e *Error) Error() string {
 // it with an *Error naming the line. Numbers are json.Number, so that a
 // long integer keeps its digits. An error from yield stops it too.
 func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
-	s := &valueScanner{r: bufio.NewReaderSize(r, 1<<16), line: 1}
-	if bom, err := s.r.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
-		s.r.Discard(3)
+	// The file is scanned and parsed on a goroutine of its own, a batch
+	// ahead of the records' reading (by yield): an import's reading uses
+	// two cores.
+	batches := make(chan []parsed, 4)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(batches)
+		parseValues(name, r, batches, done)
+	}()
+	defer func() {
+		close(done)
+		wg.Wait()
+	}()
+	var batch []parsed
+	next := func() parsed {
+		for len(batch) == 0 {
+			b, ok := <-batches
+			if !ok {
+				return parsed{err: io.EOF}
+			}
+			batch = b
+		}
+		p := batch[0]
+		batch = batch[1:]
+		return p
 	}
+
 	fail := func(line int, what string) error { return &Error{File: name, Line: line, What: what} }
 	for first := true; ; first = false {
-		raw, start, err := s.next()
-		var open *unclosed
-		var large *tooLarge
-		switch {
-		case err == io.EOF:
+		p := next()
+		if p.err == io.EOF {
 			return nil
-		case errors.As(err, &open):
-			return fail(start, "the record starting here is not closed: the file ends inside it")
-		case errors.As(err, &large):
-			return fail(start, large.Error())
-		case err != nil:
-			return fail(s.line, err.Error())
 		}
-		if i := invalidUTF8At(raw); i >= 0 {
-			return fail(start+bytes.Count(raw[:i], []byte{'\n'}), "invalid UTF-8")
+		if p.err != nil {
+			return p.err
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			line := start
-			var syntax *json.SyntaxError
-			if errors.As(err, &syntax) {
-				line += bytes.Count(raw[:min(int(syntax.Offset), len(raw))], []byte{'\n'})
-				return fail(line, "not valid JSON: "+syntax.Error())
-			}
-			return fail(line, "not valid JSON: "+err.Error())
-		}
-		obj, ok := v.(map[string]any)
+		start := p.start
+		obj, ok := p.v.(map[string]any)
 		if !ok {
-			return fail(start, fmt.Sprintf("a record must be a JSON object, not %s", kindOf(v)))
+			return fail(start, fmt.Sprintf("a record must be a JSON object, not %s", kindOf(p.v)))
 		}
 		if results, isDoc := obj["results"]; first && isDoc && len(obj) == 1 {
 			list, ok := results.([]any)
@@ -97,8 +103,8 @@ func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
 					return err
 				}
 			}
-			if _, next, err := s.next(); err != io.EOF {
-				return fail(next, `nothing may follow a {"results": [...]} document`)
+			if after := next(); after.err != io.EOF {
+				return fail(after.start, `nothing may follow a {"results": [...]} document`)
 			}
 			return nil
 		}
@@ -108,77 +114,195 @@ func ReadRecords(name string, r io.Reader, yield func(Record) error) error {
 	}
 }
 
-// valueScanner splits a stream into top-level JSON values by their
-// brackets and strings, counting lines, so that each value's first line is
-// known exactly; the JSON decoder then reads each value alone.
-type valueScanner struct {
-	r    *bufio.Reader
-	line int
+// parsed is one top-level value of an export file, or what stops the
+// reading there (an *Error, or io.EOF at the end), with the line the value
+// starts on.
+type parsed struct {
+	v     any
+	start int
+	err   error
 }
 
-// next returns the next top-level value's bytes and first line, or io.EOF
-// when only white space is left.
+// parseValues scans and parses the values of r, sending them in batches,
+// up to the first that stops the reading, or until done is closed.
+func parseValues(name string, r io.Reader, batches chan<- []parsed, done <-chan struct{}) {
+	s := &valueScanner{r: r, buf: make([]byte, 1<<16), line: 1}
+	if s.fill(0, 3) && bytes.HasPrefix(s.buf[s.pos:s.end], []byte{0xEF, 0xBB, 0xBF}) {
+		s.pos += 3
+	}
+	const batchSize = 64
+	batch := make([]parsed, 0, batchSize)
+	for {
+		p := s.parse(name)
+		batch = append(batch, p)
+		if p.err == nil && len(batch) < batchSize {
+			continue
+		}
+		select {
+		case batches <- batch:
+		case <-done:
+			return
+		}
+		if p.err != nil {
+			return
+		}
+		batch = make([]parsed, 0, batchSize)
+	}
+}
+
+// parse scans and parses the next value.
+func (s *valueScanner) parse(name string) parsed {
+	fail := func(start, line int, what string) parsed {
+		return parsed{start: start, err: &Error{File: name, Line: line, What: what}}
+	}
+	raw, start, err := s.next()
+	var open *unclosed
+	var large *tooLarge
+	switch {
+	case err == io.EOF:
+		return parsed{start: start, err: io.EOF}
+	case errors.As(err, &open):
+		return fail(start, start, "the record starting here is not closed: the file ends inside it")
+	case errors.As(err, &large):
+		return fail(start, start, large.Error())
+	case err != nil:
+		return fail(start, s.line, err.Error())
+	}
+	if !utf8.Valid(raw) {
+		i := invalidUTF8At(raw)
+		return fail(start, start+bytes.Count(raw[:i], []byte{'\n'}), "invalid UTF-8")
+	}
+	v, ok := parseJSON(raw)
+	if !ok {
+		// What the fast parser does not take, Go's decoder reads, or says
+		// what is wrong and where.
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			var syntax *json.SyntaxError
+			if errors.As(err, &syntax) {
+				line := start + bytes.Count(raw[:min(int(syntax.Offset), len(raw))], []byte{'\n'})
+				return fail(start, line, "not valid JSON: "+syntax.Error())
+			}
+			return fail(start, start, "not valid JSON: "+err.Error())
+		}
+	}
+	return parsed{v: v, start: start}
+}
+
+// valueScanner splits a stream into top-level JSON values by their
+// brackets and strings, counting lines, so that each value's first line is
+// known exactly; the JSON parser then reads each value alone.
+type valueScanner struct {
+	r        io.Reader
+	buf      []byte
+	pos, end int   // buf[pos:end] is read and not yet scanned
+	err      error // the reader's, once buf holds all it gave
+	line     int
+}
+
+// fill reads until buf[keep:end] holds at least n bytes more than
+// buf[keep:pos], or the reader ends; it moves buf[keep:end] to the
+// front, growing buf if it must. It says whether it read anything.
+func (s *valueScanner) fill(keep, n int) bool {
+	if keep > 0 {
+		copy(s.buf, s.buf[keep:s.end])
+		s.pos -= keep
+		s.end -= keep
+	}
+	read, empty := false, 0
+	for s.err == nil && s.end-s.pos < n {
+		if s.end == len(s.buf) {
+			s.buf = append(s.buf, make([]byte, len(s.buf))...)
+		}
+		m, err := s.r.Read(s.buf[s.end:])
+		s.end += m
+		read = read || m > 0
+		s.err = err
+		if empty++; m > 0 {
+			empty = 0
+		} else if err == nil && empty >= 100 {
+			s.err = io.ErrNoProgress // as bufio says of such a reader
+		}
+	}
+	return read || s.end-s.pos >= n
+}
+
+// next returns the next top-level value's bytes (valid until the next
+// call) and first line, or io.EOF when only white space is left.
 func (s *valueScanner) next() ([]byte, int, error) {
 	// Past white space.
 	for {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			return nil, s.line, err
+		if s.pos == s.end && !s.fill(s.pos, 1) {
+			if s.err == nil || s.err == io.EOF {
+				return nil, s.line, io.EOF
+			}
+			return nil, s.line, s.err
 		}
+		c := s.buf[s.pos]
 		if c == '\n' {
 			s.line++
-			continue
+		} else if c != ' ' && c != '\t' && c != '\r' {
+			break
 		}
-		if c == ' ' || c == '\t' || c == '\r' {
-			continue
-		}
-		s.r.UnreadByte()
-		break
+		s.pos++
 	}
 	start := s.line
-	var buf []byte
+	from := s.pos // the value is buf[from:pos]
 	depth, inString, escaped := 0, false, false
 	for {
-		c, err := s.r.ReadByte()
-		if err == io.EOF {
-			if depth > 0 || inString {
-				return nil, start, &unclosed{}
+		if s.pos == s.end {
+			if s.pos-from > maxRecordBytes {
+				return nil, start, &tooLarge{}
 			}
-			return buf, start, nil
+			shift := from
+			if !s.fill(from, 1) {
+				from -= shift
+				if s.err != nil && s.err != io.EOF {
+					return nil, start, s.err
+				}
+				if depth > 0 || inString {
+					return nil, start, &unclosed{}
+				}
+				return s.buf[from:s.pos], start, nil
+			}
+			from -= shift
 		}
-		if err != nil {
-			return nil, start, err
+		c := s.buf[s.pos]
+		if inString {
+			// The common case, inside a string, kept short.
+			if c == '\n' {
+				// JSON strings hold no line break: the line was cut off.
+				return nil, start, errors.New("the line ends inside a string (JSON strings hold no line break): the record is cut off")
+			}
+			s.pos++
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
 		}
-		if depth == 0 && !inString && len(buf) > 0 && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '[') {
-			// The end of a scalar at the top ("x" 5 ...): the decoder
+		if depth == 0 && s.pos > from && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '[') {
+			// The end of a scalar at the top ("x" 5 ...): the parser
 			// will say it is not an object.
-			s.r.UnreadByte()
-			return buf, start, nil
+			return s.buf[from:s.pos], start, nil
 		}
-		if c == '\n' && inString {
-			// JSON strings hold no line break: the line was cut off.
-			return nil, start, errors.New("the line ends inside a string (JSON strings hold no line break): the record is cut off")
-		}
-		buf = append(buf, c)
-		if len(buf) > maxRecordBytes {
-			return nil, start, &tooLarge{}
-		}
-		switch {
-		case c == '\n':
+		s.pos++
+		switch c {
+		case '\n':
 			s.line++
-		case inString && escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
+		case '"':
+			inString = true
+		case '{', '[':
 			depth++
-		case c == '}' || c == ']':
+		case '}', ']':
 			depth--
 			if depth <= 0 {
-				return buf, start, nil
+				return s.buf[from:s.pos], start, nil
 			}
 		}
 	}

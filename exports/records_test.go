@@ -3,6 +3,7 @@ package exports
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -79,4 +80,50 @@ func TestReadRecordsStopsWhereYieldSays(t *testing.T) {
 	if err != stop || n != 2 {
 		t.Fatalf("%v after %d records", err, n)
 	}
+}
+
+// Records cut anywhere by the reads, and one larger than the scanner's
+// buffer, come out whole, in order, on their lines.
+func TestReadRecordsAcrossBuffers(t *testing.T) {
+	var b strings.Builder
+	var want []string
+	line := 1
+	for i := 0; i < 3000; i++ {
+		text := strings.Repeat("x", i%700)
+		if i == 1234 {
+			text = strings.Repeat("é", 200_000) // 400 KB, beyond the 64 KB buffer
+		}
+		if i%3 == 0 {
+			fmt.Fprintf(&b, "{\"i\": %d,\n \"s\": %q}\n\n", i, text)
+			want = append(want, fmt.Sprintf("%d:%d:%d", line, i, len(text)))
+			line += 3
+			continue
+		}
+		fmt.Fprintf(&b, "{\"i\": %d, \"s\": %q}\n", i, text)
+		want = append(want, fmt.Sprintf("%d:%d:%d", line, i, len(text)))
+		line++
+	}
+	for name, r := range map[string]func() io.Reader{
+		"whole reads": func() io.Reader { return strings.NewReader(b.String()) },
+		"half reads":  func() io.Reader { return iotest.HalfReader(strings.NewReader(b.String())) },
+		"odd reads":   func() io.Reader { return iotest.DataErrReader(strings.NewReader(b.String())) },
+	} {
+		var got []string
+		err := ReadRecords("x.jsonl", r(), func(rec Record) error {
+			got = append(got, fmt.Sprintf("%d:%v:%d", rec.Line, rec.Fields["i"], len(rec.Fields["s"].(string))))
+			return nil
+		})
+		if err != nil || strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: %v; %d records, first difference at %d", name, err, len(got), firstDifference(got, want))
+		}
+	}
+}
+
+func firstDifference(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }

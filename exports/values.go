@@ -50,27 +50,44 @@ type Decimal string
 // Relation objects, at any depth; numbers become float64 or, when a float
 // would change them, Decimal. Any other "__type" is an error.
 func DecodeLeanCloud(v any) (any, error) {
-	return decodeTree(v, func(t map[string]any) (any, bool, error) {
-		kind, typed := t["__type"]
-		if !typed {
-			return nil, false, nil
-		}
-		d, err := leanCloudTyped(kind, t)
-		return d, true, err
-	})
+	return decodeTree(v, leanCloudObject)
+}
+
+// decodeLeanCloudInPlace is DecodeLeanCloud writing the decoded values
+// over v's own arrays and objects, for a value no one else holds.
+func decodeLeanCloudInPlace(v any) (any, error) {
+	return decodeTreeInto(v, leanCloudObject, true)
+}
+
+func leanCloudObject(t map[string]any) (any, bool, error) {
+	kind, typed := t["__type"]
+	if !typed {
+		return nil, false, nil
+	}
+	d, err := leanCloudTyped(kind, t)
+	return d, true, err
 }
 
 // decodeTree decodes a JSON value: numbers (float64, or Decimal), arrays
 // and objects at any depth, each object offered to typed first, which
 // decodes it whole when it is one of the vendor's typed values.
 func decodeTree(v any, typed func(map[string]any) (any, bool, error)) (any, error) {
+	return decodeTreeInto(v, typed, false)
+}
+
+// decodeTreeInto is decodeTree, writing over v's arrays and objects
+// (inPlace) or into new ones.
+func decodeTreeInto(v any, typed func(map[string]any) (any, bool, error), inPlace bool) (any, error) {
 	switch t := v.(type) {
 	case json.Number:
 		return number(t.String())
 	case []any:
-		out := make([]any, len(t))
+		out := t
+		if !inPlace {
+			out = make([]any, len(t))
+		}
 		for i, x := range t {
-			d, err := decodeTree(x, typed)
+			d, err := decodeTreeInto(x, typed, inPlace)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
@@ -81,9 +98,12 @@ func decodeTree(v any, typed func(map[string]any) (any, bool, error)) (any, erro
 		if d, ok, err := typed(t); ok || err != nil {
 			return d, err
 		}
-		out := make(map[string]any, len(t))
+		out := t
+		if !inPlace {
+			out = make(map[string]any, len(t))
+		}
 		for k, x := range t {
-			d, err := decodeTree(x, typed)
+			d, err := decodeTreeInto(x, typed, inPlace)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
@@ -215,6 +235,14 @@ func cloudBaseTyped(key string, x any) (any, error) {
 // would read back as another number: 0.1 is the float 0.1, but
 // 12345678901234567891 would come back as 12345678901234567000.
 func number(s string) (any, error) {
+	if f, ok := shortNumber(s); ok {
+		return f, nil
+	}
+	return exactNumber(s)
+}
+
+// exactNumber is number, comparing the float with the digits exactly.
+func exactNumber(s string) (any, error) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil && !isRange(err) {
 		return nil, fmt.Errorf("%q is not a number", s)
@@ -231,6 +259,39 @@ func number(s string) (any, error) {
 		return Decimal(s), nil
 	}
 	return f, nil
+}
+
+// shortNumber reads a JSON number of at most 15 digits and no exponent,
+// which a float64 always holds exactly enough to read back as the same
+// number (15 significant decimal digits survive the round trip): the
+// numbers of almost every export, without number's exact comparison.
+func shortNumber(s string) (float64, bool) {
+	i, digits := 0, 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	run := func() int {
+		from := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		digits += i - from
+		return i - from
+	}
+	if run() == 0 {
+		return 0, false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if run() == 0 {
+			return 0, false
+		}
+	}
+	if i != len(s) || digits > 15 {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
 }
 
 func isRange(err error) bool {

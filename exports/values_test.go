@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,37 @@ func TestDecodeCloudBase(t *testing.T) {
 		}
 		if err != nil || fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", c.want) {
 			t.Errorf("%s: got %#v %v, want %#v", c.in, got, err, c.want)
+		}
+	}
+}
+
+// Numbers of up to 15 digits are read without the exact comparison, and
+// read the same.
+func TestShortNumbersReadAsExactly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 100000; i++ {
+		digits := 1 + rng.IntN(15)
+		b := make([]byte, 0, 17)
+		if rng.IntN(2) == 0 {
+			b = append(b, '-')
+		}
+		point := rng.IntN(digits + 1)
+		for d := 0; d < digits; d++ {
+			if d == point && d > 0 {
+				b = append(b, '.')
+			}
+			b = append(b, byte('0'+rng.IntN(10)))
+		}
+		s := string(b)
+		short, ok := shortNumber(s)
+		exact, err := exactNumber(s)
+		if !ok || err != nil || exact != any(short) {
+			t.Fatalf("%s: short %v %v, exact %v %v", s, short, ok, exact, err)
+		}
+	}
+	for _, s := range []string{"1234567890123456", "1e5", "12345678901234567890", "0.1234567890123456", "1.", ".5", "-", "", "1.2.3", "+1"} {
+		if _, ok := shortNumber(s); ok {
+			t.Errorf("%s was read as short", s)
 		}
 	}
 }

@@ -30,13 +30,14 @@ type CloudBaseOptions struct {
 	CollectionRules map[string]Rules
 	// Progress, when set, counts the records gone through.
 	Progress *Progress
-	// NoPasswordHash, EnvApp and DryRun are as in Options.
+	// NoPasswordHash, EnvApp, DryRun and OwnHooks are as in Options.
 	NoPasswordHash string
 	EnvApp         func(core.App) error
 	DryRun         bool
 	// Files is a directory of the files of the export's cloud:// ids,
 	// downloaded (files.go says what becomes of them), or "".
-	Files string
+	Files    string
+	OwnHooks int
 }
 
 // cloudBaseIDPattern takes CloudBase's ids: auto ids (32 hex digits, or 16
@@ -228,6 +229,11 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 	defer again.note(report)
 	credentials := credentialsDropped{}
 	defer credentials.report(report, c.Name)
+	writer, err := newRecordWriter(tx, collection, directWrites(tx, opts.OwnHooks))
+	if err != nil {
+		return err
+	}
+	defer writer.close()
 	for i, r := range c.Records {
 		opts.Progress.tick()
 		credentials.add(r.Credentials)
@@ -255,7 +261,7 @@ func cloudBaseCollection(tx core.App, x *exports.CloudBaseExport, c *exports.Clo
 			continue
 		}
 		setTimes(record, time.Time{}, time.Time{})
-		if err := tx.SaveNoValidate(record); err != nil {
+		if err := writer.create(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, c.Sources[i], err)
 		}
 		again.created++

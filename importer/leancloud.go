@@ -49,6 +49,13 @@ type Options struct {
 	// Files is a directory of the export's files, downloaded (files.go
 	// says what becomes of them); "" when there is none.
 	Files string
+	// OwnHooks is how many handlers wxbase binds to the hooks of a
+	// record's create (CreateHooks, as NewCommand counts them): with more
+	// bound at the import (a pb_hooks script's, say), every record is
+	// saved by PocketBase's SaveNoValidate, so that they run; else records
+	// are written directly (recordWriter). 0 takes the handlers bound at
+	// the import as wxbase's own.
+	OwnHooks int
 }
 
 // Report is what an import did, or would do.
@@ -262,6 +269,20 @@ func (w *leanCloudWrite) users() error {
 	columns := importedColumns(users, append([]string{core.FieldNameEmail, core.FieldNameVerified}, w.files.companions(users)...), userNames)
 	again := &refresh{collection: "users", through: before, columns: columns}
 	defer again.note(w.report)
+	heldBy, err := accountHolders(w.tx)
+	if err != nil {
+		return err
+	}
+	userWriter, err := newRecordWriter(w.tx, users, directWrites(w.tx, w.opts.OwnHooks))
+	if err != nil {
+		return err
+	}
+	defer userWriter.close()
+	accountWriter, err := newRecordWriter(w.tx, accounts, directWrites(w.tx, w.opts.OwnHooks))
+	if err != nil {
+		return err
+	}
+	defer accountWriter.close()
 	// Phone numbers are held by one user each: those held here already
 	// too (a later export's new user may have the number a user here has
 	// bound since).
@@ -309,12 +330,12 @@ func (w *leanCloudWrite) users() error {
 			if err != nil {
 				return err
 			}
-			existing, err := w.tx.FindFirstRecordByFilter(accounts, "app = {:app} && openid = {:openid}", dbx.Params{"app": a.Id, "openid": id.OpenID})
+			holder, held := heldBy[[2]string{a.Id, id.OpenID}]
 			switch {
-			case err != nil:
+			case !held:
 				missing = append(missing, id)
-			case existing.GetString("user") != userID:
-				w.problem("user %s: the openid %s already has an account here (user %s); the user is not imported", u.ID, id.OpenID, existing.GetString("user"))
+			case holder != userID:
+				w.problem("user %s: the openid %s already has an account here (user %s); the user is not imported", u.ID, id.OpenID, holder)
 				taken = true
 			}
 		}
@@ -370,7 +391,7 @@ func (w *leanCloudWrite) users() error {
 			if again.deletedHere(u.ID, u.Created) {
 				continue
 			}
-			if err := w.tx.SaveNoValidate(record); err != nil {
+			if err := userWriter.create(record); err != nil {
 				return fmt.Errorf("user %s: %w", u.ID, err)
 			}
 			again.created++
@@ -393,9 +414,10 @@ func (w *leanCloudWrite) users() error {
 			account.Set("openid", id.OpenID)
 			account.Set("unionid", unionid)
 			account.Set("user", userID)
-			if err := w.tx.SaveNoValidate(account); err != nil {
+			if err := accountWriter.create(account); err != nil {
 				return fmt.Errorf("user %s: the account of %s: %w", u.ID, id.OpenID, err)
 			}
+			heldBy[[2]string{a.Id, id.OpenID}] = userID
 			w.report.Accounts++
 		}
 	}
@@ -564,6 +586,11 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 		}
 	}()
 	var through time.Time
+	writer, err := newRecordWriter(w.tx, c, directWrites(w.tx, w.opts.OwnHooks))
+	if err != nil {
+		return err
+	}
+	defer writer.close()
 	for _, r := range class.Records {
 		w.opts.Progress.tick()
 		credentials.add(r.Credentials)
@@ -611,7 +638,7 @@ func (w *leanCloudWrite) records(c *core.Collection, class *exports.LeanCloudCla
 		if again.deletedHere(r.ID, r.Created) {
 			continue
 		}
-		if err := w.tx.SaveNoValidate(record); err != nil {
+		if err := writer.create(record); err != nil {
 			return fmt.Errorf("%s (%s): %w", r.ID, r.Source, err)
 		}
 		again.created++
