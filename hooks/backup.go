@@ -22,6 +22,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 
 	"wxbase/datalock"
+	"wxbase/replica"
 	"wxbase/secrets"
 	"wxbase/wechat/wechattest"
 )
@@ -114,6 +115,9 @@ func keepOutOfRestore(e *core.BackupEvent) error {
 // under exclude or KeptOutOfBackups and the live database files.
 func writeBackup(ctx context.Context, app core.App, zipPath, snapshotDir string, exclude []string) error {
 	exclude = append(slices.Clone(exclude), KeptOutOfBackups...)
+	// Litestream's state belongs to this server's stream to the replica;
+	// a restore leaves it out, and the restored data is streamed afresh.
+	exclude = append(exclude, replica.StateDirs...)
 	// The snapshots and the zip are made there, and must not zip themselves.
 	exclude = append(exclude, core.LocalTempDirName)
 

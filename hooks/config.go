@@ -9,6 +9,7 @@ import (
 
 	"wxbase/cloudquery"
 	"wxbase/realtime"
+	"wxbase/replica"
 	"wxbase/wechat"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	// Aggregate caps aggregate() pipelines (--aggregate-timeout,
 	// --aggregate-max-docs); zero fields take cloudquery's defaults.
 	Aggregate cloudquery.AggregateLimits
+	// Replica streams the database to S3-compatible storage
+	// (WXBASE_REPLICA_*); its zero value is off.
+	Replica replica.Config
 }
 
 // HTTPTimeouts bound how long a client may hold a connection without
@@ -102,5 +106,7 @@ func ConfigFromEnv() (Config, error) {
 	if (cfg.AppID == "") != (cfg.Secret == "") {
 		return cfg, fmt.Errorf("set both WECHAT_APPID and WECHAT_SECRET, or neither")
 	}
-	return cfg, nil
+	var err error
+	cfg.Replica, err = replica.ConfigFromEnv()
+	return cfg, err
 }

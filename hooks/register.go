@@ -45,6 +45,8 @@ type server struct {
 	// returned (wxbase's own): while no other is bound, no hook can change
 	// what a list shows, and aggregate() may group in SQL.
 	listHooks int
+	// replication streams data.db to the replica (nil when off).
+	replication *replication
 }
 
 // Register shows, in one place, everything wxbase adds, configured by cfg.
@@ -158,6 +160,21 @@ func Register(app core.App, cfg Config) *Wechat {
 	app.OnBackupCreate().Bind(&hook.Handler[*core.BackupEvent]{Priority: 999, Func: createBackup})
 	app.OnBackupRestore().BindFunc(keepOutOfRestore)
 
+	// Replication to S3-compatible storage (replication.go), when
+	// WXBASE_REPLICA_URL is set: restored before PocketBase opens data.db,
+	// streamed while serving (s.start), flushed at the end. A restored
+	// backup continues the replica's history; a lost lease stops writes.
+	if cfg.Replica.Enabled() {
+		s.replication = newReplication(app, cfg.Replica)
+		s.replication.skipRestore = func() bool { return runsReplicaCommand(binary) }
+		app.OnBootstrap().Bind(&hook.Handler[*core.BootstrapEvent]{Priority: -1000, Func: s.replication.restoreMissing})
+		app.OnBackupRestore().BindFunc(s.replication.stopForRestore)
+		app.OnModelCreate().BindFunc(s.replication.refuseWritesWhenLost)
+		app.OnModelUpdate().BindFunc(s.replication.refuseWritesWhenLost)
+		app.OnModelDelete().BindFunc(s.replication.refuseWritesWhenLost)
+		app.Cron().Add("__pbDBOptimize__", "0 0 * * *", s.replication.optimizeWithoutCheckpoint(app))
+	}
+
 	if binary != nil {
 		// The encryption key's commands: rotate-encryption-key, and
 		// recover-lost-key, which starts afresh what no key opens.
@@ -169,6 +186,8 @@ func Register(app core.App, cfg Config) *Wechat {
 				NoPasswordHash: noPasswordHash,
 				EnvApp:         func(a core.App) error { return syncEnvApp(a, s.vault, s.cfg.AppID, s.cfg.Secret) },
 			}),
+			// `wxbase replica unlock`: take over a replica at once.
+			newReplicaCommand(cfg.Replica),
 		)
 		// Dev mode prints every SQL statement, every stored value in it:
 		// the terminal gets them with their literals masked.
@@ -220,6 +239,9 @@ func Register(app core.App, cfg Config) *Wechat {
 		// Serving starts after this hook; tests' routers have no server.
 		if se.Server != nil {
 			se.Server.Handler = allowMethodOverride(se.Server.Handler)
+			if s.replication != nil {
+				se.Server.Handler = s.replication.handler(se.Server.Handler)
+			}
 		}
 		return nil
 	})
@@ -268,6 +290,13 @@ func (s *server) start(app core.App) error {
 		lock.Release()
 		return e.Next()
 	})
+	if s.replication != nil {
+		if err := s.replication.start(app); err != nil {
+			return err
+		}
+		// Before the lock is released, once the HTTP server has shut down.
+		app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{Priority: -1, Func: s.replication.stop})
+	}
 	if s.cfg.Mock {
 		app.Logger().Warn("WeChat mock mode is ON: logins are answered by a built-in fake, never by WeChat. Do not use it in production.")
 		printMockWarning()

@@ -1,0 +1,206 @@
+package replica
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/benbjohnson/litestream"
+)
+
+// The databases of a data directory. auxiliary.db holds only PocketBase's
+// request logs: it replicates only when asked, and never durably.
+const (
+	DataDB      = "data.db"
+	AuxiliaryDB = "auxiliary.db"
+)
+
+// StateDirs are the directories Litestream keeps beside the databases it
+// replicates (its LTX files and position). They describe this server's
+// stream to the replica: no backup carries them, and a restored backup
+// starts without them (a fresh snapshot continues the replica's history).
+var StateDirs = []string{"." + DataDB + litestream.MetaDirSuffix, "." + AuxiliaryDB + litestream.MetaDirSuffix}
+
+// Replicator streams a data directory's databases to the replica.
+type Replicator struct {
+	cfg     Config
+	dataDir string
+	logger  *slog.Logger
+	objects *s3.Client
+	lease   *lease
+
+	store *litestream.Store
+	data  *litestream.DB
+	group groupSync
+}
+
+// New prepares replication of the databases in dataDir; nothing is sent
+// before Start. OnLost, if set, is called once should the lease be lost.
+func New(c Config, dataDir string, logger *slog.Logger, onLost func(error)) *Replicator {
+	objects := newObjectClient(c)
+	l := newLease(c, objects, logger)
+	l.onLost = onLost
+	return &Replicator{cfg: c, dataDir: dataDir, logger: logger, objects: objects, lease: l}
+}
+
+// Config is the replicator's configuration.
+func (r *Replicator) Config() Config { return r.cfg }
+
+// Durable reports whether writes wait for the replica.
+func (r *Replicator) Durable() bool { return r.cfg.Mode == Durable }
+
+// client is the S3 client of one database's stream, under the replica's path.
+func (r *Replicator) client(ctx context.Context, db string) (*guardedClientWithInit, error) {
+	c, err := newReplicaClient(ctx, r.cfg, joinPath(r.cfg.Path, db))
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the replica %s: %w", r.cfg, err)
+	}
+	return &guardedClientWithInit{guardedClient{ReplicaClient: c, lease: r.lease}}, nil
+}
+
+// guardedClientWithInit keeps Init a no-op: the client was initialised
+// with the AWS environment hidden (newReplicaClient).
+type guardedClientWithInit struct{ guardedClient }
+
+func (guardedClientWithInit) Init(context.Context) error { return nil }
+
+// ErrKeyMissing says a replica was found but the encryption key was not.
+var ErrKeyMissing = errors.New("the encryption key is missing")
+
+// RestoreMissing restores data.db from the replica when the data directory
+// has none and the replica has one; auxiliary.db too, when it replicates.
+// The key is never in the replica: when keyPresent is false, nothing is
+// restored and the error (ErrKeyMissing) says so. It reports whether a
+// database was restored, and how long it took.
+func (r *Replicator) RestoreMissing(ctx context.Context, keyPresent bool, keyHint string) (restored bool, took time.Duration, err error) {
+	started := time.Now()
+	dbs := []string{DataDB}
+	if r.cfg.Auxiliary {
+		dbs = append(dbs, AuxiliaryDB)
+	}
+	for _, name := range dbs {
+		path := filepath.Join(r.dataDir, name)
+		if _, err := os.Stat(path); err == nil {
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return restored, 0, err
+		}
+		client, err := r.client(ctx, name)
+		if err != nil {
+			return restored, 0, err
+		}
+		if _, err := litestream.CalcRestorePlan(ctx, client, 0, time.Time{}, r.logger); errors.Is(err, litestream.ErrTxNotAvailable) || errors.Is(err, litestream.ErrNoSnapshots) {
+			continue // nothing to restore: a new replica
+		} else if err != nil {
+			return restored, 0, fmt.Errorf("reading the replica %s: %w", r.cfg, err)
+		}
+		if name == DataDB && !keyPresent {
+			return false, 0, fmt.Errorf("%w: %s has no %s, and the replica %s holds one, but its secrets are sealed with an encryption key that is never in the replica. %s, then start again: the database is restored then",
+				ErrKeyMissing, r.dataDir, DataDB, r.cfg, keyHint)
+		}
+		// State left by another stream of this database means nothing now.
+		if err := os.RemoveAll(filepath.Join(r.dataDir, "."+name+litestream.MetaDirSuffix)); err != nil {
+			return restored, 0, err
+		}
+		opt := litestream.NewRestoreOptions()
+		opt.OutputPath = path
+		opt.IntegrityCheck = litestream.IntegrityCheckQuick
+		if err := litestream.NewReplicaWithClient(nil, client).Restore(ctx, opt); err != nil {
+			return restored, 0, fmt.Errorf("restoring %s from the replica %s: %w", name, r.cfg, err)
+		}
+		restored = true
+	}
+	return restored, time.Since(started), nil
+}
+
+// Start takes the replica's lease, checks that the endpoint honours
+// conditional writes (durable mode requires it; the lease rests on it),
+// and starts streaming. Changes made while no server ran (an import, a
+// migration) are found and sent now.
+func (r *Replicator) Start(ctx context.Context) error {
+	if err := probeConditionalWrites(ctx, r.cfg, r.objects); errors.Is(err, ErrNoConditionalWrites) {
+		if r.Durable() {
+			return fmt.Errorf("durable replication to %s cannot start: %w, so the lease that keeps a second server from writing the same replica cannot be trusted. Use a service that supports them (AWS S3, Tencent COS, Alibaba OSS, versitygw), or $%s=%s", r.cfg, err, EnvMode, Async)
+		}
+		r.logger.Warn("The replica's endpoint ignores conditional writes: the lease cannot stop a second server from writing the same replica path. Make sure only one server uses it.", "replica", r.cfg.String())
+	} else if err != nil {
+		return err
+	}
+	if err := r.lease.acquire(ctx, r.cfg.String()); err != nil {
+		return err
+	}
+	dbs := []*litestream.DB{}
+	names := []string{DataDB}
+	if r.cfg.Auxiliary {
+		names = append(names, AuxiliaryDB)
+	}
+	for _, name := range names {
+		client, err := r.client(ctx, name)
+		if err != nil {
+			r.lease.release(context.WithoutCancel(ctx))
+			return err
+		}
+		db := litestream.NewDB(filepath.Join(r.dataDir, name))
+		db.MonitorInterval = r.cfg.SyncInterval
+		// Litestream's TRUNCATE checkpoint, its emergency brake at a
+		// ~500 MB WAL, blocks writers while readers finish: keep it, it is
+		// rare; the passive ones block nothing.
+		replica := litestream.NewReplicaWithClient(db, client)
+		replica.SyncInterval = r.cfg.SyncInterval
+		db.Replica = replica
+		dbs = append(dbs, db)
+	}
+	r.data = dbs[0]
+	r.group.sync = r.data.SyncAndWait
+	r.store = litestream.NewStore(dbs, litestream.DefaultCompactionLevels)
+	r.store.Logger = r.logger
+	for i, db := range dbs { // NewStore gave them the default logger
+		db.SetLogger(r.logger.With("db", names[i]))
+	}
+	if err := r.store.Open(ctx); err != nil {
+		r.lease.release(context.WithoutCancel(ctx))
+		return fmt.Errorf("starting replication to %s: %w", r.cfg, err)
+	}
+	return nil
+}
+
+// WaitReplicated returns once every change committed before the call is
+// in the replica. Callers that arrive together share one sync (group
+// commit): one round of uploads answers all of them.
+func (r *Replicator) WaitReplicated(ctx context.Context) error {
+	if r.store == nil {
+		return errors.New("replication is not running")
+	}
+	if err := r.lease.held(); err != nil {
+		return err
+	}
+	return r.group.wait(ctx)
+}
+
+// Held reports why this server may not write, or nil while it holds the
+// replica's lease.
+func (r *Replicator) Held() error { return r.lease.held() }
+
+// Stop sends what is pending, stops streaming and gives up the lease.
+func (r *Replicator) Stop(ctx context.Context) error {
+	var err error
+	if r.store != nil {
+		err = r.store.Close(ctx)
+		r.store = nil
+	}
+	return errors.Join(err, r.lease.release(ctx))
+}
+
+// Status is where the replica stands, for logs and tests.
+func (r *Replicator) Status(ctx context.Context) (litestream.SyncStatus, error) {
+	if r.data == nil {
+		return litestream.SyncStatus{}, errors.New("replication is not running")
+	}
+	return r.data.SyncStatus(ctx)
+}
