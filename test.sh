@@ -13,6 +13,23 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== versitygw (S3 server for the replication tests)"
+# Installed once into GOPATH's bin and reused. `go install pkg@version` leaves
+# `versitygw --version` printing "Version git" (the release sets it with
+# -ldflags), so the module version recorded in the binary is what is checked.
+versitygw_version=v1.8.0
+gopath=$(go env GOPATH)
+versitygw="${gopath%%:*}/bin/versitygw"
+versitygw_build=$( [ -x "$versitygw" ] && go version -m "$versitygw" 2>/dev/null || true)
+if grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/versity/versitygw[[:space:]]+$versitygw_version[[:space:]]" <<<"$versitygw_build"; then
+  echo "found versitygw $versitygw_version at $versitygw"
+else
+  echo "installing versitygw $versitygw_version into $versitygw (about a minute)"
+  rm -f "$versitygw" # go install will not replace a file that is not a Go binary
+  GOBIN="${gopath%%:*}/bin" go install "github.com/versity/versitygw/cmd/versitygw@$versitygw_version"
+fi
+export WXBASE_TEST_VERSITYGW="$versitygw"
+
 echo "== go test"
 # The race detector needs cgo, so a C compiler.
 if ! command -v gcc >/dev/null 2>&1; then

@@ -1,7 +1,7 @@
 // Package testkit holds what wxbase's tests share: a data dir migrated once
 // per test process, HTTP helpers for a server under test, the superuser
 // the tests sign in as, the sealed format read as the README documents it,
-// and a loopback address nobody listens on.
+// a loopback address nobody listens on and a loopback S3 server.
 package testkit
 
 import (
