@@ -137,7 +137,7 @@ func (rp *replication) start(app core.App) error {
 		return err
 	}
 	cfg := rp.r.Config()
-	mode := fmt.Sprintf("async: changes reach it within about %s", 2*cfg.SyncInterval)
+	mode := fmt.Sprintf("async: changes reach it within about %s", cfg.SyncInterval)
 	if rp.r.Durable() {
 		mode = "durable: a write is acknowledged once it is in the replica"
 	}

@@ -147,12 +147,15 @@ func (r *Replicator) Start(ctx context.Context) error {
 			return err
 		}
 		db := litestream.NewDB(filepath.Join(r.dataDir, name))
-		db.MonitorInterval = r.cfg.SyncInterval
+		// A change waits at most half the interval to be read from the
+		// WAL, and half to be sent: it is in the replica within the sync
+		// interval, plus the upload.
+		db.MonitorInterval = r.cfg.SyncInterval / 2
 		// Litestream's TRUNCATE checkpoint, its emergency brake at a
 		// ~500 MB WAL, blocks writers while readers finish: keep it, it is
 		// rare; the passive ones block nothing.
 		replica := litestream.NewReplicaWithClient(db, client)
-		replica.SyncInterval = r.cfg.SyncInterval
+		replica.SyncInterval = r.cfg.SyncInterval / 2
 		db.Replica = replica
 		dbs = append(dbs, db)
 	}
