@@ -30,6 +30,9 @@ import (
 // are in the replica.
 type replication struct {
 	r *replica.Replicator
+	// durable and waitReplicated are r's, apart for tests of the gate.
+	durable        bool
+	waitReplicated func(context.Context) error
 	// writes counts the statements that may have written data.db: every
 	// Exec, and every query on the writer connection (an INSERT ...
 	// RETURNING, a read inside a write transaction). A request during
@@ -65,6 +68,7 @@ func newReplication(app core.App, cfg replica.Config) *replication {
 		rp.lost.Store(&err)
 		fmt.Fprintf(os.Stderr, "ERROR: %v. This server refuses writes from now on; restart it once the other server has stopped.\n", err)
 	})
+	rp.durable, rp.waitReplicated = rp.r.Durable(), rp.r.WaitReplicated
 	return rp
 }
 
@@ -223,7 +227,7 @@ func (rp *replication) handler(next http.Handler) http.Handler {
 				"This server lost the replica's lease to another server and no longer accepts writes. Send writes to the server that holds it.")
 			return
 		}
-		if !rp.r.Durable() {
+		if !rp.durable {
 			next.ServeHTTP(w, req)
 			return
 		}
@@ -324,7 +328,7 @@ func (g *durableWriter) release() {
 	}
 	g.released = true
 	if g.rp.writes.Load() != g.writesAtStart {
-		if err := g.rp.r.WaitReplicated(g.ctx); err != nil {
+		if err := g.rp.waitReplicated(g.ctx); err != nil {
 			g.failed = true
 			writeReplicaError(g.w, http.StatusServiceUnavailable, fmt.Sprintf(
 				"The change was saved on this server, but the replica did not confirm it (durable mode), so it is not acknowledged: it may or may not be kept if this machine is lost. Check before retrying. Cause: %v", err))
