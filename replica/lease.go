@@ -169,10 +169,11 @@ func (l *lease) markLost(err error) {
 // release gives the lease up, so a replacement starts at once.
 func (l *lease) release(ctx context.Context) error {
 	if l.stop == nil {
-		return nil
+		return nil // never taken, or already given up
 	}
 	close(l.stop)
 	<-l.done
+	l.stop = nil
 	l.mu.Lock()
 	current, lost := l.current, l.lost
 	l.current = nil
