@@ -170,6 +170,18 @@ func (r *Replicator) Start(ctx context.Context) error {
 		r.lease.release(context.WithoutCancel(ctx))
 		return fmt.Errorf("starting replication to %s: %w", r.cfg, err)
 	}
+	// Litestream reads a database first at its monitor's first tick, one
+	// sync interval from now, and its Close syncs only a database it has
+	// read: a server stopped before that tick would send nothing, neither
+	// what it wrote nor what was written while no server ran. Send both now.
+	for i, db := range dbs {
+		if err := db.SyncAndWait(ctx); err != nil {
+			r.store.Close(context.WithoutCancel(ctx))
+			r.store = nil
+			r.lease.release(context.WithoutCancel(ctx))
+			return fmt.Errorf("starting replication to %s: sending %s: %w", r.cfg, names[i], err)
+		}
+	}
 	return nil
 }
 
