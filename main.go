@@ -130,7 +130,14 @@ func main() {
 	// for the exit status: PocketBase v0.39 prints it and exits 0.
 	app.RootCmd.AddCommand(cmd.NewSuperuserCommand(app), cmd.NewServeCommand(app, true))
 	failure := watchFailures(app.RootCmd, os.Args[1:])
-	err = app.Execute()
+	if hooks.RunsReplicaCommand(app) {
+		// Without bootstrapping: it would create an empty data.db on a new
+		// machine, which the next start would replicate instead of
+		// restoring the replica's.
+		_ = app.RootCmd.Execute()
+	} else {
+		err = app.Execute()
+	}
 	for _, done := range atExit {
 		done()
 	}

@@ -166,7 +166,6 @@ func Register(app core.App, cfg Config) *Wechat {
 	// backup continues the replica's history; a lost lease stops writes.
 	if cfg.Replica.Enabled() {
 		s.replication = newReplication(app, cfg.Replica)
-		s.replication.skipRestore = func() bool { return runsReplicaCommand(binary) }
 		app.OnBootstrap().Bind(&hook.Handler[*core.BootstrapEvent]{Priority: -1000, Func: s.replication.restoreMissing})
 		app.OnBackupRestore().BindFunc(s.replication.stopForRestore)
 		app.OnModelCreate().BindFunc(s.replication.refuseWritesWhenLost)

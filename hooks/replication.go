@@ -40,13 +40,14 @@ type replication struct {
 	writes atomic.Uint64
 	// lost is set once the lease is lost: writes are refused from then on.
 	lost atomic.Pointer[error]
-	// skipRestore reports whether the command never needs the database
-	// restored (`wxbase replica unlock` on an empty disk).
-	skipRestore func() bool
 }
 
-// runsReplicaCommand reports whether the binary runs `wxbase replica ...`.
-func runsReplicaCommand(binary *pocketbase.PocketBase) bool {
+// RunsReplicaCommand reports whether the binary runs `wxbase replica ...`.
+// Those commands work on the bucket alone and must run without
+// PocketBase's bootstrap: on a new machine it would create an empty
+// data.db, and the next start would stream that over the replica instead
+// of restoring it.
+func RunsReplicaCommand(binary *pocketbase.PocketBase) bool {
 	if binary == nil {
 		return false
 	}
@@ -85,9 +86,6 @@ func (rp *replication) restoreMissing(e *core.BootstrapEvent) error {
 	hint := fmt.Sprintf("Put your copy of the key file at %s (or the key in $%s)", keyFile, envName)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
-	if rp.skipRestore != nil && rp.skipRestore() {
-		return e.Next()
-	}
 	restored, took, err := rp.r.RestoreMissing(ctx, keyPresent, hint)
 	if err != nil {
 		return err
