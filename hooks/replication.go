@@ -91,7 +91,6 @@ func (rp *replication) restoreMissing(e *core.BootstrapEvent) error {
 		return err
 	}
 	if restored {
-		e.App.Logger().Info("Restored the database from the replica.", "replica", rp.r.Config().String(), "took", took.String())
 		fmt.Fprintf(os.Stderr, "Restored %s from the replica %s in %s.\n", filepath.Join(dataDir, replica.DataDB), rp.r.Config(), took.Round(time.Millisecond))
 	}
 	if err := e.Next(); err != nil {
