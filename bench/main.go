@@ -45,7 +45,7 @@ func main() {
 	query := flag.Bool("query", false, "only compare a CloudBase query (/api/database/{collection}/get) with the same list API query, under wrk")
 	queryRecords := flag.Int("query-records", 100_000, "with -query: records in the collection")
 	queryOwners := flag.Int("query-owners", 1000, "with -query: users (logged in through the fake WeChat) owning them")
-	rounds := flag.Int("rounds", 5, "with -query: interleaved rounds of each scenario")
+	rounds := flag.Int("rounds", 5, "with -query, and -replication (3 unless given): interleaved rounds of each scenario")
 	aggregate := flag.Bool("aggregate", false, "only compare aggregate() pipelines (/api/database/{collection}/aggregate) with the same answers in hand-written SQL, and time other requests while heavy pipelines run")
 	aggregateRequests := flag.Int("aggregate-requests", 50, "with -aggregate: sequential requests per way and pipeline")
 	importBench := flag.Bool("import", false, "only time `wxbase import leancloud` of a generated export, as an outside process on a fresh data dir")
