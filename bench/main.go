@@ -45,18 +45,26 @@ func main() {
 	query := flag.Bool("query", false, "only compare a CloudBase query (/api/database/{collection}/get) with the same list API query, under wrk")
 	queryRecords := flag.Int("query-records", 100_000, "with -query: records in the collection")
 	queryOwners := flag.Int("query-owners", 1000, "with -query: users (logged in through the fake WeChat) owning them")
-	rounds := flag.Int("rounds", 5, "with -query: interleaved rounds of each scenario")
+	rounds := flag.Int("rounds", 5, "with -query, and -replication (3 unless given): interleaved rounds of each scenario")
 	aggregate := flag.Bool("aggregate", false, "only compare aggregate() pipelines (/api/database/{collection}/aggregate) with the same answers in hand-written SQL, and time other requests while heavy pipelines run")
 	aggregateRequests := flag.Int("aggregate-requests", 50, "with -aggregate: sequential requests per way and pipeline")
 	importBench := flag.Bool("import", false, "only time `wxbase import leancloud` of a generated export, as an outside process on a fresh data dir")
 	importRecords := flag.Int("import-records", 200_000, "with -import: records in the export's classes")
 	importUsers := flag.Int("import-users", 10_000, "with -import: _User records, each with a mini-program openid")
 	importRuns := flag.Int("import-runs", 3, "with -import: imports timed, each on a fresh data dir")
-	profile := flag.String("profile", "", "with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof; with -aggregate, one of each pipeline to PREFIX-aggregate-<n>.pprof; with -import, one of each import to PREFIX-import-<n>.pprof")
+	replication := flag.Bool("replication", false, "only measure replication to a loopback versitygw: create throughput off, async and durable (wrk; -concurrency defaults to 32 and -rounds to 3 here), async lag, restore time, and creates during a backup")
+	lagProbes := flag.Int("lag-probes", 40, "with -replication: writes whose replication lag is measured")
+	restoreMB := flag.Int("restore-mb", 100, "with -replication: the size data.db is filled to for the restore")
+	profile := flag.String("profile", "", "with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof; with -aggregate, one of each pipeline to PREFIX-aggregate-<n>.pprof; with -import, one of each import to PREFIX-import-<n>.pprof; with -replication, each mode's last throughput run to PREFIX-replication-<mode>.pprof")
 	flag.Parse()
+	set := map[string]bool{} // the flags given
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *quick {
 		*duration = 4 * time.Second
 		*pool = 64
+		if !set["lag-probes"] {
+			*lagProbes = 10
+		}
 	}
 
 	workDir, err := os.MkdirTemp("", "wxbase-bench-")
@@ -92,6 +100,17 @@ func main() {
 	wechatURL, closeFake := fake.Listen()
 	defer closeFake()
 
+	if *replication {
+		c, r := replicationFlags(set, *concurrency, *rounds)
+		runReplication(binary, workDir, wechatURL, replOptions{
+			concurrency: c, rounds: r, duration: *duration, lagProbes: *lagProbes, restoreMB: *restoreMB, quick: *quick,
+			profile: *profile, pprofAddr: pprofAddr, serverEnv: serverEnv,
+		})
+		if *keep {
+			fmt.Fprintln(os.Stderr, "work dir kept:", workDir)
+		}
+		return
+	}
 	if *aggregate {
 		// The hand-written SQL the pipelines are compared with, as routes
 		// of a pb_hooks script in the bench's own data dir.
@@ -366,8 +385,16 @@ func printReport(out *os.File, results []*result, srv *server, concurrency int, 
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
+// atFatal holds what check runs before it exits, newest first: processes
+// the bench started that would otherwise outlive it (deferred calls do
+// not run on log.Fatal).
+var atFatal []func()
+
 func check(err error) {
 	if err != nil {
+		for i := len(atFatal) - 1; i >= 0; i-- {
+			atFatal[i]()
+		}
 		log.Fatal(err)
 	}
 }

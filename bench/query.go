@@ -363,7 +363,8 @@ func checkSamePage(srv *server, token, body, listURL string) {
 	}
 }
 
-// wrkScript sets the method, body and headers, and reports in one line
+// wrkScript sets the method, body and headers (no Authorization for a
+// guest, token ""), and reports in one line
 // what the bench reads.
 func wrkScript(method, body, token string) string {
 	var s strings.Builder
@@ -372,7 +373,9 @@ func wrkScript(method, body, token string) string {
 		fmt.Fprintf(&s, "wrk.body = [==[%s]==]\n", body)
 		s.WriteString(`wrk.headers["Content-Type"] = "application/json"` + "\n")
 	}
-	fmt.Fprintf(&s, "wrk.headers[\"Authorization\"] = [==[%s]==]\n", token)
+	if token != "" {
+		fmt.Fprintf(&s, "wrk.headers[\"Authorization\"] = [==[%s]==]\n", token)
+	}
 	s.WriteString(`done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("WXBENCH requests=%d duration_us=%d errors=%d p50_us=%d p99_us=%d\n",
