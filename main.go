@@ -46,12 +46,17 @@ func main() {
 	// PocketBase seals its settings with the key in this variable: the one
 	// an operator may set, or the key wxbase made in pb_data, which the
 	// vault puts there.
-	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DefaultEncryptionEnv: "WXBASE_ENCRYPTION_KEY"})
-
 	cfg, err := hooks.ConfigFromEnv()
 	if err != nil {
 		log.Fatal(err)
 	}
+	// While a server replicates, Litestream checkpoints the replicated
+	// databases, not each commit (hooks.ReplicatedDBConnect).
+	app := pocketbase.NewWithConfig(pocketbase.Config{
+		DefaultDev:           false,
+		DefaultEncryptionEnv: "WXBASE_ENCRYPTION_KEY",
+		DBConnect:            hooks.ReplicatedDBConnect(cfg.Replica, slices.Contains(os.Args[1:], "serve")),
+	})
 	cfg.Public, _ = fs.Sub(embeddedPublic, "pb_public")
 	cfg.Docs = docs
 
