@@ -389,8 +389,9 @@ func TestLeaseLostRefusesWrites(t *testing.T) {
 	l := newLoadEnv(t, replicaEnv(t, store, replica.Async, leaseTTLEnv)...)
 	a := l.server
 	path := replicaPathOf(l.env)
+	shipped := leaseObjects(t, store, path) // a's start sends the database at once
 	before := leaseNote(t, a.Base, l.admin, "before the takeover")
-	leaseWaitL0(t, store, path, nil, 10*time.Second)
+	leaseWaitL0(t, store, path, shipped, 10*time.Second) // and the note within the sync interval
 
 	// The takeover an operator makes while believing a is gone.
 	if out := leaseUnlock(t, t.TempDir(), l.env); !strings.Contains(out, "Deleted the lease of "+leaseOwner(t, a.Pid())) {

@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/spf13/cobra"
 
 	"wxbase/replica"
@@ -215,7 +216,9 @@ func (rp *replication) stopForRestore(e *core.BackupEvent) error {
 // request logs, which stay on this machine.
 func (rp *replication) refuseWritesWhenLost(e *core.ModelEvent) error {
 	if lost := rp.lost.Load(); lost != nil && e.Model.TableName() != core.LogsTableName {
-		return fmt.Errorf("this server lost the replica's lease and no longer accepts writes: %w", *lost)
+		// An API error passes through PocketBase's handlers as it is: a
+		// request that began before the loss gets the same 503 as one after.
+		return router.NewApiError(http.StatusServiceUnavailable, lostLeaseMessage, *lost)
 	}
 	return e.Next()
 }
@@ -244,8 +247,7 @@ func (rp *replication) optimizeWithoutCheckpoint(app core.App) func() {
 func (rp *replication) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if lost := rp.lost.Load(); lost != nil && !safeMethod(req.Method) {
-			writeReplicaError(w, http.StatusServiceUnavailable,
-				"This server lost the replica's lease to another server and no longer accepts writes. Send writes to the server that holds it.")
+			writeReplicaError(w, http.StatusServiceUnavailable, lostLeaseMessage)
 			return
 		}
 		if !rp.durable {
@@ -257,6 +259,8 @@ func (rp *replication) handler(next http.Handler) http.Handler {
 		g.finish()
 	})
 }
+
+const lostLeaseMessage = "This server lost the replica's lease to another server and no longer accepts writes. Send writes to the server that holds it."
 
 func safeMethod(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
