@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"wxbase/internal/procout"
 	"wxbase/internal/testkit"
 	"wxbase/internal/wxbaseproc"
 	"wxbase/replica"
@@ -62,7 +61,7 @@ func leaseRefused(t *testing.T, dataDir string, env []string) string {
 	cmd := exec.Command(binary, "serve", "--http", addr, "--dir", dataDir, "--dev=false")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), env...)
-	var out leaseOutput
+	var out procout.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -90,24 +89,6 @@ func leaseRefused(t *testing.T, dataDir string, env []string) string {
 			}
 		}
 	}
-}
-
-// leaseOutput collects a process's output while the test reads it.
-type leaseOutput struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *leaseOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *leaseOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
 }
 
 // leaseUnlock runs `wxbase replica unlock` with env and --dir dataDir and

@@ -4,7 +4,6 @@
 package s3server
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"wxbase/internal/procout"
 	"wxbase/internal/wxbaseproc"
 )
 
@@ -44,7 +44,7 @@ type Server struct {
 	addr   string
 	meta   []string // the posix backend's metadata flags, see Options.Meta
 
-	output syncBuffer // every run's output
+	output procout.Buffer // every run's output
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd // nil when stopped
@@ -245,23 +245,4 @@ func (s *Server) start() error {
 	}
 	s.Stop()
 	return errors.New("versitygw did not answer on " + s.addr + " within 20s:\n" + s.Output()[from:])
-}
-
-// syncBuffer is a bytes.Buffer a process writes to while another goroutine
-// reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -3,7 +3,6 @@
 package wxbaseproc
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,9 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"wxbase/internal/procout"
 )
 
 // Build compiles the wxbase module at moduleRoot into outDir and returns the
@@ -42,7 +42,7 @@ type Server struct {
 	Base    string // "http://127.0.0.1:port"
 	DataDir string
 	cmd     *exec.Cmd
-	output  *syncBuffer
+	output  *procout.Buffer
 	done    chan struct{}
 }
 
@@ -75,7 +75,7 @@ func start(binary string, opts Options) (*Server, error) {
 	cmd := exec.Command(binary, append([]string{"serve", "--http", addr, "--dir", opts.DataDir}, opts.Args...)...)
 	cmd.Dir = workDir
 	cmd.Env = append(os.Environ(), opts.Env...)
-	s := &Server{Base: "http://" + addr, DataDir: opts.DataDir, cmd: cmd, output: &syncBuffer{}, done: make(chan struct{})}
+	s := &Server{Base: "http://" + addr, DataDir: opts.DataDir, cmd: cmd, output: &procout.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.output, s.output
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -153,22 +153,4 @@ func FreeAddr() (string, error) {
 	}
 	defer listener.Close()
 	return listener.Addr().String(), nil
-}
-
-// syncBuffer collects the process's output from two pipes at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
