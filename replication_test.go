@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -706,5 +707,47 @@ func TestReplicaConfigurationErrors(t *testing.T) {
 				t.Errorf("the data directory was made (%v)", err)
 			}
 		})
+	}
+}
+
+// WXBASE_REPLICA_AUXILIARY=true also replicates auxiliary.db (the request
+// logs), asynchronously, and brings it back on an empty disk; without it,
+// only data.db travels.
+func TestReplicationCarriesTheLogsOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	s3 := testkit.StartS3(t)
+	for _, asked := range []bool{false, true} {
+		r := newReplicaSite(t, s3, replica.Durable, fmt.Sprintf("%s=%t", replica.EnvAuxiliary, asked))
+		createItems(t, r.server.Base, "logged", 3) // each request is logged in auxiliary.db
+		r.stop(t)
+		path := replicaPathOf(r.env)
+		auxObjects := 0
+		filepath.WalkDir(filepath.Join(s3.Root, s3.Bucket, path, replica.AuxiliaryDB), func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				auxObjects++
+			}
+			return nil
+		})
+		if asked != (auxObjects > 0) {
+			t.Fatalf("asked %t: %d objects of auxiliary.db in the replica", asked, auxObjects)
+		}
+		key := wipeKeepingKey(t, r.dataDir)
+		putKeyBack(t, r.dataDir, key)
+		if out, status := runBinary(t, r.env, "superuser", "upsert", "other@example.com", "a-long-password-1", "--dir", r.dataDir); status != 0 {
+			t.Fatalf("the restoring command failed: %s", out)
+		}
+		logs, err := dbx.Open("sqlite", filepath.Join(r.dataDir, replica.AuxiliaryDB))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var created int
+		err = logs.NewQuery(`SELECT COUNT(*) FROM _logs WHERE json_extract(data, '$.url') LIKE '/api/collections/items/records%'`).Row(&created)
+		logs.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if asked != (created == 3) {
+			t.Fatalf("asked %t: the restored auxiliary.db logs %d of the 3 creates", asked, created)
+		}
 	}
 }
