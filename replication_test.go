@@ -244,9 +244,9 @@ type acked struct {
 }
 
 // loadThenKill has workers clients create items on server as fast as it
-// answers for runFor, then kills the server (SIGKILL) while they wait on
-// it. It returns the acknowledged creates, the number of requests the kill
-// cut, and the moment just before the kill.
+// answers for runFor, then kills the server (SIGKILL) while they go on. It
+// returns the acknowledged creates, the number of requests sent before the
+// kill that it cut, and the moment just before the kill.
 func loadThenKill(t *testing.T, server *wxbaseproc.Server, workers int, runFor time.Duration) (acks []acked, cut int, killedAt time.Time) {
 	t.Helper()
 	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
@@ -256,6 +256,7 @@ func loadThenKill(t *testing.T, server *wxbaseproc.Server, workers int, runFor t
 		refused []string
 		seq     atomic.Int64
 		stop    atomic.Bool
+		killAt  atomic.Int64 // unix nanoseconds, once the kill is sent
 		wg      sync.WaitGroup
 	)
 	for range workers {
@@ -263,6 +264,7 @@ func loadThenKill(t *testing.T, server *wxbaseproc.Server, workers int, runFor t
 		go func() {
 			defer wg.Done()
 			for !stop.Load() {
+				sent := time.Now()
 				status, body, err := testkit.SendJSON(client, http.MethodPost, server.Base+"/api/collections/items/records", "",
 					fmt.Sprintf(`{"title":"load %d"}`, seq.Add(1)))
 				at := time.Now()
@@ -270,8 +272,12 @@ func loadThenKill(t *testing.T, server *wxbaseproc.Server, workers int, runFor t
 				_ = json.Unmarshal([]byte(body), &res)
 				mu.Lock()
 				switch {
+				case err != nil && killAt.Load() != 0:
+					if sent.UnixNano() < killAt.Load() {
+						cut++ // in flight at the kill
+					}
 				case err != nil:
-					cut++
+					refused = append(refused, err.Error())
 				case status == 200 && res.ID != "":
 					acks = append(acks, acked{res.ID, at})
 				default:
@@ -282,9 +288,12 @@ func loadThenKill(t *testing.T, server *wxbaseproc.Server, workers int, runFor t
 		}()
 	}
 	time.Sleep(runFor)
-	stop.Store(true) // no new requests: those the kill cuts were in flight
+	// The clients go on until the kill has landed, so it meets requests in
+	// flight; what they send after it fails and is not counted.
 	killedAt = time.Now()
+	killAt.Store(killedAt.UnixNano())
 	server.Kill()
+	stop.Store(true)
 	wg.Wait()
 	if len(refused) > 0 {
 		t.Fatalf("%d creates were refused before the kill, the first: %s", len(refused), refused[0])
