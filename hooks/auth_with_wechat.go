@@ -325,15 +325,22 @@ func findAccount(app core.App, appRef, openID string) (*core.Record, error) {
 
 func findUserByUnionID(app core.App, users *core.Collection, unionID string) (*core.Record, error) {
 	linked := &core.Record{}
-	err := app.RecordQuery(accountsCollection).
-		AndWhere(dbx.HashExp{"unionid": unionID}).
-		OrderBy("created ASC").
-		Limit(1).
-		One(linked)
-	if err != nil {
+	if err := firstAccountOfUnionID(app, unionID).One(linked); err != nil {
 		return nil, err
 	}
 	return app.FindRecordById(users, linked.GetString("user"))
+}
+
+// firstAccountOfUnionID selects the oldest account holding unionID. The
+// condition unionid != '' lets SQLite use the partial index on unionid
+// (it cannot know that a bound value is not empty): without it, every
+// first login scanned all the accounts.
+func firstAccountOfUnionID(app core.App, unionID string) *dbx.SelectQuery {
+	return app.RecordQuery(accountsCollection).
+		AndWhere(dbx.HashExp{"unionid": unionID}).
+		AndWhere(dbx.NewExp("[[unionid]] != ''")).
+		OrderBy("created ASC").
+		Limit(1)
 }
 
 // accountChanged reports whether this login brings anything to store.

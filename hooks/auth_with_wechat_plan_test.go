@@ -1,0 +1,36 @@
+package hooks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"wxbase/internal/testkit"
+)
+
+// A first login looks its unionid up through the index, whatever the
+// number of accounts: SQLite's plan for the query names it.
+func TestUnionIDLookupUsesTheIndex(t *testing.T) {
+	t.Parallel()
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Cleanup()
+	built := firstAccountOfUnionID(app, "oUnion").Build()
+	var plan []struct {
+		Detail string `db:"detail"`
+	}
+	if err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + built.SQL()).Bind(dbx.Params(built.Params())).All(&plan); err != nil {
+		t.Fatal(err)
+	}
+	var details []string
+	for _, step := range plan {
+		details = append(details, step.Detail)
+	}
+	if joined := strings.Join(details, "; "); !strings.Contains(joined, "idx_wechat_accounts_unionid") {
+		t.Fatalf("the unionid lookup does not use its index: %s", joined)
+	}
+}
