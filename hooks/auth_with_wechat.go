@@ -332,7 +332,7 @@ func findUserByUnionID(app core.App, users *core.Collection, unionID string) (*c
 }
 
 // firstAccountOfUnionID selects the oldest account holding unionID. The
-// condition unionid != '' lets SQLite use the partial index on unionid
+// condition unionid != ” lets SQLite use the partial index on unionid
 // (it cannot know that a bound value is not empty): without it, every
 // first login scanned all the accounts.
 func firstAccountOfUnionID(app core.App, unionID string) *dbx.SelectQuery {
