@@ -331,8 +331,8 @@ func findUserByUnionID(app core.App, users *core.Collection, unionID string) (*c
 	return app.FindRecordById(users, linked.GetString("user"))
 }
 
-// firstAccountOfUnionID selects the oldest account holding unionID. The
-// condition unionid != ” lets SQLite use the partial index on unionid
+// firstAccountOfUnionID selects the oldest account holding unionID. Saying
+// that unionid is not empty lets SQLite use the partial index on unionid
 // (it cannot know that a bound value is not empty): without it, every
 // first login scanned all the accounts.
 func firstAccountOfUnionID(app core.App, unionID string) *dbx.SelectQuery {
