@@ -164,7 +164,7 @@ func planLogin(app core.App, reads *preparedReads, users *core.Collection, sessi
 	account, err := reads.account(app, wxApp.id, session.OpenID)
 	switch {
 	case err == nil:
-		user, err := app.FindRecordById(users, account.GetString("user"))
+		user, err := reads.user(app, users, account.GetString("user"))
 		if err == nil {
 			return &loginPlan{account: account, user: user, userID: user.Id}, nil
 		}

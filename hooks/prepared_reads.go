@@ -9,30 +9,39 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// preparedReads runs the first read of a returning user's login, the
-// account by (app, openid), from a statement prepared once. Most logins are
-// returning users; building and parsing the SQL each time was about a third
-// of that read's cost.
+// preparedReads runs the two reads of a returning user's login, the account
+// by (app, openid) and then its user by id, from statements prepared once.
+// Most logins are returning users, and parsing the same SQL again was the
+// largest part of each read (modernc's SQLite parser is expensive).
+//
+// Only the SQL is prepared: each query is built by app.RecordQuery, whose
+// hooks load the record exactly as FindRecordById does, the password hash
+// of an auth record included (a record loaded by hand without it would make
+// PocketBase take the next save for a password change and drop the user's
+// auth origins and MFA). A built query cannot be shared by two requests at
+// once (its parameters are its own), so each kind is kept in a small pool.
 //
 // The statements belong to the database handle they were prepared on:
 // PocketBase reopens its database (after a backup restore, say), and a new
-// handle gets new statements. SQLite re-prepares a statement by itself when
-// the schema changes, and records are built from the collection as it is
-// now, so a field added in the dashboard shows at once.
-//
-// Records are loaded with each field's PrepareValue and then PostScan, which
-// keeps a password field's original value as its (empty) plain text rather
-// than its hash; PocketBase would take a later save of such a record for a
-// password change and drop the user's auth origins and MFA. So auth
-// collections are never read this way: the user is read by PocketBase.
+// handle gets new statements. A query is built for one collection model:
+// once the collection changes (a field added in the dashboard), the cached
+// model is a new one, and the queries built for the old one are dropped.
+// SQLite re-prepares a statement by itself when the schema changes.
 type preparedReads struct {
 	mu    sync.Mutex
 	db    *sql.DB
-	stmts map[string]*sql.Stmt
+	pools map[string]chan *preparedQuery
 }
 
-// accountByOpenID is findAccount's query.
-const accountByOpenID = `SELECT * FROM "` + accountsCollection + `" WHERE "app" = ? AND "openid" = ? LIMIT 1`
+// preparedQuery is one built, prepared query of a pool.
+type preparedQuery struct {
+	query      *dbx.Query
+	collection *core.Collection
+}
+
+// preparedPoolSize bounds the idle queries kept per kind; more concurrent
+// reads build queries of their own and close them after use.
+const preparedPoolSize = 32
 
 // errNoPool: the app runs inside a transaction, whose one connection the
 // statements were not prepared on; the caller reads the usual way.
@@ -44,71 +53,65 @@ func (p *preparedReads) account(app core.App, appRef, openID string) (*core.Reco
 	if err != nil {
 		return nil, err
 	}
-	record, err := p.record(app, accounts, accountByOpenID, appRef, openID)
+	record, err := p.one(app, accounts, "account", func(q *dbx.SelectQuery) *dbx.SelectQuery {
+		return q.AndWhere(dbx.NewExp("[[app]] = {:app} AND [[openid]] = {:openid}"))
+	}, dbx.Params{"app": appRef, "openid": openID})
 	if errors.Is(err, errNoPool) {
 		return findAccount(app, appRef, openID)
 	}
 	return record, err
 }
 
-// record runs query and loads its first row into a record of collection, as
-// PocketBase's record queries do (sql.ErrNoRows when there is none).
-func (p *preparedReads) record(app core.App, collection *core.Collection, query string, args ...any) (*core.Record, error) {
-	if collection.IsAuth() {
-		return nil, errors.New("auth collections are read by PocketBase: see preparedReads")
+// user reads the record of id in users, as FindRecordById does.
+func (p *preparedReads) user(app core.App, users *core.Collection, id string) (*core.Record, error) {
+	record, err := p.one(app, users, "user", func(q *dbx.SelectQuery) *dbx.SelectQuery {
+		return q.AndWhere(dbx.NewExp("[[id]] = {:id}"))
+	}, dbx.Params{"id": id})
+	if errors.Is(err, errNoPool) {
+		return app.FindRecordById(users, id)
 	}
-	stmt, err := p.statement(app, query)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := stmt.Query(args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return nil, sql.ErrNoRows
-	}
-	columns, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	values := make([]sql.NullString, len(columns))
-	targets := make([]any, len(columns))
-	for i := range values {
-		targets[i] = &values[i]
-	}
-	if err := rows.Scan(targets...); err != nil {
-		return nil, err
-	}
-	row := make(map[string]sql.NullString, len(columns))
-	for i, column := range columns {
-		row[column] = values[i]
-	}
+	return record, err
+}
 
-	record := core.NewRecord(collection)
-	for _, field := range collection.Fields {
-		var raw any
-		if value, ok := row[field.GetName()]; ok && value.Valid {
-			raw = value.String
-		}
-		value, err := field.PrepareValue(record, raw)
-		if err != nil {
-			return nil, err
-		}
-		record.SetRaw(field.GetName(), value)
+// one loads the first record of collection that where selects with params
+// (sql.ErrNoRows when there is none), from a prepared query of kind.
+func (p *preparedReads) one(app core.App, collection *core.Collection, kind string, where func(*dbx.SelectQuery) *dbx.SelectQuery, params dbx.Params) (*core.Record, error) {
+	pool, err := p.pool(app, kind)
+	if err != nil {
+		return nil, err
 	}
-	if err := record.PostScan(); err != nil {
+	var q *preparedQuery
+	select {
+	case q = <-pool:
+		if q.collection != collection { // the collection changed since
+			q.query.Close()
+			q = nil
+		}
+	default:
+	}
+	if q == nil {
+		built := where(app.RecordQuery(collection)).Limit(1).Build().Prepare()
+		if built.LastError != nil {
+			return nil, built.LastError
+		}
+		q = &preparedQuery{query: built, collection: collection}
+	}
+	record := &core.Record{}
+	err = q.query.Bind(params).One(record)
+	select {
+	case pool <- q:
+	default:
+		q.query.Close()
+	}
+	if err != nil {
 		return nil, err
 	}
 	return record, nil
 }
 
-// statement returns query prepared on the app's current database handle.
-func (p *preparedReads) statement(app core.App, query string) (*sql.Stmt, error) {
+// pool returns the idle queries of kind on the app's current database
+// handle, dropping every query prepared on an earlier one.
+func (p *preparedReads) pool(app core.App, kind string) (chan *preparedQuery, error) {
 	builder, ok := app.ConcurrentDB().(*dbx.DB)
 	if !ok {
 		return nil, errNoPool
@@ -117,18 +120,29 @@ func (p *preparedReads) statement(app core.App, query string) (*sql.Stmt, error)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.db != db {
-		for _, stmt := range p.stmts {
-			stmt.Close()
+		for _, pool := range p.pools {
+			closeAll(pool)
 		}
-		p.db, p.stmts = db, map[string]*sql.Stmt{}
+		p.db, p.pools = db, map[string]chan *preparedQuery{}
 	}
-	if stmt, ok := p.stmts[query]; ok {
-		return stmt, nil
+	pool, ok := p.pools[kind]
+	if !ok {
+		pool = make(chan *preparedQuery, preparedPoolSize)
+		p.pools[kind] = pool
 	}
-	stmt, err := db.Prepare(query)
-	if err != nil {
-		return nil, err
+	return pool, nil
+}
+
+// closeAll closes the idle queries of pool. A query in use when its pool is
+// dropped goes back to the forgotten channel: its database handle, and its
+// statement with it, are closed already.
+func closeAll(pool chan *preparedQuery) {
+	for {
+		select {
+		case q := <-pool:
+			q.query.Close()
+		default:
+			return
+		}
 	}
-	p.stmts[query] = stmt
-	return stmt, nil
 }

@@ -53,14 +53,13 @@ func TestPreparedReadsLoadWhatFindRecordByIdLoads(t *testing.T) {
 	}
 
 	reads := &preparedReads{}
-	byID := `SELECT * FROM "things" WHERE "id" = ? LIMIT 1`
 	same := func(id string) {
 		t.Helper()
 		things, err := app.FindCachedCollectionByNameOrId("things")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := reads.record(app, things, byID, id)
+		got, err := reads.user(app, things, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +79,7 @@ func TestPreparedReadsLoadWhatFindRecordByIdLoads(t *testing.T) {
 	}
 	same(thing.Id)
 	same(empty.Id)
-	if _, err := reads.record(app, things, byID, "missing"); !errors.Is(err, sql.ErrNoRows) {
+	if _, err := reads.user(app, things, "missing"); !errors.Is(err, sql.ErrNoRows) {
 		t.Fatalf("a missing record: %v, want sql.ErrNoRows", err)
 	}
 
@@ -103,4 +102,48 @@ func TestPreparedReadsLoadWhatFindRecordByIdLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	same(thing.Id)
+}
+
+// A user read through the prepared query is PocketBase's own record, password
+// hash included: saving it is no password change, so the user's auth origins
+// (and MFA) survive the save.
+func TestPreparedUserReadKeepsThePasswordHash(t *testing.T) {
+	t.Parallel()
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Cleanup()
+	users, err := app.FindCachedCollectionByNameOrId(usersCollection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := core.NewRecord(users)
+	user.SetPassword("a-long-password-1")
+	if err := app.Save(user); err != nil {
+		t.Fatal(err)
+	}
+	origin := core.NewAuthOrigin(app)
+	origin.SetCollectionRef(users.Id)
+	origin.SetRecordRef(user.Id)
+	origin.SetFingerprint("a-device")
+	if err := app.Save(origin); err != nil {
+		t.Fatal(err)
+	}
+
+	reads := &preparedReads{}
+	got, err := reads.user(app, users, user.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.ValidatePassword("a-long-password-1") {
+		t.Fatal("the read user's password hash is not the stored one")
+	}
+	got.Set("name", "renamed")
+	if err := app.Save(got); err != nil {
+		t.Fatal(err)
+	}
+	if origins, err := app.FindAllAuthOriginsByRecord(got); err != nil || len(origins) != 1 {
+		t.Fatalf("after saving the read user: %d auth origins (%v), want the one it had", len(origins), err)
+	}
 }

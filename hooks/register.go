@@ -33,7 +33,7 @@ type server struct {
 	apps   *appCache
 	client *wechat.Client
 	wechat *Wechat
-	reads  preparedReads // the returning-user login's account read
+	reads  preparedReads // the returning-user login's reads: account, then user
 	// openids maps owners to their openid, for the _openid of documents.
 	openids cloudquery.OpenIDs
 	// enrichHooks counts the record enrich hooks bound when Register
