@@ -45,7 +45,7 @@ func main() {
 	query := flag.Bool("query", false, "only compare a CloudBase query (/api/database/{collection}/get) with the same list API query, under wrk")
 	queryRecords := flag.Int("query-records", 100_000, "with -query: records in the collection")
 	queryOwners := flag.Int("query-owners", 1000, "with -query: users (logged in through the fake WeChat) owning them")
-	rounds := flag.Int("rounds", 5, "with -query, and -replication (3 unless given): interleaved rounds of each scenario")
+	rounds := flag.Int("rounds", 5, "with -query, -login, and -replication (3 unless given): interleaved rounds of each scenario")
 	aggregate := flag.Bool("aggregate", false, "only compare aggregate() pipelines (/api/database/{collection}/aggregate) with the same answers in hand-written SQL, and time other requests while heavy pipelines run")
 	aggregateRequests := flag.Int("aggregate-requests", 50, "with -aggregate: sequential requests per way and pipeline")
 	importBench := flag.Bool("import", false, "only time `wxbase import leancloud` of a generated export, as an outside process on a fresh data dir")
@@ -55,7 +55,8 @@ func main() {
 	replication := flag.Bool("replication", false, "only measure replication to a loopback versitygw: create throughput off, async and durable (wrk; -concurrency defaults to 32 and -rounds to 3 here), async lag, restore time, and creates during a backup")
 	lagProbes := flag.Int("lag-probes", 40, "with -replication: writes whose replication lag is measured")
 	restoreMB := flag.Int("restore-mb", 100, "with -replication: the size data.db is filled to for the restore")
-	profile := flag.String("profile", "", "with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof; with -aggregate, one of each pipeline to PREFIX-aggregate-<n>.pprof; with -import, one of each import to PREFIX-import-<n>.pprof; with -replication, each mode's last throughput run to PREFIX-replication-<mode>.pprof")
+	login := flag.Bool("login", false, "only measure logins under wrk beside a guest and an authenticated create, their latency with 50 ms upstream at 64 clients, and records create, list and view beside bare PocketBase (-concurrency defaults to 32 here, -duration to 10s, -rounds to 5, 3 with -quick)")
+	profile := flag.String("profile", "", "with -login: build both servers with -tags pprof and write a CPU profile of each scenario, from one more round, to PREFIX-login-<scenario>.pprof; with -query: build the server with -tags pprof and write a CPU profile of each way's last run to PREFIX-<query>-<way>.pprof; with -aggregate, one of each pipeline to PREFIX-aggregate-<n>.pprof; with -import, one of each import to PREFIX-import-<n>.pprof; with -replication, each mode's last throughput run to PREFIX-replication-<mode>.pprof")
 	flag.Parse()
 	set := map[string]bool{} // the flags given
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -91,6 +92,23 @@ func main() {
 	}
 	binary, err := wxbaseproc.Build(".", workDir, buildFlags...)
 	check(err)
+
+	if *login {
+		opts := loginOptions{concurrency: *concurrency, rounds: *rounds, duration: *duration, pool: *pool, jitter: *jitter, quick: *quick,
+			profile: *profile, pprofAddr: pprofAddr, serverEnv: serverEnv}
+		loginFlags(set, &opts)
+		if *profile != "" {
+			opts.barePprofAddr, err = wxbaseproc.FreeAddr()
+			check(err)
+			opts.bareEnv = []string{"WXBASE_PPROF_ADDR=" + opts.barePprofAddr}
+		}
+		fmt.Fprintln(os.Stderr, "building bare PocketBase…")
+		runLogin(binary, buildBare(workDir, buildFlags...), workDir, opts)
+		if *keep {
+			fmt.Fprintln(os.Stderr, "work dir kept:", workDir)
+		}
+		return
+	}
 
 	fake := wechattest.New()
 	fake.AddApp(appID, secret)

@@ -37,8 +37,13 @@ func startServer(binary, workDir, wechatURL, appID, secret string, env ...string
 	if err != nil {
 		return nil, err
 	}
-	s := &server{Server: proc}
+	return signIn(proc)
+}
 
+// signIn signs the bench's superuser in to a server just started, stopping
+// it if that fails.
+func signIn(proc *wxbaseproc.Server) (*server, error) {
+	s := &server{Server: proc}
 	var auth struct{ Token string }
 	if err := s.call("POST", "/api/collections/_superusers/auth-with-password", "",
 		map[string]any{"identity": "bench@example.com", "password": "bench-password-123"}, &auth); err != nil {
