@@ -760,3 +760,38 @@ func TestReplicationCarriesTheLogsOnlyWhenAsked(t *testing.T) {
 		}
 	}
 }
+
+// A bucket that is away longer than the lease: an async server goes on
+// acknowledging writes, stops writing to the replica once its lease has run
+// out, and resumes when the bucket is back (no other server took the lease:
+// its ETag is unchanged), sending what it wrote meanwhile.
+func TestReplicationRidesOutABucketOutage(t *testing.T) {
+	t.Parallel()
+	s3 := testkit.StartS3(t)
+	r := newReplicaSite(t, s3, replica.Async)
+	ids := createItems(t, r.server.Base, "before", 5)
+
+	s3.Stop()
+	time.Sleep(4 * time.Second) // past the 3 s lease
+	ids = append(ids, createItems(t, r.server.Base, "during", 5)...)
+	if !strings.Contains(r.server.Output(), "writing to the replica is paused") {
+		t.Fatalf("the server did not say that writing to the replica paused:\n%s", r.server.Output())
+	}
+	s3.Restart()
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(r.server.Output(), "writing to the replica resumes") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not resume writing to the replica:\n%s", r.server.Output())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ids = append(ids, createItems(t, r.server.Base, "after", 5)...)
+	r.server.Stop() // sends what is pending
+
+	key := wipeKeepingKey(t, r.dataDir)
+	putKeyBack(t, r.dataDir, key)
+	wasRestored(t, r.start(t))
+	if missing := missingOf(ids, storedItems(t, r.dataDir)); len(missing) > 0 {
+		t.Fatalf("%d of %d creates are missing from the restored database: %v", len(missing), len(ids), missing)
+	}
+}

@@ -105,47 +105,56 @@ func (l *lease) held() error {
 	case l.current == nil:
 		return errors.New("this server does not hold the replica's lease")
 	case time.Now().After(l.validUntil):
-		return errors.New("the replica's lease could not be renewed in time; another server may hold it now")
+		return errors.New("the replica's lease could not be renewed in time (the bucket unreachable?): nothing is written to the replica until it is")
 	}
 	return nil
 }
 
-// renew keeps the lease until release, or until it is lost: taken over
-// (its ETag changed) or not renewed before it ran out.
+// renew keeps the lease until release, or until it is lost: taken over by
+// another server (its ETag changed, or it was deleted). A renewal that
+// fails for another reason (the bucket unreachable) is tried again every
+// second; past validUntil the guard stops every write to the replica, and
+// writing resumes once a renewal succeeds. That is safe: a renewal is a PUT
+// conditional on the lease's ETag, so it succeeds only if no other server
+// took the lease meanwhile, and a server that takes it changes the ETag.
 func (l *lease) renew() {
 	defer close(l.done)
 	every := l.ttl / 3
+	paused := false
 	for {
-		wait := every
-		if err := l.held(); err != nil {
-			l.markLost(err)
-			return
-		}
 		select {
 		case <-l.stop:
 			return
-		case <-time.After(wait):
+		case <-time.After(every):
 		}
 		l.mu.Lock()
 		current := l.current
 		l.mu.Unlock()
 		started := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), every)
+		ctx, cancel := context.WithTimeout(context.Background(), l.ttl/3)
 		renewed, err := l.leaser.RenewLease(ctx, current)
 		cancel()
 		var exists *litestream.LeaseExistsError
 		switch {
-		case errors.As(err, &exists), errors.Is(err, litestream.ErrLeaseNotHeld):
+		case errors.As(err, &exists), errors.Is(err, litestream.ErrLeaseNotHeld), isNotFound(err), isPreconditionFailed(err):
 			l.markLost(fmt.Errorf("the replica's lease was taken over by another server: %w", err))
 			return
 		case err != nil:
-			// A network error: try again until the lease runs out.
-			l.logger.Warn("Could not renew the replica's lease; retrying.", "error", err)
+			if !paused && l.held() != nil {
+				paused = true
+				l.logger.Error("The replica's lease could not be renewed in time: writing to the replica is paused until it is.", "error", err)
+			} else if !paused {
+				l.logger.Warn("Could not renew the replica's lease; retrying.", "error", err)
+			}
 			every = min(time.Second, l.ttl/10)
 		default:
 			l.mu.Lock()
 			l.current, l.validUntil = renewed, started.Add(l.ttl-leaseMargin(l.ttl))
 			l.mu.Unlock()
+			if paused {
+				paused = false
+				l.logger.Warn("Renewed the replica's lease: writing to the replica resumes.")
+			}
 			every = l.ttl / 3
 		}
 	}
