@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -131,7 +132,24 @@ func (rp *replication) restoreMissing(e *core.BootstrapEvent) error {
 	if db, ok := e.App.NonconcurrentDB().(*dbx.DB); ok {
 		db.QueryLogFunc = chainQuery(db.QueryLogFunc, countQuery)
 	}
+	// The reader pool runs what PocketBase takes for a read: a query that
+	// is not a plain SELECT there (WITH ... UPDATE ... RETURNING from a
+	// pb_hooks script) counts too.
+	if db, ok := e.App.ConcurrentDB().(*dbx.DB); ok {
+		db.QueryLogFunc = chainQuery(db.QueryLogFunc, func(ctx context.Context, t time.Duration, sql string, rows *sql.Rows, err error) {
+			if !isPlainSelect(sql) {
+				rp.writes.Add(1)
+			}
+		})
+	}
 	return nil
+}
+
+// isPlainSelect reports whether the statement starts with SELECT: one that
+// reads only (a WITH may hold a write, so it counts as one).
+func isPlainSelect(sql string) bool {
+	sql = strings.TrimLeft(sql, " \t\r\n(")
+	return len(sql) >= 6 && strings.EqualFold(sql[:6], "SELECT")
 }
 
 func chainExec(prev, next dbx.ExecLogFunc) dbx.ExecLogFunc {

@@ -129,3 +129,22 @@ func TestLostLeaseRefusesWrites(t *testing.T) {
 		t.Fatalf("a read with a lost lease: %d", res.StatusCode)
 	}
 }
+
+// Only a statement that starts with SELECT is taken for a read on the
+// reader pool; anything else may write and makes a durable answer wait.
+func TestOnlyPlainSelectsAreReads(t *testing.T) {
+	for sql, read := range map[string]bool{
+		"SELECT * FROM notes":                                      true,
+		"  select count(*) from notes":                             true,
+		"(SELECT 1) UNION (SELECT 2)":                              true,
+		"WITH x AS (SELECT 1) UPDATE notes SET n = 1 RETURNING id": false,
+		"INSERT INTO notes (id) VALUES ('a') RETURNING id":         false,
+		"UPDATE notes SET n = 1 RETURNING id":                      false,
+		"PRAGMA optimize":                                          false,
+		"SEL":                                                      false,
+	} {
+		if got := isPlainSelect(sql); got != read {
+			t.Errorf("isPlainSelect(%q) = %t", sql, got)
+		}
+	}
+}

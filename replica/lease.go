@@ -43,8 +43,11 @@ func (e *HeldError) Error() string {
 // every third of its TTL. Writes to the replica go ahead only while it is
 // certainly held (guardedClient).
 type lease struct {
-	leaser *lss3.Leaser
-	ttl    time.Duration
+	leaser  *lss3.Leaser
+	objects *s3.Client
+	bucket  string
+	key     string // the lease object's key
+	ttl     time.Duration
 	logger *slog.Logger
 	onLost func(error)
 
@@ -73,7 +76,7 @@ func newLease(c Config, objects *s3.Client, logger *slog.Logger) *lease {
 	leaser.TTL = c.LeaseTTL
 	host, _ := os.Hostname()
 	leaser.Owner = fmt.Sprintf("wxbase on %s (pid %d)", host, os.Getpid())
-	return &lease{leaser: leaser, ttl: c.LeaseTTL, logger: logger}
+	return &lease{leaser: leaser, objects: objects, bucket: c.Bucket, key: joinPath(c.Path, LeaseFile), ttl: c.LeaseTTL, logger: logger}
 }
 
 // acquire takes the lease, or returns a *HeldError.
@@ -90,8 +93,11 @@ func (l *lease) acquire(ctx context.Context, replica string) error {
 	l.mu.Lock()
 	l.current, l.validUntil = got, started.Add(l.ttl-leaseMargin(l.ttl))
 	l.mu.Unlock()
-	l.stop, l.done = make(chan struct{}), make(chan struct{})
-	go l.renew()
+	stop, done := make(chan struct{}), make(chan struct{})
+	l.mu.Lock()
+	l.stop, l.done = stop, done
+	l.mu.Unlock()
+	go l.renew(stop, done)
 	return nil
 }
 
@@ -117,13 +123,13 @@ func (l *lease) held() error {
 // writing resumes once a renewal succeeds. That is safe: a renewal is a PUT
 // conditional on the lease's ETag, so it succeeds only if no other server
 // took the lease meanwhile, and a server that takes it changes the ETag.
-func (l *lease) renew() {
-	defer close(l.done)
+func (l *lease) renew(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
 	every := l.ttl / 3
 	paused := false
 	for {
 		select {
-		case <-l.stop:
+		case <-stop:
 			return
 		case <-time.After(every):
 		}
@@ -134,11 +140,23 @@ func (l *lease) renew() {
 		ctx, cancel := context.WithTimeout(context.Background(), l.ttl/3)
 		renewed, err := l.leaser.RenewLease(ctx, current)
 		cancel()
+		expires := started.Add(l.ttl)
 		var exists *litestream.LeaseExistsError
+		if errors.As(err, &exists) || errors.Is(err, litestream.ErrLeaseNotHeld) || isPreconditionFailed(err) || isNoSuchKey(err) {
+			// The ETag did not match: another server's lease, or our own
+			// renewal written by an earlier attempt whose answer was lost
+			// (the SDK retries a PUT that timed out).
+			stored, ours := l.stillOurs(current)
+			if !ours {
+				l.markLost(fmt.Errorf("the replica's lease was taken over by another server: %w", err))
+				return
+			}
+			renewed, err = stored, nil
+			if stored.ExpiresAt.Before(expires) { // written by that earlier attempt
+				expires = stored.ExpiresAt
+			}
+		}
 		switch {
-		case errors.As(err, &exists), errors.Is(err, litestream.ErrLeaseNotHeld), isNotFound(err), isPreconditionFailed(err):
-			l.markLost(fmt.Errorf("the replica's lease was taken over by another server: %w", err))
-			return
 		case err != nil:
 			if !paused && l.held() != nil {
 				paused = true
@@ -149,7 +167,7 @@ func (l *lease) renew() {
 			every = min(time.Second, l.ttl/10)
 		default:
 			l.mu.Lock()
-			l.current, l.validUntil = renewed, started.Add(l.ttl-leaseMargin(l.ttl))
+			l.current, l.validUntil = renewed, expires.Add(-leaseMargin(l.ttl))
 			l.mu.Unlock()
 			if paused {
 				paused = false
@@ -158,6 +176,27 @@ func (l *lease) renew() {
 			every = l.ttl / 3
 		}
 	}
+}
+
+// stillOurs reads the lease object and reports whether it is the one this
+// server wrote (same owner, same generation), with its current ETag.
+func (l *lease) stillOurs(current *litestream.Lease) (*litestream.Lease, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), l.ttl/3)
+	defer cancel()
+	out, err := l.objects.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(l.bucket), Key: aws.String(l.key)})
+	if err != nil {
+		return nil, false
+	}
+	defer out.Body.Close()
+	var stored litestream.Lease
+	if json.NewDecoder(out.Body).Decode(&stored) != nil || out.ETag == nil {
+		return nil, false
+	}
+	if stored.Owner != l.leaser.Owner || stored.Generation != current.Generation {
+		return nil, false
+	}
+	stored.ETag = *out.ETag
+	return &stored, true
 }
 
 func (l *lease) markLost(err error) {
@@ -177,12 +216,15 @@ func (l *lease) markLost(err error) {
 
 // release gives the lease up, so a replacement starts at once.
 func (l *lease) release(ctx context.Context) error {
-	if l.stop == nil {
+	l.mu.Lock()
+	stop, done := l.stop, l.done
+	l.stop, l.done = nil, nil
+	l.mu.Unlock()
+	if stop == nil {
 		return nil // never taken, or already given up
 	}
-	close(l.stop)
-	<-l.done
-	l.stop = nil
+	close(stop)
+	<-done
 	l.mu.Lock()
 	current, lost := l.current, l.lost
 	l.current = nil
@@ -214,7 +256,10 @@ func Unlock(ctx context.Context, c Config) (owner string, err error) {
 	if decodeErr != nil || owner == "" {
 		owner = "an unnamed holder"
 	}
-	if _, err := objects.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key)}); err != nil {
+	// Only the lease read above: one that a new server took meanwhile stays.
+	if _, err := objects.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key), IfMatch: out.ETag}); isPreconditionFailed(err) {
+		return "", fmt.Errorf("the lease %s changed while it was being deleted: another server holds it now; run the command again to see who", key)
+	} else if err != nil {
 		return "", fmt.Errorf("deleting the lease %s: %w", key, err)
 	}
 	return owner, nil

@@ -63,6 +63,13 @@ func isPreconditionFailed(err error) bool {
 	return errors.As(err, &status) && status.HTTPStatusCode() == 412
 }
 
+// isNoSuchKey reports whether err says the object does not exist (not the
+// bucket: a missing bucket is not a lost lease).
+func isNoSuchKey(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchKey"
+}
+
 func isNotFound(err error) bool {
 	if err == nil {
 		return false

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -35,6 +36,9 @@ type Replicator struct {
 	objects *s3.Client
 	lease   *lease
 
+	// life guards store and data: Stop waits for a sync in flight, and a
+	// sync after Stop finds no store rather than reopening the database.
+	life  sync.RWMutex
 	store *litestream.Store
 	data  *litestream.DB
 	group groupSync
@@ -46,7 +50,22 @@ func New(c Config, dataDir string, logger *slog.Logger, onLost func(error)) *Rep
 	objects := newObjectClient(c)
 	l := newLease(c, objects, logger)
 	l.onLost = onLost
-	return &Replicator{cfg: c, dataDir: dataDir, logger: logger, objects: objects, lease: l}
+	r := &Replicator{cfg: c, dataDir: dataDir, logger: logger, objects: objects, lease: l}
+	r.group.sync = r.syncData
+	return r
+}
+
+// errStopped: replication stopped while a write waited for it.
+var errStopped = errors.New("replication has stopped")
+
+// syncData sends data.db's committed changes to the replica and waits.
+func (r *Replicator) syncData(ctx context.Context) error {
+	r.life.RLock()
+	defer r.life.RUnlock()
+	if r.store == nil {
+		return errStopped
+	}
+	return r.data.SyncAndWait(ctx)
 }
 
 // Config is the replicator's configuration.
@@ -104,9 +123,12 @@ func (r *Replicator) RestoreMissing(ctx context.Context, keyPresent bool, keyHin
 			return false, 0, fmt.Errorf("%w: %s has no %s, and the replica %s holds one, but its secrets are sealed with an encryption key that is never in the replica. %s, then start again: the database is restored then",
 				ErrKeyMissing, r.dataDir, DataDB, r.cfg, keyHint)
 		}
-		// State left by another stream of this database means nothing now.
-		if err := os.RemoveAll(filepath.Join(r.dataDir, "."+name+litestream.MetaDirSuffix)); err != nil {
-			return restored, 0, err
+		// State left by another stream of this database means nothing now,
+		// nor does a WAL left without its database (SQLite would apply it).
+		for _, stale := range []string{"." + name + litestream.MetaDirSuffix, name + "-wal", name + "-shm"} {
+			if err := os.RemoveAll(filepath.Join(r.dataDir, stale)); err != nil {
+				return restored, 0, err
+			}
 		}
 		opt := litestream.NewRestoreOptions()
 		opt.OutputPath = path
@@ -159,14 +181,16 @@ func (r *Replicator) Start(ctx context.Context) error {
 		db.Replica = replica
 		dbs = append(dbs, db)
 	}
-	r.data = dbs[0]
-	r.group.sync = r.data.SyncAndWait
-	r.store = litestream.NewStore(dbs, litestream.DefaultCompactionLevels)
-	r.store.Logger = r.logger
+	store := litestream.NewStore(dbs, litestream.DefaultCompactionLevels)
+	store.Logger = r.logger
 	for i, db := range dbs { // NewStore gave them the default logger
 		db.SetLogger(r.logger.With("db", names[i]))
 	}
+	r.life.Lock()
+	defer r.life.Unlock()
+	r.store, r.data = store, dbs[0]
 	if err := r.store.Open(ctx); err != nil {
+		r.store, r.data = nil, nil
 		r.lease.release(context.WithoutCancel(ctx))
 		return fmt.Errorf("starting replication to %s: %w", r.cfg, err)
 	}
@@ -177,7 +201,7 @@ func (r *Replicator) Start(ctx context.Context) error {
 	for i, db := range dbs {
 		if err := db.SyncAndWait(ctx); err != nil {
 			r.store.Close(context.WithoutCancel(ctx))
-			r.store = nil
+			r.store, r.data = nil, nil
 			r.lease.release(context.WithoutCancel(ctx))
 			return fmt.Errorf("starting replication to %s: sending %s: %w", r.cfg, names[i], err)
 		}
@@ -189,8 +213,11 @@ func (r *Replicator) Start(ctx context.Context) error {
 // in the replica. Callers that arrive together share one sync (group
 // commit): one round of uploads answers all of them.
 func (r *Replicator) WaitReplicated(ctx context.Context) error {
-	if r.store == nil {
-		return errors.New("replication is not running")
+	r.life.RLock()
+	running := r.store != nil
+	r.life.RUnlock()
+	if !running {
+		return errStopped
 	}
 	if err := r.lease.held(); err != nil {
 		return err
@@ -205,15 +232,19 @@ func (r *Replicator) Held() error { return r.lease.held() }
 // Stop sends what is pending, stops streaming and gives up the lease.
 func (r *Replicator) Stop(ctx context.Context) error {
 	var err error
+	r.life.Lock()
+	defer r.life.Unlock()
 	if r.store != nil {
 		err = r.store.Close(ctx)
-		r.store = nil
+		r.store, r.data = nil, nil
 	}
 	return errors.Join(err, r.lease.release(ctx))
 }
 
 // Status is where the replica stands, for logs and tests.
 func (r *Replicator) Status(ctx context.Context) (litestream.SyncStatus, error) {
+	r.life.RLock()
+	defer r.life.RUnlock()
 	if r.data == nil {
 		return litestream.SyncStatus{}, errors.New("replication is not running")
 	}
