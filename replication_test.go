@@ -795,3 +795,41 @@ func TestReplicationRidesOutABucketOutage(t *testing.T) {
 		t.Fatalf("%d of %d creates are missing from the restored database: %v", len(missing), len(ids), missing)
 	}
 }
+
+// A server restarted on an old disk after another one carried on from the
+// replica refuses to stream: its older data would become the replica's
+// latest. Moving its data.db aside, as the message says, restores the
+// replica's instead.
+func TestReplicationRefusesAnOldDiskBehindTheReplica(t *testing.T) {
+	t.Parallel()
+	s3 := testkit.StartS3(t)
+	a := newReplicaSite(t, s3, replica.Async)
+	createItems(t, a.server.Base, "on a", 3)
+	a.server.Stop()
+
+	// b: a new machine with the key, restored from the replica, writes more.
+	key, err := os.ReadFile(filepath.Join(a.dataDir, "wxbase.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bDir := filepath.Join(t.TempDir(), "pb_data")
+	putKeyBack(t, bDir, key)
+	b := start(t, bDir, a.env, "--dev=false")
+	wasRestored(t, b)
+	onB := createItems(t, b.Base, "on b", 3)
+	b.Stop()
+
+	// a again, on its old disk.
+	_, err = wxbaseproc.Start(binary, wxbaseproc.Options{DataDir: a.dataDir, WorkDir: t.TempDir(), Env: a.env, Args: []string{"--dev=false"}})
+	if err == nil || !strings.Contains(err.Error(), "the replica holds changes this data directory lacks") || !strings.Contains(err.Error(), "move ") {
+		t.Fatalf("a server on a disk behind the replica: %v", err)
+	}
+	for _, name := range []string{"data.db", "data.db-wal", "data.db-shm"} {
+		os.Rename(filepath.Join(a.dataDir, name), filepath.Join(a.dataDir, name+".old"))
+	}
+	restored := a.start(t)
+	wasRestored(t, restored)
+	if missing := missingOf(onB, storedItems(t, a.dataDir)); len(missing) > 0 {
+		t.Fatalf("b's writes are missing after the restore: %v", missing)
+	}
+}

@@ -180,6 +180,12 @@ func (r *Replicator) Start(ctx context.Context) error {
 		replica.SyncInterval = r.cfg.SyncInterval / 2
 		db.Replica = replica
 		dbs = append(dbs, db)
+		if name == DataDB {
+			if err := r.checkInStep(ctx, db, client); err != nil {
+				r.lease.release(context.WithoutCancel(ctx))
+				return err
+			}
+		}
 	}
 	store := litestream.NewStore(dbs, litestream.DefaultCompactionLevels)
 	store.Logger = r.logger
@@ -205,6 +211,36 @@ func (r *Replicator) Start(ctx context.Context) error {
 			r.lease.release(context.WithoutCancel(ctx))
 			return fmt.Errorf("starting replication to %s: sending %s: %w", r.cfg, names[i], err)
 		}
+	}
+	return nil
+}
+
+// ErrBehindReplica says the replica holds changes that this data
+// directory's stream never had: another server wrote it since.
+var ErrBehindReplica = errors.New("the replica holds changes this data directory lacks")
+
+// checkInStep refuses to stream a database whose stream fell behind the
+// replica's history: a server restarted on an old disk after another one
+// took over would otherwise make its older data the replica's latest.
+// Litestream's local state records how far this directory's stream went;
+// without it (a new machine, a restored backup) there is nothing to compare
+// and the database streams as a new snapshot.
+func (r *Replicator) checkInStep(ctx context.Context, db *litestream.DB, client litestream.ReplicaClient) error {
+	_, local, err := db.MaxLTX()
+	if err != nil || local == 0 {
+		return err
+	}
+	plan, err := litestream.CalcRestorePlan(ctx, client, 0, time.Time{}, r.logger)
+	if errors.Is(err, litestream.ErrTxNotAvailable) || errors.Is(err, litestream.ErrNoSnapshots) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading the replica %s: %w", r.cfg, err)
+	}
+	if head := plan[len(plan)-1].MaxTXID; head > local {
+		return fmt.Errorf("%w: its history reaches transaction %d, and this directory's stream stopped at %d, so another server wrote it since. "+
+			"Streaming now would make this directory's older data the replica's latest. To carry on from the replica, move %s (with its -wal and -shm) aside and start again: it is restored. "+
+			"To keep this directory's data instead and make it the replica's latest, delete %s first",
+			ErrBehindReplica, head, local, filepath.Join(r.dataDir, DataDB), db.MetaPath())
 	}
 	return nil
 }
