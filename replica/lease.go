@@ -48,8 +48,8 @@ type lease struct {
 	bucket  string
 	key     string // the lease object's key
 	ttl     time.Duration
-	logger *slog.Logger
-	onLost func(error)
+	logger  *slog.Logger
+	onLost  func(error)
 
 	mu         sync.Mutex
 	current    *litestream.Lease
