@@ -86,3 +86,32 @@ func TestAWSEnvironmentIsHiddenThenRestored(t *testing.T) {
 		t.Fatal("AWS_CONFIG_FILE was left set")
 	}
 }
+
+// slowClient's write lasts until its context ends.
+type slowClient struct {
+	litestream.ReplicaClient
+	ended chan error
+}
+
+func (c *slowClient) WriteLTXFile(ctx context.Context, _ int, _, _ ltx.TXID, _ io.Reader) (*ltx.FileInfo, error) {
+	<-ctx.Done()
+	c.ended <- context.Cause(ctx)
+	return nil, ctx.Err()
+}
+
+// A write that began under a valid lease is cancelled once the lease stops
+// being held, however long the upload.
+func TestGuardedClientCancelsAWriteWhenTheLeaseEnds(t *testing.T) {
+	inner := &slowClient{ended: make(chan error, 1)}
+	l := &lease{ttl: 30 * time.Second, current: &litestream.Lease{}, validUntil: time.Now().Add(300 * time.Millisecond)}
+	c := guardedClient{ReplicaClient: inner, lease: l}
+	go c.WriteLTXFile(context.Background(), 0, 1, 1, strings.NewReader(""))
+	select {
+	case cause := <-inner.ended:
+		if cause == nil || !strings.Contains(cause.Error(), "renewed in time") {
+			t.Fatalf("the write ended for another reason: %v", cause)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a write went on after the lease ran out")
+	}
+}
