@@ -180,7 +180,7 @@ func planLogin(app core.App, reads *preparedReads, users *core.Collection, sessi
 	// The same person may already be a user through another mini-program of
 	// the same company.
 	if session.UnionID != "" {
-		user, err := findUserByUnionID(app, users, session.UnionID)
+		user, err := reads.userOfUnionID(app, users, session.UnionID)
 		if err == nil {
 			return &loginPlan{user: user, userID: user.Id}, nil
 		}
@@ -331,16 +331,20 @@ func findUserByUnionID(app core.App, users *core.Collection, unionID string) (*c
 	return app.FindRecordById(users, linked.GetString("user"))
 }
 
-// firstAccountOfUnionID selects the oldest account holding unionID. Saying
-// that unionid is not empty lets SQLite use the partial index on unionid
-// (it cannot know that a bound value is not empty): without it, every
-// first login scanned all the accounts.
+// firstAccountOfUnionID selects the oldest account holding unionID.
 func firstAccountOfUnionID(app core.App, unionID string) *dbx.SelectQuery {
-	return app.RecordQuery(accountsCollection).
-		AndWhere(dbx.HashExp{"unionid": unionID}).
-		AndWhere(dbx.NewExp("[[unionid]] != ''")).
-		OrderBy("created ASC").
+	return accountsOfUnionID(app.RecordQuery(accountsCollection)).
+		Bind(dbx.Params{"unionid": unionID}).
 		Limit(1)
+}
+
+// accountsOfUnionID narrows q to the accounts of the unionid bound as
+// {:unionid}, oldest first. Saying that unionid is not empty lets SQLite use
+// the partial index on unionid (it cannot know that a bound value is not
+// empty): without it, every first login scanned all the accounts.
+func accountsOfUnionID(q *dbx.SelectQuery) *dbx.SelectQuery {
+	return q.AndWhere(dbx.NewExp("[[unionid]] = {:unionid} AND [[unionid]] != ''")).
+		OrderBy("created ASC")
 }
 
 // accountChanged reports whether this login brings anything to store.

@@ -9,8 +9,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// preparedReads runs the two reads of a returning user's login, the account
-// by (app, openid) and then its user by id, from statements prepared once.
+// preparedReads runs the reads of a login, the account by (app, openid) and
+// then its user by id (a returning user), or the user of the same unionid
+// (a first login through an app), from statements prepared once.
 // Most logins are returning users, and parsing the same SQL again was the
 // largest part of each read (modernc's SQLite parser is expensive).
 //
@@ -60,6 +61,23 @@ func (p *preparedReads) account(app core.App, appRef, openID string) (*core.Reco
 		return findAccount(app, appRef, openID)
 	}
 	return record, err
+}
+
+// userOfUnionID reads the user of unionID's oldest account, as
+// findUserByUnionID does.
+func (p *preparedReads) userOfUnionID(app core.App, users *core.Collection, unionID string) (*core.Record, error) {
+	accounts, err := app.FindCachedCollectionByNameOrId(accountsCollection)
+	if err != nil {
+		return nil, err
+	}
+	account, err := p.one(app, accounts, "unionid", accountsOfUnionID, dbx.Params{"unionid": unionID})
+	if errors.Is(err, errNoPool) {
+		return findUserByUnionID(app, users, unionID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p.user(app, users, account.GetString("user"))
 }
 
 // user reads the record of id in users, as FindRecordById does.

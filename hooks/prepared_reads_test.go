@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -145,5 +146,69 @@ func TestPreparedUserReadKeepsThePasswordHash(t *testing.T) {
 	}
 	if origins, err := app.FindAllAuthOriginsByRecord(got); err != nil || len(origins) != 1 {
 		t.Fatalf("after saving the read user: %d auth origins (%v), want the one it had", len(origins), err)
+	}
+}
+
+// A first login through another app finds the user of the unionid's
+// oldest account, from the prepared read as from PocketBase's query.
+func TestPreparedUnionIDReadFindsTheOldestAccountsUser(t *testing.T) {
+	t.Parallel()
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Cleanup()
+	users, err := app.FindCachedCollectionByNameOrId(usersCollection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := app.FindCachedCollectionByNameOrId(accountsCollection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(r *core.Record) *core.Record {
+		t.Helper()
+		if err := app.Save(r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	account := func(openID, unionID, user string, created types.DateTime) {
+		t.Helper()
+		a := core.NewRecord(accounts)
+		a.Load(map[string]any{"openid": openID, "unionid": unionID, "user": user})
+		save(a)
+		// Autodate fields are set on save; their order is the test's.
+		if _, err := app.DB().Update(accountsCollection, map[string]any{"created": created}, dbx.HashExp{"id": a.Id}).Execute(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	user := func() *core.Record {
+		u := core.NewRecord(users)
+		u.SetRaw(core.FieldNamePassword, &core.PasswordFieldValue{Hash: noPasswordHash})
+		return save(u)
+	}
+	first, second, other := user(), user(), user()
+	at := func(s string) types.DateTime { d, _ := types.ParseDateTime(s); return d }
+	account("o-later", "u-1", second.Id, at("2026-02-01 00:00:00.000Z"))
+	account("o-first", "u-1", first.Id, at("2026-01-01 00:00:00.000Z"))
+	account("o-other", "u-2", other.Id, at("2025-01-01 00:00:00.000Z"))
+	account("o-none", "", other.Id, at("2024-01-01 00:00:00.000Z"))
+
+	reads := &preparedReads{}
+	for _, c := range []struct{ unionID, want string }{{"u-1", first.Id}, {"u-2", other.Id}} {
+		for range 2 { // the second time from the pool
+			got, err := reads.userOfUnionID(app, users, c.unionID)
+			if err != nil || got.Id != c.want {
+				t.Fatalf("prepared read of %s: %v, %v; want user %s", c.unionID, got, err, c.want)
+			}
+			want, err := findUserByUnionID(app, users, c.unionID)
+			if err != nil || want.Id != c.want {
+				t.Fatalf("PocketBase's read of %s: %v, %v; want user %s", c.unionID, want, err, c.want)
+			}
+		}
+	}
+	if _, err := reads.userOfUnionID(app, users, "u-missing"); !errors.Is(err, sql.ErrNoRows) {
+		t.Fatalf("an unknown unionid: %v, want sql.ErrNoRows", err)
 	}
 }
