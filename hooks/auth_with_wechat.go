@@ -72,7 +72,7 @@ func (s *server) authWithWechat(e *core.RequestEvent) error {
 			return errRecordReplaced
 		}
 		var err error
-		if link, err = commitLogin(e.App, s.vault, users, app, session, plan); err != nil {
+		if link, err = s.commitLogin(e.App, users, app, session, plan); err != nil {
 			return &loginFailed{e.InternalServerError("Failed to save the WeChat account.", err)}
 		}
 		// The answer is this copy: code after e.Next() still holds
@@ -208,20 +208,76 @@ var errLoginChanged = errors.New("the WeChat account changed during the login; l
 // commitLogin carries out the plan and stores the fresh session_key.
 //
 // A returning user whose session_key and unionid did not change is served
-// from the plan's reads alone. Anything else runs in one short transaction
-// that looks the account up again, so concurrent first logins of one openid
-// serialise on SQLite's single writer and all end with the same user.
-func commitLogin(app core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session, plan *loginPlan) (*accountLink, error) {
-	if plan.account != nil && !accountChanged(app, v, plan.account, session) {
+// from the plan's reads alone. A new user is created with their account in
+// one short transaction (firstLoginDirect). Anything else runs in one short
+// transaction that looks the account up again, so concurrent first logins
+// of one openid serialise on SQLite's single writer and all end with the
+// same user.
+func (s *server) commitLogin(app core.App, users *core.Collection, wxApp *wechatApp, session *wechat.Session, plan *loginPlan) (*accountLink, error) {
+	if plan.account != nil && !accountChanged(app, s.vault, plan.account, session) {
 		return &accountLink{user: plan.user, account: plan.account}, nil
 	}
-	link, err := upsertAccount(app, v, users, wxApp, session, plan)
+	if plan.isNew && s.direct.possible(app) {
+		link, committed, err := s.firstLoginDirect(app, wxApp, session, plan)
+		if committed {
+			return link, err
+		}
+		// Whatever it did not settle (an account of the openid, or a user
+		// of the unionid, made since the plan was read; a field's failed
+		// validation) the transaction below settles, or reports, through
+		// app.Save and its events.
+	}
+	link, err := upsertAccount(app, s.vault, users, wxApp, session, plan)
 	if isUniqueViolation(err) {
 		// Another writer (another process on the same file) won the race
 		// between our read and our insert: its account is now visible.
-		link, err = upsertAccount(app, v, users, wxApp, session, plan)
+		link, err = upsertAccount(app, s.vault, users, wxApp, session, plan)
 	}
 	return link, err
+}
+
+// errUnionIDTaken: a login through another app of the same unionid made
+// its user since the plan was read.
+var errUnionIDTaken = errors.New("the unionid has a user now")
+
+// firstLoginDirect creates the plan's new user and their account in one
+// transaction, each created directly (directCreates), and reports whether
+// it committed; when it did not, nothing of it remains. The account's
+// unique (app, openid) index stops a concurrent first login of the same
+// openid; a user of the same unionid made meanwhile is looked for.
+func (s *server) firstLoginDirect(app core.App, wxApp *wechatApp, session *wechat.Session, plan *loginPlan) (*accountLink, bool, error) {
+	accounts, err := app.FindCachedCollectionByNameOrId(accountsCollection)
+	if err != nil {
+		return nil, false, err
+	}
+	account := newAccount(accounts, wxApp, session)
+	err = app.RunInTransaction(func(tx core.App) error {
+		if session.UnionID != "" {
+			var taken int
+			err := tx.NonconcurrentDB().Select("(1)").From(accountsCollection).
+				AndWhere(dbx.NewExp("[[unionid]] = {:unionid} AND [[unionid]] != ''", dbx.Params{"unionid": session.UnionID})).
+				Limit(1).
+				Row(&taken)
+			switch {
+			case err == nil:
+				return errUnionIDTaken
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		if err := s.createDirectly(tx, plan.user); err != nil {
+			return err
+		}
+		account.Set("user", plan.user.Id)
+		return s.createDirectly(tx, account)
+	})
+	if err != nil {
+		// New again, with an id of its own to come.
+		plan.user.Id = ""
+		plan.user.MarkAsNew()
+		return nil, false, err
+	}
+	return &accountLink{user: plan.user, account: account, isNew: true}, true, afterCreate(app, plan.user, account)
 }
 
 func upsertAccount(app core.App, v *secrets.Vault, users *core.Collection, wxApp *wechatApp, session *wechat.Session, plan *loginPlan) (*accountLink, error) {
@@ -302,16 +358,23 @@ func upsertAccountTx(tx core.App, v *secrets.Vault, users *core.Collection, wxAp
 	if err != nil {
 		return nil, err
 	}
-	link.account = core.NewRecord(accounts)
-	link.account.Set("app", wxApp.id)
-	link.account.Set("openid", session.OpenID)
-	link.account.Set("unionid", session.UnionID)
-	link.account.Set("session_key", session.SessionKey)
+	link.account = newAccount(accounts, wxApp, session)
 	link.account.Set("user", link.user.Id)
 	if err := tx.Save(link.account); err != nil {
 		return nil, err
 	}
 	return link, nil
+}
+
+// newAccount is a new account of session's openid in wxApp, its user not
+// yet set.
+func newAccount(accounts *core.Collection, wxApp *wechatApp, session *wechat.Session) *core.Record {
+	account := core.NewRecord(accounts)
+	account.Set("app", wxApp.id)
+	account.Set("openid", session.OpenID)
+	account.Set("unionid", session.UnionID)
+	account.Set("session_key", session.SessionKey)
+	return account
 }
 
 func findAccount(app core.App, appRef, openID string) (*core.Record, error) {

@@ -47,6 +47,9 @@ type server struct {
 	listHooks int
 	// replication streams data.db to the replica (nil when off).
 	replication *replication
+	// direct creates a first login's records without the events no one
+	// but PocketBase and wxbase listens to.
+	direct directCreates
 }
 
 // Register shows, in one place, everything wxbase adds, configured by cfg.
@@ -71,6 +74,8 @@ func Register(app core.App, cfg Config) *Wechat {
 			app.Logger().Error("The encryption key could not be resolved.", "error", err)
 		}
 	}
+	// The record create hooks as PocketBase binds them, before wxbase's.
+	createHooks := countCreateHooks(app)
 	wx := newWechat(app, v, cfg)
 	s := &server{cfg: cfg, vault: v, apps: wx.apps, client: wx.client, wechat: wx}
 	wx.database = s.bindDatabase
@@ -262,6 +267,7 @@ func Register(app core.App, cfg Config) *Wechat {
 	// own (databaseAggregate compares).
 	s.enrichHooks = app.OnRecordEnrich().Length()
 	s.listHooks = app.OnRecordsListRequest().Length()
+	s.direct = newDirectCreates(createHooks, countCreateHooks(app), s.replication != nil)
 	return s.wechat
 }
 

@@ -233,12 +233,20 @@ func (rp *replication) stopForRestore(e *core.BackupEvent) error {
 // record, collection or setting is saved (cron jobs, pb_hooks), only the
 // request logs, which stay on this machine.
 func (rp *replication) refuseWritesWhenLost(e *core.ModelEvent) error {
-	if lost := rp.lost.Load(); lost != nil && e.Model.TableName() != core.LogsTableName {
+	if err := rp.refuseIfLost(e.Model.TableName()); err != nil {
+		return err
+	}
+	return e.Next()
+}
+
+// refuseIfLost answers a write to table once the lease is lost.
+func (rp *replication) refuseIfLost(table string) error {
+	if lost := rp.lost.Load(); lost != nil && table != core.LogsTableName {
 		// An API error passes through PocketBase's handlers as it is: a
 		// request that began before the loss gets the same 503 as one after.
 		return router.NewApiError(http.StatusServiceUnavailable, lostLeaseMessage, *lost)
 	}
-	return e.Next()
+	return nil
 }
 
 // optimizeWithoutCheckpoint replaces PocketBase's daily __pbDBOptimize__

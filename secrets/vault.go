@@ -430,28 +430,38 @@ func (v *Vault) currentPattern() string {
 // wrote it: the API, the dashboard or Go code. It is bound to the record
 // model hooks of every collection and acts on the sealed ones, by id.
 func (v *Vault) SealOnSave(e *core.RecordEvent) error {
-	field, ok := SealedFieldOf(e.Record.Collection())
-	if !ok {
-		return e.Next()
+	if err := v.Seal(e.Record); err != nil {
+		return err
 	}
-	name := currentName(e.Record.Collection(), field)
-	value := e.Record.GetString(name)
+	return e.Next()
+}
+
+// Seal seals record's sealed field, if its collection has one, as a save
+// must before the record is written: a plain value is sealed, the field's
+// own sealed value kept, any other refused.
+func (v *Vault) Seal(record *core.Record) error {
+	field, ok := SealedFieldOf(record.Collection())
+	if !ok {
+		return nil
+	}
+	name := currentName(record.Collection(), field)
+	value := record.GetString(name)
 	if strings.HasPrefix(value, sealedPrefix) {
 		// Kept as it is only if it is this very field's sealed value (a
 		// save that left it unchanged); copied from elsewhere, or made up,
 		// it would be a value that no one can open.
-		if _, err := v.open(sealedValue{e.Record.Collection().Id, e.Record.Id, field}, value); err != nil {
+		if _, err := v.open(sealedValue{record.Collection().Id, record.Id, field}, value); err != nil {
 			return validation.Errors{name: validation.NewError("validation_sealed_value",
 				"This looks like a sealed value, but not this field's own: enter the plain value.")}
 		}
 	}
 	if value != "" && !strings.HasPrefix(value, sealedPrefix) {
-		if e.Record.Id == "" {
+		if record.Id == "" {
 			// The value is bound to the record id, which PocketBase
 			// would only make further down the save.
-			e.Record.Id = core.GenerateDefaultRandomId()
+			record.Id = core.GenerateDefaultRandomId()
 		}
-		at := sealedValue{e.Record.Collection().Id, e.Record.Id, field}
+		at := sealedValue{record.Collection().Id, record.Id, field}
 		plain := value // what the caller set
 		if strings.HasPrefix(value, legacyPrefix) {
 			var err error
@@ -464,9 +474,9 @@ func (v *Vault) SealOnSave(e *core.RecordEvent) error {
 		if err != nil {
 			return err
 		}
-		e.Record.Set(name, sealed)
+		record.Set(name, sealed)
 	}
-	return e.Next()
+	return nil
 }
 
 // Read returns a record's sealed field in plaintext.
