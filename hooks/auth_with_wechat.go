@@ -253,11 +253,11 @@ func (s *server) firstLoginDirect(app core.App, wxApp *wechatApp, session *wecha
 	account := newAccount(accounts, wxApp, session)
 	err = app.RunInTransaction(func(tx core.App) error {
 		if session.UnionID != "" {
-			var taken int
-			err := tx.NonconcurrentDB().Select("(1)").From(accountsCollection).
-				AndWhere(dbx.NewExp("[[unionid]] = {:unionid} AND [[unionid]] != ''", dbx.Params{"unionid": session.UnionID})).
-				Limit(1).
-				Row(&taken)
+			// Read from app's pool, with a prepared statement: while this
+			// transaction holds the server's one writer connection, which
+			// every save goes through, no other save can commit, so app
+			// reads what tx would.
+			_, err := s.reads.firstAccountOfUnionID(app, session.UnionID)
 			switch {
 			case err == nil:
 				return errUnionIDTaken
@@ -265,11 +265,11 @@ func (s *server) firstLoginDirect(app core.App, wxApp *wechatApp, session *wecha
 				return err
 			}
 		}
-		if err := s.createDirectly(tx, plan.user); err != nil {
+		if err := s.createDirectly(app, tx, plan.user); err != nil {
 			return err
 		}
 		account.Set("user", plan.user.Id)
-		return s.createDirectly(tx, account)
+		return s.createDirectly(app, tx, account)
 	})
 	if err != nil {
 		// New again, with an id of its own to come.

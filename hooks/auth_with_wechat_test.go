@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -361,6 +362,73 @@ func TestTwoAppsWithOneUnionIDShareOneUser(t *testing.T) {
 	}
 	if viaB.Meta.IsNew || viaB.Record["id"] != viaA.Record["id"] || viaB.Meta.OpenID != "oAppBUser000000000000000000B" {
 		t.Fatalf("want app B's login to reach app A's user; got %+v (A's user %v)", viaB, viaA.Record["id"])
+	}
+	if users, accounts := e.count("users"), e.count("wechat_accounts"); users != 1 || accounts != 2 {
+		t.Fatalf("want 1 user with 2 accounts, got %d users and %d accounts", users, accounts)
+	}
+}
+
+// First logins of one person through two apps at once (one unionid, an
+// openid per app) all plan a new user; one user is made, with one account
+// per app, and every login signs in as that user.
+func TestConcurrentFirstLoginsThroughTwoAppsMakeOneUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.addApp(appB, secretB, true)
+	const logins = 8
+	// The login hook runs between a login's plan and its commit: every
+	// login has planned a new user before any of them writes.
+	var arrived atomic.Int32
+	planned := make(chan struct{})
+	e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
+		if !le.IsNew {
+			t.Error("a login did not plan a new user")
+		}
+		if arrived.Add(1) == logins {
+			close(planned)
+		}
+		select {
+		case <-planned:
+		case <-time.After(10 * time.Second):
+			t.Error("the logins did not all plan at once")
+		}
+		return le.Next()
+	})
+	base := e.serve()
+	openIDs := map[string]string{appA: "oTwoAppsA00000000000000000000", appB: "oTwoAppsB00000000000000000000"}
+	for _, openID := range openIDs {
+		e.fake.SetUnionID(openID, "uTwoAppsOnePerson000000000001")
+	}
+	var wg sync.WaitGroup
+	results := make([]loginResponse, logins)
+	statuses := make([]int, logins)
+	start := make(chan struct{})
+	for i := range logins {
+		appID := appA
+		if i%2 == 1 {
+			appID = appB
+		}
+		code := e.fake.IssueCode(appID, openIDs[appID])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			statuses[i], _, results[i] = post(t, base+testkit.LoginPath, "", testkit.LoginBody(code, appID))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	news := 0
+	for i := range results {
+		if statuses[i] != 200 || results[i].Record["id"] != results[0].Record["id"] {
+			t.Fatalf("login %d: status %d, user %v; login 0's user %v", i, statuses[i], results[i].Record["id"], results[0].Record["id"])
+		}
+		if results[i].Meta.IsNew {
+			news++
+		}
+	}
+	if news != 1 {
+		t.Fatalf("want exactly one login to report isNew, got %d", news)
 	}
 	if users, accounts := e.count("users"), e.count("wechat_accounts"); users != 1 || accounts != 2 {
 		t.Fatalf("want 1 user with 2 accounts, got %d users and %d accounts", users, accounts)

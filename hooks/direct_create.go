@@ -76,10 +76,10 @@ func (d *directCreates) possible(app core.App) bool {
 	return countCreateHooks(app) == d.bound
 }
 
-// createDirectly inserts the new record in the transaction tx as
-// tx.Save(record) would, but for the events before its commit (see
-// directCreates); afterCreate finishes once tx commits.
-func (s *server) createDirectly(tx core.App, record *core.Record) error {
+// createDirectly inserts the new record in the transaction tx, which app
+// began, as tx.Save(record) would, but for the events before its commit
+// (see directCreates); afterCreate finishes once tx commits.
+func (s *server) createDirectly(app, tx core.App, record *core.Record) error {
 	ctx := context.Background()
 	return intercept(ctx, tx, record, core.InterceptorActionCreate, func() error {
 		if err := s.vault.Seal(record); err != nil {
@@ -97,7 +97,7 @@ func (s *server) createDirectly(tx core.App, record *core.Record) error {
 		}
 		return intercept(ctx, tx, record, core.InterceptorActionCreateExecute, func() error {
 			if record.Collection().IsAuth() {
-				if err := checkAuthIDUnused(tx, record); err != nil {
+				if err := s.checkAuthIDUnused(app, record); err != nil {
 					return err
 				}
 			}
@@ -160,8 +160,10 @@ func validateFields(ctx context.Context, app core.App, record *core.Record) erro
 
 // checkAuthIDUnused is PocketBase's check that no other auth collection
 // holds a new auth record's id, over the cached collections (which every
-// collection change reloads) instead of all of them read and decoded again.
-func checkAuthIDUnused(app core.App, record *core.Record) error {
+// collection change reloads) instead of all of them read and decoded again,
+// and with prepared reads on app's pool: the transaction writes no other
+// collection, so they see what it would.
+func (s *server) checkAuthIDUnused(app core.App, record *core.Record) error {
 	collections, _ := app.Store().Get(core.StoreKeyCachedCollections).([]*core.Collection)
 	if collections == nil {
 		return errors.New("the collections are not cached yet")
@@ -170,7 +172,7 @@ func checkAuthIDUnused(app core.App, record *core.Record) error {
 		if !collection.IsAuth() || collection.Id == record.Collection().Id {
 			continue
 		}
-		if found, _ := app.FindRecordById(collection, record.Id); found != nil {
+		if found, _ := s.reads.byID(app, collection, record.Id); found != nil {
 			return validation.Errors{core.FieldNameId: validation.NewError("validation_invalid_auth_id", "Invalid or duplicated auth record id.")}
 		}
 	}

@@ -66,27 +66,39 @@ func (p *preparedReads) account(app core.App, appRef, openID string) (*core.Reco
 // userOfUnionID reads the user of unionID's oldest account, as
 // findUserByUnionID does.
 func (p *preparedReads) userOfUnionID(app core.App, users *core.Collection, unionID string) (*core.Record, error) {
-	accounts, err := app.FindCachedCollectionByNameOrId(accountsCollection)
-	if err != nil {
-		return nil, err
-	}
-	account, err := p.one(app, accounts, "unionid", accountsOfUnionID, dbx.Params{"unionid": unionID})
-	if errors.Is(err, errNoPool) {
-		return findUserByUnionID(app, users, unionID)
-	}
+	account, err := p.firstAccountOfUnionID(app, unionID)
 	if err != nil {
 		return nil, err
 	}
 	return p.user(app, users, account.GetString("user"))
 }
 
+// firstAccountOfUnionID reads unionID's oldest account.
+func (p *preparedReads) firstAccountOfUnionID(app core.App, unionID string) (*core.Record, error) {
+	accounts, err := app.FindCachedCollectionByNameOrId(accountsCollection)
+	if err != nil {
+		return nil, err
+	}
+	account, err := p.one(app, accounts, "unionid", accountsOfUnionID, dbx.Params{"unionid": unionID})
+	if errors.Is(err, errNoPool) {
+		account = &core.Record{}
+		err = firstAccountOfUnionID(app, unionID).One(account)
+	}
+	return account, err
+}
+
 // user reads the record of id in users, as FindRecordById does.
 func (p *preparedReads) user(app core.App, users *core.Collection, id string) (*core.Record, error) {
-	record, err := p.one(app, users, "user", func(q *dbx.SelectQuery) *dbx.SelectQuery {
+	return p.byID(app, users, id)
+}
+
+// byID reads the record of id in collection, as FindRecordById does.
+func (p *preparedReads) byID(app core.App, collection *core.Collection, id string) (*core.Record, error) {
+	record, err := p.one(app, collection, "id:"+collection.Id, func(q *dbx.SelectQuery) *dbx.SelectQuery {
 		return q.AndWhere(dbx.NewExp("[[id]] = {:id}"))
 	}, dbx.Params{"id": id})
 	if errors.Is(err, errNoPool) {
-		return app.FindRecordById(users, id)
+		return app.FindRecordById(collection, id)
 	}
 	return record, err
 }
