@@ -250,26 +250,29 @@ func (s *server) firstLoginDirect(app core.App, wxApp *wechatApp, session *wecha
 	if err != nil {
 		return nil, false, err
 	}
+	unionIDTaken := existsSQL(app, accountsCollection, "unionid", true)
+	if err := s.prepareDirectCreates(app, plan.user.Collection(), accounts); err != nil {
+		return nil, false, err
+	}
+	if err := s.writer.prepare(app, unionIDTaken); err != nil {
+		return nil, false, err
+	}
 	account := newAccount(accounts, wxApp, session)
 	err = app.RunInTransaction(func(tx core.App) error {
 		if session.UnionID != "" {
-			// Read from app's pool, with a prepared statement: while this
-			// transaction holds the server's one writer connection, which
-			// every save goes through, no other save can commit, so app
-			// reads what tx would.
-			_, err := s.reads.firstAccountOfUnionID(app, session.UnionID)
-			switch {
-			case err == nil:
-				return errUnionIDTaken
-			case !errors.Is(err, sql.ErrNoRows):
+			taken, err := s.writer.exists(tx, unionIDTaken, session.UnionID)
+			if err != nil {
 				return err
 			}
+			if taken {
+				return errUnionIDTaken
+			}
 		}
-		if err := s.createDirectly(app, tx, plan.user); err != nil {
+		if err := s.createDirectly(tx, plan.user); err != nil {
 			return err
 		}
 		account.Set("user", plan.user.Id)
-		return s.createDirectly(app, tx, account)
+		return s.createDirectly(tx, account)
 	})
 	if err != nil {
 		// New again, with an id of its own to come.

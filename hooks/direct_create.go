@@ -76,10 +76,11 @@ func (d *directCreates) possible(app core.App) bool {
 	return countCreateHooks(app) == d.bound
 }
 
-// createDirectly inserts the new record in the transaction tx, which app
-// began, as tx.Save(record) would, but for the events before its commit
-// (see directCreates); afterCreate finishes once tx commits.
-func (s *server) createDirectly(app, tx core.App, record *core.Record) error {
+// createDirectly inserts the new record in the transaction tx as
+// tx.Save(record) would, but for the events before its commit (see
+// directCreates); afterCreate finishes once tx commits. Its statements are
+// those prepareDirectCreates prepared.
+func (s *server) createDirectly(tx core.App, record *core.Record) error {
 	ctx := context.Background()
 	return intercept(ctx, tx, record, core.InterceptorActionCreate, func() error {
 		if err := s.vault.Seal(record); err != nil {
@@ -97,7 +98,7 @@ func (s *server) createDirectly(app, tx core.App, record *core.Record) error {
 		}
 		return intercept(ctx, tx, record, core.InterceptorActionCreateExecute, func() error {
 			if record.Collection().IsAuth() {
-				if err := s.checkAuthIDUnused(app, record); err != nil {
+				if err := s.checkAuthIDUnused(tx, record); err != nil {
 					return err
 				}
 			}
@@ -105,7 +106,7 @@ func (s *server) createDirectly(app, tx core.App, record *core.Record) error {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.NonconcurrentDB().Insert(record.TableName(), data).Execute(); err != nil {
+			if err := s.writer.insert(tx, record.TableName(), data); err != nil {
 				return err
 			}
 			record.MarkAsNotNew()
@@ -160,21 +161,43 @@ func validateFields(ctx context.Context, app core.App, record *core.Record) erro
 
 // checkAuthIDUnused is PocketBase's check that no other auth collection
 // holds a new auth record's id, over the cached collections (which every
-// collection change reloads) instead of all of them read and decoded again,
-// and with prepared reads on app's pool: the transaction writes no other
-// collection, so they see what it would.
-func (s *server) checkAuthIDUnused(app core.App, record *core.Record) error {
-	collections, _ := app.Store().Get(core.StoreKeyCachedCollections).([]*core.Collection)
-	if collections == nil {
-		return errors.New("the collections are not cached yet")
-	}
-	for _, collection := range collections {
-		if !collection.IsAuth() || collection.Id == record.Collection().Id {
-			continue
-		}
-		if found, _ := s.reads.byID(app, collection, record.Id); found != nil {
+// collection change reloads) instead of all of them read and decoded again.
+func (s *server) checkAuthIDUnused(tx core.App, record *core.Record) error {
+	for _, collection := range otherAuthCollections(tx, record.Collection()) {
+		if found, _ := s.writer.exists(tx, existsSQL(tx, collection.Name, core.FieldNameId, false), record.Id); found {
 			return validation.Errors{core.FieldNameId: validation.NewError("validation_invalid_auth_id", "Invalid or duplicated auth record id.")}
 		}
 	}
 	return nil
+}
+
+// otherAuthCollections are the cached auth collections but collection.
+func otherAuthCollections(app core.App, collection *core.Collection) []*core.Collection {
+	collections, _ := app.Store().Get(core.StoreKeyCachedCollections).([]*core.Collection)
+	var others []*core.Collection
+	for _, c := range collections {
+		if c.IsAuth() && c.Id != collection.Id {
+			others = append(others, c)
+		}
+	}
+	return others
+}
+
+// prepareDirectCreates prepares what creating records of collections
+// directly runs: their INSERTs and, for an auth collection, the id checks
+// of the other auth collections.
+func (s *server) prepareDirectCreates(app core.App, collections ...*core.Collection) error {
+	if collections, _ := app.Store().Get(core.StoreKeyCachedCollections).([]*core.Collection); collections == nil {
+		return errors.New("the collections are not cached yet")
+	}
+	var queries []string
+	for _, collection := range collections {
+		queries = append(queries, insertSQL(app, collection))
+		if collection.IsAuth() {
+			for _, other := range otherAuthCollections(app, collection) {
+				queries = append(queries, existsSQL(app, other.Name, core.FieldNameId, false))
+			}
+		}
+	}
+	return s.writer.prepare(app, queries...)
 }

@@ -89,6 +89,7 @@ func TestFirstLoginSavesWhatSaveSaves(t *testing.T) {
 		sessionKey    string
 		after         []string // the after-create events, by collection
 		reloads       int      // statements that read the collections
+		prepared      int      // INSERTs run from prepared statements
 	}
 	run := func(listen bool) outcome {
 		e := newEnv(t)
@@ -129,6 +130,9 @@ func TestFirstLoginSavesWhatSaveSaves(t *testing.T) {
 			if strings.Contains(s, "_collections") {
 				got.reloads++
 			}
+			if strings.HasPrefix(s, "INSERT INTO") && strings.Contains(s, "VALUES (?") {
+				got.prepared++
+			}
 		}
 		if listen && hooked != 1 {
 			t.Fatalf("the users create hook ran %d times, want 1", hooked)
@@ -163,8 +167,8 @@ func TestFirstLoginSavesWhatSaveSaves(t *testing.T) {
 	}
 	direct, saved := run(false), run(true)
 
-	if direct.reloads != 0 {
-		t.Fatalf("the direct first login read the collections %d times", direct.reloads)
+	if direct.reloads != 0 || direct.prepared != 2 {
+		t.Fatalf("the direct first login read the collections %d times, and ran %d prepared INSERTs (want 2)", direct.reloads, direct.prepared)
 	}
 	if saved.reloads == 0 {
 		t.Fatal("a first login through app.Save did not read the collections: the test no longer tells the paths apart")

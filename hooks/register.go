@@ -50,6 +50,7 @@ type server struct {
 	// direct creates a first login's records without the events no one
 	// but PocketBase and wxbase listens to.
 	direct directCreates
+	writer writerStatements // a first login's statements
 }
 
 // Register shows, in one place, everything wxbase adds, configured by cfg.
