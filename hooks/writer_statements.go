@@ -133,7 +133,7 @@ func (w *writerStatements) insert(tx core.App, table string, data map[string]any
 }
 
 // existsSQL selects whether table has a row where column = ? (and, when
-// notEmpty, column != ”), with the parameter's value.
+// notEmpty, column is not empty), with the parameter's value.
 func existsSQL(app core.App, table, column string, notEmpty bool) string {
 	db := app.NonconcurrentDB()
 	c := db.QuoteSimpleColumnName(column)
