@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"strings"
@@ -226,6 +227,9 @@ func (s *server) commitLogin(app core.App, users *core.Collection, wxApp *wechat
 		// of the unionid, made since the plan was read; a field's failed
 		// validation) the transaction below settles, or reports, through
 		// app.Save and its events.
+		if !errors.Is(err, errAccountTaken) && !errors.Is(err, errUnionIDTaken) {
+			app.Logger().Debug("A first login's direct create failed; it saves through PocketBase's save instead.", "error", err)
+		}
 	}
 	link, err := upsertAccount(app, s.vault, users, wxApp, session, plan)
 	if isUniqueViolation(err) {
@@ -236,46 +240,58 @@ func (s *server) commitLogin(app core.App, users *core.Collection, wxApp *wechat
 	return link, err
 }
 
-// errUnionIDTaken: a login through another app of the same unionid made
-// its user since the plan was read.
-var errUnionIDTaken = errors.New("the unionid has a user now")
+// errAccountTaken and errUnionIDTaken: a first login of the same openid,
+// or of the same person through another app, made its user since the plan
+// was read.
+var (
+	errAccountTaken = errors.New("the openid has an account now")
+	errUnionIDTaken = errors.New("the unionid has a user now")
+)
 
 // firstLoginDirect creates the plan's new user and their account in one
 // transaction, each created directly (directCreates), and reports whether
-// it committed; when it did not, nothing of it remains. The account's
-// unique (app, openid) index stops a concurrent first login of the same
-// openid; a user of the same unionid made meanwhile is looked for.
+// it committed; when it did not, nothing of it remains. Inside the
+// transaction, which concurrent logins take one at a time, it looks again
+// for an account of the openid, and of the unionid, made since the plan.
 func (s *server) firstLoginDirect(app core.App, wxApp *wechatApp, session *wechat.Session, plan *loginPlan) (*accountLink, bool, error) {
 	accounts, err := app.FindCachedCollectionByNameOrId(accountsCollection)
 	if err != nil {
 		return nil, false, err
 	}
-	unionIDTaken := existsSQL(app, accountsCollection, "unionid", true)
-	if err := s.prepareDirectCreates(app, plan.user.Collection(), accounts); err != nil {
-		return nil, false, err
-	}
-	if err := s.writer.prepare(app, unionIDTaken); err != nil {
+	accountTaken := existsSQL(app, accountsCollection, "app", "openid")
+	unionIDTaken := existsNotEmptySQL(app, accountsCollection, "unionid")
+	if err := s.prepareDirectCreates(app, []string{accountTaken, unionIDTaken}, plan.user.Collection(), accounts); err != nil {
 		return nil, false, err
 	}
 	account := newAccount(accounts, wxApp, session)
+	var created []*core.Record
 	err = app.RunInTransaction(func(tx core.App) error {
+		taken, err := s.writer.exists(tx, accountTaken, wxApp.id, session.OpenID)
+		if err != nil || taken {
+			return cmp.Or(err, errAccountTaken)
+		}
 		if session.UnionID != "" {
 			taken, err := s.writer.exists(tx, unionIDTaken, session.UnionID)
-			if err != nil {
-				return err
-			}
-			if taken {
-				return errUnionIDTaken
+			if err != nil || taken {
+				return cmp.Or(err, errUnionIDTaken)
 			}
 		}
 		if err := s.createDirectly(tx, plan.user); err != nil {
 			return err
 		}
+		created = append(created, plan.user)
 		account.Set("user", plan.user.Id)
-		return s.createDirectly(tx, account)
+		if err := s.createDirectly(tx, account); err != nil {
+			return err
+		}
+		created = append(created, account)
+		return nil
 	})
 	if err != nil {
-		// New again, with an id of its own to come.
+		// As for a save whose transaction failed: its error events (which
+		// delete the files uploaded for it), and the user new again, with
+		// an id of its own to come.
+		afterCreateError(app, err, created...)
 		plan.user.Id = ""
 		plan.user.MarkAsNew()
 		return nil, false, err

@@ -47,7 +47,7 @@ func TestUnionIDCheckUsesTheIndex(t *testing.T) {
 	var plan []struct {
 		Detail string `db:"detail"`
 	}
-	query := strings.Replace(existsSQL(app, accountsCollection, "unionid", true), "?", "{:u}", 1)
+	query := strings.Replace(existsNotEmptySQL(app, accountsCollection, "unionid"), "?", "{:u}", 1)
 	if err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + query).Bind(dbx.Params{"u": "oUnion"}).All(&plan); err != nil {
 		t.Fatal(err)
 	}

@@ -78,9 +78,18 @@ func (d *directCreates) possible(app core.App) bool {
 
 // createDirectly inserts the new record in the transaction tx as
 // tx.Save(record) would, but for the events before its commit (see
-// directCreates); afterCreate finishes once tx commits. Its statements are
-// those prepareDirectCreates prepared.
+// directCreates); afterCreate, or afterCreateError, finishes once tx ends.
+// Its statements are those prepareDirectCreates prepared.
 func (s *server) createDirectly(tx core.App, record *core.Record) error {
+	if err := s.insertDirectly(tx, record); err != nil {
+		// As PocketBase's save does when it fails.
+		record.MarkAsNew()
+		return errors.Join(err, afterCreateError(tx, err, record))
+	}
+	return nil
+}
+
+func (s *server) insertDirectly(tx core.App, record *core.Record) error {
 	ctx := context.Background()
 	return intercept(ctx, tx, record, core.InterceptorActionCreate, func() error {
 		if err := s.vault.Seal(record); err != nil {
@@ -120,16 +129,36 @@ func (s *server) createDirectly(tx core.App, record *core.Record) error {
 func afterCreate(app core.App, records ...*core.Record) error {
 	var errs []error
 	for _, record := range records {
-		event := new(core.ModelEvent)
-		event.App = app
-		event.Context = context.Background()
-		event.Type = core.ModelEventTypeCreate
-		event.Model = record
-		if err := app.OnModelAfterCreateSuccess().Trigger(event); err != nil {
+		if err := app.OnModelAfterCreateSuccess().Trigger(createEvent(app, record)); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// afterCreateError fires the after-create error events of records, made
+// new again, as PocketBase does for a save that failed (app is the
+// transaction) or whose transaction failed (app is the one that began it:
+// then file fields delete the files uploaded for the records).
+func afterCreateError(app core.App, cause error, records ...*core.Record) error {
+	var errs []error
+	for _, record := range records {
+		record.MarkAsNew()
+		event := &core.ModelErrorEvent{ModelEvent: *createEvent(app, record), Error: cause}
+		if err := app.OnModelAfterCreateError().Trigger(event); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func createEvent(app core.App, record *core.Record) *core.ModelEvent {
+	event := new(core.ModelEvent)
+	event.App = app
+	event.Context = context.Background()
+	event.Type = core.ModelEventTypeCreate
+	event.Model = record
+	return event
 }
 
 // intercept runs action inside the interceptors of record's fields for
@@ -164,7 +193,7 @@ func validateFields(ctx context.Context, app core.App, record *core.Record) erro
 // collection change reloads) instead of all of them read and decoded again.
 func (s *server) checkAuthIDUnused(tx core.App, record *core.Record) error {
 	for _, collection := range otherAuthCollections(tx, record.Collection()) {
-		if found, _ := s.writer.exists(tx, existsSQL(tx, collection.Name, core.FieldNameId, false), record.Id); found {
+		if found, _ := s.writer.exists(tx, existsSQL(tx, collection.Name, core.FieldNameId), record.Id); found {
 			return validation.Errors{core.FieldNameId: validation.NewError("validation_invalid_auth_id", "Invalid or duplicated auth record id.")}
 		}
 	}
@@ -183,19 +212,18 @@ func otherAuthCollections(app core.App, collection *core.Collection) []*core.Col
 	return others
 }
 
-// prepareDirectCreates prepares what creating records of collections
-// directly runs: their INSERTs and, for an auth collection, the id checks
-// of the other auth collections.
-func (s *server) prepareDirectCreates(app core.App, collections ...*core.Collection) error {
+// prepareDirectCreates prepares queries and what creating records of
+// collections directly runs: their INSERTs and, for an auth collection, the
+// id checks of the other auth collections.
+func (s *server) prepareDirectCreates(app core.App, queries []string, collections ...*core.Collection) error {
 	if collections, _ := app.Store().Get(core.StoreKeyCachedCollections).([]*core.Collection); collections == nil {
 		return errors.New("the collections are not cached yet")
 	}
-	var queries []string
 	for _, collection := range collections {
 		queries = append(queries, insertSQL(app, collection))
 		if collection.IsAuth() {
 			for _, other := range otherAuthCollections(app, collection) {
-				queries = append(queries, existsSQL(app, other.Name, core.FieldNameId, false))
+				queries = append(queries, existsSQL(app, other.Name, core.FieldNameId))
 			}
 		}
 	}

@@ -4,14 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/filesystem"
 
+	"wxbase/hooks"
 	"wxbase/internal/testkit"
 )
 
@@ -206,4 +211,120 @@ func TestFirstLoginSavesWhatSaveSaves(t *testing.T) {
 	}
 	same("users", direct.user, saved.user)
 	same("wechat_accounts", direct.account, saved.account)
+}
+
+// Without the (app, openid) unique index (dropped in the dashboard, say),
+// concurrent first logins of one openid still make one user, whichever way
+// they save.
+func TestFirstLoginsWithoutTheUniqueIndexMakeOneUser(t *testing.T) {
+	t.Parallel()
+	for _, listen := range []bool{false, true} {
+		e := newEnv(t)
+		accounts, err := e.app.FindCollectionByNameOrId("wechat_accounts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		accounts.RemoveIndex("idx_wechat_accounts_app_openid")
+		if err := e.app.Save(accounts); err != nil {
+			t.Fatal(err)
+		}
+		if listen { // any other handler: through app.Save
+			e.app.OnRecordCreate("users").BindFunc(func(re *core.RecordEvent) error { return re.Next() })
+		}
+		const logins = 4
+		var arrived atomic.Int32
+		all := make(chan struct{})
+		e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
+			if arrived.Add(1) == logins {
+				close(all)
+			}
+			select {
+			case <-all:
+			case <-time.After(10 * time.Second):
+				t.Error("the logins did not all plan at once")
+			}
+			return le.Next()
+		})
+		base := e.serve()
+		openID := "oNoIndex00000000000000000000"
+		var wg sync.WaitGroup
+		for range logins {
+			code := e.fake.IssueCode(appA, openID)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if status, body, _ := post(t, base+testkit.LoginPath, "", testkit.LoginBody(code, appA)); status != 200 {
+					t.Errorf("login: %d %s", status, body)
+				}
+			}()
+		}
+		wg.Wait()
+		if users, accounts := e.count("users"), e.count("wechat_accounts"); users != 1 || accounts != 1 {
+			t.Errorf("listen=%v: %d users and %d accounts for one openid", listen, users, accounts)
+		}
+	}
+}
+
+// A first login whose account cannot be saved (a required field it does
+// not fill) fails whichever way it saves, and leaves no user behind, nor the
+// file the login hook gave the user: the after-create error events run, as
+// for a save whose transaction failed.
+func TestFailedFirstLoginLeavesNoUserNorFile(t *testing.T) {
+	t.Parallel()
+	for _, listen := range []bool{false, true} {
+		e := newEnv(t)
+		users, err := e.app.FindCollectionByNameOrId("users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users.Fields.Add(&core.FileField{Name: "photo", MaxSelect: 1, MaxSize: 1 << 20})
+		if err := e.app.Save(users); err != nil {
+			t.Fatal(err)
+		}
+		accounts, err := e.app.FindCollectionByNameOrId("wechat_accounts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		accounts.Fields.Add(&core.TextField{Name: "extra", Required: true})
+		if err := e.app.Save(accounts); err != nil {
+			t.Fatal(err)
+		}
+		if listen {
+			e.app.OnRecordCreate("users").BindFunc(func(re *core.RecordEvent) error { return re.Next() })
+		}
+		var mu sync.Mutex
+		failed := 0
+		e.app.OnRecordAfterCreateError("users").BindFunc(func(re *core.RecordErrorEvent) error {
+			mu.Lock()
+			failed++
+			mu.Unlock()
+			return re.Next()
+		})
+		e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
+			file, err := filesystem.NewFileFromBytes([]byte("a photo"), "photo.txt")
+			if err != nil {
+				return err
+			}
+			le.Record.Set("photo", file)
+			return le.Next()
+		})
+		base := e.serve()
+		status, body, _ := post(t, base+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, "oFailedFirst0000000000000000"), appA))
+		if status != 500 {
+			t.Fatalf("listen=%v: login %d %s, want 500", listen, status, body)
+		}
+		if n := e.count("users"); n != 0 {
+			t.Fatalf("listen=%v: %d users left", listen, n)
+		}
+		if failed == 0 {
+			t.Fatalf("listen=%v: no after-create error event for the user", listen)
+		}
+		dirs, err := os.ReadDir(filepath.Join(e.app.DataDir(), "storage", users.Id))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if len(dirs) != 0 {
+			t.Fatalf("listen=%v: %d record directories of files left", listen, len(dirs))
+		}
+	}
 }

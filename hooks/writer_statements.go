@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,30 +38,59 @@ type writerStatements struct {
 const maxWriterStatements = 64
 
 // prepare prepares each query on app's writer, outside of any transaction.
+// Preparing waits for the writer's connection, which a transaction may hold
+// while it runs statements of w: so it never holds w's lock meanwhile.
 func (w *writerStatements) prepare(app core.App, queries ...string) error {
 	writer, ok := app.NonconcurrentDB().(*dbx.DB)
 	if !ok {
 		return nil // inside a transaction: its statements run through dbx
 	}
+	db := writer.DB()
+	var missing []string
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.db != writer.DB() || len(w.stmts)+len(queries) > maxWriterStatements {
-		for _, stmt := range w.stmts {
-			stmt.Close()
-		}
-		w.db, w.stmts = writer.DB(), map[string]*sql.Stmt{}
+	if w.db != db {
+		w.dropLocked(db)
 	}
 	for _, query := range queries {
-		if _, ok := w.stmts[query]; ok {
-			continue
+		if _, ok := w.stmts[query]; !ok {
+			missing = append(missing, query)
 		}
-		stmt, err := w.db.Prepare(query)
+	}
+	w.mu.Unlock()
+
+	prepared := make(map[string]*sql.Stmt, len(missing))
+	for _, query := range missing {
+		stmt, err := db.Prepare(query)
 		if err != nil {
+			for _, stmt := range prepared {
+				stmt.Close()
+			}
 			return err
+		}
+		prepared[query] = stmt
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.db != db || len(w.stmts)+len(prepared) > maxWriterStatements {
+		w.dropLocked(db)
+	}
+	for query, stmt := range prepared {
+		if _, ok := w.stmts[query]; ok {
+			stmt.Close() // another login prepared it meanwhile
+			continue
 		}
 		w.stmts[query] = stmt
 	}
 	return nil
+}
+
+// dropLocked closes every statement and starts afresh on db.
+func (w *writerStatements) dropLocked(db *sql.DB) {
+	for _, stmt := range w.stmts {
+		stmt.Close()
+	}
+	w.db, w.stmts = db, map[string]*sql.Stmt{}
 }
 
 // in returns query's prepared statement bound to the transaction tx, and
@@ -132,25 +162,39 @@ func (w *writerStatements) insert(tx core.App, table string, data map[string]any
 	return err
 }
 
-// existsSQL selects whether table has a row where column = ? (and, when
-// notEmpty, column is not empty), with the parameter's value.
-func existsSQL(app core.App, table, column string, notEmpty bool) string {
+// existsSQL selects whether table has a row whose columns equal the
+// parameters, in their order.
+func existsSQL(app core.App, table string, columns ...string) string {
 	db := app.NonconcurrentDB()
-	c := db.QuoteSimpleColumnName(column)
-	query := "SELECT 1 FROM " + db.QuoteSimpleTableName(table) + " WHERE " + c + " = ?"
-	if notEmpty {
-		// Lets SQLite use a partial index on column WHERE column != ''.
-		query += " AND " + c + " != ''"
+	conditions := make([]string, len(columns))
+	for i, column := range columns {
+		conditions[i] = db.QuoteSimpleColumnName(column) + " = ?"
 	}
-	return query + " LIMIT 1"
+	return "SELECT 1 FROM " + db.QuoteSimpleTableName(table) + " WHERE " + strings.Join(conditions, " AND ") + " LIMIT 1"
 }
 
-// exists runs query, an existsSQL, with value inside the transaction tx.
-func (w *writerStatements) exists(tx core.App, query string, value any) (bool, error) {
+// existsNotEmptySQL is existsSQL of one column and a value that is not
+// empty: saying so lets SQLite use a partial index on the column's non-empty
+// values.
+func existsNotEmptySQL(app core.App, table, column string) string {
+	c := app.NonconcurrentDB().QuoteSimpleColumnName(column)
+	return strings.Replace(existsSQL(app, table, column), " LIMIT 1", " AND "+c+" != '' LIMIT 1", 1)
+}
+
+// exists runs query, an existsSQL, with values inside the transaction tx.
+func (w *writerStatements) exists(tx core.App, query string, values ...any) (bool, error) {
 	stmt, writer := w.in(tx, query)
 	if stmt == nil {
+		// dbx's placeholders are named: {:p0}, {:p1}...
+		params := dbx.Params{}
+		named := query
+		for i, value := range values {
+			name := "p" + strconv.Itoa(i)
+			named = strings.Replace(named, "?", "{:"+name+"}", 1)
+			params[name] = value
+		}
 		var found int
-		err := tx.NonconcurrentDB().NewQuery(strings.Replace(query, "?", "{:value}", 1)).Bind(dbx.Params{"value": value}).Row(&found)
+		err := tx.NonconcurrentDB().NewQuery(named).Bind(params).Row(&found)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
 		}
@@ -158,7 +202,7 @@ func (w *writerStatements) exists(tx core.App, query string, value any) (bool, e
 	}
 	ctx := context.Background()
 	start := time.Now()
-	rows, err := stmt.QueryContext(ctx, value)
+	rows, err := stmt.QueryContext(ctx, values...)
 	if writer.QueryLogFunc != nil {
 		writer.QueryLogFunc(ctx, time.Since(start), query, rows, err)
 	}

@@ -45,7 +45,7 @@ func TestWriterStatementsRunPreparedOrThroughDbx(t *testing.T) {
 	}
 
 	w := &writerStatements{}
-	exists := existsSQL(app, "things", "title", false)
+	exists := existsSQL(app, "things", "title")
 	run := func(id, title string) (found, other bool) {
 		t.Helper()
 		err := app.RunInTransaction(func(tx core.App) error {
@@ -93,4 +93,52 @@ func TestWriterStatementsRunPreparedOrThroughDbx(t *testing.T) {
 			t.Fatalf("row %s: %v, %v", id, record, err)
 		}
 	}
+}
+
+// A login preparing a statement waits for the writer's connection, which
+// another login's transaction holds; that transaction's next statement
+// must not wait for the first login in turn.
+func TestWriterStatementsPrepareWhileATransactionRuns(t *testing.T) {
+	t.Parallel()
+	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	things := core.NewBaseCollection("things")
+	things.Fields.Add(&core.TextField{Name: "title"})
+	if err := app.Save(things); err != nil {
+		t.Fatal(err)
+	}
+	w := &writerStatements{}
+	old := existsSQL(app, "things", "title")
+	if err := w.prepare(app, old); err != nil { // prepared by an earlier login
+		t.Fatal(err)
+	}
+	inTx, proceed, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() { // login A, in its transaction
+		done <- app.RunInTransaction(func(tx core.App) error {
+			close(inTx)
+			<-proceed
+			_, err := w.exists(tx, old, "x")
+			return err
+		})
+	}()
+	<-inTx
+	prepared := make(chan error, 1)
+	// Login B, after a schema change: a statement not prepared yet.
+	go func() { prepared <- w.prepare(app, existsSQL(app, "things", "id")) }()
+	time.Sleep(200 * time.Millisecond)
+	close(proceed)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		panic("deadlock: the transaction waits for the statements' lock, prepare for the writer connection")
+	}
+	if err := <-prepared; err != nil {
+		t.Fatal(err)
+	}
+	app.Cleanup()
 }
