@@ -4,20 +4,13 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
-
-	"wxbase/internal/testkit"
 )
 
 // A new user whose id a superuser already has is refused, as PocketBase's
 // own cross-collection check refuses it, with the statement prepared or not.
 func TestDirectCreateRefusesAnotherAuthCollectionsID(t *testing.T) {
 	t.Parallel()
-	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
+	app := newMigratedApp(t)
 	superusers, err := app.FindCachedCollectionByNameOrId(core.CollectionNameSuperusers)
 	if err != nil {
 		t.Fatal(err)

@@ -153,11 +153,7 @@ func TestPreparedUserReadKeepsThePasswordHash(t *testing.T) {
 // oldest account, from the prepared read as from PocketBase's query.
 func TestPreparedUnionIDReadFindsTheOldestAccountsUser(t *testing.T) {
 	t.Parallel()
-	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
+	app := newMigratedApp(t)
 	users, err := app.FindCachedCollectionByNameOrId(usersCollection)
 	if err != nil {
 		t.Fatal(err)

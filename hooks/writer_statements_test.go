@@ -20,11 +20,7 @@ import (
 // statement logged where dbx logs it.
 func TestWriterStatementsRunPreparedOrThroughDbx(t *testing.T) {
 	t.Parallel()
-	app, err := tests.NewTestApp(testkit.MigratedDataDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Cleanup()
+	app := newMigratedApp(t)
 	things := core.NewBaseCollection("things")
 	things.Fields.Add(&core.TextField{Name: "title"}, &core.NumberField{Name: "n"})
 	if err := app.Save(things); err != nil {
