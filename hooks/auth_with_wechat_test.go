@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -376,24 +375,7 @@ func TestConcurrentFirstLoginsThroughTwoAppsMakeOneUser(t *testing.T) {
 	e := newEnv(t)
 	e.addApp(appB, secretB, true)
 	const logins = 8
-	// The login hook runs between a login's plan and its commit: every
-	// login has planned a new user before any of them writes.
-	var arrived atomic.Int32
-	planned := make(chan struct{})
-	e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
-		if !le.IsNew {
-			t.Error("a login did not plan a new user")
-		}
-		if arrived.Add(1) == logins {
-			close(planned)
-		}
-		select {
-		case <-planned:
-		case <-time.After(10 * time.Second):
-			t.Error("the logins did not all plan at once")
-		}
-		return le.Next()
-	})
+	e.holdUntilAllPlanned(logins)
 	base := e.serve()
 	openIDs := map[string]string{appA: "oTwoAppsA00000000000000000000", appB: "oTwoAppsB00000000000000000000"}
 	for _, openID := range openIDs {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -232,19 +231,7 @@ func TestFirstLoginsWithoutTheUniqueIndexMakeOneUser(t *testing.T) {
 			e.app.OnRecordCreate("users").BindFunc(func(re *core.RecordEvent) error { return re.Next() })
 		}
 		const logins = 4
-		var arrived atomic.Int32
-		all := make(chan struct{})
-		e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
-			if arrived.Add(1) == logins {
-				close(all)
-			}
-			select {
-			case <-all:
-			case <-time.After(10 * time.Second):
-				t.Error("the logins did not all plan at once")
-			}
-			return le.Next()
-		})
+		e.holdUntilAllPlanned(logins)
 		base := e.serve()
 		openID := "oNoIndex00000000000000000000"
 		var wg sync.WaitGroup

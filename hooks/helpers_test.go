@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -358,4 +359,26 @@ func (c *sseClient) wait(n int) string {
 		}
 	}
 	return strings.Join(got, "\n")
+}
+
+// holdUntilAllPlanned holds each login in the login hook, which runs
+// between a login's plan and its commit, until n logins have planned a new
+// user: none of them writes before all have read.
+func (e *env) holdUntilAllPlanned(n int32) {
+	var arrived atomic.Int32
+	planned := make(chan struct{})
+	e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
+		if !le.IsNew {
+			e.t.Error("a login did not plan a new user")
+		}
+		if arrived.Add(1) == n {
+			close(planned)
+		}
+		select {
+		case <-planned:
+		case <-time.After(10 * time.Second):
+			e.t.Error("the logins did not all plan at once")
+		}
+		return le.Next()
+	})
 }
