@@ -308,10 +308,19 @@ func TestReplicationDurableLosesNoAcknowledgedWriteToACrash(t *testing.T) {
 	s3 := testkit.StartS3(t)
 	r := newReplicaSite(t, s3, replica.Durable)
 	killed := r.server
-	acks, cut, _ := loadThenKill(t, killed, 24, 2500*time.Millisecond)
-	// Positive control: the kill landed under load, after enough writes.
-	if len(acks) < 100 || cut == 0 {
-		t.Fatalf("the kill did not land under load: %d creates acknowledged, %d requests cut", len(acks), cut)
+	acks, cut, killedAt := loadThenKill(t, killed, 24, 2500*time.Millisecond)
+	recent := 0
+	for _, a := range acks {
+		if killedAt.Sub(a.at) < 250*time.Millisecond {
+			recent++
+		}
+	}
+	// Positive control: the kill landed under load, after enough writes:
+	// requests were in flight, or creates were acknowledged up to it (on a
+	// busy machine the clients, not the server, may be the ones behind,
+	// so that nothing is in flight at the very moment of the kill).
+	if len(acks) < 100 || (cut == 0 && recent == 0) {
+		t.Fatalf("the kill did not land under load: %d creates acknowledged, %d in the last 250 ms, %d requests cut", len(acks), recent, cut)
 	}
 
 	// A new machine: the dead server's lease taken over at once (the key
