@@ -288,10 +288,9 @@ func (s *server) firstLoginDirect(app core.App, wxApp *wechatApp, session *wecha
 		return nil
 	})
 	if err != nil {
-		// As for a save whose transaction failed: its error events (which
-		// delete the files uploaded for it), and the user new again, with
-		// an id of its own to come.
-		afterCreateError(app, err, created...)
+		// As for a save whose transaction failed: the files uploaded for
+		// it deleted, and the user new again, with an id of its own to come.
+		undoCreates(app, created...)
 		plan.user.Id = ""
 		plan.user.MarkAsNew()
 		return nil, false, err

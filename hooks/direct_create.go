@@ -78,13 +78,17 @@ func (d *directCreates) possible(app core.App) bool {
 
 // createDirectly inserts the new record in the transaction tx as
 // tx.Save(record) would, but for the events before its commit (see
-// directCreates); afterCreate, or afterCreateError, finishes once tx ends.
+// directCreates); afterCreate finishes once tx commits, undoCreates once it
+// rolls back.
 // Its statements are those prepareDirectCreates prepared.
 func (s *server) createDirectly(tx core.App, record *core.Record) error {
 	if err := s.insertDirectly(tx, record); err != nil {
-		// As PocketBase's save does when it fails.
+		// New again, as after a failed save. Its file fields deleted what
+		// they uploaded (their interceptors saw the failure). No error event
+		// fires: the caller saves it again through app.Save, whose own
+		// failure, if it fails too, fires them once.
 		record.MarkAsNew()
-		return errors.Join(err, afterCreateError(tx, err, record))
+		return err
 	}
 	return nil
 }
@@ -136,20 +140,16 @@ func afterCreate(app core.App, records ...*core.Record) error {
 	return errors.Join(errs...)
 }
 
-// afterCreateError fires the after-create error events of records, made
-// new again, as PocketBase does for a save that failed (app is the
-// transaction) or whose transaction failed (app is the one that began it:
-// then file fields delete the files uploaded for the records).
-func afterCreateError(app core.App, cause error, records ...*core.Record) error {
-	var errs []error
+// undoCreates makes records, created directly in a transaction that then
+// rolled back, new again, and runs their fields' after-create-error
+// interceptors with app, which began it: file fields delete the files
+// uploaded for them, as for a save whose transaction failed. No error event
+// fires: the caller saves them again through app.Save, which fires its own.
+func undoCreates(app core.App, records ...*core.Record) {
 	for _, record := range records {
 		record.MarkAsNew()
-		event := &core.ModelErrorEvent{ModelEvent: *createEvent(app, record), Error: cause}
-		if err := app.OnModelAfterCreateError().Trigger(event); err != nil {
-			errs = append(errs, err)
-		}
+		_ = intercept(context.Background(), app, record, core.InterceptorActionAfterCreateError, func() error { return nil })
 	}
-	return errors.Join(errs...)
 }
 
 func createEvent(app core.App, record *core.Record) *core.ModelEvent {

@@ -254,8 +254,8 @@ func TestFirstLoginsWithoutTheUniqueIndexMakeOneUser(t *testing.T) {
 
 // A first login whose account cannot be saved (a required field it does
 // not fill) fails whichever way it saves, and leaves no user behind, nor the
-// file the login hook gave the user: the after-create error events run, as
-// for a save whose transaction failed.
+// file the login hook gave the user; the user's after-create error event
+// fires once, as for a save whose transaction failed.
 func TestFailedFirstLoginLeavesNoUserNorFile(t *testing.T) {
 	t.Parallel()
 	for _, listen := range []bool{false, true} {
@@ -303,8 +303,8 @@ func TestFailedFirstLoginLeavesNoUserNorFile(t *testing.T) {
 		if n := e.count("users"); n != 0 {
 			t.Fatalf("listen=%v: %d users left", listen, n)
 		}
-		if failed == 0 {
-			t.Fatalf("listen=%v: no after-create error event for the user", listen)
+		if failed != 1 {
+			t.Fatalf("listen=%v: the user's after-create error event fired %d times, want 1", listen, failed)
 		}
 		dirs, err := os.ReadDir(filepath.Join(e.app.DataDir(), "storage", users.Id))
 		if err != nil && !os.IsNotExist(err) {
@@ -312,6 +312,41 @@ func TestFailedFirstLoginLeavesNoUserNorFile(t *testing.T) {
 		}
 		if len(dirs) != 0 {
 			t.Fatalf("listen=%v: %d record directories of files left", listen, len(dirs))
+		}
+	}
+}
+
+// A login hook that makes the new user invalid fails the login the same
+// way whichever way it saves: nothing stored, and one after-create error
+// event for the user.
+func TestInvalidNewUserFailsAsThroughSave(t *testing.T) {
+	t.Parallel()
+	for _, listen := range []bool{false, true} {
+		e := newEnv(t)
+		if listen {
+			e.app.OnRecordCreate("users").BindFunc(func(re *core.RecordEvent) error { return re.Next() })
+		}
+		e.wx.OnLogin().BindFunc(func(le *hooks.LoginEvent) error {
+			le.Record.Set("name", strings.Repeat("n", 5000)) // fails validation
+			return le.Next()
+		})
+		var mu sync.Mutex
+		failed := 0
+		e.app.OnRecordAfterCreateError("users").BindFunc(func(re *core.RecordErrorEvent) error {
+			mu.Lock()
+			failed++
+			mu.Unlock()
+			return re.Next()
+		})
+		status, body, _ := post(t, e.serve()+testkit.LoginPath, "", testkit.LoginBody(e.fake.IssueCode(appA, "oInvalidNew00000000000000000"), appA))
+		if status != 500 || !strings.Contains(body, "validation_") {
+			t.Fatalf("listen=%v: login %d %s, want 500 with the field error", listen, status, body)
+		}
+		if users, accounts := e.count("users"), e.count("wechat_accounts"); users != 0 || accounts != 0 {
+			t.Fatalf("listen=%v: %d users and %d accounts stored", listen, users, accounts)
+		}
+		if failed != 1 {
+			t.Fatalf("listen=%v: the user's after-create error event fired %d times, want 1", listen, failed)
 		}
 	}
 }
